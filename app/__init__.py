@@ -1,0 +1,43 @@
+"""Application factory: Flask + AppBuilder + Babel + Migrate + Limiter."""
+import logging
+import os
+
+from flask import Flask
+
+from app.extensions import appbuilder, db, limiter, migrate
+
+__version__ = "0.1.0"
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_DIR") or None)
+    app.config.from_object("config.Config")
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    limiter.init_app(app)
+    with app.app_context():
+        from app import models  # noqa: F401  (register the models)
+        from app.views import register_views
+        from app.views.public.index import PublicIndexView
+
+        appbuilder.indexview = PublicIndexView
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+    from app.formatting import register_filters
+
+    register_filters(app)
+    from app.cli import lapor_cli
+
+    app.cli.add_command(lapor_cli)
+    from app.views.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app

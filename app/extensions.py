@@ -1,0 +1,11 @@
+"""Shared extension objects, initialised in :func:`app.create_app`."""
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.models.sqla.base import SQLA
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+
+db = SQLA()
+appbuilder = AppBuilder(update_perms=False)
+migrate = Migrate()
+limiter = Limiter(key_func=get_remote_address)

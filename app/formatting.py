@@ -1,0 +1,34 @@
+"""Indonesian formats through Babel (dates, numbers, durations), as Jinja filters."""
+from flask import current_app
+from flask_babel import format_date, format_datetime, format_decimal
+
+from app.workflow.calendar import TZ_ABBREVIATIONS
+
+
+def tz_label():
+    name = current_app.config["TIMEZONE"]
+    return TZ_ABBREVIATIONS.get(name, name)
+
+
+def lapor_datetime(value):
+    if value is None:
+        return "-"
+    return f"{format_datetime(value, 'EEEE, d MMMM yyyy HH.mm')} {tz_label()}"
+
+
+def lapor_date(value):
+    if value is None:
+        return "-"
+    return format_date(value, "d MMMM yyyy")
+
+
+def lapor_number(value, digits=1):
+    if value is None:
+        return "-"
+    return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
+
+
+def register_filters(app):
+    app.jinja_env.filters["lapor_datetime"] = lapor_datetime
+    app.jinja_env.filters["lapor_date"] = lapor_date
+    app.jinja_env.filters["lapor_number"] = lapor_number

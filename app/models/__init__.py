@@ -1,0 +1,6 @@
+"""Declarative models, one file per concern; importing this registers them all."""
+from app.models.agency import Agency  # noqa: F401
+from app.models.complaint import Attachment, Complaint, ComplaintEvent  # noqa: F401
+from app.models.reference import Category, Channel, Holiday, SlaSetting  # noqa: F401
+from app.models.reporter import Reporter  # noqa: F401
+from app.models.user import LaporUser  # noqa: F401

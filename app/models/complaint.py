@@ -1,0 +1,172 @@
+"""The case (laporan), its append-only timeline and its attachments."""
+import datetime
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+
+STATUSES = (
+    "received",      # Belum terverifikasi
+    "on_hold",       # Tertunda (waiting for the reporter; SLA paused)
+    "archived",      # Diarsipkan (not eligible)
+    "forwarded",     # Dilimpahkan (outside this government's authority)
+    "dispatched",    # Terdisposisi / belum ditindaklanjuti
+    "in_progress",   # Proses
+    "resolved",      # Selesai ditindaklanjuti
+    "closed",        # Selesai
+)
+OPEN_STATUSES = ("received", "on_hold", "dispatched", "in_progress", "resolved")
+
+
+class Complaint(Model):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="ck_complaint_rating"),
+        Index("ix_complaint_agency_status", "agency_id", "status"),
+        Index("ix_complaint_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    # hash of the reporter's private reply code (never stored in plain text)
+    reply_code_hash: Mapped[Optional[str]] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="complaint")
+    needs_inspection: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("category.id"), index=True)
+    category = relationship("Category")
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), nullable=False, index=True)
+    channel = relationship("Channel")
+    address: Mapped[Optional[str]] = mapped_column(String(300))
+    district: Mapped[Optional[str]] = mapped_column(String(100), index=True)  # kecamatan
+    village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa
+    latitude: Mapped[Optional[float]] = mapped_column(Float)
+    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    incident_date: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporter.id"), index=True)
+    reporter = relationship("Reporter")
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received", index=True)
+    agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
+    agency = relationship("Agency", foreign_keys=[agency_id])
+    # agency the reporter suggested (optional)
+    target_agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
+    target_agency = relationship("Agency", foreign_keys=[target_agency_id])
+    forwarded_to: Mapped[Optional[str]] = mapped_column(String(200))
+    archive_reason: Mapped[Optional[str]] = mapped_column(String(40))
+
+    # milestones (naive UTC)
+    received_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    verified_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    dispatched_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    first_response_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    resolved_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    closed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    on_hold_since: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+
+    # deadlines (indexed so that sweeps touch only what is due)
+    verification_due: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, index=True)
+    first_response_due: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, index=True)
+    resolution_due: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, index=True)
+    auto_close_due: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, index=True)
+
+    rating: Mapped[Optional[int]] = mapped_column(Integer)
+    feedback: Mapped[Optional[str]] = mapped_column(Text)
+
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    events = relationship(
+        "ComplaintEvent",
+        back_populates="complaint",
+        order_by="ComplaintEvent.id",
+        lazy="select",
+        viewonly=False,
+    )
+    attachments = relationship(
+        "Attachment",
+        back_populates="complaint",
+        primaryjoin="Complaint.id == Attachment.complaint_id",
+        order_by="Attachment.id",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def sla(self):
+        """The row itself: lets list/show formatters compute the SLA badge from the whole case."""
+        return self
+
+    def __repr__(self):
+        return self.tracking_number or "-"
+
+
+class ComplaintEvent(Model):
+    """One entry of a case's timeline. Append-only: never edited or deleted."""
+
+    __tablename__ = "complaint_event"
+    __table_args__ = (Index("ix_complaint_event_complaint", "complaint_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), nullable=False
+    )
+    complaint = relationship("Complaint", back_populates="events")
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    actor = relationship("LaporUser", foreign_keys=[actor_id])
+    # "staff", "reporter" or "system" (the actor is None for the last two)
+    actor_kind: Mapped[str] = mapped_column(String(20), nullable=False, default="staff")
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    from_status: Mapped[Optional[str]] = mapped_column(String(20))
+    to_status: Mapped[Optional[str]] = mapped_column(String(20))
+    from_agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
+    from_agency = relationship("Agency", foreign_keys=[from_agency_id])
+    to_agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
+    to_agency = relationship("Agency", foreign_keys=[to_agency_id])
+    public_text: Mapped[Optional[str]] = mapped_column(Text)
+    internal_note: Mapped[Optional[str]] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # field edits: {"field": [before, after]} serialised as JSON text
+    changes: Mapped[Optional[str]] = mapped_column(Text)
+
+    def __repr__(self):
+        return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Attachment(Model):
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    complaint = relationship("Complaint", back_populates="attachments")
+    event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("complaint_event.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    def __repr__(self):
+        return self.original_name

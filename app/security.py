@@ -1,0 +1,106 @@
+"""Security: the extended user, its admin screen, and the roles defined in code.
+
+Roles are synchronised by :func:`sync_roles` (run by ``flask lapor init``):
+each role gets exactly the permissions its rules below match, so a fresh
+install needs no clicking and a changed rule reaches every installation.
+"""
+import re
+
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+
+from app.models import LaporUser
+from app.workflow.access import (
+    ROLE_ADMIN,
+    ROLE_COORDINATOR,
+    ROLE_LEADER,
+    ROLE_OPD,
+    ROLE_PUBLIC,
+)
+
+SELF_SERVICE = [
+    (r"UserDBModelView", r"can_userinfo|resetmypassword|userinfoedit"),
+    (r"ResetMyPasswordView|UserInfoEditView", r"can_this_form_(get|post)"),
+    (r"LocaleView", r"can_index"),
+]
+CASE_VIEWS = r"Complaint\w*View"
+REFERENCE_VIEWS = r"(Agency|Category|Channel|Holiday|SlaSetting)View"
+
+
+CASE_MENUS = r"Cases|Dashboard|All cases|\w+ queue"
+REFERENCE_MENUS = r"Reference|Agencies|Categories|Channels|Holidays|Service levels"
+
+# (view regex, permission regex) rules per role; Admin gets everything.
+ROLE_RULES = {
+    ROLE_COORDINATOR: SELF_SERVICE + [
+        (CASE_VIEWS, r"can_(list|show|add|edit|export|act)"),
+        (r"ComplaintApi", r"can_(get|info|put)"),
+        (REFERENCE_VIEWS, r"can_(list|show|add|edit|delete)"),
+        (r"DashboardView", r"can_index"),
+        (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
+    ],
+    ROLE_OPD: SELF_SERVICE + [
+        (CASE_VIEWS, r"can_(list|show|add|edit|export|act)"),
+        (r"ComplaintApi", r"can_(get|info|put)"),
+        (r"DashboardView", r"can_index"),
+        (CASE_MENUS, r"menu_access"),
+    ],
+    ROLE_LEADER: SELF_SERVICE + [
+        (CASE_VIEWS, r"can_(list|show|export)"),
+        (r"ComplaintApi", r"can_(get|info)"),
+        (REFERENCE_VIEWS, r"can_(list|show)"),
+        (r"DashboardView", r"can_index"),
+        (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
+    ],
+    ROLE_PUBLIC: [],
+}
+ROLE_NAMES = [ROLE_ADMIN, ROLE_COORDINATOR, ROLE_OPD, ROLE_LEADER, ROLE_PUBLIC]
+
+
+def role_matches(role, view_name, permission_name):
+    return any(
+        re.fullmatch(v, view_name) and re.fullmatch(p, permission_name)
+        for v, p in ROLE_RULES.get(role, [])
+    )
+
+
+class LaporUserDBModelView(UserDBModelView):
+    list_columns = ["first_name", "last_name", "username", "email", "agency", "active", "roles"]
+    show_fieldsets = [
+        (_l("Data Pengguna"), {"fields": ["username", "active", "roles", "agency", "login_count"]}),
+        (_l("Data Pribadi"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Audit"), {"fields": ["last_login", "fail_login_count", "created_on", "created_by", "changed_on", "changed_by"], "expanded": False}),
+    ]
+    add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "agency", "password", "conf_password"]
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "agency"]
+    search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "agency"]
+    label_columns = {"agency": _l("Instansi")}
+    description_columns = {"agency": _l("Wajib untuk petugas OPD: laporan yang dapat dilihat adalah milik instansi ini dan unit di bawahnya.")}
+
+
+class LaporSecurityManager(SecurityManager):
+    user_model = LaporUser
+    userdbmodelview = LaporUserDBModelView
+
+
+def sync_roles(appbuilder):
+    """Create the permission/view rows of every registered view, then give each role its set."""
+    sm = appbuilder.sm
+    for name in ROLE_NAMES:
+        if sm.find_role(name) is None:
+            sm.add_role(name)
+    appbuilder.add_permissions(update_perms=True)
+    all_pvms = appbuilder.session.query(sm.permissionview_model).all()
+    for name in ROLE_NAMES:
+        role = sm.find_role(name)
+        if name == ROLE_ADMIN:
+            wanted = list(all_pvms)
+        else:
+            wanted = [
+                pvm for pvm in all_pvms
+                if pvm.permission and pvm.view_menu
+                and role_matches(name, pvm.view_menu.name, pvm.permission.name)
+            ]
+        role.permissions = wanted
+    appbuilder.session.commit()

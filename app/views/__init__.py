@@ -1,0 +1,32 @@
+"""Registers every screen with its menu entry (English names, Indonesian labels)."""
+from flask_babel import lazy_gettext as _l
+
+
+def register_views(appbuilder):
+    from app.views.admin.complaints import ComplaintView
+    from app.views.admin.dashboard import DashboardView
+    from app.views.admin.reference import (
+        AgencyView,
+        CategoryView,
+        ChannelView,
+        HolidayView,
+        SlaSettingView,
+    )
+    from app.views.api.complaints import ComplaintApi
+    from app.views.public.health import health_bp
+
+    cases = dict(category="Cases", category_label=_l("Laporan"), category_icon="fa-inbox")
+    appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dasbor"), icon="fa-dashboard", **cases)
+    appbuilder.add_view(ComplaintView, "All cases", label=_l("Semua laporan"), icon="fa-list", **cases)
+
+    ref = dict(category="Reference", category_label=_l("Data Referensi"), category_icon="fa-database")
+    appbuilder.add_view(AgencyView, "Agencies", label=_l("Instansi"), icon="fa-building", **ref)
+    appbuilder.add_view(CategoryView, "Categories", label=_l("Kategori"), icon="fa-tags", **ref)
+    appbuilder.add_view(ChannelView, "Channels", label=_l("Kanal"), icon="fa-comments", **ref)
+    appbuilder.add_view(HolidayView, "Holidays", label=_l("Hari libur"), icon="fa-calendar", **ref)
+    appbuilder.add_view(SlaSettingView, "Service levels", label=_l("Tenggat layanan"), icon="fa-clock-o", **ref)
+
+    appbuilder.add_api(ComplaintApi)
+    from flask import current_app
+
+    current_app.register_blueprint(health_bp)

@@ -1,0 +1,328 @@
+"""Staff screens for cases: thin FAB views that call ``app.workflow``.
+
+Every route that reads or writes a case goes through the access rule:
+``base_filters`` for list/show/edit/delete/API, and the overrides below for the
+routes where FAB ignores ``base_filters`` (actions, single and bulk) and for
+create and export.
+"""
+import csv
+import io
+
+from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.actions import action as fab_action
+from flask_appbuilder.models.sqla.filters import FilterInFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_babel import format_datetime, lazy_gettext as _l, gettext as _
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
+
+from app.extensions import db
+from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label
+from app.models import Agency, Complaint, ComplaintEvent, Reporter
+from app.workflow import access, lifecycle, sla
+from app.workflow.errors import DomainError, NotAllowed
+from app.workflow.reporters import reporter_display, reporter_from_form
+from app.clock import utcnow
+
+SLA_CSS = {"on_time": "success", "due_soon": "warning", "overdue": "danger", "paused": "info", "none": "default"}
+
+
+def _agency_scope_for_forms():
+    scope = access.agency_scope(current_user)
+    query = select(Agency.id).where(Agency.active.is_(True))
+    if scope is not None:
+        query = query.where(Agency.id.in_(scope or [-1]))
+    return [row[0] for row in db.session.execute(query)]
+
+
+def sla_badge(complaint):
+    state = sla.sla_state(complaint)
+    due = sla.current_deadline(complaint)
+    text = escape(label(SLA_STATE_LABELS, state))
+    if due is not None:
+        text += Markup("<br><small>") + escape(format_datetime(due, "d MMM yyyy")) + Markup("</small>")
+    return Markup('<span class="label label-{}" data-sla="{}">').format(SLA_CSS[state], state) + text + Markup("</span>")
+
+
+class OverdueFilter(FilterInFunction):
+    """List filter "Terlambat": open cases whose running clock has passed."""
+
+    name = _l("Terlambat (ya)")
+    arg_name = "overdue"
+
+    def apply(self, query, value):
+        return query.filter(sla.overdue_clause())
+
+
+class ComplaintView(ModelView):
+    datamodel = SQLAInterface(Complaint)
+    base_filters = access.ACCESS_BASE_FILTERS
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
+    method_permission_name = {"export": "export", "act": "act", "bulk_verify": "act"}
+    base_order = ("received_at", "desc")
+    page_size = 25
+
+    list_title = _l("Daftar Laporan")
+    show_title = _l("Rincian Laporan")
+    add_title = _l("Catat Laporan Baru")
+    edit_title = _l("Ubah Data Lokasi Laporan")
+
+    list_columns = ["tracking_number", "title", "kind", "status", "agency", "channel", "district", "received_at", "sla"]
+    show_fieldsets = [
+        (_l("Laporan"), {"fields": ["tracking_number", "kind", "status", "sla", "title", "description", "category", "channel", "needs_inspection"]}),
+        (_l("Lokasi dan waktu kejadian"), {"fields": ["address", "district", "village", "latitude", "longitude", "incident_date"]}),
+        (_l("Penanganan"), {"fields": ["agency", "target_agency", "forwarded_to", "archive_reason", "is_anonymous", "is_confidential"]}),
+        (_l("Waktu dan tenggat"), {"fields": ["received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at", "verification_due", "first_response_due", "resolution_due", "auto_close_due"], "expanded": False}),
+        (_l("Penilaian pelapor"), {"fields": ["rating", "feedback"], "expanded": False}),
+    ]
+    add_columns = ["kind", "title", "description", "category", "channel", "agency", "address", "district", "village", "incident_date", "is_anonymous", "is_confidential"]
+    edit_columns = ["address", "district", "village", "latitude", "longitude", "incident_date"]
+    search_columns = ["tracking_number", "title", "status", "kind", "category", "agency", "channel", "district", "received_at", "verification_due", "first_response_due", "resolution_due"]
+    search_filters = {"resolution_due": [OverdueFilter]}
+
+    label_columns = {
+        "tracking_number": _l("Nomor lacak"),
+        "title": _l("Judul"),
+        "description": _l("Isi laporan"),
+        "kind": _l("Jenis"),
+        "status": _l("Status"),
+        "sla": _l("Tenggat"),
+        "category": _l("Kategori"),
+        "channel": _l("Kanal"),
+        "agency": _l("Instansi penanggung jawab"),
+        "target_agency": _l("Instansi yang dituju pelapor"),
+        "forwarded_to": _l("Dilimpahkan ke"),
+        "archive_reason": _l("Alasan arsip"),
+        "address": _l("Alamat"),
+        "district": _l("Kecamatan"),
+        "village": _l("Kelurahan/desa"),
+        "latitude": _l("Lintang"),
+        "longitude": _l("Bujur"),
+        "incident_date": _l("Tanggal kejadian"),
+        "is_anonymous": _l("Anonim"),
+        "is_confidential": _l("Rahasia"),
+        "needs_inspection": _l("Perlu pemeriksaan lapangan"),
+        "received_at": _l("Diterima"),
+        "verified_at": _l("Diverifikasi"),
+        "dispatched_at": _l("Didisposisikan"),
+        "first_response_at": _l("Tanggapan pertama"),
+        "resolved_at": _l("Selesai ditindaklanjuti"),
+        "closed_at": _l("Ditutup"),
+        "verification_due": _l("Tenggat verifikasi"),
+        "first_response_due": _l("Tenggat tanggapan pertama"),
+        "resolution_due": _l("Tenggat penyelesaian"),
+        "auto_close_due": _l("Tutup otomatis"),
+        "rating": _l("Nilai (1-5)"),
+        "feedback": _l("Komentar pelapor"),
+    }
+    description_columns = {
+        "is_anonymous": _l("Identitas pelapor hanya terlihat oleh Admin dan Koordinator."),
+        "is_confidential": _l("Laporan tidak dipublikasikan; identitas disembunyikan dari OPD dan Pimpinan."),
+        "agency": _l("Petugas OPD hanya dapat memilih instansinya sendiri atau unit di bawahnya."),
+    }
+    formatters_columns = {
+        "status": lambda v: label(STATUS_LABELS, v),
+        "kind": lambda v: label(KIND_LABELS, v),
+        "sla": sla_badge,
+        "archive_reason": lambda v: label(lifecycle.ARCHIVE_REASONS, v),
+    }
+    add_form_extra_fields = {
+        "kind": SelectField(_l("Jenis"), choices=choices(KIND_LABELS), widget=Select2Widget()),
+        "reporter_name": StringField(_l("Nama pelapor"), validators=[OptionalValidator(), Length(max=150)]),
+        "reporter_phone": StringField(_l("Telepon / WhatsApp pelapor"), validators=[OptionalValidator(), Length(max=30)]),
+        "reporter_email": StringField(_l("Email pelapor"), validators=[OptionalValidator(), Email(message=_l("Alamat email tidak valid.")), Length(max=200)]),
+        "reporter_nik": StringField(_l("NIK pelapor (opsional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK terdiri dari 16 angka."))]),
+        "reporter_consent": BooleanField(_l("Pelapor menyetujui pemrosesan data pribadinya (UU PDP)")),
+    }
+    add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent"]
+    add_form_query_rel_fields = {"agency": [["id", FilterInFunction, _agency_scope_for_forms]]}
+    edit_form_extra_fields = {"expected_version": HiddenField()}
+    edit_columns = edit_columns + ["expected_version"]
+    validators_columns = {"title": [DataRequired(), Length(min=5, max=200)], "description": [DataRequired(), Length(min=10, max=10000)]}
+
+    show_template = "complaints/show.html"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # FAB 5 ModelViews ignore ``search_filters``; wire our custom filters in.
+        self._filters = self.datamodel.get_filters(self.search_columns, search_filters=self.search_filters)
+
+    # --- access on routes FAB does not filter ---------------------------------
+    def _get_visible(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            abort(403)
+        if request.method != "POST":
+            abort(405)
+        return self.actions[name].func(self._get_visible(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            abort(403)
+        pks = request.form.getlist("rowid")
+        items = [self._get_visible(pk) for pk in pks]
+        return self.actions[name].func(items)
+
+    # --- create through the domain -----------------------------------------------
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            agency_id = request.form.get("agency") or None
+            if agency_id is not None and (not agency_id.isdigit() or not access.can_assign_agency(current_user, int(agency_id))):
+                abort(403)
+            if form.validate():
+                try:
+                    reporter = reporter_from_form(
+                        form.reporter_name.data, form.reporter_phone.data, form.reporter_email.data,
+                        form.reporter_nik.data, form.reporter_consent.data,
+                    )
+                    complaint, _code = lifecycle.register(
+                        who=current_user,
+                        kind=form.kind.data,
+                        title=form.title.data,
+                        description=form.description.data,
+                        category=form.category.data,
+                        channel=form.channel.data,
+                        agency=form.agency.data,
+                        reporter=reporter,
+                        is_anonymous=form.is_anonymous.data,
+                        is_confidential=form.is_confidential.data,
+                        address=form.address.data or None,
+                        district=form.district.data or None,
+                        village=form.village.data or None,
+                        incident_date=form.incident_date.data,
+                    )
+                    db.session.commit()
+                except NotAllowed as exc:
+                    db.session.rollback()
+                    flash(str(exc.message), "danger")
+                    abort(403)
+                except DomainError as exc:
+                    db.session.rollback()
+                    flash(str(exc.message), "danger")
+                else:
+                    flash(_("Laporan %(number)s tercatat.", number=complaint.tracking_number), "success")
+                    return redirect(url_for(".show", pk=complaint.id))
+        widgets = self._get_add_widget(form=form)
+        return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+
+    # --- edit: location fields only, audited, optimistic lock ------------------
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None:
+            form.expected_version.data = item.version
+
+    def pre_update(self, item):
+        expected = getattr(item, "expected_version", None)
+        if expected not in (None, "") and str(expected) != str(item.version):
+            raise DomainError(lifecycle.Conflict().message)
+        lifecycle.audit_form_edit(item, current_user, self.edit_columns)
+
+    def pre_delete(self, item):
+        raise DomainError(_l("Laporan tidak dapat dihapus. Gunakan arsip."))
+
+    # --- show: identity, timeline ---------------------------------------------
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self._get_visible(pk)
+        widgets = self._get_show_widget(pk, item)
+        self.update_redirect()
+        events = db.session.execute(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == item.id)
+            .options(joinedload(ComplaintEvent.actor), joinedload(ComplaintEvent.to_agency), joinedload(ComplaintEvent.from_agency))
+            .order_by(ComplaintEvent.id)
+        ).scalars().all()
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            complaint=item,
+            reporter=reporter_display(current_user, item),
+            events=events,
+            event_labels=lifecycle.EVENT_LABELS,
+            status_labels=STATUS_LABELS,
+            transitions=lifecycle.allowed_transitions(item, current_user),
+        )
+
+    # --- bulk action -------------------------------------------------------------
+    @fab_action("bulk_verify", _l("Tandai terverifikasi"), _l("Tandai laporan terpilih sebagai terverifikasi?"), "fa-check", single=False)
+    def bulk_verify(self, items):
+        items = items if isinstance(items, list) else [items]
+        done, refused = 0, 0
+        for item in items:
+            try:
+                lifecycle.perform("verify", item.id, current_user)
+                done += 1
+            except DomainError:
+                refused += 1
+        if done:
+            flash(_("%(count)d laporan diverifikasi.", count=done), "success")
+        if refused:
+            flash(_("%(count)d laporan tidak dapat diverifikasi pada statusnya saat ini.", count=refused), "warning")
+        return redirect(self.get_redirect())
+
+    # --- export ----------------------------------------------------------------
+    @expose("/export.csv")
+    @has_access
+    @permission_name("export")
+    def export(self):
+        """CSV of every case the user may see (identity masked per the access rule)."""
+        user = current_user._get_current_object()
+        query = (
+            access.visible_cases(user)
+            .options(joinedload(Complaint.agency), joinedload(Complaint.channel), joinedload(Complaint.category), joinedload(Complaint.reporter))
+            .order_by(Complaint.received_at.desc())
+            .execution_options(yield_per=500)
+        )
+        status = request.args.get("status")
+        if status:
+            query = query.where(Complaint.status == status)
+        header = [_("Nomor lacak"), _("Judul"), _("Jenis"), _("Status"), _("Instansi"), _("Kanal"), _("Kategori"), _("Kecamatan"), _("Diterima"), _("Pelapor")]
+
+        def rows():
+            buf = io.StringIO()
+            writer = csv.writer(buf)
+            writer.writerow(header)
+            for complaint in db.session.execute(query).scalars():
+                writer.writerow([
+                    complaint.tracking_number, complaint.title, label(KIND_LABELS, complaint.kind),
+                    label(STATUS_LABELS, complaint.status), complaint.agency or "", complaint.channel or "",
+                    complaint.category or "", complaint.district or "", complaint.received_at.isoformat(sep=" ", timespec="minutes"),
+                    reporter_display(user, complaint)["name"],
+                ])
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate(0)
+            if not buf.tell():
+                yield buf.getvalue()
+
+        return Response(
+            stream_with_context(rows()),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=laporan.csv"},
+        )

@@ -1,0 +1,23 @@
+"""Staff dashboard: counts of the cases the user may see (through the access rule)."""
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.labels import STATUS_LABELS
+from app.stats import staff_counts
+
+
+class DashboardView(BaseView):
+    route_base = "/dasbor"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        counts = staff_counts(current_user)
+        return self.render_template(
+            "dashboard.html",
+            title=_l("Dasbor"),
+            counts=counts,
+            status_labels=STATUS_LABELS,
+        )

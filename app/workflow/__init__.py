@@ -1,0 +1,1 @@
+"""The domain: case lifecycle, working-day calendar and access rules."""

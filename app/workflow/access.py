@@ -1,0 +1,111 @@
+"""THE access rule: which cases a user may see or touch, and whose identity they may see.
+
+Every route (list, show, edit, delete, actions, create, API, exports, dashboard
+counts) and every job goes through :func:`case_scope_clause` /
+:func:`visible_cases` / :func:`can_touch`; nothing else decides visibility.
+"""
+from flask import g, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+from sqlalchemy import false, select, true
+
+from app.extensions import db
+from app.models import Agency, Complaint
+
+ROLE_ADMIN = "Admin"
+ROLE_COORDINATOR = "Koordinator"
+ROLE_OPD = "OPD"
+ROLE_LEADER = "Pimpinan"
+ROLE_PUBLIC = "Public"
+
+ALL_CASES_ROLES = {ROLE_ADMIN, ROLE_COORDINATOR, ROLE_LEADER}
+COORDINATING_ROLES = {ROLE_ADMIN, ROLE_COORDINATOR}
+IDENTITY_ROLES = {ROLE_ADMIN, ROLE_COORDINATOR}
+
+
+def role_names(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return {role.name for role in user.roles}
+
+
+def is_coordinator(user):
+    return bool(role_names(user) & COORDINATING_ROLES)
+
+
+def is_opd(user):
+    names = role_names(user)
+    return ROLE_OPD in names and not (names & ALL_CASES_ROLES)
+
+
+def agency_subtree_ids(agency_id, session=None):
+    """The agency and all its sub-units (recursive CTE; agencies are few)."""
+    session = session or db.session
+    tree = select(Agency.id).where(Agency.id == agency_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Agency.id).where(Agency.parent_id == tree.c.id))
+    return [row[0] for row in session.execute(select(tree.c.id))]
+
+
+def agency_scope(user, session=None):
+    """None = every case; otherwise the list of agency ids whose cases the user may see."""
+    names = role_names(user)
+    if names & ALL_CASES_ROLES:
+        return None
+    if ROLE_OPD in names and getattr(user, "agency_id", None):
+        cache_key = ("lapor_scope", user.id, user.agency_id)
+        if has_request_context() and g.get("lapor_scope_key") == cache_key:
+            return g.lapor_scope
+        scope = agency_subtree_ids(user.agency_id, session)
+        if has_request_context():
+            g.lapor_scope_key, g.lapor_scope = cache_key, scope
+        return scope
+    return []
+
+
+def case_scope_clause(user, session=None):
+    scope = agency_scope(user, session)
+    if scope is None:
+        return true()
+    if not scope:
+        return false()
+    return Complaint.agency_id.in_(scope)
+
+
+def visible_cases(user, session=None):
+    """A SELECT of the cases ``user`` may see; add filters, order, limit to it."""
+    return select(Complaint).where(case_scope_clause(user, session))
+
+
+def can_see(user, complaint, session=None):
+    scope = agency_scope(user, session)
+    return scope is None or (complaint.agency_id is not None and complaint.agency_id in scope)
+
+
+def can_assign_agency(user, agency_id, session=None):
+    """May ``user`` put a case under ``agency_id`` (create or edit)?"""
+    scope = agency_scope(user, session)
+    if scope is None:
+        return True
+    return agency_id is not None and agency_id in scope
+
+
+def identity_visible(user, complaint):
+    """Reporter identity: Admin/Koordinator always; OPD/Pimpinan never for anonim or rahasia."""
+    if role_names(user) & IDENTITY_ROLES:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return not (complaint.is_anonymous or complaint.is_confidential)
+
+
+class CaseAccessFilter(BaseFilter):
+    """FAB filter applying the access rule; used in ``base_filters`` of views and APIs."""
+
+    name = "Akses"
+    arg_name = "lapor_access"
+
+    def apply(self, query, value):
+        return query.filter(case_scope_clause(current_user))
+
+
+ACCESS_BASE_FILTERS = [["id", CaseAccessFilter, lambda: None]]

@@ -1,0 +1,137 @@
+"""Working days (hari kerja): Monday-Friday minus holidays, in the installation's time zone.
+
+Deadlines are the *end* of the N-th working day after the day of the event
+(23:59:59.999999 local time), which is how offices read "3 hari kerja".
+All inputs and outputs are naive UTC datetimes, as stored in the database.
+"""
+import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_timezone_name
+from flask import current_app, g, has_app_context
+
+TZ_ABBREVIATIONS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+END_OF_DAY = datetime.time(23, 59, 59, 999999)
+
+
+class WorkingCalendar:
+    def __init__(self, holidays=(), tz="Asia/Jakarta"):
+        self.holidays = frozenset(holidays)
+        self.tz = ZoneInfo(tz)
+        self.tz_name = tz
+
+    # -- conversions -------------------------------------------------------
+    def to_local(self, utc_naive):
+        return utc_naive.replace(tzinfo=datetime.timezone.utc).astimezone(self.tz)
+
+    def to_utc(self, local_aware):
+        return local_aware.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+    def local_date(self, utc_naive):
+        return self.to_local(utc_naive).date()
+
+    def end_of_local_day(self, day):
+        return self.to_utc(datetime.datetime.combine(day, END_OF_DAY, tzinfo=self.tz))
+
+    @property
+    def abbreviation(self):
+        return TZ_ABBREVIATIONS.get(self.tz_name) or get_timezone_name(self.tz_name)
+
+    # -- working days ------------------------------------------------------
+    def is_working_day(self, day):
+        return day.weekday() < 5 and day not in self.holidays
+
+    def add_working_days_to_date(self, day, n):
+        """The N-th working day strictly after ``day`` (N >= 1); ``day`` itself if N == 0."""
+        current = day
+        remaining = n
+        while remaining > 0:
+            current += datetime.timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def deadline(self, start_utc, n):
+        """End of the N-th working day after the local day of ``start_utc``."""
+        return self.end_of_local_day(self.add_working_days_to_date(self.local_date(start_utc), n))
+
+    def working_days_between(self, start_day, end_day):
+        """Working days in (start_day, end_day]: how many working days a pause consumed."""
+        if end_day <= start_day:
+            return 0
+        count = 0
+        current = start_day
+        while current < end_day:
+            current += datetime.timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+    def shift_for_pause(self, deadline_utc, paused_from_utc, paused_until_utc):
+        """Move a deadline later by the working days spent on hold."""
+        if deadline_utc is None:
+            return None
+        days = self.working_days_between(
+            self.local_date(paused_from_utc), self.local_date(paused_until_utc)
+        )
+        if days == 0:
+            return deadline_utc
+        return self.end_of_local_day(
+            self.add_working_days_to_date(self.local_date(deadline_utc), days)
+        )
+
+    def elapsed_working_days(self, start_utc, end_utc):
+        """Working days from start to end, fractional (for response-time KPIs)."""
+        start = self.to_local(start_utc)
+        end = self.to_local(end_utc)
+        if end <= start:
+            return 0.0
+        total = 0.0
+        day = start.date()
+        while day <= end.date():
+            if self.is_working_day(day):
+                day_start = datetime.datetime.combine(day, datetime.time(0), tzinfo=self.tz)
+                day_end = day_start + datetime.timedelta(days=1)
+                lo = max(start, day_start)
+                hi = min(end, day_end)
+                if hi > lo:
+                    total += (hi - lo).total_seconds() / 86400.0
+            day += datetime.timedelta(days=1)
+        return total
+
+
+def load_holidays(session):
+    from app.models import Holiday
+
+    return [row[0] for row in session.query(Holiday.date).all()]
+
+
+def current_calendar():
+    """The installation's calendar (holidays from the database), cached per request/job."""
+    if has_app_context() and "lapor_calendar" in g:
+        return g.lapor_calendar
+    from app.extensions import db
+
+    cal = WorkingCalendar(load_holidays(db.session), current_app.config["TIMEZONE"])
+    if has_app_context():
+        g.lapor_calendar = cal
+    return cal
+
+
+def invalidate_calendar():
+    if has_app_context():
+        g.pop("lapor_calendar", None)
+
+
+@lru_cache(maxsize=8)
+def national_holidays(years, subdiv=None):
+    """National holidays of Indonesia for the given years, from the ``holidays`` package."""
+    import holidays as holidays_lib
+
+    return sorted(holidays_lib.country_holidays("ID", years=list(years)).items())

@@ -1,0 +1,598 @@
+"""The case lifecycle: one function per transition.
+
+Each transition checks who may do it and from which state, computes the new
+deadlines, writes the :class:`ComplaintEvent` and raises a :class:`DomainError`
+(with an Indonesian message) when it is not allowed. Views, the API, jobs and
+the CLI call :func:`perform` (or the functions below) and never change a case's
+status themselves.
+"""
+import json
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Agency, Complaint, ComplaintEvent, SlaSetting
+from app.models.reference import KINDS
+from app.workflow import access
+from app.workflow.calendar import current_calendar
+from app.workflow.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    ValidationFailed,
+)
+from app.workflow.numbers import hash_reply_code, new_reply_code, new_tracking_number
+
+# --- actors -----------------------------------------------------------------
+
+COORDINATOR = "coordinator"
+OPD = "opd"
+REPORTER = "reporter"
+SYSTEM = "system"
+
+
+@dataclass
+class Actor:
+    """Who performs a transition: a staff user, the reporter, or the system."""
+
+    kind: str  # "staff", "reporter" or "system"
+    user: object = None
+    roles: set = field(default_factory=set)
+
+    @property
+    def user_id(self):
+        return getattr(self.user, "id", None)
+
+
+def as_actor(who):
+    if isinstance(who, Actor):
+        return who
+    if who in (REPORTER, SYSTEM):
+        return Actor(kind=who)
+    return Actor(kind="staff", user=who, roles=access.role_names(who))
+
+
+def actor_capacities(actor, complaint):
+    """The capacities in which ``actor`` may act on ``complaint``."""
+    if actor.kind == "reporter":
+        return {REPORTER}
+    if actor.kind == "system":
+        return {SYSTEM}
+    caps = set()
+    if actor.roles & access.COORDINATING_ROLES:
+        caps.add(COORDINATOR)
+    if access.ROLE_OPD in actor.roles and access.can_see(actor.user, complaint):
+        caps.add(OPD)
+    return caps
+
+
+# --- the transition table ---------------------------------------------------
+# name -> (states it may start from, capacities allowed)
+ACTIVE = ("dispatched", "in_progress")
+NOT_FINAL = ("received", "on_hold", "dispatched", "in_progress", "resolved")
+TRANSITIONS = {
+    "verify": (("received",), {COORDINATOR}),
+    "dispose": (("received",), {COORDINATOR}),
+    "hold": (("received",), {COORDINATOR}),
+    "complete_hold": (("on_hold",), {REPORTER, COORDINATOR}),
+    "archive": (("received", "on_hold"), {COORDINATOR}),
+    "forward": (("received", "on_hold"), {COORDINATOR}),
+    "redispose": (ACTIVE, {COORDINATOR}),
+    "reclassify": (NOT_FINAL, {COORDINATOR}),
+    "follow_up": (ACTIVE, {OPD}),
+    "internal_note": (NOT_FINAL + ("archived", "forwarded", "closed"), {OPD, COORDINATOR}),
+    "resolve": (ACTIVE, {OPD}),
+    "return_to_coordinator": (ACTIVE, {OPD}),
+    "reporter_reply": (("received", "dispatched", "in_progress", "resolved"), {REPORTER}),
+    "confirm": (("resolved",), {REPORTER}),
+    "reopen": (("resolved",), {REPORTER}),
+    "auto_close": (("resolved",), {SYSTEM}),
+}
+
+ARCHIVE_REASONS = {
+    "wrong_format": _l("Format laporan tidak sesuai"),
+    "too_general": _l("Laporan terlalu umum / tidak jelas"),
+    "not_public_service": _l("Bukan tentang pelayanan publik"),
+    "sara": _l("Mengandung SARA"),
+    "duplicate": _l("Laporan ganda (duplikat)"),
+}
+
+EVENT_LABELS = {
+    "received": _l("Laporan diterima"),
+    "verified": _l("Laporan diverifikasi"),
+    "dispatched": _l("Didisposisikan ke instansi"),
+    "held": _l("Ditunda: menunggu kelengkapan dari pelapor"),
+    "hold_completed": _l("Pelapor melengkapi laporan"),
+    "archived": _l("Diarsipkan"),
+    "forwarded": _l("Dilimpahkan ke instansi lain"),
+    "redispatched": _l("Didisposisikan ulang"),
+    "reclassified": _l("Klasifikasi dikoreksi"),
+    "follow_up": _l("Tindak lanjut"),
+    "internal_note": _l("Catatan internal"),
+    "resolved": _l("Selesai ditindaklanjuti"),
+    "returned": _l("Dikembalikan: bukan wewenang"),
+    "reporter_reply": _l("Tanggapan pelapor"),
+    "confirmed": _l("Dikonfirmasi selesai oleh pelapor"),
+    "reopened": _l("Dibuka kembali: pelapor belum puas"),
+    "auto_closed": _l("Ditutup otomatis"),
+    "edited": _l("Data laporan diubah"),
+}
+
+
+def allowed(name, complaint, who):
+    """True when ``who`` may perform transition ``name`` on ``complaint`` now."""
+    try:
+        _guard(name, complaint, as_actor(who))
+    except DomainError:
+        return False
+    return True
+
+
+def allowed_transitions(complaint, who):
+    actor = as_actor(who)
+    return [name for name in TRANSITIONS if allowed(name, complaint, actor)]
+
+
+def _guard(name, complaint, actor):
+    states, capacities = TRANSITIONS[name]
+    caps = actor_capacities(actor, complaint)
+    if not caps & capacities:
+        raise NotAllowed()
+    if complaint.status not in states:
+        raise InvalidTransition()
+    return caps
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def sla_for(kind, session=None):
+    session = session or db.session
+    setting = session.execute(select(SlaSetting).where(SlaSetting.kind == kind)).scalar_one_or_none()
+    return setting or SlaSetting(
+        kind=kind,
+        verify_days=3,
+        first_response_days=5,
+        resolution_days=14 if kind == "complaint" else 5,
+        inspection_resolution_days=60,
+        auto_close_days=10,
+    )
+
+
+def _resolution_days(complaint, sla):
+    if complaint.kind == "complaint" and complaint.needs_inspection:
+        return sla.inspection_resolution_days
+    return sla.resolution_days
+
+
+def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_public=False,
+           from_status=None, to_agency_id=None, from_agency_id=None, changes=None, now=None):
+    event = ComplaintEvent(
+        complaint=complaint,
+        created_at=now or utcnow(),
+        actor_id=actor.user_id,
+        actor_kind=actor.kind,
+        kind=kind,
+        from_status=from_status,
+        to_status=complaint.status,
+        from_agency_id=from_agency_id,
+        to_agency_id=to_agency_id,
+        public_text=public_text,
+        internal_note=internal_note,
+        is_public=is_public,
+        changes=json.dumps(changes, default=str, ensure_ascii=False) if changes else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def _require_text(text, message):
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(message)
+    if len(text) > 10000:
+        raise ValidationFailed(_l("Teks terlalu panjang (maksimal 10.000 karakter)."))
+    return text
+
+
+def _agency(agency_or_id):
+    if agency_or_id is None or agency_or_id == "":
+        raise ValidationFailed(_l("Pilih instansi tujuan."))
+    agency = agency_or_id if isinstance(agency_or_id, Agency) else db.session.get(Agency, int(agency_or_id))
+    if agency is None or not agency.active:
+        raise ValidationFailed(_l("Instansi tujuan tidak ditemukan atau tidak aktif."))
+    return agency
+
+
+# --- creation ---------------------------------------------------------------
+
+
+def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
+             category=None, target_agency=None, agency=None, is_anonymous=False,
+             is_confidential=False, needs_inspection=False, now=None, **details):
+    """Create a new case in state *received*; returns ``(complaint, reply_code)``.
+
+    Staff entering a case on a reporter's behalf pass ``who=user``; an OPD user
+    may only create cases for their own agency (or its units).
+    """
+    actor = as_actor(who)
+    now = now or utcnow()
+    if kind not in KINDS:
+        raise ValidationFailed(_l("Jenis laporan tidak dikenal."))
+    title = _require_text(title, _l("Judul laporan wajib diisi."))
+    description = _require_text(description, _l("Isi laporan wajib diisi."))
+    if actor.kind == "staff":
+        if not (actor.roles & (access.COORDINATING_ROLES | {access.ROLE_OPD})):
+            raise NotAllowed()
+        agency_id = getattr(agency, "id", agency)
+        if access.is_opd(actor.user):
+            agency_id = agency_id or actor.user.agency_id
+            if not access.can_assign_agency(actor.user, agency_id):
+                raise NotAllowed(_l("Anda hanya dapat membuat laporan untuk instansi Anda sendiri."))
+        agency = db.session.get(Agency, agency_id) if agency_id else None
+    else:
+        agency = None
+    reply_code = new_reply_code()
+    complaint = Complaint(
+        tracking_number=new_tracking_number(),
+        reply_code_hash=hash_reply_code(reply_code),
+        kind=kind,
+        title=title,
+        description=description,
+        channel=channel,
+        reporter=reporter,
+        category=category,
+        target_agency=target_agency,
+        agency=agency,
+        is_anonymous=bool(is_anonymous),
+        is_confidential=bool(is_confidential),
+        needs_inspection=bool(needs_inspection),
+        status="received",
+        received_at=now,
+        created_by_id=actor.user_id,
+        **details,
+    )
+    sla = sla_for(kind)
+    complaint.verification_due = current_calendar().deadline(now, sla.verify_days)
+    db.session.add(complaint)
+    _event(complaint, actor, "received", is_public=True, now=now,
+           public_text=None, to_agency_id=getattr(agency, "id", None))
+    db.session.flush()
+    return complaint, reply_code
+
+
+# --- coordinator ------------------------------------------------------------
+
+
+def verify(complaint, who, note=None, now=None):
+    actor = as_actor(who)
+    _guard("verify", complaint, actor)
+    if complaint.verified_at:
+        raise InvalidTransition(_l("Laporan ini sudah diverifikasi."))
+    now = now or utcnow()
+    complaint.verified_at = now
+    _event(complaint, actor, "verified", is_public=True, internal_note=note,
+           from_status=complaint.status, now=now)
+
+
+def dispose(complaint, who, agency, note=None, public_text=None, now=None):
+    """Verify (if not yet) and dispose to an OPD: received -> dispatched."""
+    actor = as_actor(who)
+    _guard("dispose", complaint, actor)
+    agency = _agency(agency)
+    now = now or utcnow()
+    previous = complaint.status
+    from_agency = complaint.agency_id
+    if not complaint.verified_at:
+        complaint.verified_at = now
+    complaint.agency = agency
+    complaint.status = "dispatched"
+    complaint.dispatched_at = now
+    _start_response_clocks(complaint, now)
+    _event(complaint, actor, "dispatched", is_public=True, public_text=public_text,
+           internal_note=note, from_status=previous, from_agency_id=from_agency,
+           to_agency_id=agency.id, now=now)
+
+
+def _start_response_clocks(complaint, now):
+    sla = sla_for(complaint.kind)
+    cal = current_calendar()
+    complaint.first_response_due = cal.deadline(now, sla.first_response_days)
+    complaint.resolution_due = cal.deadline(now, _resolution_days(complaint, sla))
+
+
+def hold(complaint, who, reason, now=None):
+    actor = as_actor(who)
+    _guard("hold", complaint, actor)
+    reason = _require_text(reason, _l("Tuliskan apa yang perlu dilengkapi pelapor."))
+    now = now or utcnow()
+    complaint.status = "on_hold"
+    complaint.on_hold_since = now
+    _event(complaint, actor, "held", is_public=True, public_text=reason,
+           from_status="received", now=now)
+
+
+def complete_hold(complaint, who, text, now=None):
+    """The reporter completes a case on hold: back to *received*, clock resumes."""
+    actor = as_actor(who)
+    _guard("complete_hold", complaint, actor)
+    text = _require_text(text, _l("Tuliskan informasi tambahan yang diminta."))
+    now = now or utcnow()
+    cal = current_calendar()
+    if complaint.on_hold_since:
+        complaint.verification_due = cal.shift_for_pause(
+            complaint.verification_due, complaint.on_hold_since, now
+        )
+    complaint.on_hold_since = None
+    complaint.status = "received"
+    _event(complaint, actor, "hold_completed", is_public=True, public_text=text,
+           from_status="on_hold", now=now)
+
+
+def archive(complaint, who, reason, note=None, now=None):
+    actor = as_actor(who)
+    _guard("archive", complaint, actor)
+    if reason not in ARCHIVE_REASONS:
+        raise ValidationFailed(_l("Pilih alasan pengarsipan."))
+    now = now or utcnow()
+    previous = complaint.status
+    complaint.status = "archived"
+    complaint.archive_reason = reason
+    complaint.closed_at = now
+    complaint.on_hold_since = None
+    _event(complaint, actor, "archived", is_public=True,
+           public_text=str(ARCHIVE_REASONS[reason]), internal_note=note,
+           from_status=previous, now=now)
+
+
+def forward(complaint, who, institution, note=None, now=None):
+    actor = as_actor(who)
+    _guard("forward", complaint, actor)
+    institution = _require_text(institution, _l("Tuliskan instansi penerima pelimpahan."))[:200]
+    now = now or utcnow()
+    previous = complaint.status
+    complaint.status = "forwarded"
+    complaint.forwarded_to = institution
+    complaint.closed_at = now
+    complaint.on_hold_since = None
+    _event(complaint, actor, "forwarded", is_public=True, public_text=institution,
+           internal_note=note, from_status=previous, now=now)
+
+
+def redispose(complaint, who, agency, note=None, now=None):
+    actor = as_actor(who)
+    _guard("redispose", complaint, actor)
+    agency = _agency(agency)
+    if agency.id == complaint.agency_id:
+        raise ValidationFailed(_l("Laporan sudah berada di instansi tersebut."))
+    now = now or utcnow()
+    previous, from_agency = complaint.status, complaint.agency_id
+    complaint.agency = agency
+    complaint.status = "dispatched"
+    complaint.dispatched_at = now
+    complaint.first_response_at = None
+    _start_response_clocks(complaint, now)
+    _event(complaint, actor, "redispatched", is_public=True, internal_note=note,
+           from_status=previous, from_agency_id=from_agency, to_agency_id=agency.id, now=now)
+
+
+RECLASSIFIABLE = ("kind", "category_id", "is_anonymous", "is_confidential", "title", "needs_inspection")
+
+
+def reclassify(complaint, who, now=None, **changes):
+    """Correct kind, category, anonymity, confidentiality or title (audited)."""
+    actor = as_actor(who)
+    _guard("reclassify", complaint, actor)
+    unknown = set(changes) - set(RECLASSIFIABLE)
+    if unknown:
+        raise ValidationFailed()
+    if "kind" in changes and changes["kind"] not in KINDS:
+        raise ValidationFailed(_l("Jenis laporan tidak dikenal."))
+    if "title" in changes:
+        changes["title"] = _require_text(changes["title"], _l("Judul laporan wajib diisi."))[:200]
+    diff = {}
+    for name, value in changes.items():
+        before = getattr(complaint, name)
+        if before != value:
+            diff[name] = [before, value]
+            setattr(complaint, name, value)
+    if not diff:
+        return
+    now = now or utcnow()
+    _event(complaint, actor, "reclassified", from_status=complaint.status, changes=diff, now=now)
+
+
+def audit_form_edit(complaint, who, fields, now=None):
+    """Record the pending (unflushed) changes of ``fields`` on ``complaint`` as an event."""
+    from sqlalchemy import inspect
+
+    state = inspect(complaint)
+    diff = {}
+    for name in fields:
+        if name not in state.attrs:
+            continue
+        history = state.attrs[name].history
+        if history.has_changes():
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before != after:
+                diff[name] = [before, after]
+    record_edit(complaint, who, diff, now=now)
+    return diff
+
+
+def record_edit(complaint, who, diff, now=None):
+    """Audit an edit of case fields made through a form: {field: [before, after]}."""
+    if diff:
+        actor = as_actor(who)
+        _event(complaint, actor, "edited", from_status=complaint.status, changes=diff, now=now)
+
+
+# --- OPD --------------------------------------------------------------------
+
+
+def follow_up(complaint, who, text, now=None):
+    actor = as_actor(who)
+    _guard("follow_up", complaint, actor)
+    text = _require_text(text, _l("Tuliskan tindak lanjut."))
+    now = now or utcnow()
+    previous = complaint.status
+    complaint.status = "in_progress"
+    if complaint.first_response_at is None:
+        complaint.first_response_at = now
+    return _event(complaint, actor, "follow_up", is_public=True, public_text=text,
+                  from_status=previous, now=now)
+
+
+def internal_note(complaint, who, text, now=None):
+    actor = as_actor(who)
+    _guard("internal_note", complaint, actor)
+    text = _require_text(text, _l("Tuliskan catatan."))
+    return _event(complaint, actor, "internal_note", is_public=False, internal_note=text,
+                  from_status=complaint.status, now=now)
+
+
+def resolve(complaint, who, text, now=None):
+    actor = as_actor(who)
+    _guard("resolve", complaint, actor)
+    text = _require_text(text, _l("Tuliskan tindak lanjut akhir."))
+    now = now or utcnow()
+    previous = complaint.status
+    if complaint.first_response_at is None:
+        complaint.first_response_at = now
+    complaint.status = "resolved"
+    complaint.resolved_at = now
+    complaint.auto_close_due = current_calendar().deadline(now, sla_for(complaint.kind).auto_close_days)
+    return _event(complaint, actor, "resolved", is_public=True, public_text=text,
+                  from_status=previous, now=now)
+
+
+def return_to_coordinator(complaint, who, reason, now=None):
+    """*Bukan wewenang*: the OPD sends the case back to the coordinator."""
+    actor = as_actor(who)
+    _guard("return_to_coordinator", complaint, actor)
+    reason = _require_text(reason, _l("Tuliskan alasan mengapa bukan wewenang instansi Anda."))
+    now = now or utcnow()
+    previous, from_agency = complaint.status, complaint.agency_id
+    complaint.status = "received"
+    complaint.agency = None
+    complaint.first_response_due = None
+    complaint.resolution_due = None
+    complaint.verification_due = current_calendar().deadline(now, sla_for(complaint.kind).verify_days)
+    _event(complaint, actor, "returned", is_public=False, internal_note=reason,
+           from_status=previous, from_agency_id=from_agency, now=now)
+
+
+# --- reporter ---------------------------------------------------------------
+
+
+def reporter_reply(complaint, text, now=None):
+    actor = as_actor(REPORTER)
+    _guard("reporter_reply", complaint, actor)
+    text = _require_text(text, _l("Tuliskan tanggapan Anda."))
+    return _event(complaint, actor, "reporter_reply", is_public=True, public_text=text,
+                  from_status=complaint.status, now=now)
+
+
+def confirm(complaint, rating, feedback=None, now=None):
+    actor = as_actor(REPORTER)
+    _guard("confirm", complaint, actor)
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationFailed(_l("Beri penilaian 1 sampai 5."))
+    now = now or utcnow()
+    complaint.rating = rating
+    complaint.feedback = (feedback or "").strip()[:5000] or None
+    complaint.status = "closed"
+    complaint.closed_at = now
+    return _event(complaint, actor, "confirmed", is_public=True,
+                  public_text=complaint.feedback, from_status="resolved", now=now)
+
+
+def reopen(complaint, text, now=None):
+    actor = as_actor(REPORTER)
+    _guard("reopen", complaint, actor)
+    now = now or utcnow()
+    if complaint.auto_close_due and now > complaint.auto_close_due:
+        raise InvalidTransition(_l("Batas waktu 10 hari kerja untuk menyatakan belum puas telah lewat."))
+    text = _require_text(text, _l("Tuliskan mengapa Anda belum puas."))
+    complaint.status = "in_progress"
+    complaint.resolved_at = None
+    complaint.auto_close_due = None
+    sla = sla_for(complaint.kind)
+    complaint.resolution_due = current_calendar().deadline(now, sla.first_response_days)
+    return _event(complaint, actor, "reopened", is_public=True, public_text=text,
+                  from_status="resolved", now=now)
+
+
+# --- system -----------------------------------------------------------------
+
+
+def auto_close(complaint, now=None):
+    actor = as_actor(SYSTEM)
+    _guard("auto_close", complaint, actor)
+    now = now or utcnow()
+    if complaint.auto_close_due is None or complaint.auto_close_due > now:
+        raise InvalidTransition()
+    complaint.status = "closed"
+    complaint.closed_at = now
+    return _event(complaint, actor, "auto_closed", is_public=True, from_status="resolved", now=now)
+
+
+# --- running a transition as one unit of work --------------------------------
+
+STAFF_OPERATIONS = {
+    "verify": verify,
+    "dispose": dispose,
+    "hold": hold,
+    "complete_hold": complete_hold,
+    "archive": archive,
+    "forward": forward,
+    "redispose": redispose,
+    "reclassify": reclassify,
+    "follow_up": follow_up,
+    "internal_note": internal_note,
+    "resolve": resolve,
+    "return_to_coordinator": return_to_coordinator,
+}
+
+
+def load_for_update(complaint_id):
+    """Load a case locking its row (PostgreSQL) so concurrent transitions serialise."""
+    return db.session.execute(
+        select(Complaint).where(Complaint.id == complaint_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def perform(operation, complaint_id, who, expected_version=None, **kwargs):
+    """Run one staff transition in its own transaction.
+
+    Locks the row, checks the version the user saw (optimistic lock), applies the
+    transition and commits; on any domain error nothing is changed.
+    """
+    func = STAFF_OPERATIONS[operation]
+    try:
+        complaint = load_for_update(complaint_id)
+        if complaint is None or (
+            getattr(who, "is_authenticated", False) and not access.can_see(who, complaint)
+        ):
+            raise NotAllowed(_l("Laporan tidak ditemukan."))
+        if expected_version is not None and int(expected_version) != complaint.version:
+            raise Conflict()
+        func(complaint, who, **kwargs)
+        db.session.commit()
+        return complaint
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict()
+    except Exception:
+        db.session.rollback()
+        raise

@@ -1,0 +1,29 @@
+"""Rules for reference data: rows that cases depend on are deactivated, not deleted."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select
+
+from app.extensions import db
+from app.models import Agency, Category, Complaint, LaporUser
+from app.workflow.errors import DomainError
+
+
+def _used(query):
+    return db.session.execute(select(exists(query))).scalar()
+
+
+def assert_agency_deletable(agency):
+    if _used(select(Complaint.id).where(or_(Complaint.agency_id == agency.id, Complaint.target_agency_id == agency.id))) \
+            or _used(select(LaporUser.id).where(LaporUser.agency_id == agency.id)) \
+            or _used(select(Agency.id).where(Agency.parent_id == agency.id)):
+        raise DomainError(_l("Instansi ini masih dipakai oleh laporan, pengguna atau unit lain; nonaktifkan saja."))
+
+
+def assert_category_deletable(category):
+    if _used(select(Complaint.id).where(Complaint.category_id == category.id)) \
+            or _used(select(Category.id).where(Category.parent_id == category.id)):
+        raise DomainError(_l("Kategori ini masih dipakai; nonaktifkan saja."))
+
+
+def assert_channel_deletable(channel):
+    if _used(select(Complaint.id).where(Complaint.channel_id == channel.id)):
+        raise DomainError(_l("Kanal ini masih dipakai oleh laporan; nonaktifkan saja."))

@@ -1,0 +1,44 @@
+"""Reporter identity: creation from forms and what a given user may see of it."""
+from flask_babel import gettext as _
+
+from app.clock import utcnow
+from app.crypto import mask
+from app.extensions import db
+from app.models import Reporter
+from app.workflow import access
+from app.workflow.errors import ValidationFailed
+
+
+def reporter_from_form(name, phone, email, nik, consent):
+    """A new Reporter from submitted identity fields, or None when none were given."""
+    if not any((name, phone, email, nik)):
+        return None
+    if not consent:
+        raise ValidationFailed(_("Persetujuan pemrosesan data pribadi wajib dicentang bila identitas pelapor diisi."))
+    nik_digits = "".join(ch for ch in (nik or "") if ch.isdigit())
+    if nik and len(nik_digits) != 16:
+        raise ValidationFailed(_("NIK terdiri dari 16 angka."))
+    reporter = Reporter(consent_at=utcnow())
+    reporter.set_identity(name=name, phone=phone, email=email, nik=nik)
+    db.session.add(reporter)
+    return reporter
+
+
+def reporter_display(user, complaint):
+    """What ``user`` may see of the reporter of ``complaint`` (a dict of display strings)."""
+    hidden = {"visible": False, "name": _("Anonim") if complaint.is_anonymous else _("Disembunyikan"),
+              "phone": "", "email": "", "nik": ""}
+    reporter = complaint.reporter
+    if reporter is None:
+        return {"visible": False, "name": _("Tidak ada data pelapor"), "phone": "", "email": "", "nik": ""}
+    if not access.identity_visible(user, complaint):
+        return hidden
+    if reporter.erased_at:
+        return {"visible": False, "name": _("Data pelapor telah dihapus atas permintaan"), "phone": "", "email": "", "nik": ""}
+    return {
+        "visible": True,
+        "name": reporter.name or "",
+        "phone": reporter.phone or "",
+        "email": reporter.email or "",
+        "nik": mask(reporter.nik, 4) if reporter.nik else "",
+    }

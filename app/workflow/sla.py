@@ -1,0 +1,54 @@
+"""SLA state of a case: which clock is running and whether it is on time."""
+from app.clock import utcnow
+from app.models import Complaint
+from app.workflow.calendar import current_calendar
+
+# the deadline that matters to staff in each status
+CLOCK_BY_STATUS = {
+    "received": "verification_due",
+    "dispatched": "first_response_due",
+    "in_progress": "resolution_due",
+}
+
+
+def current_deadline(complaint):
+    column = CLOCK_BY_STATUS.get(complaint.status)
+    return getattr(complaint, column) if column else None
+
+
+def sla_state(complaint, now=None, calendar=None):
+    if complaint.status == "on_hold":
+        return "paused"
+    due = current_deadline(complaint)
+    if due is None:
+        return "none"
+    now = now or utcnow()
+    if now > due:
+        return "overdue"
+    calendar = calendar or current_calendar()
+    if due <= calendar.deadline(now, 1):
+        return "due_soon"
+    return "on_time"
+
+
+def overdue_clause(now=None):
+    """SQL: open cases whose running clock has passed (uses the indexed deadline columns)."""
+    from sqlalchemy import and_, or_
+
+    now = now or utcnow()
+    return or_(*[
+        and_(Complaint.status == status, getattr(Complaint, column) < now)
+        for status, column in CLOCK_BY_STATUS.items()
+    ])
+
+
+def due_soon_clause(now=None, calendar=None):
+    from sqlalchemy import and_, or_
+
+    now = now or utcnow()
+    horizon = (calendar or current_calendar()).deadline(now, 1)
+    return or_(*[
+        and_(Complaint.status == status, getattr(Complaint, column) >= now,
+             getattr(Complaint, column) <= horizon)
+        for status, column in CLOCK_BY_STATUS.items()
+    ])
