@@ -25,10 +25,16 @@ def init_command():
 @with_appcontext
 def seed_demo_command(cases, if_empty):
     """Create the demo kabupaten (agencies, users, ~500 cases). Idempotent."""
+    from sqlalchemy import select
+
     from app.demo import seed_demo
-    from app.extensions import appbuilder
+    from app.extensions import appbuilder, db
+    from app.models import Complaint
     from app.security import sync_roles
 
+    if if_empty and db.session.execute(select(Complaint.id).limit(1)).first():
+        click.echo("Data sudah ada; data demo tidak ditambahkan.")
+        return
     sync_roles(appbuilder)
     result = seed_demo(count=cases)
     click.echo(f"Data demo: {result['cases_created']} laporan dibuat, "

@@ -2,39 +2,39 @@
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
-    "received": _l("Belum terverifikasi"),
-    "on_hold": _l("Tertunda"),
-    "archived": _l("Diarsipkan"),
-    "forwarded": _l("Dilimpahkan"),
-    "dispatched": _l("Terdisposisi"),
-    "in_progress": _l("Proses"),
-    "resolved": _l("Selesai ditindaklanjuti"),
-    "closed": _l("Selesai"),
+    "received": _l("Unverified"),
+    "on_hold": _l("On hold"),
+    "archived": _l("Archived"),
+    "forwarded": _l("Forwarded"),
+    "dispatched": _l("Dispatched"),
+    "in_progress": _l("In progress"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
 }
 
 KIND_LABELS = {
-    "complaint": _l("Pengaduan"),
-    "aspiration": _l("Aspirasi"),
-    "information": _l("Permintaan informasi"),
+    "complaint": _l("Complaint"),
+    "aspiration": _l("Aspiration"),
+    "information": _l("Information request"),
 }
 
 HOLIDAY_KIND_LABELS = {
-    "national": _l("Libur nasional"),
-    "collective_leave": _l("Cuti bersama"),
-    "local": _l("Libur daerah"),
+    "national": _l("National holiday"),
+    "collective_leave": _l("Collective leave"),
+    "local": _l("Regional holiday"),
 }
 
 AGENCY_LEVEL_LABELS = {
-    "pemda": _l("Pemerintah daerah"),
-    "opd": _l("Perangkat daerah (OPD)"),
-    "unit": _l("Unit (UPT / kecamatan / kelurahan)"),
+    "pemda": _l("Local government"),
+    "opd": _l("Regional agency (OPD)"),
+    "unit": _l("Unit (UPT / district / village)"),
 }
 
 SLA_STATE_LABELS = {
-    "on_time": _l("Tepat waktu"),
-    "due_soon": _l("Segera jatuh tempo"),
-    "overdue": _l("Terlambat"),
-    "paused": _l("Dijeda"),
+    "on_time": _l("On time"),
+    "due_soon": _l("Due soon"),
+    "overdue": _l("Overdue"),
+    "paused": _l("Paused"),
     "none": _l("-"),
 }
 
@@ -45,3 +45,7 @@ def label(mapping, code):
 
 def choices(mapping):
     return [(code, text) for code, text in mapping.items()]
+
+
+def yes_no(value):
+    return _l("Yes") if value else _l("No")

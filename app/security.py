@@ -68,15 +68,15 @@ def role_matches(role, view_name, permission_name):
 class LaporUserDBModelView(UserDBModelView):
     list_columns = ["first_name", "last_name", "username", "email", "agency", "active", "roles"]
     show_fieldsets = [
-        (_l("Data Pengguna"), {"fields": ["username", "active", "roles", "agency", "login_count"]}),
-        (_l("Data Pribadi"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("User Data"), {"fields": ["username", "active", "roles", "agency", "login_count"]}),
+        (_l("Personal Data"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
         (_l("Audit"), {"fields": ["last_login", "fail_login_count", "created_on", "created_by", "changed_on", "changed_by"], "expanded": False}),
     ]
     add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "agency", "password", "conf_password"]
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "agency"]
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "agency"]
-    label_columns = {"agency": _l("Instansi")}
-    description_columns = {"agency": _l("Wajib untuk petugas OPD: laporan yang dapat dilihat adalah milik instansi ini dan unit di bawahnya.")}
+    label_columns = {"agency": _l("Agency")}
+    description_columns = {"agency": _l("Required for agency officers: they can see cases belonging to this agency and its sub-units.")}
 
 
 class LaporSecurityManager(SecurityManager):

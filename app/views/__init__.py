@@ -15,16 +15,16 @@ def register_views(appbuilder):
     from app.views.api.complaints import ComplaintApi
     from app.views.public.health import health_bp
 
-    cases = dict(category="Cases", category_label=_l("Laporan"), category_icon="fa-inbox")
-    appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dasbor"), icon="fa-dashboard", **cases)
-    appbuilder.add_view(ComplaintView, "All cases", label=_l("Semua laporan"), icon="fa-list", **cases)
+    cases = dict(category="Cases", category_label=_l("Cases"), category_icon="fa-inbox")
+    appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-dashboard", **cases)
+    appbuilder.add_view(ComplaintView, "All cases", label=_l("All Cases"), icon="fa-list", **cases)
 
-    ref = dict(category="Reference", category_label=_l("Data Referensi"), category_icon="fa-database")
-    appbuilder.add_view(AgencyView, "Agencies", label=_l("Instansi"), icon="fa-building", **ref)
-    appbuilder.add_view(CategoryView, "Categories", label=_l("Kategori"), icon="fa-tags", **ref)
-    appbuilder.add_view(ChannelView, "Channels", label=_l("Kanal"), icon="fa-comments", **ref)
-    appbuilder.add_view(HolidayView, "Holidays", label=_l("Hari libur"), icon="fa-calendar", **ref)
-    appbuilder.add_view(SlaSettingView, "Service levels", label=_l("Tenggat layanan"), icon="fa-clock-o", **ref)
+    ref = dict(category="Reference", category_label=_l("Reference Data"), category_icon="fa-database")
+    appbuilder.add_view(AgencyView, "Agencies", label=_l("Agency"), icon="fa-building", **ref)
+    appbuilder.add_view(CategoryView, "Categories", label=_l("Category"), icon="fa-tags", **ref)
+    appbuilder.add_view(ChannelView, "Channels", label=_l("Channel"), icon="fa-comments", **ref)
+    appbuilder.add_view(HolidayView, "Holidays", label=_l("Holidays"), icon="fa-calendar", **ref)
+    appbuilder.add_view(SlaSettingView, "Service levels", label=_l("Service Deadlines"), icon="fa-clock-o", **ref)
 
     appbuilder.add_api(ComplaintApi)
     from flask import current_app

@@ -5,14 +5,14 @@ from flask_babel import gettext as _
 from app.workflow.errors import DomainError
 
 MESSAGES = {
-    400: lambda: _("Permintaan tidak valid."),
-    403: lambda: _("Anda tidak memiliki akses ke halaman ini."),
-    404: lambda: _("Halaman atau data yang Anda cari tidak ditemukan."),
-    405: lambda: _("Metode permintaan tidak diizinkan."),
-    409: lambda: _("Terjadi konflik data. Muat ulang halaman lalu coba lagi."),
-    413: lambda: _("Berkas yang dikirim terlalu besar."),
-    429: lambda: _("Terlalu banyak permintaan. Silakan coba lagi nanti."),
-    500: lambda: _("Terjadi kesalahan pada server. Silakan coba lagi nanti."),
+    400: lambda: _("Invalid request."),
+    403: lambda: _("You do not have access to this page."),
+    404: lambda: _("The page or data you are looking for was not found."),
+    405: lambda: _("Request method not allowed."),
+    409: lambda: _("A data conflict occurred. Reload the page and try again."),
+    413: lambda: _("The uploaded file is too large."),
+    429: lambda: _("Too many requests. Please try again later."),
+    500: lambda: _("A server error occurred. Please try again later."),
 }
 
 

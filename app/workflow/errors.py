@@ -6,7 +6,7 @@ class DomainError(Exception):
     """A rule refused an operation; ``message`` is shown to the user."""
 
     status_code = 400
-    default_message = _l("Operasi tidak diizinkan.")
+    default_message = _l("Operation not allowed.")
 
     def __init__(self, message=None):
         self.message = message or self.default_message
@@ -15,21 +15,21 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     status_code = 403
-    default_message = _l("Anda tidak berwenang melakukan tindakan ini.")
+    default_message = _l("You are not authorized to perform this action.")
 
 
 class InvalidTransition(DomainError):
     status_code = 409
-    default_message = _l("Tindakan ini tidak dapat dilakukan pada status laporan saat ini.")
+    default_message = _l("This action cannot be performed in the case's current status.")
 
 
 class Conflict(DomainError):
     status_code = 409
     default_message = _l(
-        "Laporan ini baru saja diubah oleh petugas lain. Muat ulang halaman lalu coba lagi."
+        "This case was just changed by another officer. Reload the page and try again."
     )
 
 
 class ValidationFailed(DomainError):
     status_code = 400
-    default_message = _l("Data yang dikirim tidak valid.")
+    default_message = _l("The submitted data is invalid.")

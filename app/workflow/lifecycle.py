@@ -95,32 +95,32 @@ TRANSITIONS = {
 }
 
 ARCHIVE_REASONS = {
-    "wrong_format": _l("Format laporan tidak sesuai"),
-    "too_general": _l("Laporan terlalu umum / tidak jelas"),
-    "not_public_service": _l("Bukan tentang pelayanan publik"),
-    "sara": _l("Mengandung SARA"),
-    "duplicate": _l("Laporan ganda (duplikat)"),
+    "wrong_format": _l("Incorrect report format"),
+    "too_general": _l("Report too general / unclear"),
+    "not_public_service": _l("Not about public services"),
+    "sara": _l("Contains SARA content"),
+    "duplicate": _l("Duplicate report"),
 }
 
 EVENT_LABELS = {
-    "received": _l("Laporan diterima"),
-    "verified": _l("Laporan diverifikasi"),
-    "dispatched": _l("Didisposisikan ke instansi"),
-    "held": _l("Ditunda: menunggu kelengkapan dari pelapor"),
-    "hold_completed": _l("Pelapor melengkapi laporan"),
-    "archived": _l("Diarsipkan"),
-    "forwarded": _l("Dilimpahkan ke instansi lain"),
-    "redispatched": _l("Didisposisikan ulang"),
-    "reclassified": _l("Klasifikasi dikoreksi"),
-    "follow_up": _l("Tindak lanjut"),
-    "internal_note": _l("Catatan internal"),
-    "resolved": _l("Selesai ditindaklanjuti"),
-    "returned": _l("Dikembalikan: bukan wewenang"),
-    "reporter_reply": _l("Tanggapan pelapor"),
-    "confirmed": _l("Dikonfirmasi selesai oleh pelapor"),
-    "reopened": _l("Dibuka kembali: pelapor belum puas"),
-    "auto_closed": _l("Ditutup otomatis"),
-    "edited": _l("Data laporan diubah"),
+    "received": _l("Case received"),
+    "verified": _l("Case verified"),
+    "dispatched": _l("Dispatched to agency"),
+    "held": _l("On hold: awaiting more information from reporter"),
+    "hold_completed": _l("Reporter supplied missing information"),
+    "archived": _l("Archived"),
+    "forwarded": _l("Forwarded to another agency"),
+    "redispatched": _l("Re-dispatched"),
+    "reclassified": _l("Classification corrected"),
+    "follow_up": _l("Follow-up"),
+    "internal_note": _l("Internal note"),
+    "resolved": _l("Resolved"),
+    "returned": _l("Returned: outside agency's authority"),
+    "reporter_reply": _l("Reporter response"),
+    "confirmed": _l("Confirmed resolved by reporter"),
+    "reopened": _l("Reopened: reporter not satisfied"),
+    "auto_closed": _l("Closed automatically"),
+    "edited": _l("Case data edited"),
 }
 
 
@@ -196,16 +196,16 @@ def _require_text(text, message):
     if not text:
         raise ValidationFailed(message)
     if len(text) > 10000:
-        raise ValidationFailed(_l("Teks terlalu panjang (maksimal 10.000 karakter)."))
+        raise ValidationFailed(_l("Text too long (maximum 10,000 characters)."))
     return text
 
 
 def _agency(agency_or_id):
     if agency_or_id is None or agency_or_id == "":
-        raise ValidationFailed(_l("Pilih instansi tujuan."))
+        raise ValidationFailed(_l("Choose the target agency."))
     agency = agency_or_id if isinstance(agency_or_id, Agency) else db.session.get(Agency, int(agency_or_id))
     if agency is None or not agency.active:
-        raise ValidationFailed(_l("Instansi tujuan tidak ditemukan atau tidak aktif."))
+        raise ValidationFailed(_l("Target agency not found or inactive."))
     return agency
 
 
@@ -223,9 +223,9 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
     actor = as_actor(who)
     now = now or utcnow()
     if kind not in KINDS:
-        raise ValidationFailed(_l("Jenis laporan tidak dikenal."))
-    title = _require_text(title, _l("Judul laporan wajib diisi."))
-    description = _require_text(description, _l("Isi laporan wajib diisi."))
+        raise ValidationFailed(_l("Unknown case type."))
+    title = _require_text(title, _l("Case title is required."))
+    description = _require_text(description, _l("Case description is required."))
     if actor.kind == "staff":
         if not (actor.roles & (access.COORDINATING_ROLES | {access.ROLE_OPD})):
             raise NotAllowed()
@@ -233,7 +233,7 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
         if access.is_opd(actor.user):
             agency_id = agency_id or actor.user.agency_id
             if not access.can_assign_agency(actor.user, agency_id):
-                raise NotAllowed(_l("Anda hanya dapat membuat laporan untuk instansi Anda sendiri."))
+                raise NotAllowed(_l("You can only create cases for your own agency."))
         agency = db.session.get(Agency, agency_id) if agency_id else None
     else:
         agency = None
@@ -273,7 +273,7 @@ def verify(complaint, who, note=None, now=None):
     actor = as_actor(who)
     _guard("verify", complaint, actor)
     if complaint.verified_at:
-        raise InvalidTransition(_l("Laporan ini sudah diverifikasi."))
+        raise InvalidTransition(_l("This case has already been verified."))
     now = now or utcnow()
     complaint.verified_at = now
     _event(complaint, actor, "verified", is_public=True, internal_note=note,
@@ -309,7 +309,7 @@ def _start_response_clocks(complaint, now):
 def hold(complaint, who, reason, now=None):
     actor = as_actor(who)
     _guard("hold", complaint, actor)
-    reason = _require_text(reason, _l("Tuliskan apa yang perlu dilengkapi pelapor."))
+    reason = _require_text(reason, _l("Describe what the reporter needs to provide."))
     now = now or utcnow()
     complaint.status = "on_hold"
     complaint.on_hold_since = now
@@ -321,7 +321,7 @@ def complete_hold(complaint, who, text, now=None):
     """The reporter completes a case on hold: back to *received*, clock resumes."""
     actor = as_actor(who)
     _guard("complete_hold", complaint, actor)
-    text = _require_text(text, _l("Tuliskan informasi tambahan yang diminta."))
+    text = _require_text(text, _l("Enter the requested additional information."))
     now = now or utcnow()
     cal = current_calendar()
     if complaint.on_hold_since:
@@ -338,7 +338,7 @@ def archive(complaint, who, reason, note=None, now=None):
     actor = as_actor(who)
     _guard("archive", complaint, actor)
     if reason not in ARCHIVE_REASONS:
-        raise ValidationFailed(_l("Pilih alasan pengarsipan."))
+        raise ValidationFailed(_l("Choose an archive reason."))
     now = now or utcnow()
     previous = complaint.status
     complaint.status = "archived"
@@ -353,7 +353,7 @@ def archive(complaint, who, reason, note=None, now=None):
 def forward(complaint, who, institution, note=None, now=None):
     actor = as_actor(who)
     _guard("forward", complaint, actor)
-    institution = _require_text(institution, _l("Tuliskan instansi penerima pelimpahan."))[:200]
+    institution = _require_text(institution, _l("Enter the agency receiving the forwarded case."))[:200]
     now = now or utcnow()
     previous = complaint.status
     complaint.status = "forwarded"
@@ -369,7 +369,7 @@ def redispose(complaint, who, agency, note=None, now=None):
     _guard("redispose", complaint, actor)
     agency = _agency(agency)
     if agency.id == complaint.agency_id:
-        raise ValidationFailed(_l("Laporan sudah berada di instansi tersebut."))
+        raise ValidationFailed(_l("The case is already with that agency."))
     now = now or utcnow()
     previous, from_agency = complaint.status, complaint.agency_id
     complaint.agency = agency
@@ -392,9 +392,9 @@ def reclassify(complaint, who, now=None, **changes):
     if unknown:
         raise ValidationFailed()
     if "kind" in changes and changes["kind"] not in KINDS:
-        raise ValidationFailed(_l("Jenis laporan tidak dikenal."))
+        raise ValidationFailed(_l("Unknown case type."))
     if "title" in changes:
-        changes["title"] = _require_text(changes["title"], _l("Judul laporan wajib diisi."))[:200]
+        changes["title"] = _require_text(changes["title"], _l("Case title is required."))[:200]
     diff = {}
     for name, value in changes.items():
         before = getattr(complaint, name)
@@ -439,7 +439,7 @@ def record_edit(complaint, who, diff, now=None):
 def follow_up(complaint, who, text, now=None):
     actor = as_actor(who)
     _guard("follow_up", complaint, actor)
-    text = _require_text(text, _l("Tuliskan tindak lanjut."))
+    text = _require_text(text, _l("Enter the follow-up."))
     now = now or utcnow()
     previous = complaint.status
     complaint.status = "in_progress"
@@ -452,7 +452,7 @@ def follow_up(complaint, who, text, now=None):
 def internal_note(complaint, who, text, now=None):
     actor = as_actor(who)
     _guard("internal_note", complaint, actor)
-    text = _require_text(text, _l("Tuliskan catatan."))
+    text = _require_text(text, _l("Enter a note."))
     return _event(complaint, actor, "internal_note", is_public=False, internal_note=text,
                   from_status=complaint.status, now=now)
 
@@ -460,7 +460,7 @@ def internal_note(complaint, who, text, now=None):
 def resolve(complaint, who, text, now=None):
     actor = as_actor(who)
     _guard("resolve", complaint, actor)
-    text = _require_text(text, _l("Tuliskan tindak lanjut akhir."))
+    text = _require_text(text, _l("Enter the final follow-up."))
     now = now or utcnow()
     previous = complaint.status
     if complaint.first_response_at is None:
@@ -476,7 +476,7 @@ def return_to_coordinator(complaint, who, reason, now=None):
     """*Bukan wewenang*: the OPD sends the case back to the coordinator."""
     actor = as_actor(who)
     _guard("return_to_coordinator", complaint, actor)
-    reason = _require_text(reason, _l("Tuliskan alasan mengapa bukan wewenang instansi Anda."))
+    reason = _require_text(reason, _l("Explain why this is outside your agency's authority."))
     now = now or utcnow()
     previous, from_agency = complaint.status, complaint.agency_id
     complaint.status = "received"
@@ -494,7 +494,7 @@ def return_to_coordinator(complaint, who, reason, now=None):
 def reporter_reply(complaint, text, now=None):
     actor = as_actor(REPORTER)
     _guard("reporter_reply", complaint, actor)
-    text = _require_text(text, _l("Tuliskan tanggapan Anda."))
+    text = _require_text(text, _l("Enter your response."))
     return _event(complaint, actor, "reporter_reply", is_public=True, public_text=text,
                   from_status=complaint.status, now=now)
 
@@ -507,7 +507,7 @@ def confirm(complaint, rating, feedback=None, now=None):
     except (TypeError, ValueError):
         rating = 0
     if not 1 <= rating <= 5:
-        raise ValidationFailed(_l("Beri penilaian 1 sampai 5."))
+        raise ValidationFailed(_l("Give a rating from 1 to 5."))
     now = now or utcnow()
     complaint.rating = rating
     complaint.feedback = (feedback or "").strip()[:5000] or None
@@ -522,8 +522,8 @@ def reopen(complaint, text, now=None):
     _guard("reopen", complaint, actor)
     now = now or utcnow()
     if complaint.auto_close_due and now > complaint.auto_close_due:
-        raise InvalidTransition(_l("Batas waktu 10 hari kerja untuk menyatakan belum puas telah lewat."))
-    text = _require_text(text, _l("Tuliskan mengapa Anda belum puas."))
+        raise InvalidTransition(_l("The 10-working-day deadline for reporting dissatisfaction has passed."))
+    text = _require_text(text, _l("Explain why you are not satisfied."))
     complaint.status = "in_progress"
     complaint.resolved_at = None
     complaint.auto_close_due = None
@@ -584,7 +584,7 @@ def perform(operation, complaint_id, who, expected_version=None, **kwargs):
         if complaint is None or (
             getattr(who, "is_authenticated", False) and not access.can_see(who, complaint)
         ):
-            raise NotAllowed(_l("Laporan tidak ditemukan."))
+            raise NotAllowed(_l("Case not found."))
         if expected_version is not None and int(expected_version) != complaint.version:
             raise Conflict()
         func(complaint, who, **kwargs)

@@ -15,15 +15,15 @@ def assert_agency_deletable(agency):
     if _used(select(Complaint.id).where(or_(Complaint.agency_id == agency.id, Complaint.target_agency_id == agency.id))) \
             or _used(select(LaporUser.id).where(LaporUser.agency_id == agency.id)) \
             or _used(select(Agency.id).where(Agency.parent_id == agency.id)):
-        raise DomainError(_l("Instansi ini masih dipakai oleh laporan, pengguna atau unit lain; nonaktifkan saja."))
+        raise DomainError(_l("This agency is still used by cases, users or other units; deactivate it instead."))
 
 
 def assert_category_deletable(category):
     if _used(select(Complaint.id).where(Complaint.category_id == category.id)) \
             or _used(select(Category.id).where(Category.parent_id == category.id)):
-        raise DomainError(_l("Kategori ini masih dipakai; nonaktifkan saja."))
+        raise DomainError(_l("This category is still in use; deactivate it instead."))
 
 
 def assert_channel_deletable(channel):
     if _used(select(Complaint.id).where(Complaint.channel_id == channel.id)):
-        raise DomainError(_l("Kanal ini masih dipakai oleh laporan; nonaktifkan saja."))
+        raise DomainError(_l("This channel is still used by cases; deactivate it instead."))

@@ -14,10 +14,10 @@ def reporter_from_form(name, phone, email, nik, consent):
     if not any((name, phone, email, nik)):
         return None
     if not consent:
-        raise ValidationFailed(_("Persetujuan pemrosesan data pribadi wajib dicentang bila identitas pelapor diisi."))
+        raise ValidationFailed(_("Consent to personal data processing must be checked when reporter identity is provided."))
     nik_digits = "".join(ch for ch in (nik or "") if ch.isdigit())
     if nik and len(nik_digits) != 16:
-        raise ValidationFailed(_("NIK terdiri dari 16 angka."))
+        raise ValidationFailed(_("NIK must be 16 digits."))
     reporter = Reporter(consent_at=utcnow())
     reporter.set_identity(name=name, phone=phone, email=email, nik=nik)
     db.session.add(reporter)
@@ -26,15 +26,15 @@ def reporter_from_form(name, phone, email, nik, consent):
 
 def reporter_display(user, complaint):
     """What ``user`` may see of the reporter of ``complaint`` (a dict of display strings)."""
-    hidden = {"visible": False, "name": _("Anonim") if complaint.is_anonymous else _("Disembunyikan"),
+    hidden = {"visible": False, "name": _("Anonymous") if complaint.is_anonymous else _("Hidden"),
               "phone": "", "email": "", "nik": ""}
     reporter = complaint.reporter
     if reporter is None:
-        return {"visible": False, "name": _("Tidak ada data pelapor"), "phone": "", "email": "", "nik": ""}
+        return {"visible": False, "name": _("No reporter data"), "phone": "", "email": "", "nik": ""}
     if not access.identity_visible(user, complaint):
         return hidden
     if reporter.erased_at:
-        return {"visible": False, "name": _("Data pelapor telah dihapus atas permintaan"), "phone": "", "email": "", "nik": ""}
+        return {"visible": False, "name": _("Reporter data was deleted on request"), "phone": "", "email": "", "nik": ""}
     return {
         "visible": True,
         "name": reporter.name or "",

@@ -12,7 +12,7 @@ from flask import Response, abort, flash, g, redirect, request, stream_with_cont
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterInFunction
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.views.admin.base import LaporInterface as SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import format_datetime, lazy_gettext as _l, gettext as _
@@ -24,7 +24,8 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
 
 from app.extensions import db
-from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label
+from app.formatting import lapor_date, lapor_datetime
+from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
 from app.workflow import access, lifecycle, sla
 from app.workflow.errors import DomainError, NotAllowed
@@ -54,7 +55,7 @@ def sla_badge(complaint):
 class OverdueFilter(FilterInFunction):
     """List filter "Terlambat": open cases whose running clock has passed."""
 
-    name = _l("Terlambat (ya)")
+    name = _l("Overdue (yes)")
     arg_name = "overdue"
 
     def apply(self, query, value):
@@ -69,18 +70,18 @@ class ComplaintView(ModelView):
     base_order = ("received_at", "desc")
     page_size = 25
 
-    list_title = _l("Daftar Laporan")
-    show_title = _l("Rincian Laporan")
-    add_title = _l("Catat Laporan Baru")
-    edit_title = _l("Ubah Data Lokasi Laporan")
+    list_title = _l("Case List")
+    show_title = _l("Case Details")
+    add_title = _l("Record New Case")
+    edit_title = _l("Edit Case Location")
 
     list_columns = ["tracking_number", "title", "kind", "status", "agency", "channel", "district", "received_at", "sla"]
     show_fieldsets = [
-        (_l("Laporan"), {"fields": ["tracking_number", "kind", "status", "sla", "title", "description", "category", "channel", "needs_inspection"]}),
-        (_l("Lokasi dan waktu kejadian"), {"fields": ["address", "district", "village", "latitude", "longitude", "incident_date"]}),
-        (_l("Penanganan"), {"fields": ["agency", "target_agency", "forwarded_to", "archive_reason", "is_anonymous", "is_confidential"]}),
-        (_l("Waktu dan tenggat"), {"fields": ["received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at", "verification_due", "first_response_due", "resolution_due", "auto_close_due"], "expanded": False}),
-        (_l("Penilaian pelapor"), {"fields": ["rating", "feedback"], "expanded": False}),
+        (_l("Cases"), {"fields": ["tracking_number", "kind", "status", "sla", "title", "description", "category", "channel", "needs_inspection"]}),
+        (_l("Incident location and time"), {"fields": ["address", "district", "village", "latitude", "longitude", "incident_date"]}),
+        (_l("Handling"), {"fields": ["agency", "target_agency", "forwarded_to", "archive_reason", "is_anonymous", "is_confidential"]}),
+        (_l("Times and deadlines"), {"fields": ["received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at", "verification_due", "first_response_due", "resolution_due", "auto_close_due"], "expanded": False}),
+        (_l("Reporter rating"), {"fields": ["rating", "feedback"], "expanded": False}),
     ]
     add_columns = ["kind", "title", "description", "category", "channel", "agency", "address", "district", "village", "incident_date", "is_anonymous", "is_confidential"]
     edit_columns = ["address", "district", "village", "latitude", "longitude", "incident_date"]
@@ -88,58 +89,72 @@ class ComplaintView(ModelView):
     search_filters = {"resolution_due": [OverdueFilter]}
 
     label_columns = {
-        "tracking_number": _l("Nomor lacak"),
-        "title": _l("Judul"),
-        "description": _l("Isi laporan"),
-        "kind": _l("Jenis"),
+        "tracking_number": _l("Tracking number"),
+        "title": _l("Title"),
+        "description": _l("Case description"),
+        "kind": _l("Type"),
         "status": _l("Status"),
-        "sla": _l("Tenggat"),
-        "category": _l("Kategori"),
-        "channel": _l("Kanal"),
-        "agency": _l("Instansi penanggung jawab"),
-        "target_agency": _l("Instansi yang dituju pelapor"),
-        "forwarded_to": _l("Dilimpahkan ke"),
-        "archive_reason": _l("Alasan arsip"),
-        "address": _l("Alamat"),
-        "district": _l("Kecamatan"),
-        "village": _l("Kelurahan/desa"),
-        "latitude": _l("Lintang"),
-        "longitude": _l("Bujur"),
-        "incident_date": _l("Tanggal kejadian"),
-        "is_anonymous": _l("Anonim"),
-        "is_confidential": _l("Rahasia"),
-        "needs_inspection": _l("Perlu pemeriksaan lapangan"),
-        "received_at": _l("Diterima"),
-        "verified_at": _l("Diverifikasi"),
-        "dispatched_at": _l("Didisposisikan"),
-        "first_response_at": _l("Tanggapan pertama"),
-        "resolved_at": _l("Selesai ditindaklanjuti"),
-        "closed_at": _l("Ditutup"),
-        "verification_due": _l("Tenggat verifikasi"),
-        "first_response_due": _l("Tenggat tanggapan pertama"),
-        "resolution_due": _l("Tenggat penyelesaian"),
-        "auto_close_due": _l("Tutup otomatis"),
-        "rating": _l("Nilai (1-5)"),
-        "feedback": _l("Komentar pelapor"),
+        "sla": _l("Deadline"),
+        "category": _l("Category"),
+        "channel": _l("Channel"),
+        "agency": _l("Responsible agency"),
+        "target_agency": _l("Agency chosen by reporter"),
+        "forwarded_to": _l("Forwarded to"),
+        "archive_reason": _l("Archive reason"),
+        "address": _l("Address"),
+        "district": _l("District"),
+        "village": _l("Village"),
+        "latitude": _l("Latitude"),
+        "longitude": _l("Longitude"),
+        "incident_date": _l("Incident date"),
+        "is_anonymous": _l("Anonymous"),
+        "is_confidential": _l("Confidential"),
+        "needs_inspection": _l("Needs field inspection"),
+        "received_at": _l("Received at"),
+        "verified_at": _l("Verified at"),
+        "dispatched_at": _l("Dispatched at"),
+        "first_response_at": _l("First response at"),
+        "resolved_at": _l("Resolved"),
+        "closed_at": _l("Closed at"),
+        "verification_due": _l("Verification deadline"),
+        "first_response_due": _l("First response deadline"),
+        "resolution_due": _l("Resolution deadline"),
+        "auto_close_due": _l("Auto-close date"),
+        "rating": _l("Rating (1-5)"),
+        "feedback": _l("Reporter comment"),
     }
     description_columns = {
-        "is_anonymous": _l("Identitas pelapor hanya terlihat oleh Admin dan Koordinator."),
-        "is_confidential": _l("Laporan tidak dipublikasikan; identitas disembunyikan dari OPD dan Pimpinan."),
-        "agency": _l("Petugas OPD hanya dapat memilih instansinya sendiri atau unit di bawahnya."),
+        "is_anonymous": _l("The reporter's identity is visible only to Admins and Coordinators."),
+        "is_confidential": _l("The case is not published; the identity is hidden from agencies and leadership."),
+        "agency": _l("Agency officers can only choose their own agency or its sub-units."),
     }
     formatters_columns = {
         "status": lambda v: label(STATUS_LABELS, v),
         "kind": lambda v: label(KIND_LABELS, v),
         "sla": sla_badge,
         "archive_reason": lambda v: label(lifecycle.ARCHIVE_REASONS, v),
+        "is_anonymous": yes_no,
+        "is_confidential": yes_no,
+        "needs_inspection": yes_no,
+        "received_at": lapor_datetime,
+        "verified_at": lapor_datetime,
+        "dispatched_at": lapor_datetime,
+        "first_response_at": lapor_datetime,
+        "resolved_at": lapor_datetime,
+        "closed_at": lapor_datetime,
+        "verification_due": lapor_datetime,
+        "first_response_due": lapor_datetime,
+        "resolution_due": lapor_datetime,
+        "auto_close_due": lapor_datetime,
+        "incident_date": lapor_date,
     }
     add_form_extra_fields = {
-        "kind": SelectField(_l("Jenis"), choices=choices(KIND_LABELS), widget=Select2Widget()),
-        "reporter_name": StringField(_l("Nama pelapor"), validators=[OptionalValidator(), Length(max=150)]),
-        "reporter_phone": StringField(_l("Telepon / WhatsApp pelapor"), validators=[OptionalValidator(), Length(max=30)]),
-        "reporter_email": StringField(_l("Email pelapor"), validators=[OptionalValidator(), Email(message=_l("Alamat email tidak valid.")), Length(max=200)]),
-        "reporter_nik": StringField(_l("NIK pelapor (opsional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK terdiri dari 16 angka."))]),
-        "reporter_consent": BooleanField(_l("Pelapor menyetujui pemrosesan data pribadinya (UU PDP)")),
+        "kind": SelectField(_l("Type"), choices=choices(KIND_LABELS), widget=Select2Widget()),
+        "reporter_name": StringField(_l("Reporter name"), validators=[OptionalValidator(), Length(max=150)]),
+        "reporter_phone": StringField(_l("Reporter phone / WhatsApp"), validators=[OptionalValidator(), Length(max=30)]),
+        "reporter_email": StringField(_l("Reporter email"), validators=[OptionalValidator(), Email(message=_l("Invalid email address.")), Length(max=200)]),
+        "reporter_nik": StringField(_l("Reporter NIK (optional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK must be 16 digits."))]),
+        "reporter_consent": BooleanField(_l("Reporter consents to the processing of their personal data (UU PDP)")),
     }
     add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent"]
     add_form_query_rel_fields = {"agency": [["id", FilterInFunction, _agency_scope_for_forms]]}
@@ -222,7 +237,7 @@ class ComplaintView(ModelView):
                     db.session.rollback()
                     flash(str(exc.message), "danger")
                 else:
-                    flash(_("Laporan %(number)s tercatat.", number=complaint.tracking_number), "success")
+                    flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
                     return redirect(url_for(".show", pk=complaint.id))
         widgets = self._get_add_widget(form=form)
         return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
@@ -240,7 +255,7 @@ class ComplaintView(ModelView):
         lifecycle.audit_form_edit(item, current_user, self.edit_columns)
 
     def pre_delete(self, item):
-        raise DomainError(_l("Laporan tidak dapat dihapus. Gunakan arsip."))
+        raise DomainError(_l("Cases cannot be deleted. Archive them instead."))
 
     # --- show: identity, timeline ---------------------------------------------
     @expose("/show/<pk>", methods=["GET"])
@@ -270,7 +285,7 @@ class ComplaintView(ModelView):
         )
 
     # --- bulk action -------------------------------------------------------------
-    @fab_action("bulk_verify", _l("Tandai terverifikasi"), _l("Tandai laporan terpilih sebagai terverifikasi?"), "fa-check", single=False)
+    @fab_action("bulk_verify", _l("Mark as verified"), _l("Mark the selected cases as verified?"), "fa-check", single=False)
     def bulk_verify(self, items):
         items = items if isinstance(items, list) else [items]
         done, refused = 0, 0
@@ -281,9 +296,9 @@ class ComplaintView(ModelView):
             except DomainError:
                 refused += 1
         if done:
-            flash(_("%(count)d laporan diverifikasi.", count=done), "success")
+            flash(_("%(count)d case(s) verified.", count=done), "success")
         if refused:
-            flash(_("%(count)d laporan tidak dapat diverifikasi pada statusnya saat ini.", count=refused), "warning")
+            flash(_("%(count)d case(s) cannot be verified in their current status.", count=refused), "warning")
         return redirect(self.get_redirect())
 
     # --- export ----------------------------------------------------------------
@@ -302,7 +317,7 @@ class ComplaintView(ModelView):
         status = request.args.get("status")
         if status:
             query = query.where(Complaint.status == status)
-        header = [_("Nomor lacak"), _("Judul"), _("Jenis"), _("Status"), _("Instansi"), _("Kanal"), _("Kategori"), _("Kecamatan"), _("Diterima"), _("Pelapor")]
+        header = [_("Tracking number"), _("Title"), _("Type"), _("Status"), _("Agency"), _("Channel"), _("Category"), _("District"), _("Received at"), _("Reporter")]
 
         def rows():
             buf = io.StringIO()

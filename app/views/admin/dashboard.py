@@ -17,7 +17,7 @@ class DashboardView(BaseView):
         counts = staff_counts(current_user)
         return self.render_template(
             "dashboard.html",
-            title=_l("Dasbor"),
+            title=_l("Dashboard"),
             counts=counts,
             status_labels=STATUS_LABELS,
         )

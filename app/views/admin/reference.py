@@ -1,7 +1,7 @@
 """Reference data screens: agencies, categories, channels, holidays, SLA settings."""
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.views.admin.base import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -13,22 +13,22 @@ from app.workflow.calendar import invalidate_calendar
 
 class AgencyView(ModelView):
     datamodel = SQLAInterface(Agency)
-    list_title = _l("Daftar Instansi")
-    show_title = _l("Rincian Instansi")
-    add_title = _l("Tambah Instansi")
-    edit_title = _l("Ubah Instansi")
+    list_title = _l("Agency List")
+    show_title = _l("Agency Details")
+    add_title = _l("Add Agency")
+    edit_title = _l("Edit Agency")
     list_columns = ["code", "name", "level", "parent", "email", "phone", "active"]
     add_columns = edit_columns = ["code", "name", "level", "parent", "email", "phone", "active"]
     show_columns = ["code", "name", "level", "parent", "email", "phone", "active"]
     search_columns = ["code", "name", "level", "parent", "active"]
     base_order = ("code", "asc")
     label_columns = {
-        "code": _l("Kode"), "name": _l("Nama instansi"), "level": _l("Tingkat"),
-        "parent": _l("Instansi induk"), "email": _l("Email"), "phone": _l("Telepon"), "active": _l("Aktif"),
+        "code": _l("Code"), "name": _l("Agency name"), "level": _l("Level"),
+        "parent": _l("Parent agency"), "email": _l("Email"), "phone": _l("Phone"), "active": _l("Active"),
     }
     formatters_columns = {"level": lambda v: label(AGENCY_LEVEL_LABELS, v)}
     add_form_extra_fields = edit_form_extra_fields = {
-        "level": SelectField(_l("Tingkat"), choices=choices(AGENCY_LEVEL_LABELS), widget=Select2Widget()),
+        "level": SelectField(_l("Level"), choices=choices(AGENCY_LEVEL_LABELS), widget=Select2Widget()),
     }
     validators_columns = {"code": [DataRequired(), Length(max=40)], "name": [DataRequired(), Length(max=200)]}
 
@@ -40,17 +40,17 @@ class AgencyView(ModelView):
 
 class CategoryView(ModelView):
     datamodel = SQLAInterface(Category)
-    list_title = _l("Daftar Kategori")
-    show_title = _l("Rincian Kategori")
-    add_title = _l("Tambah Kategori")
-    edit_title = _l("Ubah Kategori")
+    list_title = _l("Category List")
+    show_title = _l("Category Details")
+    add_title = _l("Add Category")
+    edit_title = _l("Edit Category")
     list_columns = ["name", "parent", "suggested_agency", "active"]
     add_columns = edit_columns = show_columns = ["name", "parent", "description", "suggested_agency", "active"]
     search_columns = ["name", "parent", "suggested_agency", "active"]
     base_order = ("name", "asc")
     label_columns = {
-        "name": _l("Nama kategori"), "parent": _l("Kategori induk"), "description": _l("Keterangan"),
-        "suggested_agency": _l("Instansi yang disarankan"), "active": _l("Aktif"),
+        "name": _l("Category name"), "parent": _l("Parent category"), "description": _l("Description"),
+        "suggested_agency": _l("Suggested agency"), "active": _l("Active"),
     }
 
     def pre_delete(self, item):
@@ -61,13 +61,13 @@ class CategoryView(ModelView):
 
 class ChannelView(ModelView):
     datamodel = SQLAInterface(Channel)
-    list_title = _l("Daftar Kanal")
-    show_title = _l("Rincian Kanal")
-    add_title = _l("Tambah Kanal")
-    edit_title = _l("Ubah Kanal")
+    list_title = _l("Channel List")
+    show_title = _l("Channel Details")
+    add_title = _l("Add Channel")
+    edit_title = _l("Edit Channel")
     list_columns = add_columns = edit_columns = show_columns = ["code", "name", "active"]
     search_columns = ["code", "name", "active"]
-    label_columns = {"code": _l("Kode"), "name": _l("Nama kanal"), "active": _l("Aktif")}
+    label_columns = {"code": _l("Code"), "name": _l("Channel name"), "active": _l("Active")}
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_channel_deletable
@@ -77,17 +77,17 @@ class ChannelView(ModelView):
 
 class HolidayView(ModelView):
     datamodel = SQLAInterface(Holiday)
-    list_title = _l("Daftar Hari Libur")
-    show_title = _l("Rincian Hari Libur")
-    add_title = _l("Tambah Hari Libur")
-    edit_title = _l("Ubah Hari Libur")
+    list_title = _l("Holiday List")
+    show_title = _l("Holiday Details")
+    add_title = _l("Add Holiday")
+    edit_title = _l("Edit Holiday")
     list_columns = add_columns = edit_columns = show_columns = ["date", "name", "kind"]
     search_columns = ["date", "name", "kind"]
     base_order = ("date", "desc")
-    label_columns = {"date": _l("Tanggal"), "name": _l("Keterangan"), "kind": _l("Jenis")}
+    label_columns = {"date": _l("Date"), "name": _l("Description"), "kind": _l("Type")}
     formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v)}
     add_form_extra_fields = edit_form_extra_fields = {
-        "kind": SelectField(_l("Jenis"), choices=choices(HOLIDAY_KIND_LABELS), widget=Select2Widget()),
+        "kind": SelectField(_l("Type"), choices=choices(HOLIDAY_KIND_LABELS), widget=Select2Widget()),
     }
     validators_columns = {"date": [DataRequired()], "name": [DataRequired(), Length(max=200)]}
 
@@ -99,23 +99,23 @@ class HolidayView(ModelView):
 
 class SlaSettingView(ModelView):
     datamodel = SQLAInterface(SlaSetting)
-    list_title = _l("Tenggat Layanan per Jenis Laporan")
-    show_title = _l("Rincian Tenggat Layanan")
-    add_title = _l("Tambah Tenggat Layanan")
-    edit_title = _l("Ubah Tenggat Layanan")
+    list_title = _l("Service Deadlines by Case Type")
+    show_title = _l("Service Deadline Details")
+    add_title = _l("Add Service Deadline")
+    edit_title = _l("Edit Service Deadline")
     list_columns = show_columns = ["kind", "verify_days", "first_response_days", "resolution_days", "inspection_resolution_days", "auto_close_days"]
     add_columns = list_columns
     edit_columns = ["verify_days", "first_response_days", "resolution_days", "inspection_resolution_days", "auto_close_days"]
     label_columns = {
-        "kind": _l("Jenis laporan"),
-        "verify_days": _l("Verifikasi dan disposisi (hari kerja)"),
-        "first_response_days": _l("Tanggapan pertama OPD (hari kerja)"),
-        "resolution_days": _l("Penyelesaian (hari kerja)"),
-        "inspection_resolution_days": _l("Penyelesaian dengan pemeriksaan lapangan (hari kerja)"),
-        "auto_close_days": _l("Tutup otomatis tanpa tanggapan pelapor (hari kerja)"),
+        "kind": _l("Case type"),
+        "verify_days": _l("Verification and dispatch (working days)"),
+        "first_response_days": _l("Agency first response (working days)"),
+        "resolution_days": _l("Resolution (working days)"),
+        "inspection_resolution_days": _l("Resolution with field inspection (working days)"),
+        "auto_close_days": _l("Auto-close without reporter response (working days)"),
     }
     formatters_columns = {"kind": lambda v: label(KIND_LABELS, v)}
-    add_form_extra_fields = {"kind": SelectField(_l("Jenis laporan"), choices=choices(KIND_LABELS), widget=Select2Widget())}
+    add_form_extra_fields = {"kind": SelectField(_l("Case type"), choices=choices(KIND_LABELS), widget=Select2Widget())}
     validators_columns = dict.fromkeys(
-        edit_columns, [DataRequired(), NumberRange(min=1, max=365, message=_l("Isi antara 1 dan 365 hari kerja."))]
+        edit_columns, [DataRequired(), NumberRange(min=1, max=365, message=_l("Enter between 1 and 365 working days."))]
     )

@@ -40,4 +40,4 @@ class ComplaintApi(ModelRestApi):
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             return self.response_404()
-        return self.response(409, message=str(_l("Laporan tidak dapat dihapus. Gunakan arsip.")))
+        return self.response(409, message=str(_l("Cases cannot be deleted. Archive them instead.")))

@@ -1,0 +1,62 @@
+# LAPOR! portal: `make run` (try it out) and `make test` (full suite) do all their own setup.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := run.py
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+# --- translations -----------------------------------------------------------
+FAB_DIR = $(shell $(BIN)/python -c 'import flask_appbuilder, os; print(os.path.dirname(flask_appbuilder.__file__))')
+BABEL_KEYWORDS = -k _l -k lazy_gettext -k _ -k gettext -k ngettext:1,2 -k __
+
+extract-messages: venv  ## app + Flask-AppBuilder strings -> translations/messages.pot
+	$(BIN)/pybabel -q extract -F translations/babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	  --project "LAPOR" -o translations/messages.pot app translations/extra $(FAB_DIR)
+
+update-messages: extract-messages  ## merge new strings into the id catalog
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -l id --no-fuzzy-matching --ignore-obsolete
+
+compile-messages translations: venv
+	$(BIN)/pybabel -q compile -d translations -l id
+
+# --- database -----------------------------------------------------------------
+migrate: venv
+	$(BIN)/flask db upgrade
+	$(BIN)/flask lapor init
+
+# --- the two commands ---------------------------------------------------------
+run: venv translations migrate
+	$(BIN)/flask lapor seed-demo --if-empty
+	@echo "LAPOR! berjalan di http://127.0.0.1:$(PORT)  (login demo: admin / koordinator / pimpinan / opd_dinkes / opd_pupr)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: venv translations
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: venv translations
+	$(BIN)/pytest -q -p no:cacheprovider --db sqlite tests
+
+test-postgres: venv translations
+	$(BIN)/pytest -q -p no:cacheprovider --db postgresql tests
+
+# --- production helpers ---------------------------------------------------------
+worker: venv
+	$(BIN)/rq worker --url "$$REDIS_URL" --with-scheduler lapor
+
+bench: venv
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,287 @@
+"""Test harness: one real database per run (``--db sqlite`` or ``--db postgresql``).
+
+The schema is built by the Alembic migrations (never ``create_all``), a small
+fixed world (agencies, staff users) is created once, and every test's cases are
+removed afterwards. Helpers read like the domain: ``make_case(...)``,
+``login_as("opd_dinkes")``, ``assert_hidden(...)``.
+"""
+import os
+import re
+import tempfile
+
+import pytest
+
+TMP = tempfile.mkdtemp(prefix="lapor-test-")
+os.environ.setdefault("INSTANCE_DIR", TMP)
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("PII_KEY", "Qm9ndXMta2V5LWZvci10ZXN0cy1vbmx5LTMyYnl0ZXM=")
+os.environ.setdefault("RATELIMIT_ENABLED", "false")
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "Rahasia-uji-123"
+
+WORLD_AGENCIES = [
+    # code, name, level, parent
+    ("PEMDA", "Pemerintah Kabupaten Uji", "pemda", None),
+    ("DISKOMINFO", "Dinas Komunikasi dan Informatika", "opd", "PEMDA"),
+    ("DINKES", "Dinas Kesehatan", "opd", "PEMDA"),
+    ("RSUD", "RSUD Uji", "unit", "DINKES"),
+    ("PUPR", "Dinas PUPR", "opd", "PEMDA"),
+]
+WORLD_USERS = [
+    ("admin", "Admin", None),
+    ("koordinator", "Koordinator", "DISKOMINFO"),
+    ("pimpinan", "Pimpinan", None),
+    ("opd_dinkes", "OPD", "DINKES"),
+    ("opd_rsud", "OPD", "RSUD"),
+    ("opd_pupr", "OPD", "PUPR"),
+]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default="sqlite", choices=["sqlite", "postgresql"],
+                     help="database backend for this run")
+
+
+def _postgres_available():
+    try:
+        import psycopg2
+
+        psycopg2.connect(POSTGRES_URL, connect_timeout=2).close()
+        return True
+    except Exception:
+        return False
+
+
+def pytest_configure(config):
+    backend = config.getoption("--db")
+    if backend == "postgresql" and not _postgres_available():
+        if os.environ.get("LAPOR_REQUIRE_SERVICES"):
+            raise pytest.UsageError(f"PostgreSQL is required but not reachable at {POSTGRES_URL}")
+        config.lapor_skip_all = f"PostgreSQL not reachable at {POSTGRES_URL}"
+    else:
+        config.lapor_skip_all = None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = getattr(config, "lapor_skip_all", None)
+    if reason:
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+    backend = config.getoption("--db")
+    for item in items:
+        if "postgres_only" in item.keywords and backend != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (run with --db postgresql)"))
+
+
+def _reset_postgres():
+    import psycopg2
+
+    conn = psycopg2.connect(POSTGRES_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(pytestconfig):
+    if pytestconfig.getoption("--db") == "postgresql":
+        _reset_postgres()
+        return POSTGRES_URL
+    return "sqlite:///" + os.path.join(TMP, "test.db")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from app import create_app
+
+    application = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "DEMO_PASSWORD": PASSWORD,
+        "UPLOAD_FOLDER": os.path.join(TMP, "uploads"),
+    })
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        _build_world(application)
+    return application
+
+
+def _build_world(application):
+    from app.demo import ensure_agencies  # noqa: F401  (same shape as the demo)
+    from app.extensions import appbuilder, db
+    from app.models import Agency
+    from app.security import sync_roles
+    from app.workflow.defaults import ensure_reference_data
+
+    sync_roles(appbuilder)
+    ensure_reference_data()
+    by_code = {}
+    for code, name, level, parent in WORLD_AGENCIES:
+        agency = Agency(code=code, name=name, level=level, parent=by_code.get(parent), active=True)
+        db.session.add(agency)
+        by_code[code] = agency
+    db.session.flush()
+    sm = appbuilder.sm
+    for username, role, agency_code in WORLD_USERS:
+        user = sm.add_user(username, username.title(), "Uji", f"{username}@uji.go.id",
+                           [sm.find_role(role)], password=PASSWORD)
+        user.agency_id = by_code[agency_code].id if agency_code else None
+    db.session.commit()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context per test; cases made in the test are removed afterwards."""
+    with app.app_context():
+        yield app
+        _cleanup()
+
+
+def _cleanup():
+    from sqlalchemy import delete
+
+    from app.extensions import db
+    from app.models import Attachment, Complaint, ComplaintEvent, Reporter
+
+    db.session.rollback()
+    for model in (Attachment, ComplaintEvent, Complaint, Reporter):
+        db.session.execute(delete(model))
+    db.session.commit()
+
+
+# --- domain helpers -------------------------------------------------------------
+
+
+@pytest.fixture
+def world(ctx):
+    return World()
+
+
+class World:
+    """Names of the fixed world, resolved to rows."""
+
+    def agency(self, code):
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Agency
+
+        return db.session.execute(select(Agency).where(Agency.code == code)).scalar_one()
+
+    def user(self, username):
+        from app.extensions import appbuilder
+
+        return appbuilder.sm.find_user(username=username)
+
+    def channel(self, code="web"):
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Channel
+
+        return db.session.execute(select(Channel).where(Channel.code == code)).scalar_one()
+
+
+@pytest.fixture
+def make_case(world):
+    """make_case(agency="PUPR", status="dispatched", confidential=True, reporter=dict(...))."""
+    from app.extensions import db
+    from app.workflow import lifecycle
+    from app.workflow.reporters import reporter_from_form
+
+    def _make(agency=None, status="received", kind="complaint", title="Jalan berlubang di depan pasar",
+              description="Lubang besar di jalan kabupaten membahayakan pengendara motor.",
+              anonymous=False, confidential=False, reporter=None, channel="web", now=None):
+        reporter_row = None
+        if reporter is not False:
+            data = reporter or {"name": "Siti Pelapor", "phone": "081234567890",
+                                "email": "siti@contoh.id", "nik": "3201010101010001"}
+            reporter_row = reporter_from_form(data.get("name"), data.get("phone"), data.get("email"),
+                                              data.get("nik"), True)
+        complaint, code = lifecycle.register(
+            title=title, description=description, kind=kind, channel=world.channel(channel),
+            reporter=reporter_row, is_anonymous=anonymous, is_confidential=confidential,
+            district="Sukamaju Kota", now=now,
+        )
+        complaint.reply_code = code
+        coordinator = world.user("koordinator")
+        if status != "received":
+            _advance_to(complaint, status, agency, coordinator, world)
+        db.session.commit()
+        complaint.reply_code = code
+        return complaint
+
+    return _make
+
+
+def _advance_to(complaint, status, agency_code, coordinator, world):
+    from app.workflow import lifecycle
+
+    if status == "on_hold":
+        lifecycle.hold(complaint, coordinator, "Mohon lengkapi lokasi.")
+        return
+    if status == "archived":
+        lifecycle.archive(complaint, coordinator, "too_general")
+        return
+    if status == "forwarded":
+        lifecycle.forward(complaint, coordinator, "Kantor Pertanahan")
+        return
+    agency = world.agency(agency_code or "DINKES")
+    lifecycle.dispose(complaint, coordinator, agency)
+    if status == "dispatched":
+        return
+    officer = _officer_for(agency, world)
+    lifecycle.follow_up(complaint, officer, "Sedang kami tangani.")
+    if status == "in_progress":
+        return
+    lifecycle.resolve(complaint, officer, "Sudah diperbaiki.")
+    if status == "resolved":
+        return
+    if status == "closed":
+        lifecycle.confirm(complaint, 5, "Terima kasih")
+        return
+    raise ValueError(status)
+
+
+def _officer_for(agency, world):
+    return {"DINKES": world.user("opd_dinkes"), "RSUD": world.user("opd_rsud"),
+            "PUPR": world.user("opd_pupr")}[agency.code]
+
+
+@pytest.fixture
+def client(app, ctx):
+    with app.test_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(username):
+        client.get("/logout/")
+        response = client.post("/login/", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, f"login failed for {username}"
+        assert "/login" not in response.headers.get("Location", ""), f"login refused for {username}"
+        return client
+
+    return _login
+
+
+def visible_text(html):
+    """The text a person would read (tags, scripts and styles stripped)."""
+    html = re.sub(r"(?is)<(script|style)[^>]*>.*?</\1>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"(?s)<[^>]+>", " ", html))
+
+
+def assert_hidden(body, *secrets):
+    """None of ``secrets`` (name, phone, email, NIK...) appears in a response body."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    for secret in secrets:
+        if secret:
+            assert secret not in text, f"{secret!r} leaked"
