@@ -300,7 +300,7 @@ def _advance(complaint, target, rng, now, coordinator, agency, staff_by_agency, 
         return
     if rng.random() < 0.6:
         if step(2, 24 * 8):
-            lifecycle.confirm(complaint, rng.choice([3, 4, 4, 5, 5, 5, 2]), "Terima kasih, sudah ditangani.", now=t)
+            lifecycle.confirm(complaint, lifecycle.REPORTER, rng.choice([3, 4, 4, 5, 5, 5, 2]), "Terima kasih, sudah ditangani.", now=t)
     elif complaint.auto_close_due and complaint.auto_close_due < now:
         lifecycle.auto_close(complaint, now=complaint.auto_close_due + datetime.timedelta(minutes=5))
 

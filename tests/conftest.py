@@ -245,7 +245,7 @@ def _advance_to(complaint, status, agency_code, coordinator, world):
     if status == "resolved":
         return
     if status == "closed":
-        lifecycle.confirm(complaint, 5, "Terima kasih")
+        lifecycle.confirm(complaint, lifecycle.REPORTER, 5, "Terima kasih")
         return
     raise ValueError(status)
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -170,3 +171,13 @@ class Attachment(Model):
 
     def __repr__(self):
         return self.original_name
+
+
+@event.listens_for(ComplaintEvent, "before_update")
+def _events_are_append_only(mapper, connection, target):
+    raise PermissionError("complaint events are append-only")
+
+
+@event.listens_for(ComplaintEvent, "before_delete")
+def _events_are_never_deleted(mapper, connection, target):
+    raise PermissionError("complaint events are append-only")

@@ -491,16 +491,16 @@ def return_to_coordinator(complaint, who, reason, now=None):
 # --- reporter ---------------------------------------------------------------
 
 
-def reporter_reply(complaint, text, now=None):
-    actor = as_actor(REPORTER)
+def reporter_reply(complaint, who, text, now=None):
+    actor = as_actor(who)
     _guard("reporter_reply", complaint, actor)
     text = _require_text(text, _l("Enter your response."))
     return _event(complaint, actor, "reporter_reply", is_public=True, public_text=text,
                   from_status=complaint.status, now=now)
 
 
-def confirm(complaint, rating, feedback=None, now=None):
-    actor = as_actor(REPORTER)
+def confirm(complaint, who, rating, feedback=None, now=None):
+    actor = as_actor(who)
     _guard("confirm", complaint, actor)
     try:
         rating = int(rating)
@@ -517,8 +517,8 @@ def confirm(complaint, rating, feedback=None, now=None):
                   public_text=complaint.feedback, from_status="resolved", now=now)
 
 
-def reopen(complaint, text, now=None):
-    actor = as_actor(REPORTER)
+def reopen(complaint, who, text, now=None):
+    actor = as_actor(who)
     _guard("reopen", complaint, actor)
     now = now or utcnow()
     if complaint.auto_close_due and now > complaint.auto_close_due:
@@ -536,8 +536,8 @@ def reopen(complaint, text, now=None):
 # --- system -----------------------------------------------------------------
 
 
-def auto_close(complaint, now=None):
-    actor = as_actor(SYSTEM)
+def auto_close(complaint, who=SYSTEM, now=None):
+    actor = as_actor(who)
     _guard("auto_close", complaint, actor)
     now = now or utcnow()
     if complaint.auto_close_due is None or complaint.auto_close_due > now:
