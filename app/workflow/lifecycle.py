@@ -188,6 +188,9 @@ def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_p
         changes=json.dumps(changes, default=str, ensure_ascii=False) if changes else None,
     )
     db.session.add(event)
+    # every event is a change of the case: it moves the version, so a form opened
+    # before it is refused as stale rather than acting on an outdated view
+    complaint.updated_at = event.created_at
     return event
 
 
