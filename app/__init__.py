@@ -4,7 +4,7 @@ import os
 
 from flask import Flask
 
-from app.extensions import appbuilder, db, limiter, migrate
+from app.extensions import appbuilder, csrf, db, limiter, migrate
 
 __version__ = "0.1.0"
 
@@ -23,6 +23,8 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
+    csrf.init_app(app)
+    _protect_unsafe_methods(app)
     with app.app_context():
         from app import models  # noqa: F401  (register the models)
         from app.views import register_views
@@ -41,3 +43,21 @@ def create_app(config=None):
 
     register_error_handlers(app)
     return app
+
+
+def _protect_unsafe_methods(app):
+    """CSRF on every state-changing request from a browser session (FAB's list actions,
+    deletes, our transition forms, the API used with a session cookie). API clients that
+    authenticate with a bearer token are not cookie-based and are exempt."""
+    from flask import request
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def _check_csrf():
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.headers.get(
+            "Authorization", ""
+        ).startswith("Bearer "):
+            csrf.protect()

@@ -4,8 +4,10 @@ from flask_appbuilder.models.sqla.base import SQLA
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 
 db = SQLA()
 appbuilder = AppBuilder(update_perms=False)
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
+csrf = CSRFProtect()

@@ -24,30 +24,38 @@ SELF_SERVICE = [
     (r"ResetMyPasswordView|UserInfoEditView", r"can_this_form_(get|post)"),
     (r"LocaleView", r"can_index"),
 ]
-CASE_VIEWS = r"Complaint\w*View"
+CASE_VIEWS = r"ComplaintView"
 REFERENCE_VIEWS = r"(Agency|Category|Channel|Holiday|SlaSetting)View"
 
 
-CASE_MENUS = r"Cases|Dashboard|All cases|\w+ queue"
+CASE_MENUS = r"Cases|Dashboard|All cases|Queues"
+CASE_READ = r"can_(list|show|export)"
+CASE_WORK = r"can_(list|show|add|edit|export|act)"
 REFERENCE_MENUS = r"Reference|Agencies|Categories|Channels|Holidays|Service levels"
 
 # (view regex, permission regex) rules per role; Admin gets everything.
 ROLE_RULES = {
     ROLE_COORDINATOR: SELF_SERVICE + [
-        (CASE_VIEWS, r"can_(list|show|add|edit|export|act)"),
+        (CASE_VIEWS, CASE_WORK),
+        (r"Queue(ToVerify|Returned|Overdue)View", CASE_WORK),
+        (r"To verify|Returned by OPD|Overdue", r"menu_access"),
         (r"ComplaintApi", r"can_(get|info|put)"),
         (REFERENCE_VIEWS, r"can_(list|show|add|edit|delete)"),
         (r"DashboardView", r"can_index"),
         (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
     ],
     ROLE_OPD: SELF_SERVICE + [
-        (CASE_VIEWS, r"can_(list|show|add|edit|export|act)"),
+        (CASE_VIEWS, CASE_WORK),
+        (r"Queue(ToFollowUp|AwaitingReporter|Overdue)View", CASE_WORK),
+        (r"To follow up|Awaiting reporter|Overdue", r"menu_access"),
         (r"ComplaintApi", r"can_(get|info|put)"),
         (r"DashboardView", r"can_index"),
         (CASE_MENUS, r"menu_access"),
     ],
     ROLE_LEADER: SELF_SERVICE + [
-        (CASE_VIEWS, r"can_(list|show|export)"),
+        (CASE_VIEWS, CASE_READ),
+        (r"QueueOverdueView", CASE_READ),
+        (r"Overdue", r"menu_access"),
         (r"ComplaintApi", r"can_(get|info)"),
         (REFERENCE_VIEWS, r"can_(list|show)"),
         (r"DashboardView", r"can_index"),

@@ -3,7 +3,14 @@ from flask_babel import lazy_gettext as _l
 
 
 def register_views(appbuilder):
-    from app.views.admin.complaints import ComplaintView
+    from app.views.admin.complaints import (
+        ComplaintView,
+        QueueAwaitingReporterView,
+        QueueOverdueView,
+        QueueReturnedView,
+        QueueToFollowUpView,
+        QueueToVerifyView,
+    )
     from app.views.admin.dashboard import DashboardView
     from app.views.admin.reference import (
         AgencyView,
@@ -19,10 +26,17 @@ def register_views(appbuilder):
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-dashboard", **cases)
     appbuilder.add_view(ComplaintView, "All cases", label=_l("All Cases"), icon="fa-list", **cases)
 
+    queues = dict(category="Queues", category_label=_l("Work Queues"), category_icon="fa-tasks")
+    appbuilder.add_view(QueueToVerifyView, "To verify", label=_l("To Verify"), icon="fa-check-square-o", **queues)
+    appbuilder.add_view(QueueReturnedView, "Returned by OPD", label=_l("Returned by OPD"), icon="fa-reply", **queues)
+    appbuilder.add_view(QueueToFollowUpView, "To follow up", label=_l("To Follow Up"), icon="fa-wrench", **queues)
+    appbuilder.add_view(QueueAwaitingReporterView, "Awaiting reporter", label=_l("Awaiting Reporter"), icon="fa-hourglass-half", **queues)
+    appbuilder.add_view(QueueOverdueView, "Overdue", label=_l("Overdue Cases"), icon="fa-exclamation-triangle", **queues)
+
     ref = dict(category="Reference", category_label=_l("Reference Data"), category_icon="fa-database")
-    appbuilder.add_view(AgencyView, "Agencies", label=_l("Agency"), icon="fa-building", **ref)
-    appbuilder.add_view(CategoryView, "Categories", label=_l("Category"), icon="fa-tags", **ref)
-    appbuilder.add_view(ChannelView, "Channels", label=_l("Channel"), icon="fa-comments", **ref)
+    appbuilder.add_view(AgencyView, "Agencies", label=_l("Agencies"), icon="fa-building", **ref)
+    appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-tags", **ref)
+    appbuilder.add_view(ChannelView, "Channels", label=_l("Channels"), icon="fa-comments", **ref)
     appbuilder.add_view(HolidayView, "Holidays", label=_l("Holidays"), icon="fa-calendar", **ref)
     appbuilder.add_view(SlaSettingView, "Service levels", label=_l("Service Deadlines"), icon="fa-clock-o", **ref)
 

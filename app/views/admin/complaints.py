@@ -30,6 +30,7 @@ from app.models import Agency, Complaint, ComplaintEvent, Reporter
 from app.workflow import access, lifecycle, sla
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
+from app.views.admin import transitions as transition_forms
 from app.clock import utcnow
 
 SLA_CSS = {"on_time": "success", "due_soon": "warning", "overdue": "danger", "paused": "info", "none": "default"}
@@ -66,7 +67,8 @@ class ComplaintView(ModelView):
     datamodel = SQLAInterface(Complaint)
     base_filters = access.ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
-    method_permission_name = {"export": "export", "act": "act", "bulk_verify": "act"}
+    method_permission_name = {"export": "export", "transition": "act", "bulk": "act",
+                              "bulk_verify": "act", "bulk_dispose": "act", "bulk_archive": "act"}
     base_order = ("received_at", "desc")
     page_size = 25
 
@@ -281,8 +283,74 @@ class ComplaintView(ModelView):
             events=events,
             event_labels=lifecycle.EVENT_LABELS,
             status_labels=STATUS_LABELS,
-            transitions=lifecycle.allowed_transitions(item, current_user),
+            transitions=[name for name in lifecycle.allowed_transitions(item, current_user) if name in transition_forms.FORMS],
+            forms=transition_forms.FORMS,
+            fields=transition_forms.FIELDS,
+            choices=transition_forms.choices_for(current_user),
         )
+
+    # --- lifecycle transitions (single case) ------------------------------------
+    @expose("/transition/<int:pk>/<string:name>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def transition(self, pk, name):
+        if name not in transition_forms.FORMS:
+            abort(404)
+        item = self._get_visible(pk)
+        try:
+            kwargs = transition_forms.read_form(name, request.form)
+            lifecycle.perform(name, item.id, current_user, expected_version=request.form.get("expected_version") or None, **kwargs)
+        except DomainError as exc:
+            flash(str(exc.message), "danger")
+        else:
+            flash(_("Saved: %(action)s.", action=transition_forms.FORMS[name][0]), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    # --- bulk transitions ----------------------------------------------------------
+    @expose("/bulk/<string:name>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("act")
+    def bulk(self, name):
+        if name not in transition_forms.BULK:
+            abort(404)
+        raw_ids = request.values.getlist("rowid") or request.values.get("ids", "").split(",")
+        ids = sorted({int(x) for x in raw_ids if x.strip().isdigit()})
+        if not ids:
+            flash(_("No case selected."), "warning")
+            return redirect(url_for(".list"))
+        items = [self._get_visible(pk) for pk in ids]
+        title, fields = transition_forms.BULK[name]
+        if request.method == "POST":
+            try:
+                kwargs = transition_forms.read_form(name, request.form, fields)
+            except DomainError as exc:
+                flash(str(exc.message), "danger")
+            else:
+                done, refused = 0, []
+                for item in items:
+                    try:
+                        lifecycle.perform(name, item.id, current_user, **kwargs)
+                        done += 1
+                    except DomainError as exc:
+                        refused.append(f"{item.tracking_number}: {exc.message}")
+                if done:
+                    flash(_("%(count)d cases processed.", count=done), "success")
+                for line in refused:
+                    flash(line, "warning")
+                return redirect(url_for(".list"))
+        return self.render_template(
+            "complaints/bulk.html", title=title, items=items, name=name, fields=fields,
+            field_specs=transition_forms.FIELDS, choices=transition_forms.choices_for(current_user),
+            status_labels=STATUS_LABELS,
+        )
+
+    @fab_action("bulk_dispose", _l("Dispatch to one agency"), None, "fa-share", single=False)
+    def bulk_dispose(self, items):
+        return redirect(url_for(".bulk", name="dispose", ids=",".join(str(i.id) for i in items)))
+
+    @fab_action("bulk_archive", _l("Archive"), None, "fa-archive", single=False)
+    def bulk_archive(self, items):
+        return redirect(url_for(".bulk", name="archive", ids=",".join(str(i.id) for i in items)))
 
     # --- bulk action -------------------------------------------------------------
     @fab_action("bulk_verify", _l("Mark as verified"), _l("Mark the selected cases as verified?"), "fa-check", single=False)
@@ -341,3 +409,36 @@ class ComplaintView(ModelView):
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=laporan.csv"},
         )
+
+
+# --- work queues: the same screen with one more filter each -------------------------
+
+
+def _queue_filter(queue_name):
+    from app.workflow.queues import QUEUES
+
+    class QueueFilter(CaseAccessFilterBase):
+        name = queue_name
+
+        def apply(self, query, value):
+            return query.filter(QUEUES[queue_name]())
+
+    return [["id", QueueFilter, lambda: None]]
+
+
+class CaseAccessFilterBase(access.CaseAccessFilter):
+    arg_name = None
+
+
+def _queue_view(class_name, queue_name, title):
+    return type(class_name, (ComplaintView,), {
+        "base_filters": access.ACCESS_BASE_FILTERS + _queue_filter(queue_name),
+        "list_title": title,
+    })
+
+
+QueueToVerifyView = _queue_view("QueueToVerifyView", "to_verify", _l("Cases to verify"))
+QueueReturnedView = _queue_view("QueueReturnedView", "returned", _l("Cases returned by an OPD"))
+QueueToFollowUpView = _queue_view("QueueToFollowUpView", "to_follow_up", _l("Cases to follow up"))
+QueueAwaitingReporterView = _queue_view("QueueAwaitingReporterView", "awaiting_reporter", _l("Cases awaiting the reporter"))
+QueueOverdueView = _queue_view("QueueOverdueView", "overdue", _l("Overdue cases"))
