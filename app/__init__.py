@@ -42,6 +42,9 @@ def create_app(config=None):
     from app.views.errors import register_error_handlers
 
     register_error_handlers(app)
+    from app.views.guards import register_guards
+
+    register_guards(app)
     return app
 
 

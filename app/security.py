@@ -91,6 +91,16 @@ class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
 
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        # FAB's security screens get the same safe filters as ours
+        from app.interface import LaporInterface
+
+        for view in (self.userdbmodelview, self.rolemodelview, self.groupmodelview, self.permissionmodelview,
+                     self.viewmenumodelview, self.permissionviewmodelview, self.userstatschartview):
+            if view is not None and getattr(view, "datamodel", None) is not None:
+                view.datamodel = LaporInterface(view.datamodel.obj)
+
 
 def sync_roles(appbuilder):
     """Create the permission/view rows of every registered view, then give each role its set."""

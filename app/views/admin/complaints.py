@@ -12,7 +12,7 @@ from flask import Response, abort, flash, g, redirect, request, stream_with_cont
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterInFunction
-from app.views.admin.base import LaporInterface as SQLAInterface
+from app.interface import LaporInterface as SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import format_datetime, lazy_gettext as _l, gettext as _
@@ -169,7 +169,9 @@ class ComplaintView(ModelView):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # FAB 5 ModelViews ignore ``search_filters``; wire our custom filters in.
-        self._filters = self.datamodel.get_filters(self.search_columns, search_filters=self.search_filters)
+        self._filters = self.datamodel.get_filters(self.search_columns, search_filters={
+            column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
+        })
 
     # --- access on routes FAB does not filter ---------------------------------
     def _get_visible(self, pk):

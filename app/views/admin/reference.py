@@ -1,7 +1,7 @@
 """Reference data screens: agencies, categories, channels, holidays, SLA settings."""
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
-from app.views.admin.base import LaporInterface as SQLAInterface
+from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, NumberRange

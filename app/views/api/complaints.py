@@ -3,7 +3,7 @@
 The API never returns reporter identity; cases are not deleted through it.
 """
 from flask_appbuilder.api import ModelRestApi
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 

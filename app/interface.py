@@ -1,0 +1,53 @@
+"""Shared pieces of the staff screens."""
+from flask_appbuilder.models.filters import Filters
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+
+class SafeFilters(Filters):
+    """FAB's filters, with two fixes.
+
+    * custom ``search_filters`` get an index in the URL arguments like the built-in ones;
+    * an unknown filter index in the URL (``?_flt_9_status=x``) is ignored instead of
+      raising IndexError (a 500 for a mistyped or forged link).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for column, filters in self._search_filters.items():
+            known = self._all_filters.setdefault(column, [])
+            for flt in filters:
+                if not any(type(existing) is type(flt) for existing in known):
+                    known.append(flt)
+
+    def add_filter_index(self, column_name, filter_instance_index, value):
+        filters = self._all_filters.get(column_name, [])
+        if 0 <= filter_instance_index < len(filters):
+            self._add_filter(filters[filter_instance_index], value)
+
+
+class LaporInterface(SQLAInterface):
+    """The SQLAlchemy interface of every staff screen.
+
+    FAB marks NOT NULL booleans as required, which forces every checkbox to be
+    ticked: an unticked checkbox is a valid ``False`` (the column default covers
+    the rest). Filters are :class:`SafeFilters`.
+    """
+
+    def is_nullable(self, col_name):
+        if self.is_boolean(col_name):
+            return True
+        return super().is_nullable(col_name)
+
+    def get_filters(self, search_columns=None, search_filters=None):
+        return SafeFilters(self.filter_converter_class, self, search_columns=search_columns or [],
+                           search_filters=search_filters)
+
+    def get(self, id, filters=None):
+        """A primary key that is not a sane integer finds nothing (404), not a database error."""
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < pk < 2**31:
+            return None
+        return super().get(pk, filters)

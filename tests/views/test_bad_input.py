@@ -1,0 +1,57 @@
+"""Bad input gets a clear Indonesian message or is ignored; never a 500."""
+import pytest
+
+from tests.conftest import visible_text
+
+BAD_URLS = [
+    "/complaintview/list/?_flt_9_status=x",
+    "/complaintview/list/?_flt_0_nonexistent=x",
+    "/complaintview/list/?page_ComplaintView=abc",
+    "/complaintview/list/?psize_ComplaintView=-5",
+    "/complaintview/list/?_oc_ComplaintView=nonexistent&_od_ComplaintView=sideways",
+    "/complaintview/show/abc",
+    "/complaintview/show/99999999999999999999",
+    "/complaintview/bulk/dispose?ids=abc,,",
+    "/complaintview/bulk/unknown",
+    "/users/list/?_flt_9_username=x",
+    "/api/v1/complaint/?q=garbage",
+    "/api/v1/complaint/?q=(filters:!((col:status,opr:sw,value:r)))",
+    "/api/v1/complaint/abc",
+    "/api/v1/complaint/99999999999999999999",
+    "/agencyview/edit/99999999999999999999",
+    "/holidayview/list/?_flt_7_date=not-a-date",
+]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_bad_urls_never_give_500(login_as, url):
+    response = login_as("admin").get(url)
+    assert response.status_code < 500, f"{url}: {response.status_code}"
+
+
+def test_add_form_errors_are_indonesian(login_as, world):
+    response = login_as("koordinator").post("/complaintview/add", data={
+        "kind": "complaint", "title": "", "description": "pendek", "channel": world.channel().id,
+        "reporter_email": "bukan-email", "reporter_nik": "123"})
+    assert response.status_code == 200
+    text = visible_text(response.get_data(as_text=True))
+    assert "Kolom ini wajib diisi." in text
+    assert "Alamat email tidak valid." in text
+    assert "NIK terdiri dari 16 angka." in text
+
+
+def test_identity_without_consent_is_refused_with_a_message(login_as, world):
+    response = login_as("koordinator").post("/complaintview/add", data={
+        "kind": "complaint", "title": "Laporan lewat telepon", "description": "Jalan rusak parah di desa kami.",
+        "channel": world.channel("phone").id, "reporter_name": "Ujang"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Persetujuan pemrosesan data pribadi wajib dicentang" in response.get_data(as_text=True)
+
+
+def test_reference_row_in_use_is_not_deleted(login_as, make_case, world):
+    make_case(status="dispatched", agency="PUPR")
+    agency_id = world.agency("PUPR").id
+    response = login_as("koordinator").post(f"/agencyview/delete/{agency_id}", follow_redirects=True)
+    assert response.status_code == 200
+    assert "masih dipakai" in response.get_data(as_text=True)
+    assert world.agency("PUPR").id == agency_id

@@ -1,0 +1,161 @@
+"""Staff run the lifecycle from the case page, in bulk, and find work in their queues."""
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Complaint, ComplaintEvent
+from tests.conftest import visible_text
+
+
+def reload(case):
+    db.session.expire_all()
+    return db.session.get(Complaint, case.id)
+
+
+def test_coordinator_disposes_and_opd_answers_from_the_case_page(login_as, make_case, world):
+    case = make_case()
+    client = login_as("koordinator")
+    page = client.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+    assert 'data-transition="dispose"' in page and 'data-transition="follow_up"' not in page
+    response = client.post(f"/complaintview/transition/{case.id}/dispose", data={
+        "agency": world.agency("DINKES").id, "public_text": "Diteruskan ke Dinas Kesehatan.",
+        "note": "Prioritaskan.", "expected_version": case.version}, follow_redirects=True)
+    assert "Tersimpan" in response.get_data(as_text=True)
+    assert reload(case).status == "dispatched"
+
+    client = login_as("opd_dinkes")
+    page = client.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+    assert 'data-transition="follow_up"' in page and 'data-transition="dispose"' not in page
+    assert '<p class="event-internal text-muted"><em>Prioritaskan.</em>' in page
+    client.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "Petugas sudah ke lokasi."})
+    client.post(f"/complaintview/transition/{case.id}/resolve", data={"text": "Antrean kini dua loket."})
+    case = reload(case)
+    assert case.status == "resolved" and case.first_response_at and case.auto_close_due
+
+
+def test_refused_transition_shows_message_and_changes_nothing(login_as, make_case):
+    case = make_case(status="closed", agency="DINKES")
+    client = login_as("opd_dinkes")
+    response = client.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "Terlambat"},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "tidak dapat dilakukan pada status laporan saat ini" in response.get_data(as_text=True)
+    assert reload(case).status == "closed"
+
+
+def test_missing_required_text_is_a_field_message_not_an_error(login_as, make_case):
+    case = make_case(status="dispatched", agency="DINKES")
+    response = login_as("opd_dinkes").post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "  "},
+                                           follow_redirects=True)
+    assert response.status_code == 200 and "Mohon isi" in response.get_data(as_text=True)
+    assert reload(case).status == "dispatched"
+
+
+def test_stale_page_gets_a_conflict_message(login_as, make_case, world):
+    case = make_case(status="dispatched", agency="DINKES")
+    stale_version = case.version
+    client = login_as("koordinator")
+    client.post(f"/complaintview/transition/{case.id}/internal_note", data={"text": "Dicek dulu."})
+    response = client.post(f"/complaintview/transition/{case.id}/redispose", data={
+        "agency": world.agency("PUPR").id, "expected_version": stale_version}, follow_redirects=True)
+    assert "baru saja diubah oleh petugas lain" in response.get_data(as_text=True)
+    assert reload(case).agency.code == "DINKES"
+
+
+def test_bulk_dispose_many_cases_to_one_opd(login_as, make_case, world):
+    cases = [make_case(title=f"Lampu jalan mati nomor {i}") for i in range(3)]
+    client = login_as("koordinator")
+    ids = [c.id for c in cases]
+    response = client.post("/complaintview/action_post", data={"action": "bulk_dispose", "rowid": ids})
+    assert response.status_code == 302 and "/complaintview/bulk/dispose" in response.headers["Location"]
+    form = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert all(c.tracking_number in form for c in cases)
+    response = client.post("/complaintview/bulk/dispose", data={"rowid": ids, "agency": world.agency("PUPR").id},
+                           follow_redirects=True)
+    assert "3 laporan diproses" in response.get_data(as_text=True)
+    assert {reload(c).status for c in cases} == {"dispatched"}
+    assert {reload(c).agency.code for c in cases} == {"PUPR"}
+
+
+def test_bulk_archive_reports_cases_it_cannot_archive(login_as, make_case):
+    fresh, done = make_case(), make_case(status="dispatched", agency="PUPR")
+    response = login_as("koordinator").post("/complaintview/bulk/archive", data={
+        "rowid": [fresh.id, done.id], "archive_reason": "duplicate"}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "1 laporan diproses" in text and done.tracking_number in text
+    assert reload(fresh).status == "archived" and reload(done).status == "dispatched"
+
+
+def test_work_queues_per_role(login_as, make_case, world):
+    import datetime as dt
+
+    new = make_case(title="Laporan baru masuk")
+    late = make_case(title="Laporan lama belum diverifikasi", now=dt.datetime(2026, 1, 5, 2, 0))
+    mine = make_case(status="dispatched", agency="DINKES", title="Perlu tindak lanjut Dinkes")
+    waiting = make_case(status="resolved", agency="DINKES", title="Menunggu konfirmasi pelapor")
+    returned = make_case(status="dispatched", agency="PUPR", title="Salah alamat disposisi")
+    from app.workflow import lifecycle
+
+    lifecycle.perform("return_to_coordinator", returned.id, world.user("opd_pupr"), reason="Bukan wewenang PUPR.")
+
+    coordinator = login_as("koordinator")
+    to_verify = coordinator.get("/queuetoverifyview/list/").get_data(as_text=True)
+    assert new.tracking_number in to_verify and mine.tracking_number not in to_verify
+    back = coordinator.get("/queuereturnedview/list/").get_data(as_text=True)
+    assert returned.tracking_number in back and new.tracking_number not in back
+    overdue = coordinator.get("/queueoverdueview/list/").get_data(as_text=True)
+    assert late.tracking_number in overdue and new.tracking_number not in overdue
+    assert coordinator.get("/queuetofollowupview/list/").status_code == 403
+
+    opd = login_as("opd_dinkes")
+    follow = opd.get("/queuetofollowupview/list/").get_data(as_text=True)
+    assert mine.tracking_number in follow and waiting.tracking_number not in follow
+    assert waiting.tracking_number in opd.get("/queueawaitingreporterview/list/").get_data(as_text=True)
+    assert opd.get("/queuetoverifyview/list/").status_code == 403
+    menu = visible_text(opd.get("/dasbor/").get_data(as_text=True))
+    assert "Perlu Tindak Lanjut" in menu and "Perlu Verifikasi" not in menu
+
+
+def test_list_filter_overdue_and_sla_badges(login_as, make_case):
+    import datetime as dt
+
+    late = make_case(title="Laporan yang sudah lewat tenggat", now=dt.datetime(2026, 1, 5, 2, 0))
+    fresh = make_case(title="Laporan yang masih dalam tenggat")
+    client = login_as("koordinator")
+    listing = client.get("/complaintview/list/").get_data(as_text=True)
+    assert 'data-sla="overdue"' in listing and 'data-sla="on_time"' in listing
+    # the "Terlambat (ya)" filter on the resolution deadline column
+    filters = client.get("/complaintview/list/?_flt_4_resolution_due=ya").get_data(as_text=True)
+    assert late.tracking_number in filters and fresh.tracking_number not in filters
+
+
+def test_csrf_is_enforced_on_transitions(app, login_as, make_case):
+    case = make_case()
+    client = login_as("koordinator")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(f"/complaintview/transition/{case.id}/archive", data={"archive_reason": "duplicate"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert reload(case).status == "received"
+
+
+def test_events_cannot_be_edited_or_deleted(make_case, login_as):
+    import pytest
+
+    case = make_case(status="dispatched", agency="DINKES")
+    event = db.session.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id)).scalars().first()
+    event.public_text = "diubah"
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()
+    event = db.session.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id)).scalars().first()
+    db.session.delete(event)
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()
+    client = login_as("admin")
+    for url in ("/complainteventview/list/", "/api/v1/complaintevent/"):
+        assert client.get(url).status_code == 404
