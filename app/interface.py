@@ -42,7 +42,7 @@ class LaporInterface(SQLAInterface):
         return SafeFilters(self.filter_converter_class, self, search_columns=search_columns or [],
                            search_filters=search_filters)
 
-    def get(self, id, filters=None):
+    def get(self, id, filters=None, *args, **kwargs):
         """A primary key that is not a sane integer finds nothing (404), not a database error."""
         try:
             pk = int(id)
@@ -50,4 +50,4 @@ class LaporInterface(SQLAInterface):
             return None
         if not 0 < pk < 2**31:
             return None
-        return super().get(pk, filters)
+        return super().get(pk, filters, *args, **kwargs)
