@@ -550,6 +550,24 @@ def auto_close(complaint, who=SYSTEM, now=None):
     return _event(complaint, actor, "auto_closed", is_public=True, from_status="resolved", now=now)
 
 
+# --- reading the timeline ---------------------------------------------------
+
+
+def public_timeline(complaint_id):
+    """The events the public may read: public ones, without internal notes or actors."""
+    rows = db.session.execute(
+        select(ComplaintEvent.created_at, ComplaintEvent.kind, ComplaintEvent.to_status,
+               ComplaintEvent.public_text, ComplaintEvent.actor_kind)
+        .where(ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.is_public.is_(True))
+        .order_by(ComplaintEvent.id)
+    ).all()
+    return [
+        {"at": r.created_at, "kind": r.kind, "label": EVENT_LABELS.get(r.kind, r.kind),
+         "status": r.to_status, "text": r.public_text, "by_reporter": r.actor_kind == "reporter"}
+        for r in rows
+    ]
+
+
 # --- running a transition as one unit of work --------------------------------
 
 STAFF_OPERATIONS = {

@@ -37,6 +37,7 @@ def reporter_display(user, complaint):
         return {"visible": False, "name": _("Reporter data was deleted on request"), "phone": "", "email": "", "nik": ""}
     return {
         "visible": True,
+        "protected": complaint.is_anonymous or complaint.is_confidential,
         "name": reporter.name or "",
         "phone": reporter.phone or "",
         "email": reporter.email or "",
