@@ -35,6 +35,13 @@ def create_app(config=None):
         register_views(appbuilder)
     from app.formatting import register_filters
 
+    from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS
+
+    @app.context_processor
+    def _inject_common():
+        return {"appbuilder": appbuilder, "status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS,
+                "sla_labels": SLA_STATE_LABELS, "has_endpoint": lambda name: name in app.view_functions}
+
     register_filters(app)
     from app.cli import lapor_cli
 

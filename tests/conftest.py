@@ -15,7 +15,6 @@ TMP = tempfile.mkdtemp(prefix="lapor-test-")
 os.environ.setdefault("INSTANCE_DIR", TMP)
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("PII_KEY", "Qm9ndXMta2V5LWZvci10ZXN0cy1vbmx5LTMyYnl0ZXM=")
-os.environ.setdefault("RATELIMIT_ENABLED", "false")
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -101,7 +100,8 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
+        "PUBLIC_SUBMIT_RATE_LIMIT": "1000 per minute",
+        "PUBLIC_CODE_RATE_LIMIT": "1000 per minute",
         "DEMO_PASSWORD": PASSWORD,
         "UPLOAD_FOLDER": os.path.join(TMP, "uploads"),
     })

@@ -44,3 +44,6 @@ def register_views(appbuilder):
     from flask import current_app
 
     current_app.register_blueprint(health_bp)
+    from app.views.public.portal import public_bp
+
+    current_app.register_blueprint(public_bp)

@@ -7,7 +7,7 @@ counts) and every job goes through :func:`case_scope_clause` /
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
-from sqlalchemy import false, select, true
+from sqlalchemy import and_, false, select, true
 
 from app.extensions import db
 from app.models import Agency, Complaint
@@ -96,6 +96,33 @@ def identity_visible(user, complaint):
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return not (complaint.is_anonymous or complaint.is_confidential)
+
+
+# --- the public -------------------------------------------------------------
+# verified, non-confidential cases in these states appear on the public pages
+PUBLIC_STATUSES = ("dispatched", "in_progress", "resolved", "closed", "forwarded")
+
+
+def public_cases_clause():
+    return and_(Complaint.is_confidential.is_(False), Complaint.status.in_(PUBLIC_STATUSES))
+
+
+def publicly_listed(complaint):
+    return not complaint.is_confidential and complaint.status in PUBLIC_STATUSES
+
+
+def trackable_without_code(complaint):
+    """Anyone with the number may follow a case, except a confidential one (code needed)."""
+    return not complaint.is_confidential
+
+
+def public_reporter_name(complaint):
+    """What the public pages may say about the reporter: a name, never contact data."""
+    if complaint.is_anonymous or complaint.is_confidential or complaint.reporter is None:
+        return None
+    if complaint.reporter.erased_at:
+        return None
+    return complaint.reporter.name
 
 
 class CaseAccessFilter(BaseFilter):

@@ -570,7 +570,7 @@ def public_timeline(complaint_id):
 
 # --- running a transition as one unit of work --------------------------------
 
-STAFF_OPERATIONS = {
+OPERATIONS = {
     "verify": verify,
     "dispose": dispose,
     "hold": hold,
@@ -583,6 +583,10 @@ STAFF_OPERATIONS = {
     "internal_note": internal_note,
     "resolve": resolve,
     "return_to_coordinator": return_to_coordinator,
+    "reporter_reply": reporter_reply,
+    "confirm": confirm,
+    "reopen": reopen,
+    "auto_close": auto_close,
 }
 
 
@@ -594,12 +598,12 @@ def load_for_update(complaint_id):
 
 
 def perform(operation, complaint_id, who, expected_version=None, **kwargs):
-    """Run one staff transition in its own transaction.
+    """Run one transition in its own transaction (staff user, REPORTER or SYSTEM).
 
     Locks the row, checks the version the user saw (optimistic lock), applies the
     transition and commits; on any domain error nothing is changed.
     """
-    func = STAFF_OPERATIONS[operation]
+    func = OPERATIONS[operation]
     try:
         complaint = load_for_update(complaint_id)
         if complaint is None or (

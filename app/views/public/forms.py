@@ -1,0 +1,86 @@
+"""Public forms (Flask-WTF: CSRF on every form)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.labels import KIND_LABELS
+
+KIND_HELP = {
+    "complaint": _l("A problem with a public service that needs to be fixed."),
+    "aspiration": _l("A suggestion or idea to improve public services."),
+    "information": _l("A request for public information held by the government."),
+}
+
+
+def _coerce_int_or_none(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return -1
+
+
+class ReportForm(FlaskForm):
+    kind = RadioField(_l("Kind of report"), choices=list(KIND_LABELS.items()), default="complaint",
+                      validators=[DataRequired(message=_l("Choose the kind of report."))])
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Write a short title.")),
+                                                 Length(min=10, max=150, message=_l("The title must be 10 to 150 characters."))])
+    description = TextAreaField(_l("What happened?"), validators=[
+        DataRequired(message=_l("Describe your report.")),
+        Length(min=30, max=5000, message=_l("The description must be 30 to 5,000 characters."))])
+    category = SelectField(_l("Category"), coerce=_coerce_int_or_none, validate_choice=False)
+    target_agency = SelectField(_l("Agency you are reporting to (optional)"), coerce=_coerce_int_or_none, validate_choice=False)
+    district = StringField(_l("District (kecamatan)"), validators=[Optional(), Length(max=100)])
+    village = StringField(_l("Village (kelurahan/desa)"), validators=[Optional(), Length(max=100)])
+    address = StringField(_l("Address or landmark"), validators=[Optional(), Length(max=300)])
+    latitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,2}(\.\d+)?$")])
+    longitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,3}(\.\d+)?$")])
+    incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
+    attachments = MultipleFileField(_l("Photos or documents (at most 5 files, 5 MB each, JPG/PNG/GIF/WebP/PDF)"))
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=150)])
+    phone = StringField(_l("Phone / WhatsApp"), validators=[
+        Optional(), Regexp(r"^[0-9+()\-\s]{8,20}$", message=_l("Write a valid phone number, e.g. 0812 3456 7890."))])
+    email = StringField(_l("Email"), validators=[Optional(), Email(message=_l("Invalid email address.")), Length(max=200)])
+    nik = StringField(_l("NIK (optional)"), validators=[
+        Optional(), Regexp(r"^\d{16}$", message=_l("The NIK has 16 digits."))])
+    is_anonymous = BooleanField(_l("Anonymous"))
+    is_confidential = BooleanField(_l("Confidential"))
+    consent = BooleanField(_l("I agree that my personal data is processed to handle this report (UU PDP 27/2022)."))
+    website = StringField(_l("Leave this field empty"))  # honeypot, hidden from people by CSS
+
+    def validate_consent(self, field):
+        if any((self.name.data, self.phone.data, self.email.data, self.nik.data)) and not field.data:
+            raise ValidationError(_l("Tick the consent box, or leave your identity empty."))
+
+    def validate_incident_date(self, field):
+        import datetime
+
+        if field.data and field.data > datetime.date.today():
+            raise ValidationError(_l("The date of the incident cannot be in the future."))
+
+
+class TrackForm(FlaskForm):
+    number = StringField(_l("Tracking number"), validators=[DataRequired(message=_l("Write your tracking number.")), Length(max=40)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Private reply code"), validators=[DataRequired(message=_l("Write your private reply code.")), Length(max=100)])
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("Your message"), validators=[DataRequired(message=_l("Write your message.")), Length(max=5000)])
+
+
+class RatingForm(FlaskForm):
+    rating = RadioField(_l("Your rating"), choices=[(str(i), str(i)) for i in range(1, 6)],
+                        validators=[DataRequired(message=_l("Choose a rating from 1 to 5."))])
+    feedback = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=5000)])

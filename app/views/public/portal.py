@@ -1,0 +1,313 @@
+"""Public pages: submit a report, track it, reply and rate, the public list of reports.
+
+Thin: every decision (what is public, who may act, which transition) is made by
+``app.workflow``; these views only read forms and render.
+"""
+import math
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db, limiter
+from app.labels import KIND_LABELS, STATUS_LABELS
+from app.models import Agency, Category, Channel, Complaint
+from app.workflow import access, attachments, lifecycle, sla
+from app.workflow.errors import DomainError
+from app.workflow.numbers import check_reply_code, normalise_tracking_number
+from app.workflow.reporters import reporter_from_form
+from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
+
+public_bp = Blueprint("public", __name__)
+PAGE_SIZE = 20
+
+
+def _submit_limit():
+    return current_app.config["PUBLIC_SUBMIT_RATE_LIMIT"]
+
+
+def _options(model, order):
+    return [tuple(row) for row in db.session.execute(
+        select(model.id, model.name).where(model.active.is_(True)).order_by(order))]
+
+
+def _districts():
+    return [row[0] for row in db.session.execute(
+        select(Complaint.district).where(Complaint.district.is_not(None)).group_by(Complaint.district)
+        .order_by(Complaint.district).limit(200))]
+
+
+def _prepare(form):
+    form.category.choices = [(None, _("- not sure -"))] + list(_options(Category, Category.name))
+    form.target_agency.choices = [(None, _("- not sure -"))] + list(_options(Agency, Agency.name))
+
+
+def _float(value):
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+# --- submit -------------------------------------------------------------------
+
+
+@public_bp.route("/lapor", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def submit():
+    form = ReportForm()
+    _prepare(form)
+    error = None
+    if form.validate_on_submit():
+        if form.website.data:  # honeypot: a person never fills the hidden field
+            abort(400)
+        written = []
+        try:
+            files = attachments.validate_uploads(request.files.getlist(form.attachments.name))
+            category = db.session.get(Category, form.category.data) if form.category.data else None
+            agency = db.session.get(Agency, form.target_agency.data) if form.target_agency.data else None
+            if (form.category.data and category is None) or (form.target_agency.data and agency is None):
+                raise DomainError(_("Choose an option from the list."))
+            reporter = reporter_from_form(form.name.data, form.phone.data, form.email.data, form.nik.data,
+                                          form.consent.data)
+            web = db.session.execute(select(Channel).where(Channel.code == "web")).scalar_one()
+            complaint, reply_code = lifecycle.register(
+                who=lifecycle.REPORTER, kind=form.kind.data, title=form.title.data,
+                description=form.description.data, channel=web, reporter=reporter, category=category,
+                target_agency=agency, is_anonymous=form.is_anonymous.data,
+                is_confidential=form.is_confidential.data, district=form.district.data or None,
+                village=form.village.data or None, address=form.address.data or None,
+                latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
+                incident_date=form.incident_date.data,
+            )
+            written = attachments.store(complaint, files)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            attachments.discard(written)
+            error = str(exc.message)
+        except Exception:
+            db.session.rollback()
+            attachments.discard(written)
+            raise
+        else:
+            # shown once on the next page, never stored in plain text
+            session["lapor_receipt"] = {"number": complaint.tracking_number, "code": reply_code,
+                                        "email": bool(form.email.data)}
+            session.setdefault("lapor_codes", []).append(complaint.tracking_number)
+            session.modified = True
+            return redirect(url_for("public.submitted"))
+    elif request.method == "POST":
+        error = _("Please correct the fields marked below.")
+    return render_template("public/submit.html", form=form, kind_help=KIND_HELP, error=error,
+                           districts=_districts()), (400 if error else 200)
+
+
+@public_bp.route("/lapor/terkirim")
+def submitted():
+    receipt = session.pop("lapor_receipt", None)
+    if not receipt:
+        return redirect(url_for("public.track"))
+    link = url_for("public.case_status", number=receipt["number"], kode=receipt["code"], _external=True)
+    return render_template("public/submitted.html", receipt=receipt, link=link)
+
+
+# --- track ----------------------------------------------------------------------
+
+
+def _find(number):
+    canonical = normalise_tracking_number(number)
+    if canonical is None:
+        abort(404)
+    complaint = db.session.execute(
+        select(Complaint).where(Complaint.tracking_number == canonical)
+        .options(joinedload(Complaint.agency), joinedload(Complaint.category))
+    ).scalar_one_or_none()
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+def _has_code(complaint):
+    return complaint.tracking_number in session.get("lapor_codes", [])
+
+
+def _remember_code(complaint, code):
+    if check_reply_code(code, complaint.reply_code_hash):
+        codes = [n for n in session.get("lapor_codes", []) if n != complaint.tracking_number][-19:]
+        session["lapor_codes"] = codes + [complaint.tracking_number]
+        return True
+    return False
+
+
+@public_bp.route("/lacak", methods=["GET", "POST"])
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        canonical = normalise_tracking_number(form.number.data)
+        if canonical is None:
+            form.number.errors.append(_("This is not a valid tracking number. It looks like ABCD-EFGH-J."))
+        else:
+            return redirect(url_for("public.case_status", number=canonical))
+    return render_template("public/track.html", form=form)
+
+
+@public_bp.route("/lacak/<number>", methods=["GET"])
+def case_status(number):
+    complaint = _find(number)
+    code = request.args.get("kode")
+    if code is not None:
+        if _remember_code(complaint, code):
+            return redirect(url_for("public.case_status", number=complaint.tracking_number))
+        flash(_("The reply code is not correct."), "danger")
+    is_reporter = _has_code(complaint)
+    if not is_reporter and not access.trackable_without_code(complaint):
+        abort(404)
+    return render_template(
+        "public/status.html", complaint=complaint, is_reporter=is_reporter,
+        timeline=lifecycle.public_timeline(complaint.id), deadline=sla.current_deadline(complaint),
+        sla_state=sla.sla_state(complaint), actions=_reporter_actions(complaint) if is_reporter else [],
+        code_form=CodeForm(), reply_form=ReplyForm(), rating_form=RatingForm(), action_titles=ACTION_TITLES,
+    )
+
+
+ACTION_TITLES = {
+    "complete_hold": _l("Add the information that was asked for"),
+    "reporter_reply": _l("Send a reply"),
+    "reopen": _l("Not satisfied? Tell us why and the case is reopened"),
+}
+
+
+def _reporter_actions(complaint):
+    names = ("complete_hold", "reporter_reply", "confirm", "reopen")
+    return [name for name in names if lifecycle.allowed(name, complaint, lifecycle.REPORTER)]
+
+
+@public_bp.route("/lacak/<number>/kode", methods=["POST"])
+@limiter.limit(lambda: current_app.config["PUBLIC_CODE_RATE_LIMIT"], methods=["POST"])
+def enter_code(number):
+    complaint = _find(number)
+    form = CodeForm()
+    if not form.validate_on_submit() or not _remember_code(complaint, form.code.data):
+        flash(_("The reply code is not correct."), "danger")
+        if not access.trackable_without_code(complaint):
+            abort(404)
+    return redirect(url_for("public.case_status", number=complaint.tracking_number))
+
+
+@public_bp.route("/lacak/<number>/<action>", methods=["POST"])
+def reporter_action(number, action):
+    complaint = _find(number)
+    if action not in ("complete_hold", "reporter_reply", "confirm", "reopen"):
+        abort(404)
+    if not _has_code(complaint):
+        flash(_("Enter your private reply code first."), "danger")
+        return redirect(url_for("public.case_status", number=complaint.tracking_number)), 303
+    form = RatingForm() if action == "confirm" else ReplyForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+        return redirect(url_for("public.case_status", number=complaint.tracking_number))
+    kwargs = {"rating": form.rating.data, "feedback": form.feedback.data} if action == "confirm" \
+        else {"text": form.text.data}
+    try:
+        lifecycle.perform(action, complaint.id, lifecycle.REPORTER, **kwargs)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+    else:
+        flash(_("Thank you. Your response has been recorded."), "success")
+    return redirect(url_for("public.case_status", number=complaint.tracking_number))
+
+
+# --- the public list --------------------------------------------------------------
+
+
+@public_bp.route("/laporan")
+def public_list():
+    query = select(Complaint).where(access.public_cases_clause())
+    args = request.args
+    filters = {}
+    if args.get("jenis") in KIND_LABELS:
+        filters["jenis"] = args["jenis"]
+        query = query.where(Complaint.kind == args["jenis"])
+    if args.get("status") in access.PUBLIC_STATUSES:
+        filters["status"] = args["status"]
+        query = query.where(Complaint.status == args["status"])
+    for key, column in (("kategori", Complaint.category_id), ("instansi", Complaint.agency_id)):
+        if args.get(key, "").isdigit():
+            filters[key] = int(args[key])
+            query = query.where(column == int(args[key]))
+    if args.get("kecamatan"):
+        filters["kecamatan"] = args["kecamatan"][:100]
+        query = query.where(Complaint.district == filters["kecamatan"])
+    period = _period(args.get("dari"), args.get("sampai"))
+    if period[0]:
+        query = query.where(Complaint.received_at >= period[0])
+    if period[1]:
+        query = query.where(Complaint.received_at < period[1])
+    q = (args.get("q") or "").strip()[:100]
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Complaint.title.ilike(like), Complaint.description.ilike(like),
+                                Complaint.tracking_number == (normalise_tracking_number(q) or "")))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(int(args["hal"]) if args.get("hal", "").isdigit() and len(args["hal"]) < 7 else 1, 1), pages)
+    rows = db.session.execute(
+        query.options(joinedload(Complaint.agency), joinedload(Complaint.category))
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).scalars().all()
+    def page_url(number):
+        params = {k: v for k, v in args.items() if k != "hal"}
+        return url_for("public.public_list", hal=number, **params)
+
+    return render_template(
+        "public/list.html", rows=rows, total=total, page=page, pages=pages, q=q, filters=filters,
+        prev_url=page_url(page - 1) if page > 1 else None, next_url=page_url(page + 1) if page < pages else None,
+        args=args, categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
+        districts=_districts(), statuses=[(s, STATUS_LABELS[s]) for s in access.PUBLIC_STATUSES],
+    )
+
+
+def _period(start, end):
+    """'2026-01' style months from the filter form -> naive UTC bounds (None when absent/invalid)."""
+    import datetime
+
+    from app.workflow.calendar import current_calendar
+
+    cal = current_calendar()
+
+    def month_start(text, next_month=False):
+        try:
+            year, month = (int(x) for x in (text or "").split("-")[:2])
+            if next_month:
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            local = datetime.datetime(year, month, 1, tzinfo=cal.tz)
+        except (ValueError, TypeError):
+            return None
+        return cal.to_utc(local)
+
+    return month_start(start), month_start(end, next_month=True)
+
+
+@public_bp.route("/laporan/<number>")
+def public_detail(number):
+    complaint = _find(number)
+    if not access.publicly_listed(complaint):
+        abort(404)
+    return render_template("public/detail.html", complaint=complaint,
+                           reporter_name=access.public_reporter_name(complaint),
+                           timeline=lifecycle.public_timeline(complaint.id))

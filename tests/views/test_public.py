@@ -1,0 +1,247 @@
+"""The public portal: submit, track, reply and rate, the public list — and what must hold."""
+import io
+import os
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Attachment, Complaint
+from tests.conftest import assert_hidden, visible_text
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+
+
+def report_data(**overrides):
+    data = {
+        "kind": "complaint",
+        "title": "Lampu penerangan jalan mati total",
+        "description": "Sudah dua minggu lampu jalan di depan SD Negeri 3 mati sehingga jalan gelap dan rawan.",
+        "district": "Sukamaju Kota", "village": "Kaum", "address": "Jl. Merdeka depan SD 3",
+        "name": "Dewi Lestari", "phone": "0812 1111 2222", "email": "dewi.lestari@contoh.id",
+        "consent": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def submit(client, files=(), **overrides):
+    data = report_data(**overrides)
+    if files:
+        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post("/lapor", data=data, content_type="multipart/form-data")
+
+
+def count_cases():
+    return db.session.execute(select(func.count()).select_from(Complaint)).scalar()
+
+
+def upload_files(app):
+    folder = app.config["UPLOAD_FOLDER"]
+    return set(os.listdir(folder)) if os.path.isdir(folder) else set()
+
+
+def test_citizen_submits_with_a_photo_and_gets_number_and_code(app, client):
+    before_files = upload_files(app)
+    response = submit(client, files=[("jalan.png", PNG)])
+    assert response.status_code == 302 and response.headers["Location"].endswith("/lapor/terkirim")
+    page = client.get("/lapor/terkirim").get_data(as_text=True)
+    number = re.search(r'id="tracking-number">([A-Z0-9-]+)<', page).group(1)
+    code = re.search(r'id="reply-code">([^<]+)<', page).group(1)
+    assert code and number
+    case = db.session.execute(select(Complaint).where(Complaint.tracking_number == number)).scalar_one()
+    assert case.channel.code == "web" and case.status == "received" and case.reporter.email == "dewi.lestari@contoh.id"
+    (attachment,) = case.attachments
+    assert attachment.content_type == "image/png" and attachment.original_name == "jalan.png"
+    assert attachment.stored_name != "jalan.png" and len(attachment.sha256) == 64
+    new_files = upload_files(app) - before_files
+    assert new_files == {attachment.stored_name}
+    assert "static" not in app.config["UPLOAD_FOLDER"].split(os.sep)
+    # the code is shown once
+    assert client.get("/lapor/terkirim").status_code == 302
+
+
+@pytest.mark.parametrize("files,message", [
+    ([("foto.jpg", b"<?php echo 'bukan gambar'; ?>")], "bukan gambar"),
+    ([("besar.png", PNG + b"\x00" * (5 * 1024 * 1024))], "lebih dari 5 MB"),
+    ([(f"f{i}.png", PNG) for i in range(6)], "Paling banyak 5 lampiran"),
+])
+def test_forged_or_oversized_upload_is_refused_and_nothing_saved(app, client, files, message):
+    before_cases, before_files = count_cases(), upload_files(app)
+    response = submit(client, files=files)
+    assert response.status_code == 400
+    assert message in visible_text(response.get_data(as_text=True))
+    assert count_cases() == before_cases
+    assert upload_files(app) == before_files
+    assert db.session.execute(select(func.count()).select_from(Attachment)).scalar() == 0
+
+
+def test_honeypot_refuses_bots(client):
+    before = count_cases()
+    assert submit(client, website="http://spam.example").status_code == 400
+    assert count_cases() == before
+
+
+def test_invalid_form_shows_indonesian_field_errors(client):
+    response = submit(client, title="pendek", description="terlalu pendek", email="bukan email", nik="12", consent="")
+    assert response.status_code == 400
+    text = visible_text(response.get_data(as_text=True))
+    for message in ("Judul harus 10 sampai 150 karakter.", "Uraian harus 30 sampai 5.000 karakter.",
+                    "Alamat email tidak valid.", "NIK terdiri dari 16 angka.", "Centang persetujuan"):
+        assert message in text
+
+
+def test_script_is_shown_as_text_everywhere(client, make_case, world):
+    from app.workflow import lifecycle
+
+    payload = '<script>alert("xss")</script>'
+    case = make_case(title=f"Judul {payload}", description=f"Isi {payload} laporan", status="dispatched", agency="DINKES")
+    lifecycle.perform("follow_up", case.id, world.user("opd_dinkes"), text=f"Jawaban {payload}")
+    pages = [client.get(f"/laporan/{case.tracking_number}"), client.get("/laporan"),
+             client.get(f"/lacak/{case.tracking_number}")]
+    for response in pages:
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert payload not in body
+    assert "&lt;script&gt;" in pages[0].get_data(as_text=True)
+
+
+def test_confidential_case_is_absent_from_public_pages(client, make_case):
+    secret = make_case(confidential=True, status="dispatched", agency="DINKES", title="Dugaan pungli di kantor")
+    shown = make_case(status="dispatched", agency="DINKES", title="Trotoar rusak di pasar lama")
+    listing = client.get("/laporan").get_data(as_text=True)
+    assert shown.tracking_number in listing and secret.tracking_number not in listing
+    assert "Dugaan pungli" not in client.get("/laporan?q=pungli").get_data(as_text=True)
+    assert client.get(f"/laporan/{secret.tracking_number}").status_code == 404
+    assert client.get(f"/lacak/{secret.tracking_number}").status_code == 404
+    # the reporter, with the code, still follows it
+    assert client.get(f"/lacak/{secret.tracking_number}?kode={secret.reply_code}", follow_redirects=True).status_code == 200
+
+
+def test_anonymous_identity_is_on_no_public_page(client, make_case):
+    reporter = {"name": "Hendra Wijaya", "phone": "081355554444", "email": "hendra@contoh.id", "nik": "3201000011112222"}
+    case = make_case(anonymous=True, status="dispatched", agency="DINKES", reporter=reporter)
+    named = make_case(status="dispatched", agency="DINKES", reporter={"name": "Rina Saputra", "phone": "081200001111"})
+    for url in (f"/laporan/{case.tracking_number}", "/laporan", f"/lacak/{case.tracking_number}",
+                f"/lacak/{case.tracking_number}?kode={case.reply_code}"):
+        body = client.get(url, follow_redirects=True).get_data(as_text=True)
+        assert_hidden(body, *reporter.values())
+    assert "Anonim" in visible_text(client.get(f"/laporan/{case.tracking_number}").get_data(as_text=True))
+    named_page = client.get(f"/laporan/{named.tracking_number}").get_data(as_text=True)
+    assert "Rina Saputra" in named_page
+    assert_hidden(named_page, "081200001111")
+
+
+@pytest.mark.parametrize("number", ["XXXX", "ABCD-EFGH-J", "0000-0000-0", "../../etc/passwd", "A" * 300, "%00"])
+def test_unknown_or_malformed_number_is_a_friendly_404(client, number):
+    for prefix in ("/lacak/", "/laporan/"):
+        response = client.get(prefix + number)
+        assert response.status_code == 404
+        assert "tidak ditemukan" in visible_text(response.get_data(as_text=True))
+
+
+def test_track_form_normalises_what_people_type(client, make_case):
+    case = make_case(status="dispatched", agency="DINKES")
+    typed = case.tracking_number.replace("-", " ").lower()
+    response = client.post("/lacak", data={"number": typed})
+    assert response.status_code == 302 and response.headers["Location"].endswith(case.tracking_number)
+    response = client.post("/lacak", data={"number": "ABCD-EFGH-1"})
+    assert "bukan nomor lacak yang valid" in visible_text(response.get_data(as_text=True))
+
+
+def test_wrong_reply_code_is_refused(client, make_case):
+    case = make_case(status="resolved", agency="DINKES")
+    response = client.post(f"/lacak/{case.tracking_number}/kode", data={"code": "salah-kode"}, follow_redirects=True)
+    assert "Kode balasan tidak benar" in visible_text(response.get_data(as_text=True))
+    response = client.post(f"/lacak/{case.tracking_number}/confirm", data={"rating": "5"}, follow_redirects=True)
+    assert "Masukkan kode balasan pribadi Anda" in visible_text(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).status == "resolved"
+
+
+def test_reporter_replies_rates_and_closes(client, make_case):
+    case = make_case(status="resolved", agency="DINKES")
+    client.post(f"/lacak/{case.tracking_number}/kode", data={"code": case.reply_code})
+    page = client.get(f"/lacak/{case.tracking_number}").get_data(as_text=True)
+    assert 'id="action-confirm"' in page and 'id="action-reopen"' in page
+    client.post(f"/lacak/{case.tracking_number}/reporter_reply", data={"text": "Terima kasih atas tanggapannya."})
+    client.post(f"/lacak/{case.tracking_number}/confirm", data={"rating": "4", "feedback": "Cepat ditangani."})
+    db.session.expire_all()
+    closed = db.session.get(Complaint, case.id)
+    assert closed.status == "closed" and closed.rating == 4
+    listed = client.get("/laporan?status=closed").get_data(as_text=True)
+    assert case.tracking_number in listed
+
+
+def test_reporter_reopens_when_not_satisfied(client, make_case):
+    case = make_case(status="resolved", agency="DINKES")
+    client.get(f"/lacak/{case.tracking_number}?kode={case.reply_code}")
+    client.post(f"/lacak/{case.tracking_number}/reopen", data={"text": "Lampu masih mati."})
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).status == "in_progress"
+
+
+def test_reporter_completes_a_case_on_hold(client, make_case):
+    case = make_case(status="on_hold")
+    client.get(f"/lacak/{case.tracking_number}?kode={case.reply_code}")
+    client.post(f"/lacak/{case.tracking_number}/complete_hold", data={"text": "Lokasinya di RT 03 RW 05."})
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).status == "received"
+
+
+def test_public_list_filters_search_and_pages(client, make_case):
+    import datetime as dt
+
+    for i in range(23):
+        make_case(status="dispatched", agency="PUPR", title=f"Jalan rusak ruas nomor {i:02d} di desa")
+    other = make_case(status="closed", agency="DINKES", kind="aspiration", title="Usul jam layanan puskesmas sore")
+    old = make_case(status="dispatched", agency="PUPR", title="Laporan lama bulan Januari", now=dt.datetime(2026, 1, 10, 3))
+    first = client.get("/laporan?instansi=%d" % other.agency_id).get_data(as_text=True)
+    assert other.tracking_number in first and "Jalan rusak ruas" not in first
+    page1 = client.get("/laporan?q=Jalan+rusak").get_data(as_text=True)
+    assert "23 laporan" in visible_text(page1) and 'id="next-page"' in page1
+    page2 = client.get("/laporan?q=Jalan+rusak&hal=2").get_data(as_text=True)
+    assert len(re.findall(r'class="panel panel-default public-report"', page2)) == 3
+    assert other.tracking_number in client.get("/laporan?jenis=aspiration").get_data(as_text=True)
+    january = client.get("/laporan?dari=2026-01&sampai=2026-01").get_data(as_text=True)
+    assert old.tracking_number in january and other.tracking_number not in january
+    assert client.get("/laporan?hal=999999999999&dari=bukan&kategori=x").status_code == 200
+
+
+def test_unverified_and_archived_cases_are_not_public(client, make_case):
+    fresh, archived = make_case(), make_case(status="archived")
+    listing = client.get("/laporan").get_data(as_text=True)
+    assert fresh.tracking_number not in listing and archived.tracking_number not in listing
+    assert client.get(f"/laporan/{fresh.tracking_number}").status_code == 404
+
+
+def test_rate_limit_on_submissions(app, client):
+    from app.extensions import limiter
+
+    app.config["PUBLIC_SUBMIT_RATE_LIMIT"] = "2 per hour"
+    limiter.reset()
+    try:
+        codes = [submit(client, title=f"Laporan ke-{i} tentang jalan rusak").status_code for i in range(3)]
+        limited = client.post("/lapor", data=report_data(), content_type="multipart/form-data")
+    finally:
+        app.config["PUBLIC_SUBMIT_RATE_LIMIT"] = "1000 per minute"
+        limiter.reset()
+    assert codes == [302, 302, 429]
+    assert "Terlalu banyak permintaan" in visible_text(limited.get_data(as_text=True))
+    assert client.get("/lapor").status_code == 200  # reading the form is not limited
+
+
+def test_rate_limit_storage_follows_redis_url(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    try:
+        assert importlib.reload(config).Config.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/3"
+        monkeypatch.delenv("REDIS_URL")
+        assert importlib.reload(config).Config.RATELIMIT_STORAGE_URI == "memory://"
+    finally:
+        importlib.reload(config)
