@@ -20,6 +20,13 @@ def _env_bool(name, default=False):
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _env_optional_bool(name):
+    """True/False when the variable is set, None (= decide at run time) when it is not."""
+    if os.environ.get(name) is None:
+        return None
+    return _env_bool(name)
+
+
 def _instance_secret(name, generator):
     """Read a secret from instance/<name>, creating it once if absent."""
     os.makedirs(INSTANCE_DIR, exist_ok=True)
@@ -79,6 +86,56 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "lapor@localhost")
 
+    # --- background jobs (app/jobs; see the jobs section of the README) ------------
+    # REDIS_URL unset = embedded mode: an in-process queue, worker thread and scheduler
+    # thread, started on the first request (never in tests unless a test asks).
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "lapor")
+    # embedded mode: start the worker/scheduler threads on the first request
+    # (unset = yes, except when TESTING)
+    JOBS_EMBEDDED_AUTOSTART = _env_optional_bool("JOBS_EMBEDDED_AUTOSTART")
+    JOBS_SCHEDULER_TICK_SECONDS = float(os.environ.get("JOBS_SCHEDULER_TICK_SECONDS", "30"))
+    JOBS_RUN_RETENTION_DAYS = int(os.environ.get("JOBS_RUN_RETENTION_DAYS", "14"))
+    # after a failed enqueue, don't try Redis again from web requests for this long
+    JOBS_REDIS_RETRY_SECONDS = float(os.environ.get("JOBS_REDIS_RETRY_SECONDS", "15"))
+
+    # reminders and escalation
+    REMINDER_INTERVAL_MINUTES = int(os.environ.get("REMINDER_INTERVAL_MINUTES", "15"))
+    REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "500"))
+    # deadlines older than this are not reminded about any more (bounds the sweep)
+    REMINDER_MAX_AGE_DAYS = int(os.environ.get("REMINDER_MAX_AGE_DAYS", "90"))
+    # overdue by more than this many working days -> Pimpinan are told too
+    ESCALATION_WORKING_DAYS = int(os.environ.get("ESCALATION_WORKING_DAYS", "3"))
+    # "immediate" (a message per reminder) or "digest" (one message a day per person)
+    REMINDER_DELIVERY = os.environ.get("REMINDER_DELIVERY", "immediate")
+    REMINDER_DIGEST_HOUR = int(os.environ.get("REMINDER_DIGEST_HOUR", "7"))  # local time
+    AUTO_CLOSE_INTERVAL_MINUTES = int(os.environ.get("AUTO_CLOSE_INTERVAL_MINUTES", "60"))
+
+    # monthly transparency report: built on this day/hour (local time) for the previous month
+    REPORT_MONTHLY_DAY = int(os.environ.get("REPORT_MONTHLY_DAY", "1"))
+    REPORT_MONTHLY_HOUR = int(os.environ.get("REPORT_MONTHLY_HOUR", "1"))
+    REPORT_RANKING_MIN_CASES = int(os.environ.get("REPORT_RANKING_MIN_CASES", "5"))
+
+    # notifications
+    NOTIFY_REPORTER_CHANNELS = os.environ.get("NOTIFY_REPORTER_CHANNELS", "email,whatsapp")
+    NOTIFY_STAFF_EMAIL = _env_bool("NOTIFY_STAFF_EMAIL", True)
+    # "smtp" or "log" (write to the log only); default smtp when MAIL_SERVER is set
+    NOTIFY_EMAIL_TRANSPORT = os.environ.get(
+        "NOTIFY_EMAIL_TRANSPORT", "smtp" if os.environ.get("MAIL_SERVER") else "log"
+    )
+    NOTIFY_SMTP_TIMEOUT = float(os.environ.get("NOTIFY_SMTP_TIMEOUT", "30"))
+    # WhatsApp/SMS gateway: JSON POST with a bearer token (unset = log only)
+    NOTIFY_GATEWAY_URL = os.environ.get("NOTIFY_GATEWAY_URL") or None
+    NOTIFY_GATEWAY_TOKEN = os.environ.get("NOTIFY_GATEWAY_TOKEN") or None
+    NOTIFY_GATEWAY_TIMEOUT = float(os.environ.get("NOTIFY_GATEWAY_TIMEOUT", "10"))
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
+    # waits before attempt 2, 3, ... (seconds); the last value repeats
+    NOTIFY_BACKOFF_SECONDS = os.environ.get("NOTIFY_BACKOFF_SECONDS", "60,300,900,3600,10800")
+    # a message being sent is reserved this long; after that a crashed attempt is retried
+    NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "300"))
+    NOTIFY_SWEEP_SECONDS = int(os.environ.get("NOTIFY_SWEEP_SECONDS", "60"))
+    # events recorded with an older timestamp (imports, demo data) notify nobody
+    NOTIFY_MAX_EVENT_AGE_HOURS = float(os.environ.get("NOTIFY_MAX_EVENT_AGE_HOURS", "24"))
+
     # --- Flask-AppBuilder -------------------------------------------------
     APP_NAME = os.environ.get("APP_NAME", "LAPOR! Kabupaten")
     AUTH_TYPE = AUTH_DB
@@ -89,6 +146,7 @@ class Config:
     FAB_CREATE_DB = False
     FAB_UPDATE_PERMS = False
     FAB_SECURITY_MANAGER_CLASS = "app.security.LaporSecurityManager"
+    FAB_BASE_TEMPLATE = "lapor_base.html"
     FAB_API_SWAGGER_UI = False
     FAB_ADD_SECURITY_API = False
     FAB_API_MAX_PAGE_SIZE = 100

@@ -1,6 +1,6 @@
 """Indonesian formats through Babel (dates, numbers, durations), as Jinja filters."""
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, gettext as _
 
 from app.workflow.calendar import TZ_ABBREVIATIONS
 
@@ -28,7 +28,15 @@ def lapor_number(value, digits=1):
     return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
 
 
+def lapor_working_days(value):
+    """``1.8912`` -> "1,89 hari kerja" (locale-aware)."""
+    if value is None:
+        return "-"
+    return _("%(days)s working days", days=format_decimal(value, format="#,##0.##"))
+
+
 def register_filters(app):
     app.jinja_env.filters["lapor_datetime"] = lapor_datetime
     app.jinja_env.filters["lapor_date"] = lapor_date
     app.jinja_env.filters["lapor_number"] = lapor_number
+    app.jinja_env.filters["lapor_working_days"] = lapor_working_days

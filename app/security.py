@@ -83,19 +83,50 @@ class LaporUserDBModelView(UserDBModelView):
     add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "agency", "password", "conf_password"]
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "agency"]
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "agency"]
-    label_columns = {"agency": _l("Agency")}
+    label_columns = {**UserDBModelView.label_columns, "agency": _l("Agency")}
     description_columns = {"agency": _l("Required for agency officers: they can see cases belonging to this agency and its sub-units.")}
+
+
+GROUP_LABELS = {
+    "name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+    "users": _l("Users"), "roles": _l("Roles"),
+}
+PERMISSION_LABELS = {
+    "can_list": _l("view the list"), "can_show": _l("view details"), "can_add": _l("add"),
+    "can_edit": _l("edit"), "can_delete": _l("delete"), "can_export": _l("export"),
+    "can_act": _l("run case actions"), "menu_access": _l("menu access"), "can_get": _l("read (API)"),
+    "can_put": _l("change (API)"), "can_post": _l("create (API)"), "can_info": _l("metadata (API)"),
+    "can_index": _l("open the page"), "can_this_form_get": _l("open the form"),
+    "can_this_form_post": _l("submit the form"), "can_userinfo": _l("view own profile"),
+    "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
+    "userinfoedit": _l("edit own profile"), "can_download": _l("download"),
+}
+
+
+def describe_permission_view(pvm):
+    """ "can_list on Dashboard" as a person reads it: "view the list — Dasbor"."""
+    from flask import current_app
+
+    permission = getattr(pvm.permission, "name", "")
+    view = getattr(pvm.view_menu, "name", "")
+    item = current_app.appbuilder.menu.find(view) if current_app else None
+    view_label = str(item.label) if item is not None and item.label else view
+    return f"{PERMISSION_LABELS.get(permission, permission)} — {view_label}"
 
 
 class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
+    # FAB's user statistics chart loads Google Charts from the internet: not on an intranet
+    userstatschartview = None
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
         # FAB's security screens get the same safe filters as ours
         from app.interface import LaporInterface
 
+        self.groupmodelview.label_columns = {**GROUP_LABELS, **(self.groupmodelview.label_columns or {})}
+        self.permissionview_model.__repr__ = describe_permission_view
         for view in (self.userdbmodelview, self.rolemodelview, self.groupmodelview, self.permissionmodelview,
                      self.viewmenumodelview, self.permissionviewmodelview, self.userstatschartview):
             if view is not None and getattr(view, "datamodel", None) is not None:
