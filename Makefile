@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
+.PHONY: run test browser-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,13 @@ run: venv translations migrate
 	@echo "LAPOR! berjalan di http://127.0.0.1:$(PORT)  (login demo: admin / koordinator / pimpinan / opd_dinkes / opd_pupr)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: venv translations
+# Debian's chromium drives the browser tests; installed when missing and we may (root + apt)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+	  echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"
+
+test: venv translations browser-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
