@@ -77,6 +77,26 @@ def test_opd_of_other_agency_is_refused_on_every_route(login_as, pupr_case, worl
     assert created_for_b == 0
 
 
+def test_attachments_follow_the_case_access_rule(app, login_as, make_case):
+    import hashlib
+
+    from app.workflow import attachments
+
+    case = make_case(agency="PUPR", status="dispatched")
+    written = attachments.store(case, [("foto.png", b"\x89PNG\r\n\x1a\n-isi-", "image/png", "png")])
+    db.session.commit()
+    attachment = case.attachments[0]
+    try:
+        assert login_as("opd_dinkes").get(f"/complaintview/attachment/{attachment.id}").status_code == 404
+        response = login_as("opd_pupr").get(f"/complaintview/attachment/{attachment.id}")
+        assert response.status_code == 200
+        assert hashlib.sha256(response.get_data()).hexdigest() == attachment.sha256
+        page = login_as("opd_pupr").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+        assert "foto.png" in page
+    finally:
+        attachments.discard(written)
+
+
 def test_opd_can_act_on_own_case(login_as, make_case):
     case = make_case(agency="DINKES", status="dispatched")
     client = login_as("opd_dinkes")

@@ -67,7 +67,7 @@ class ComplaintView(ModelView):
     datamodel = SQLAInterface(Complaint)
     base_filters = access.ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
-    method_permission_name = {"export": "export", "transition": "act", "bulk": "act",
+    method_permission_name = {"export": "export", "transition": "act", "bulk": "act", "attachment": "show",
                               "bulk_verify": "act", "bulk_dispose": "act", "bulk_archive": "act"}
     base_order = ("received_at", "desc")
     page_size = 25
@@ -290,6 +290,23 @@ class ComplaintView(ModelView):
             fields=transition_forms.FIELDS,
             choices=transition_forms.choices_for(current_user),
         )
+
+    # --- attachments (same access rule as the case) --------------------------------
+    @expose("/attachment/<int:attachment_id>")
+    @has_access
+    @permission_name("show")
+    def attachment(self, attachment_id):
+        from flask import send_file
+
+        from app.models import Attachment
+        from app.workflow.attachments import path_of
+
+        row = db.session.get(Attachment, attachment_id)
+        if row is None:
+            abort(404)
+        self._get_visible(row.complaint_id)
+        return send_file(path_of(row), mimetype=row.content_type, download_name=row.original_name,
+                         as_attachment=row.content_type == "application/pdf", max_age=0)
 
     # --- lifecycle transitions (single case) ------------------------------------
     @expose("/transition/<int:pk>/<string:name>", methods=["POST"])

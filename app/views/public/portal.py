@@ -311,3 +311,109 @@ def public_detail(number):
     return render_template("public/detail.html", complaint=complaint,
                            reporter_name=access.public_reporter_name(complaint),
                            timeline=lifecycle.public_timeline(complaint.id))
+
+
+# --- transparency ---------------------------------------------------------------------
+
+
+def _period_choice(text, now_local):
+    """'2026-11' (month), '2026-Q4' (quarter) or '2026' (year) -> (value, label, first month, months)."""
+    from flask_babel import format_date
+
+    import datetime
+
+    text = (text or "").strip()
+    try:
+        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
+            year, month = int(text[:4]), int(text[5:])
+            if 1 <= month <= 12:
+                return text, format_date(datetime.date(year, month, 1), "MMMM yyyy"), (year, month), 1
+        if len(text) == 7 and text[4:6] == "-Q" and text[6] in "1234":
+            year, quarter = int(text[:4]), int(text[6])
+            return text, _("Quarter %(quarter)d %(year)d", quarter=quarter, year=year), (year, 3 * quarter - 2), 3
+        if len(text) == 4 and text.isdigit():
+            return text, _("Year %(year)s", year=text), (int(text), 1), 12
+    except ValueError:
+        pass
+    value = f"{now_local.year}-{now_local.month:02d}"
+    return value, format_date(now_local.date().replace(day=1), "MMMM yyyy"), (now_local.year, now_local.month), 1
+
+
+def _month_bounds(cal, year, month, months):
+    import datetime
+
+    start = datetime.datetime(year, month, 1, tzinfo=cal.tz)
+    end_month = month + months
+    end = datetime.datetime(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1, tzinfo=cal.tz)
+    return cal.to_utc(start), cal.to_utc(end)
+
+
+def _period_options(now_local):
+    from flask_babel import format_date
+
+    import datetime
+
+    options = []
+    year, month = now_local.year, now_local.month
+    for _i in range(12):
+        options.append((f"{year}-{month:02d}", format_date(datetime.date(year, month, 1), "MMMM yyyy")))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    for y in (now_local.year, now_local.year - 1):
+        for q in (4, 3, 2, 1):
+            if y < now_local.year or 3 * q - 2 <= now_local.month:
+                options.append((f"{y}-Q{q}", _("Quarter %(quarter)d %(year)d", quarter=q, year=y)))
+        options.append((str(y), _("Year %(year)s", year=y)))
+    return options
+
+
+@public_bp.route("/transparansi")
+def transparency():
+    from app import stats
+    from app.clock import utcnow
+    from app.workflow import reports
+    from app.workflow.calendar import current_calendar
+
+    cal = current_calendar()
+    now_local = cal.to_local(utcnow())
+    value, label, (year, month), months = _period_choice(request.args.get("periode"), now_local)
+    start, end = _month_bounds(cal, year, month, months)
+    min_cases = current_app.config.get("RANKING_MIN_CASES", 5)
+    kpi = stats.period_kpis(start, end, ranking_min_cases=min_cases)
+    trend = []
+    for offset in range(max(months, 6) if months == 1 else months):
+        m_index = (month - 1 + offset - (5 if months == 1 else 0))
+        y, m = year + m_index // 12, m_index % 12 + 1
+        m_start, m_end = _month_bounds(cal, y, m, 1)
+        trend.append((f"{y}-{m:02d}", stats.received_count(m_start, m_end)))
+
+    def series(pairs, labels=None):
+        pairs = list(pairs)[:12]
+        return {"labels": [str((labels or {}).get(k, k) or "-") for k, _v in pairs], "values": [v for _k, v in pairs]}
+
+    charts = {
+        "labels": {"received": _("reports received")},
+        "trend": series(trend),
+        "status": series(sorted(kpi["by_status"].items()), STATUS_LABELS),
+        "category": series(kpi["breakdowns"]["category"]),
+        "channel": series(kpi["breakdowns"]["channel"]),
+        "district": series(kpi["breakdowns"]["district"]),
+    }
+    archive = [{"period": row.period, "label": _period_choice(row.period, now_local)[1]}
+               for row in reports.published_reports()]
+    return render_template("public/transparency.html", kpi=kpi, period={"value": value, "label": label},
+                           period_options=_period_options(now_local), charts=charts, archive=archive,
+                           ranking_min=min_cases)
+
+
+@public_bp.route("/transparansi/<period>.<fmt>")
+def transparency_file(period, fmt):
+    from flask import send_file
+    import io
+
+    from app.workflow import reports
+
+    found = reports.published_file(period, fmt)
+    if found is None:
+        abort(404)
+    content, filename, mimetype = found
+    return send_file(io.BytesIO(content), mimetype=mimetype, download_name=filename, as_attachment=True)
