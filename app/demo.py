@@ -204,14 +204,16 @@ def seed_cases(count, agencies, categories, users, rng, now):
     category_list = [(categories[name], agency_code, samples) for name, agency_code, samples in CATEGORIES]
     created = 0
     for i in range(count):
-        target = states[i % len(states)] if i < len(states) else rng.choice(states)
+        # the first cases cover every state once (old enough to get there), then by weight
+        target = STATE_MIX[i][0] if i < len(STATE_MIX) else rng.choice(states)
         channel = channels[i % len(channels)] if i < len(channels) * 2 else rng.choice(channels)
         category, agency_code, samples = rng.choice(category_list)
         title, description = rng.choice(samples)
         kind = "information" if category.name == "Informasi Publik" else rng.choice(
             ["complaint"] * 7 + ["aspiration"] * 2 + ["information"])
         district = rng.choice(list(DISTRICTS))
-        received = _business_moment(rng, (now - datetime.timedelta(days=rng.randrange(1, 182))).date())
+        age = rng.randrange(60, 182) if i < len(STATE_MIX) else rng.randrange(1, 182)
+        received = _business_moment(rng, (now - datetime.timedelta(days=age)).date())
         anonymous = rng.random() < 0.15
         confidential = rng.random() < 0.08
         reporter = None
