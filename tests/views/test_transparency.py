@@ -1,0 +1,42 @@
+"""The public transparency dashboard: figures from SQL aggregation, confidential cases only counted."""
+import re
+
+from tests.conftest import visible_text
+
+
+def figure(body, element_id):
+    return re.search(rf'id="{element_id}">([^<]*)<', body).group(1).strip()
+
+
+def test_dashboard_figures_for_known_cases(client, make_case):
+    for _ in range(5):
+        make_case(status="closed", agency="DINKES")
+    for _ in range(2):
+        make_case(status="dispatched", agency="PUPR")
+    make_case(status="in_progress", agency="PUPR")
+    secret = make_case(status="received", confidential=True, title="Dugaan suap di loket perizinan")
+    make_case(status="received")
+    body = client.get("/transparansi").get_data(as_text=True)
+    # 10 received; followed up: 5 closed + 1 in progress = 6 -> 60%; finished: 5 -> 50%
+    assert figure(body, "kpi-received") == "10"
+    assert figure(body, "kpi-followed-up") == "60%"
+    assert figure(body, "kpi-finished") == "50%"
+    assert "hari kerja" in figure(body, "kpi-response")
+    text = visible_text(body)
+    assert "Laporan rahasia (hanya dihitung) 1" in text
+    assert secret.title not in body and "Dugaan suap" not in body
+    ranking = re.search(r'(?s)<table class="table table-striped" id="ranking">.*?</table>', body).group(0)
+    assert "Dinas Kesehatan" in ranking and "Dinas PUPR" not in ranking  # PUPR has 3 cases, fewer than 5
+
+
+def test_every_period_kind_renders(client, make_case):
+    make_case(status="closed", agency="DINKES")
+    for period in ("2026-11", "2026-Q4", "2026", "", "2026-13", "bukan", "2026-Q9", "99999"):
+        response = client.get(f"/transparansi?periode={period}")
+        assert response.status_code == 200, period
+        assert 'src="/static/vendor/chartjs/chart.umd.js"' in response.get_data(as_text=True)
+
+
+def test_unknown_report_download_is_404(client):
+    for url in ("/transparansi/2026-10.csv", "/transparansi/2026-10.pdf", "/transparansi/..%2F..%2Fetc.csv"):
+        assert client.get(url).status_code == 404
