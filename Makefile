@@ -58,8 +58,11 @@ test-postgres: venv translations
 	$(BIN)/pytest -q -p no:cacheprovider --db postgresql tests
 
 # --- production helpers ---------------------------------------------------------
-worker: venv
-	$(BIN)/rq worker --url "$$REDIS_URL" --with-scheduler lapor
+worker: venv  ## one RQ worker (run N of them); needs REDIS_URL
+	$(BIN)/rq worker --url "$$REDIS_URL" --with-scheduler --worker-class app.jobs.worker.LaporWorker $${JOBS_QUEUE:-lapor}
+
+scheduler: venv  ## the one scheduler of the installation
+	$(BIN)/flask lapor scheduler
 
 bench: venv
 	$(BIN)/python bench/run_all.py

@@ -97,6 +97,8 @@ class Config:
     JOBS_RUN_RETENTION_DAYS = int(os.environ.get("JOBS_RUN_RETENTION_DAYS", "14"))
     # after a failed enqueue, don't try Redis again from web requests for this long
     JOBS_REDIS_RETRY_SECONDS = float(os.environ.get("JOBS_REDIS_RETRY_SECONDS", "15"))
+    # a failed (or abandoned: worker killed) sweep/report job is retried after these waits
+    JOBS_RETRY_INTERVALS = os.environ.get("JOBS_RETRY_INTERVALS", "10,60,300")
 
     # reminders and escalation
     REMINDER_INTERVAL_MINUTES = int(os.environ.get("REMINDER_INTERVAL_MINUTES", "15"))

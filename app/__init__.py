@@ -52,6 +52,9 @@ def create_app(config=None):
     from app.views.guards import register_guards
 
     register_guards(app)
+    from app.jobs.queue import init_app as init_jobs
+
+    init_jobs(app)
     return app
 
 

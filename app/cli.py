@@ -61,3 +61,60 @@ def create_admin_command(username, email, first_name, last_name, password):
     if not user:
         raise click.ClickException("Gagal membuat pengguna.")
     click.echo(f"Admin {username} dibuat.")
+
+
+# --- background jobs ------------------------------------------------------------------
+
+JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune"]
+
+
+@lapor_cli.command("scheduler")
+@click.option("--tick", type=float, default=None, help="Detik antar putaran (bawaan: JOBS_SCHEDULER_TICK_SECONDS).")
+@with_appcontext
+def scheduler_command(tick):
+    """Run the job scheduler (exactly one per installation; a second one is harmless but useless)."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from app.jobs import embedded, queue, schedule
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_args: stop.set())
+    if queue.is_embedded(current_app):
+        # no Redis: this process runs the embedded worker as well
+        embedded.ensure_started(current_app._get_current_object(), scheduler=False)
+    click.echo("Penjadwal berjalan (Ctrl+C untuk berhenti).")
+    schedule.run_forever(stop, tick)
+    embedded.stop()
+
+
+@lapor_cli.command("run-job")
+@click.argument("name", type=click.Choice(JOB_NAMES))
+@click.option("--period", default=None, help="Untuk monthly_report: bulan YYYY-MM (bawaan: bulan lalu).")
+@with_appcontext
+def run_job_command(name, period):
+    """Run one periodic job now, in this process (e.g. from cron or by hand)."""
+    from app.jobs import tasks
+    from app.workflow import reports
+
+    if name == "outbox":
+        from app.workflow import outbox
+
+        result = 0
+        for outbox_id in outbox.reserve_due(limit=100000):
+            tasks.deliver(outbox_id)
+            result += 1
+    elif name == "reminders":
+        result = tasks.sweep_reminders()
+    elif name == "auto_close":
+        result = tasks.auto_close()
+    elif name == "digest":
+        result = tasks.send_digest()
+    elif name == "monthly_report":
+        result = tasks.build_monthly_report(period or reports.previous_period())
+    else:
+        result = tasks.prune()
+    click.echo(f"{name}: {result}")

@@ -32,6 +32,9 @@ CASE_MENUS = r"Cases|Dashboard|All cases|Queues"
 CASE_READ = r"can_(list|show|export)"
 CASE_WORK = r"can_(list|show|add|edit|export|act)"
 REFERENCE_MENUS = r"Reference|Agencies|Categories|Channels|Holidays|Service levels"
+# background jobs (app/views/admin/jobs.py); everyone on staff reads their own notifications
+MONITORING_MENUS = r"Monitoring|Transparency reports|Reminders|Outbox|Queue state"
+OWN_NOTIFICATIONS = [(r"NotificationView", r"can_(list|read)"), (r"Notifications", r"menu_access")]
 
 # (view regex, permission regex) rules per role; Admin gets everything.
 ROLE_RULES = {
@@ -43,7 +46,12 @@ ROLE_RULES = {
         (REFERENCE_VIEWS, r"can_(list|show|add|edit|delete)"),
         (r"DashboardView", r"can_index"),
         (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
-    ],
+        (r"TransparencyReportView", r"can_(list|show|download|generate|publish)"),
+        (r"OutboxView", r"can_(list|show|retry)"),
+        (r"ReminderView", r"can_(list|show)"),
+        (r"QueueStateView", r"can_index"),
+        (MONITORING_MENUS, r"menu_access"),
+    ] + OWN_NOTIFICATIONS,
     ROLE_OPD: SELF_SERVICE + [
         (CASE_VIEWS, CASE_WORK),
         (r"Queue(ToFollowUp|AwaitingReporter|Overdue)View", CASE_WORK),
@@ -51,7 +59,7 @@ ROLE_RULES = {
         (r"ComplaintApi", r"can_(get|info|put)"),
         (r"DashboardView", r"can_index"),
         (CASE_MENUS, r"menu_access"),
-    ],
+    ] + OWN_NOTIFICATIONS,
     ROLE_LEADER: SELF_SERVICE + [
         (CASE_VIEWS, CASE_READ),
         (r"QueueOverdueView", CASE_READ),
@@ -60,7 +68,9 @@ ROLE_RULES = {
         (REFERENCE_VIEWS, r"can_(list|show)"),
         (r"DashboardView", r"can_index"),
         (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
-    ],
+        (r"TransparencyReportView", r"can_(list|show|download)"),
+        (r"Monitoring|Transparency reports", r"menu_access"),
+    ] + OWN_NOTIFICATIONS,
     ROLE_PUBLIC: [],
 }
 ROLE_NAMES = [ROLE_ADMIN, ROLE_COORDINATOR, ROLE_OPD, ROLE_LEADER, ROLE_PUBLIC]

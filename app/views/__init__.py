@@ -47,3 +47,6 @@ def register_views(appbuilder):
     from app.views.public.portal import public_bp
 
     current_app.register_blueprint(public_bp)
+    from app.views.admin.jobs import register_job_views
+
+    register_job_views(appbuilder)

@@ -17,7 +17,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Agency, Complaint, ComplaintEvent, SlaSetting
 from app.models.reference import KINDS
-from app.workflow import access
+from app.workflow import access, notify
 from app.workflow.calendar import current_calendar
 from app.workflow.errors import (
     Conflict,
@@ -188,6 +188,8 @@ def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_p
         changes=json.dumps(changes, default=str, ensure_ascii=False) if changes else None,
     )
     db.session.add(event)
+    # messages caused by the event (outbox, in-app notices) join the same transaction
+    notify.on_event(event)
     # every event is a change of the case: it moves the version, so a form opened
     # before it is refused as stale rather than acting on an outdated view
     complaint.updated_at = event.created_at
@@ -262,6 +264,7 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
     )
     sla = sla_for(kind)
     complaint.verification_due = current_calendar().deadline(now, sla.verify_days)
+    complaint.new_reply_code = reply_code  # not stored: notify e-mails it to the reporter once
     db.session.add(complaint)
     _event(complaint, actor, "received", is_public=True, now=now,
            public_text=None, to_agency_id=getattr(agency, "id", None))

@@ -11,6 +11,15 @@ CLOCK_BY_STATUS = {
 }
 
 
+# the clock names used by reminders: "verification_due" -> "verification"
+CLOCK_NAMES = {column: column[: -len("_due")] for column in CLOCK_BY_STATUS.values()}
+
+
+def due_soon_horizon(now=None, calendar=None):
+    """A deadline up to the end of the next working day is "due soon"."""
+    return (calendar or current_calendar()).deadline(now or utcnow(), 1)
+
+
 def current_deadline(complaint):
     column = CLOCK_BY_STATUS.get(complaint.status)
     return getattr(complaint, column) if column else None
@@ -25,8 +34,7 @@ def sla_state(complaint, now=None, calendar=None):
     now = now or utcnow()
     if now > due:
         return "overdue"
-    calendar = calendar or current_calendar()
-    if due <= calendar.deadline(now, 1):
+    if due <= due_soon_horizon(now, calendar):
         return "due_soon"
     return "on_time"
 
@@ -46,7 +54,7 @@ def due_soon_clause(now=None, calendar=None):
     from sqlalchemy import and_, or_
 
     now = now or utcnow()
-    horizon = (calendar or current_calendar()).deadline(now, 1)
+    horizon = due_soon_horizon(now, calendar)
     return or_(*[
         and_(Complaint.status == status, getattr(Complaint, column) >= now,
              getattr(Complaint, column) <= horizon)

@@ -377,7 +377,7 @@ def transparency():
     now_local = cal.to_local(utcnow())
     value, label, (year, month), months = _period_choice(request.args.get("periode"), now_local)
     start, end = _month_bounds(cal, year, month, months)
-    min_cases = current_app.config.get("RANKING_MIN_CASES", 5)
+    min_cases = current_app.config.get("REPORT_RANKING_MIN_CASES", 5)
     kpi = stats.period_kpis(start, end, ranking_min_cases=min_cases)
     trend = []
     for offset in range(max(months, 6) if months == 1 else months):

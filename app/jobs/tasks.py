@@ -1,0 +1,133 @@
+"""The job functions (RQ and embedded): thin wrappers that run workflow/stats code
+inside an application context.
+
+RQ workers import this module by name (``app.jobs.tasks.deliver``...). A worker
+process builds the application once (``create_app()`` from the environment);
+``app.jobs.worker.LaporWorker`` builds it before forking so each job starts warm.
+"""
+import functools
+import logging
+import os
+
+from flask import current_app, has_app_context
+
+log = logging.getLogger(__name__)
+_process_app = {"app": None, "pid": None, "pool_pid": None}
+
+
+def worker_app():
+    """The application of this worker process (created once, from the environment)."""
+    if _process_app["app"] is None:
+        from app import create_app
+
+        _process_app["app"] = create_app()
+        _process_app["pid"] = _process_app["pool_pid"] = os.getpid()
+    return _process_app["app"]
+
+
+def _fresh_pool_after_fork(app):
+    """A forked job process must not share the parent's database connections."""
+    if _process_app["app"] is app and _process_app["pool_pid"] != os.getpid():
+        from app.extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+        _process_app["pool_pid"] = os.getpid()
+
+
+def task(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        app = current_app._get_current_object() if has_app_context() else worker_app()
+        _fresh_pool_after_fork(app)
+        # a fresh application context = a fresh database session for every job
+        with app.app_context():
+            from app.extensions import db
+
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                db.session.rollback()
+                raise
+    return wrapper
+
+
+@task
+def deliver(outbox_id):
+    """Deliver one message, at most once per claim (see app.workflow.outbox)."""
+    from app.jobs import transports
+    from app.workflow import outbox
+
+    claimed = outbox.claim(outbox_id)
+    if claimed is None:
+        return "skipped"
+    message, token, cancel_reason = claimed
+    if cancel_reason:
+        outbox.mark_cancelled(outbox_id, token, cancel_reason)
+        return "cancelled"
+    try:
+        transport, ref = transports.send(message)
+    except Exception as exc:
+        error = str(exc) if isinstance(exc, transports.DeliveryError) else f"{exc.__class__.__name__}: {exc}"
+        status = outbox.mark_failed(outbox_id, token, error)
+        log.warning("delivery of outbox %s failed (%s): %s", outbox_id, status, exc)
+        return status or "failed"
+    if not outbox.mark_sent(outbox_id, token, transport, ref):
+        log.warning("outbox %s was sent after its claim expired (another attempt may also send it)", outbox_id)
+    return "sent"
+
+
+@task
+def deliver_due():
+    """The outbox sweep: queue every due message (new, retry after backoff, or abandoned)."""
+    from app.jobs import queue
+    from app.workflow import outbox
+
+    ids = outbox.reserve_due()
+    queue.enqueue_deliveries(ids)
+    return len(ids)
+
+
+@task
+def sweep_reminders():
+    from app.workflow import reminders
+
+    return reminders.sweep()
+
+
+@task
+def send_digest():
+    from app.workflow import reminders
+
+    return reminders.send_digest()
+
+
+@task
+def auto_close():
+    from app.workflow import autoclose
+
+    return autoclose.close_due()
+
+
+@task
+def build_report(period, user_id=None):
+    """On demand (admin screen): the report of ``period``, with progress for the page."""
+    from app.jobs import queue
+    from app.workflow import reports
+
+    report = reports.build(period, user_id=user_id, progress=queue.set_progress)
+    return report.id
+
+
+@task
+def build_monthly_report(period):
+    from app.workflow import reports
+
+    return reports.build(period).id
+
+
+@task
+def prune():
+    from app.jobs import schedule
+
+    return schedule.prune()

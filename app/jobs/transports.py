@@ -1,0 +1,122 @@
+"""Delivery of one outbox message: SMTP e-mail, the WhatsApp/SMS HTTP gateway, or the log.
+
+The gateway contract (any provider's adapter can implement it)::
+
+    POST {NOTIFY_GATEWAY_URL}
+    Authorization: Bearer {NOTIFY_GATEWAY_TOKEN}
+    Idempotency-Key: lapor-outbox-{id}
+    Content-Type: application/json
+
+    {"id": "lapor-outbox-{id}", "channel": "whatsapp" | "sms", "to": "+628123456789",
+     "subject": "...", "text": "..."}
+
+Any 2xx answer means accepted (an optional JSON body ``{"id": "<provider id>"}`` is
+recorded); anything else is a failure and is retried with backoff. The key is the
+same on every retry of a message: the gateway must not send a second message
+for a key it has already accepted.
+"""
+import json
+import logging
+import smtplib
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import current_app
+
+from app.crypto import mask
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def send(row):
+    """Deliver ``row``; returns (transport, provider reference). Raises on failure."""
+    config = current_app.config
+    if row.channel == "email":
+        if (config.get("NOTIFY_EMAIL_TRANSPORT") or "log") == "smtp":
+            return "smtp", send_email(row, config)
+        return "log", log_only(row)
+    if row.channel in ("whatsapp", "sms"):
+        if config.get("NOTIFY_GATEWAY_URL"):
+            return "gateway", send_gateway(row, config)
+        return "log", log_only(row)
+    raise DeliveryError(f"unknown channel {row.channel}")
+
+
+def log_only(row):
+    log.info("notification %s (%s) to %s: %s", row.id, row.channel, mask(row.recipient or "", 3), row.subject)
+    return "log"
+
+
+def _domain(sender):
+    return sender.rsplit("@", 1)[-1].strip("> ") if "@" in sender else "localhost"
+
+
+def send_email(row, config):
+    sender = config.get("MAIL_DEFAULT_SENDER") or "lapor@localhost"
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(localtime=False)
+    # stable across retries: lets mail systems recognise a resent copy
+    message["Message-ID"] = f"<{row.idempotency_key}@{_domain(sender)}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body)
+    timeout = float(config.get("NOTIFY_SMTP_TIMEOUT", 30))
+    host, port = config.get("MAIL_SERVER") or "localhost", int(config.get("MAIL_PORT") or 25)
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    try:
+        with smtp_class(host, port, timeout=timeout) as smtp:
+            if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            refused = smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        refused = exc.recipients
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}") from None
+    if refused:
+        code, text = next(iter(refused.values()))
+        raise DeliveryError(f"SMTP {code} {_text(text)} (recipient refused)")
+    return message["Message-ID"]
+
+
+def _text(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def e164(phone):
+    """Indonesian numbers as stored ("0812...") -> "+62812..."."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return "+" + digits if digits else ""
+
+
+def send_gateway(row, config):
+    payload = {"id": row.idempotency_key, "channel": row.channel, "to": e164(row.recipient),
+               "subject": row.subject, "text": row.body}
+    headers = {"Content-Type": "application/json", "Idempotency-Key": row.idempotency_key,
+               "User-Agent": "LAPOR-notifier/1"}
+    if config.get("NOTIFY_GATEWAY_TOKEN"):
+        headers["Authorization"] = f"Bearer {config['NOTIFY_GATEWAY_TOKEN']}"
+    request = urllib.request.Request(config["NOTIFY_GATEWAY_URL"], data=json.dumps(payload).encode("utf-8"),
+                                     headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=float(config.get("NOTIFY_GATEWAY_TIMEOUT", 10))) as response:
+            body = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
+        raise DeliveryError(f"gateway answered HTTP {exc.code} {detail}".strip()) from None
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        answer = {}
+    return str(answer.get("id") or answer.get("message_id") or "") if isinstance(answer, dict) else ""

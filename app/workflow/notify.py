@@ -1,0 +1,488 @@
+"""Who is told what: outbox messages and in-app notices for case events and reminders.
+
+:func:`on_event` is the one hook of the lifecycle (``lifecycle._event`` calls it
+for every event): it adds the messages to ``db.session`` so that they commit or
+roll back together with the case change. Delivery happens later, in a job
+(``app.jobs``), which picks the new rows up after the commit.
+
+Rules:
+* The reporter hears about received, held, dispatched, answered (follow-up),
+  resolved, closed, archived and forwarded, by e-mail and/or WhatsApp/SMS
+  (``NOTIFY_REPORTER_CHANNELS``), decrypted from :class:`Reporter` here and
+  re-encrypted in the outbox. Only public text is ever quoted, never internal notes.
+* Staff get in-app notices (and e-mail for reminders): OPD staff are the users
+  who may see the case (``access.can_see``); coordinators and Pimpinan by role.
+* An event recorded with an old timestamp (imported or demo data) notifies nobody.
+"""
+import datetime
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.extensions import db
+from app.formatting import lapor_datetime
+from app.models import Agency, LaporUser, Notification, Outbox
+from app.models.notification import SECRET_MARK
+from app.workflow import access
+
+# session.info key: outbox rows added in the current transaction (the jobs layer
+# enqueues their delivery after the commit)
+NEW_OUTBOX_KEY = "lapor_new_outbox"
+
+# event kind -> what the reporter is told
+REPORTER_TOPICS = {
+    "received": "received",
+    "held": "held",
+    "dispatched": "dispatched",
+    "redispatched": "dispatched",
+    "follow_up": "answered",
+    "resolved": "resolved",
+    "confirmed": "closed",
+    "auto_closed": "closed",
+    "archived": "archived",
+    "forwarded": "forwarded",
+}
+
+CLOCK_LABELS = {
+    "verification": _l("verification and dispatch"),
+    "first_response": _l("first response"),
+    "resolution": _l("resolution"),
+}
+LEVEL_LABELS = {
+    "due_soon": _l("Due soon"),
+    "overdue": _l("Overdue"),
+    "escalated": _l("Escalated"),
+}
+CHANNEL_LABELS = {
+    "email": _l("Email"),
+    "whatsapp": _l("WhatsApp"),
+    "sms": _l("SMS"),
+}
+OUTBOX_STATUS_LABELS = {
+    "pending": _l("Waiting"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+}
+TOPIC_LABELS = {
+    "received": _l("Case received"),
+    "held": _l("On hold"),
+    "dispatched": _l("Dispatched to agency"),
+    "answered": _l("Follow-up"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+    "archived": _l("Archived"),
+    "forwarded": _l("Forwarded"),
+    "reminder": _l("Deadline reminder"),
+    "digest": _l("Daily summary"),
+    "new_case": _l("New case for your agency"),
+    "returned": _l("Returned by an agency"),
+    "reporter_reply": _l("Reporter response"),
+    "reopened": _l("Reopened by the reporter"),
+    "hold_completed": _l("Reporter supplied information"),
+}
+
+
+def _config(name, default=None):
+    return current_app.config.get(name, default)
+
+
+def _locale():
+    return _config("BABEL_DEFAULT_LOCALE", "id")
+
+
+def _reporter_channels():
+    raw = _config("NOTIFY_REPORTER_CHANNELS", "email,whatsapp") or ""
+    return [c.strip() for c in raw.split(",") if c.strip() in ("email", "whatsapp", "sms")]
+
+
+def _base_url():
+    return (_config("PUBLIC_BASE_URL") or "").rstrip("/")
+
+
+def track_url(complaint):
+    base = _base_url()
+    return f"{base}/lacak/{complaint.tracking_number}" if base else ""
+
+
+def staff_url(complaint_id):
+    base = _base_url()
+    return f"{base}/complaintview/show/{complaint_id}" if base else ""
+
+
+# --- recipients -----------------------------------------------------------------
+
+
+class Recipients:
+    """Staff lookups, memoised for the duration of one hook call or one sweep."""
+
+    def __init__(self):
+        self._by_role = {}
+        self._ancestors = {}
+
+    def with_role(self, role_name):
+        if role_name not in self._by_role:
+            from flask_appbuilder.security.sqla.models import Role
+
+            self._by_role[role_name] = list(db.session.execute(
+                select(LaporUser).join(LaporUser.roles)
+                .where(Role.name == role_name, LaporUser.active.is_(True))
+                .order_by(LaporUser.id)
+            ).scalars().unique())
+        return self._by_role[role_name]
+
+    def coordinators(self):
+        return self.with_role(access.ROLE_COORDINATOR)
+
+    def leaders(self):
+        return self.with_role(access.ROLE_LEADER)
+
+    def _agency_chain(self, agency_id):
+        """The agency and its parents: OPD staff of any of them may see its cases."""
+        if agency_id not in self._ancestors:
+            chain, current, seen = [], agency_id, set()
+            while current is not None and current not in seen:
+                seen.add(current)
+                chain.append(current)
+                agency = db.session.get(Agency, current)
+                current = agency.parent_id if agency is not None else None
+            self._ancestors[agency_id] = chain
+        return self._ancestors[agency_id]
+
+    def agency_staff(self, complaint):
+        """OPD staff who may see ``complaint`` (the one access rule decides).
+
+        Called before the transition is flushed, so the agency is read from the
+        relationship (``agency_id`` is only filled in at flush time).
+        """
+        agency_id = complaint.agency.id if complaint.agency is not None else complaint.agency_id
+        if agency_id is None:
+            return []
+        chain = set(self._agency_chain(agency_id))
+        case = _CaseRef(agency_id)
+        return [user for user in self.with_role(access.ROLE_OPD)
+                if user.agency_id in chain and access.is_opd(user) and access.can_see(user, case)]
+
+
+class _CaseRef:
+    """What ``access.can_see`` reads of a case: its agency."""
+
+    def __init__(self, agency_id):
+        self.agency_id = agency_id
+
+
+def _unique(users, exclude_id=None):
+    seen, result = set(), []
+    for user in users:
+        if user.id not in seen and user.id != exclude_id:
+            seen.add(user.id)
+            result.append(user)
+    return result
+
+
+# --- writing messages -------------------------------------------------------------
+
+
+def _add_outbox(channel, topic, recipient, subject, body, complaint=None, event=None,
+                reminder=None, user=None, now=None, secret=None):
+    row = Outbox(
+        channel=channel, topic=topic, complaint=complaint, recipient=recipient, secret=secret,
+        subject=(subject or "")[:300], body=body, status="pending", attempts=0,
+        next_attempt_at=now or utcnow(), user_id=getattr(user, "id", None),
+    )
+    if event is not None:
+        row.event = event
+    if reminder is not None:
+        row.reminder = reminder
+    db.session.add(row)
+    db.session.info.setdefault(NEW_OUTBOX_KEY, []).append(row)
+    return row
+
+
+def _add_notice(user, topic, text, complaint=None, now=None):
+    notice = Notification(user_id=user.id, complaint=complaint, topic=topic, text=text[:2000],
+                          created_at=now or utcnow())
+    db.session.add(notice)
+    return notice
+
+
+def _footer():
+    return _("This message was sent automatically by %(app)s (%(installation)s). Please do not reply to it.",
+             app=_config("APP_NAME", "LAPOR!"), installation=_config("INSTALLATION_NAME", ""))
+
+
+def _reporter_texts(topic, complaint, event):
+    """(subject, body) for the reporter: only public information, never internal notes."""
+    number = complaint.tracking_number
+    agency = complaint.agency.name if complaint.agency is not None else ""
+    text = (event.public_text or "").strip()
+    if topic == "received":
+        subject = _("Your report %(number)s has been received", number=number)
+        body = _("Thank you. Your report \"%(title)s\" has been received with tracking number %(number)s. "
+                 "We will verify it and pass it to the responsible agency.", title=complaint.title, number=number)
+    elif topic == "held":
+        subject = _("Your report %(number)s needs more information", number=number)
+        body = _("Your report %(number)s is on hold until you provide more information:", number=number) + "\n" + text
+    elif topic == "dispatched":
+        subject = _("Your report %(number)s has been passed to %(agency)s", number=number, agency=agency)
+        body = _("Your report %(number)s has been verified and passed to %(agency)s for follow-up.",
+                 number=number, agency=agency)
+    elif topic == "answered":
+        subject = _("New follow-up on your report %(number)s", number=number)
+        body = _("%(agency)s responded to your report %(number)s:", agency=agency, number=number) + "\n" + text
+    elif topic == "resolved":
+        from app.workflow.lifecycle import sla_for
+
+        subject = _("Your report %(number)s has been resolved", number=number)
+        body = (_("%(agency)s posted the final follow-up of your report %(number)s:", agency=agency, number=number)
+                + "\n" + text + "\n\n"
+                + _("If you are not satisfied, respond within %(days)d working days; otherwise the report will be closed.",
+                    days=sla_for(complaint.kind).auto_close_days))
+    elif topic == "closed":
+        subject = _("Your report %(number)s is closed", number=number)
+        body = _("Your report %(number)s is now closed. Thank you for your participation.", number=number)
+    elif topic == "archived":
+        subject = _("Your report %(number)s will not be processed further", number=number)
+        body = _("Your report %(number)s has been archived. Reason:", number=number) + " " + text
+    elif topic == "forwarded":
+        subject = _("Your report %(number)s has been forwarded to another institution", number=number)
+        body = _("Your report %(number)s is outside this government's authority and has been forwarded to: %(institution)s",
+                 number=number, institution=text)
+    else:  # pragma: no cover - every topic above is handled
+        raise ValueError(topic)
+    url = track_url(complaint)
+    if topic == "received" and _reply_code(complaint):
+        # the private code, shown once on screen, is also sent here; the outbox keeps it
+        # encrypted and inserts it only when sending (SECRET_MARK)
+        body += "\n\n" + _("Your private reply code: %(code)s", code=SECRET_MARK) + "\n" + _(
+            "Keep it secret: with it you can add information, reply and rate the answer.")
+        if url:
+            url = f"{url}?kode={SECRET_MARK}"
+    if url:
+        body += "\n\n" + _("Track your report: %(url)s", url=url)
+    return subject, body
+
+
+def _reply_code(complaint):
+    return getattr(complaint, "new_reply_code", None)
+
+
+def _sms_text(topic, subject, complaint):
+    text = f"{_config('APP_NAME', 'LAPOR!')}: {subject}."
+    if topic == "received" and _reply_code(complaint):
+        text += " " + _("Reply code: %(code)s", code=SECRET_MARK)
+    url = track_url(complaint)
+    return f"{text} {url}" if url else text
+
+
+def _notify_reporter(topic, complaint, event, now):
+    reporter = complaint.reporter
+    if reporter is None or reporter.erased_at is not None:
+        return
+    subject, body = _reporter_texts(topic, complaint, event)
+    secret = _reply_code(complaint) if topic == "received" else None
+    for channel in _reporter_channels():
+        if channel == "email" and reporter.email:
+            _add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
+                        complaint=complaint, event=event, now=now, secret=secret)
+        elif channel == "whatsapp" and reporter.phone:
+            _add_outbox("whatsapp", topic, reporter.phone, subject, subject + "\n\n" + body,
+                        complaint=complaint, event=event, now=now, secret=secret)
+        elif channel == "sms" and reporter.phone:
+            _add_outbox("sms", topic, reporter.phone, subject, _sms_text(topic, subject, complaint),
+                        complaint=complaint, event=event, now=now, secret=secret)
+
+
+def _notify_staff(event, complaint, recipients, now):
+    """In-app notices for the staff who must act next (the actor is never told of their own act)."""
+    kind = event.kind
+    number, title = complaint.tracking_number, complaint.title
+    agency = complaint.agency.name if complaint.agency is not None else ""
+    if kind in ("dispatched", "redispatched"):
+        users, topic = recipients.agency_staff(complaint), "new_case"
+        text = _("New case %(number)s for %(agency)s: %(title)s", number=number, agency=agency, title=title)
+    elif kind == "returned":
+        users, topic = recipients.coordinators(), "returned"
+        from_agency = db.session.get(Agency, event.from_agency_id) if event.from_agency_id else None
+        text = _("Case %(number)s was returned by %(agency)s as outside its authority.",
+                 number=number, agency=from_agency.name if from_agency else "-")
+    elif kind == "hold_completed":
+        users, topic = recipients.coordinators(), "hold_completed"
+        text = _("The reporter supplied the missing information for case %(number)s.", number=number)
+    elif kind in ("reporter_reply", "reopened"):
+        users = recipients.agency_staff(complaint) or recipients.coordinators()
+        topic = kind
+        if kind == "reopened":
+            text = _("The reporter is not satisfied: case %(number)s has been reopened.", number=number)
+        else:
+            text = _("The reporter responded on case %(number)s.", number=number)
+    else:
+        return
+    for user in _unique(users, exclude_id=event.actor_id):
+        _add_notice(user, topic, text, complaint=complaint, now=now)
+
+
+def on_event(event):
+    """The lifecycle hook: add the messages caused by ``event`` to the current transaction."""
+    now = utcnow()
+    max_age = float(_config("NOTIFY_MAX_EVENT_AGE_HOURS", 24) or 0)
+    if max_age and event.created_at and event.created_at < now - datetime.timedelta(hours=max_age):
+        return
+    complaint = event.complaint
+    # no autoflush: the lifecycle decides when the case is flushed (and its version moves)
+    with db.session.no_autoflush, force_locale(_locale()):
+        topic = REPORTER_TOPICS.get(event.kind)
+        if topic is not None:
+            _notify_reporter(topic, complaint, event, now)
+        _notify_staff(event, complaint, Recipients(), now)
+
+
+# --- reminders ----------------------------------------------------------------------
+
+
+def reminder_recipients(complaint, clock, level, recipients):
+    """Due soon -> whoever must act; overdue -> also coordinators; escalated -> also Pimpinan."""
+    if clock == "verification":
+        users = list(recipients.coordinators())
+    else:
+        users = list(recipients.agency_staff(complaint))
+        if level in ("overdue", "escalated"):
+            users += recipients.coordinators()
+    if level == "escalated":
+        users += recipients.leaders()
+    return _unique(users)
+
+
+def _reminder_line(complaint, clock, level, due_at):
+    values = dict(number=complaint.tracking_number, clock=CLOCK_LABELS[clock], due=lapor_datetime(due_at),
+                  days=int(_config("ESCALATION_WORKING_DAYS", 3)))
+    if level == "due_soon":
+        return _("Reminder: the %(clock)s deadline of case %(number)s is %(due)s.", **values)
+    if level == "overdue":
+        return _("Overdue: the %(clock)s deadline of case %(number)s passed on %(due)s.", **values)
+    return _("Escalation: the %(clock)s deadline of case %(number)s (%(due)s) is more than %(days)d working days overdue.",
+             **values)
+
+
+def _case_lines(complaint):
+    lines = [_("Case: %(number)s - %(title)s", number=complaint.tracking_number, title=complaint.title)]
+    if complaint.agency is not None:
+        lines.append(_("Agency: %(agency)s", agency=complaint.agency.name))
+    url = staff_url(complaint.id)
+    if url:
+        lines.append(url)
+    return lines
+
+
+def reminder_messages(reminder, complaint, recipients, immediate=True, now=None):
+    """Write the in-app notices (always) and e-mails (unless digest mode) of one new reminder.
+
+    Returns the number of staff reminded.
+    """
+    now = now or utcnow()
+    users = reminder_recipients(complaint, reminder.clock, reminder.level, recipients)
+    with force_locale(_locale()):
+        line = _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
+        body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
+        for user in users:
+            _add_notice(user, "reminder", line, complaint=complaint, now=now)
+            if immediate and _config("NOTIFY_STAFF_EMAIL", True) and user.email:
+                _add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
+                            reminder=reminder, user=user, now=now)
+    return len(users)
+
+
+def digest_messages(reminders_with_cases, recipients, now=None):
+    """One e-mail per staff member listing their reminders (daily digest mode)."""
+    now = now or utcnow()
+    per_user = {}
+    for reminder, complaint in reminders_with_cases:
+        for user in reminder_recipients(complaint, reminder.clock, reminder.level, recipients):
+            per_user.setdefault(user.id, (user, []))[1].append((reminder, complaint))
+    written = 0
+    with force_locale(_locale()):
+        for user, items in per_user.values():
+            if not (_config("NOTIFY_STAFF_EMAIL", True) and user.email):
+                continue
+            subject = _("Daily summary: %(count)d deadline reminders", count=len(items))
+            lines = [subject, ""]
+            by_agency = {}
+            for reminder, complaint in items:
+                key = complaint.agency.name if complaint.agency is not None else _("Coordinator")
+                by_agency.setdefault(key, []).append(
+                    "- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at))
+            for agency_name in sorted(by_agency):
+                lines += [agency_name] + by_agency[agency_name] + [""]
+            lines += ["-- ", _footer()]
+            _add_outbox("email", "digest", user.email, subject, "\n".join(lines), user=user, now=now)
+            written += 1
+    return written
+
+
+def new_outbox_ids(session):
+    """Ids of the outbox rows written in the transaction just committed (no SQL emitted)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    ids = []
+    for row in session.info.pop(NEW_OUTBOX_KEY, []):
+        identity = sa_inspect(row).identity
+        if identity:
+            ids.append(identity[0])
+    return ids
+
+
+def forget_new_outbox(session):
+    session.info.pop(NEW_OUTBOX_KEY, None)
+
+
+# --- a staff member's own notices (every query filtered to that user) ----------------
+
+
+def unread_count(user_id):
+    from sqlalchemy import func
+
+    return db.session.execute(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ).scalar()
+
+
+def notices_for(user_id, page=1, per_page=30):
+    from sqlalchemy import func
+    from sqlalchemy.orm import joinedload
+
+    total = db.session.execute(
+        select(func.count()).select_from(Notification).where(Notification.user_id == user_id)).scalar()
+    items = db.session.execute(
+        select(Notification).where(Notification.user_id == user_id)
+        .options(joinedload(Notification.complaint))
+        .order_by(Notification.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).scalars().all()
+    return items, total
+
+
+def mark_read(user_id, notice_id):
+    """Mark one of ``user_id``'s notices read; None when it is not theirs."""
+    notice = db.session.execute(
+        select(Notification).where(Notification.id == notice_id, Notification.user_id == user_id)
+    ).scalar_one_or_none()
+    if notice is None:
+        return None
+    if notice.read_at is None:
+        notice.read_at = utcnow()
+        db.session.commit()
+    return notice
+
+
+def mark_all_read(user_id):
+    from sqlalchemy import update
+
+    result = db.session.execute(
+        update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount

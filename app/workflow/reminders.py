@@ -1,0 +1,170 @@
+"""Deadline reminders and escalation, and the daily digest.
+
+The sweep reads only due cases through the indexed deadline columns: for each
+running clock (``sla.CLOCK_BY_STATUS``) and each level it selects one batch of
+cases whose deadline lies in that level's range and that have no reminder for
+it yet, inserts the reminders with "on conflict do nothing", and writes the
+messages of the reminders it actually inserted in the same transaction. A
+concurrent sweep, a retried job or a restarted worker therefore never reminds
+twice: the database's unique constraint decides.
+
+Levels (disjoint deadline ranges, so each reminder is sent once as time passes):
+* ``due_soon``  - deadline between now and the end of the next working day
+* ``overdue``   - deadline passed, by at most ``ESCALATION_WORKING_DAYS`` working days
+* ``escalated`` - deadline passed by more than that (Pimpinan are told too)
+Deadlines older than ``REMINDER_MAX_AGE_DAYS`` are left alone (bounds the sweep).
+"""
+import datetime
+import logging
+
+from flask import current_app
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Complaint, Reminder
+from app.workflow import notify, sla
+from app.workflow.calendar import current_calendar
+
+log = logging.getLogger(__name__)
+LEVELS = ("escalated", "overdue", "due_soon")
+
+
+def _config(name, default):
+    return current_app.config.get(name, default)
+
+
+def working_day_before(calendar, day, n):
+    """The N-th working day strictly before ``day``."""
+    current, remaining = day, n
+    while remaining > 0:
+        current -= datetime.timedelta(days=1)
+        if calendar.is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def escalation_cutoff(now, calendar, working_days):
+    """Deadlines at or before this instant are overdue by more than ``working_days`` working days.
+
+    A deadline is the end of a working day D; it is overdue by more than N working
+    days once the N-th working day after D has ended, i.e. when D is at or before
+    the (N+1)-th working day before today.
+    """
+    today = calendar.local_date(now)
+    return calendar.end_of_local_day(working_day_before(calendar, today, working_days + 1))
+
+
+def level_ranges(column, now, calendar):
+    horizon = sla.due_soon_horizon(now, calendar)
+    oldest = now - datetime.timedelta(days=int(_config("REMINDER_MAX_AGE_DAYS", 90)))
+    cutoff = escalation_cutoff(now, calendar, int(_config("ESCALATION_WORKING_DAYS", 3)))
+    return {
+        "due_soon": and_(column >= now, column <= horizon),
+        "overdue": and_(column < now, column > cutoff, column >= oldest),
+        "escalated": and_(column <= cutoff, column >= oldest),
+    }
+
+
+def _insert_ignoring_duplicates(rows):
+    """Insert reminders; return the ids of those actually inserted (duplicates are skipped)."""
+    dialect = db.session.get_bind().dialect.name
+    keys = ["complaint_id", "clock", "level", "due_at"]
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=keys).returning(Reminder.id)
+        return list(db.session.execute(stmt).scalars())
+    ids = []  # other databases: one savepoint per row
+    for row in rows:
+        try:
+            with db.session.begin_nested():
+                reminder = Reminder(**row)
+                db.session.add(reminder)
+            ids.append(reminder.id)
+        except IntegrityError:
+            pass
+    return ids
+
+
+def sweep(now=None, batch_size=None):
+    """Record and announce every reminder now due; returns {level: count inserted}."""
+    now = now or utcnow()
+    calendar = current_calendar()
+    batch_size = batch_size or int(_config("REMINDER_BATCH_SIZE", 500))
+    immediate = _config("REMINDER_DELIVERY", "immediate") != "digest"
+    recipients = notify.Recipients()
+    counts = dict.fromkeys(LEVELS, 0)
+    for status, column_name in sla.CLOCK_BY_STATUS.items():
+        clock = sla.CLOCK_NAMES[column_name]
+        column = getattr(Complaint, column_name)
+        for level, in_range in level_ranges(column, now, calendar).items():
+            already = exists(select(Reminder.id).where(
+                Reminder.complaint_id == Complaint.id, Reminder.clock == clock,
+                Reminder.level == level, Reminder.due_at == column))
+            for _ in range(100000):  # bounded: each pass consumes its batch
+                found = db.session.execute(
+                    select(Complaint.id, column, Complaint.agency_id)
+                    .where(Complaint.status == status, in_range, ~already)
+                    .order_by(column, Complaint.id)
+                    .limit(batch_size)
+                ).all()
+                if not found:
+                    break
+                inserted = _insert_ignoring_duplicates([
+                    dict(complaint_id=cid, clock=clock, level=level, due_at=due, agency_id=agency_id,
+                         created_at=now, notified_at=now if immediate else None, recipients=0)
+                    for cid, due, agency_id in found
+                ])
+                if inserted:
+                    _announce(inserted, recipients, immediate, now)
+                db.session.commit()
+                counts[level] += len(inserted)
+                if len(found) < batch_size:
+                    break
+    if any(counts.values()):
+        log.info("reminders written: %s", counts)
+    return counts
+
+
+def _announce(reminder_ids, recipients, immediate, now):
+    reminders = db.session.execute(
+        select(Reminder).where(Reminder.id.in_(reminder_ids))
+        .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
+        .order_by(Reminder.id)
+    ).scalars().all()
+    for reminder in reminders:
+        reminder.recipients = notify.reminder_messages(reminder, reminder.complaint, recipients,
+                                                       immediate=immediate, now=now)
+
+
+def send_digest(now=None, batch_size=5000):
+    """Daily digest mode: one e-mail per staff member for the reminders not yet announced."""
+    now = now or utcnow()
+    recipients = notify.Recipients()
+    total = 0
+    for _ in range(1000):
+        pending = select(Reminder.id).where(Reminder.notified_at.is_(None)).order_by(Reminder.id).limit(batch_size)
+        # claiming by UPDATE ... RETURNING: a concurrent digest gets only what we did not take
+        claimed = list(db.session.execute(
+            update(Reminder).where(Reminder.id.in_(pending.scalar_subquery()), Reminder.notified_at.is_(None))
+            .values(notified_at=now).returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        ).scalars())
+        if not claimed:
+            db.session.rollback()
+            break
+        rows = db.session.execute(
+            select(Reminder).where(Reminder.id.in_(claimed))
+            .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
+            .order_by(Reminder.id)
+        ).scalars().all()
+        total += notify.digest_messages([(r, r.complaint) for r in rows], recipients, now=now)
+        db.session.commit()
+        if len(claimed) < batch_size:
+            break
+    return total

@@ -1,0 +1,297 @@
+"""Monthly transparency reports: build (KPIs + CSV + XLSX), keep as a draft, publish.
+
+* ``build(period)`` computes the measures with :func:`app.stats.period_kpis`,
+  renders the files in the installation's language and stores them as the
+  period's draft, replacing an existing draft (never a second one: the
+  database allows one draft and one published report per period).
+* ``publish(report_id)`` turns the draft into the published report of its
+  period (replacing the previously published one); only published reports are
+  public.
+Public figures are counts and rates only: no case content, no identity.
+"""
+import calendar as std_calendar
+import csv
+import datetime
+import io
+import json
+import re
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from app import stats
+from app.clock import utcnow
+from app.extensions import db
+from app.labels import KIND_LABELS, STATUS_LABELS
+from app.models import TransparencyReport
+from app.workflow.calendar import current_calendar
+from app.workflow.errors import InvalidTransition, ValidationFailed
+
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+SUMMARY_LABELS = [
+    ("received", _l("Cases received")),
+    ("followed_up", _l("Cases followed up")),
+    ("pct_followed_up", _l("Followed up (%)")),
+    ("finished", _l("Cases resolved or closed")),
+    ("pct_finished", _l("Resolved or closed (%)")),
+    ("in_process", _l("Cases in process")),
+    ("pct_in_process", _l("In process (%)")),
+    ("response_days_avg", _l("Average response time (calendar days)")),
+    ("response_days_median", _l("Median response time (calendar days)")),
+    ("response_working_days_avg", _l("Average response time (working days)")),
+    ("response_working_days_median", _l("Median response time (working days)")),
+    ("verification_sla_pct", _l("Verifications within deadline (%)")),
+    ("follow_up_sla_pct", _l("First responses within deadline (%)")),
+    ("overdue_open_now", _l("Open cases overdue when generated")),
+    ("rating_avg", _l("Average satisfaction rating (1-5)")),
+    ("rating_count", _l("Rated cases")),
+    ("confidential", _l("Confidential cases (counted only)")),
+    ("agencies_total", _l("Agencies")),
+    ("agencies_connected", _l("Agencies with an active officer")),
+    ("pct_connected", _l("Agencies connected (%)")),
+    ("agencies_active", _l("Agencies whose officers logged in")),
+    ("pct_active", _l("Agencies active (%)")),
+]
+BREAKDOWN_LABELS = [
+    ("kind", _l("By type")),
+    ("category", _l("By category")),
+    ("channel", _l("By channel")),
+    ("agency", _l("By agency")),
+    ("district", _l("By district")),
+]
+
+
+def parse_period(period):
+    """``"2026-03"`` -> (first day, first day of next month); raises ValidationFailed."""
+    match = PERIOD_RE.match((period or "").strip())
+    if not match:
+        raise ValidationFailed(_l("Choose a month (YYYY-MM)."))
+    year, month = int(match.group(1)), int(match.group(2))
+    first = datetime.date(year, month, 1)
+    following = first + datetime.timedelta(days=std_calendar.monthrange(year, month)[1])
+    return first, following
+
+
+def period_bounds(period):
+    """The period as naive UTC instants [start, end) in the installation's time zone."""
+    first, following = parse_period(period)
+    cal = current_calendar()
+    start = cal.to_utc(datetime.datetime.combine(first, datetime.time(0), tzinfo=cal.tz))
+    end = cal.to_utc(datetime.datetime.combine(following, datetime.time(0), tzinfo=cal.tz))
+    return start, end
+
+
+def previous_period(now=None):
+    local = current_calendar().to_local(now or utcnow())
+    first = local.date().replace(day=1)
+    return (first - datetime.timedelta(days=1)).strftime("%Y-%m")
+
+
+def validate_period(period, now=None):
+    first, _following = parse_period(period)
+    local_today = current_calendar().local_date(now or utcnow())
+    if first > local_today:
+        raise ValidationFailed(_l("A report cannot cover a future month."))
+    return period
+
+
+# --- building -----------------------------------------------------------------------
+
+
+def _label(mapping, code):
+    return str(mapping.get(code, code)) if code is not None else "-"
+
+
+def rows_for_files(data):
+    """The report as (section, item, value) rows, labelled in the current locale."""
+    rows = []
+    summary_section = _("Summary")
+    for key, label in SUMMARY_LABELS:
+        rows.append((summary_section, str(label), data["summary"].get(key)))
+    status_section = _("By status")
+    for code, text in STATUS_LABELS.items():
+        rows.append((status_section, str(text), data["by_status"].get(code, 0)))
+    for key, label in BREAKDOWN_LABELS:
+        for name, count in data["breakdowns"][key]:
+            name = _label(KIND_LABELS, name) if key == "kind" else (name or "-")
+            rows.append((str(label), name, count))
+    ranking_section = _("Agency ranking")
+    for item in data["ranking"]:
+        prefix = f"{item['rank']}. {item['agency']}"
+        rows.append((ranking_section, f"{prefix}: " + _("cases"), item["cases"]))
+        rows.append((ranking_section, f"{prefix}: " + _("first responses within deadline (%)"),
+                     item["follow_up_sla_pct"]))
+        rows.append((ranking_section, f"{prefix}: " + _("average response (working days)"),
+                     item["response_working_days_avg"]))
+    return rows
+
+
+def ranking_headers():
+    return [_("Rank"), _("Agency"), _("Cases"), _("First responses within deadline (%)"),
+            _("Average response (working days)")]
+
+
+def render_csv(data):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Period"), data["period"]])
+    writer.writerow([_("Section"), _("Measure"), _("Value")])
+    for section, item, value in rows_for_files(data):
+        writer.writerow([section, item, "" if value is None else value])
+    # UTF-8 with BOM so that spreadsheet programs read the Indonesian text correctly
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def render_xlsx(data):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Summary")[:31]
+    sheet.append([_("Transparency report"), data["period"]])
+    sheet.append([_("Generated at"), data["generated_at"]])
+    sheet.append([])
+    sheet.append([_("Measure"), _("Value")])
+    for cell in sheet[4]:
+        cell.font = bold
+    for key, label in SUMMARY_LABELS:
+        sheet.append([str(label), data["summary"].get(key)])
+    sheet.column_dimensions["A"].width = 55
+
+    status_sheet = workbook.create_sheet(_("By status")[:31])
+    status_sheet.append([_("Status"), _("Cases")])
+    for code, text in STATUS_LABELS.items():
+        status_sheet.append([str(text), data["by_status"].get(code, 0)])
+    for key, label in BREAKDOWN_LABELS:
+        part = workbook.create_sheet(str(label)[:31])
+        part.append([str(label), _("Cases")])
+        for name, count in data["breakdowns"][key]:
+            part.append([_label(KIND_LABELS, name) if key == "kind" else (name or "-"), count])
+        part.column_dimensions["A"].width = 45
+    ranking = workbook.create_sheet(_("Agency ranking")[:31])
+    ranking.append(ranking_headers())
+    for item in data["ranking"]:
+        ranking.append([item["rank"], item["agency"], item["cases"], item["follow_up_sla_pct"],
+                        item["response_working_days_avg"]])
+    ranking.column_dimensions["B"].width = 45
+    for extra in workbook.worksheets[1:]:
+        for cell in extra[1]:
+            cell.font = bold
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def compute(period, now=None, progress=None):
+    """The snapshot of ``period``: a JSON-able dict."""
+    now = now or utcnow()
+    start, end = period_bounds(period)
+    data = stats.period_kpis(start, end, now=now, progress=progress,
+                             ranking_min_cases=int(current_app.config.get("REPORT_RANKING_MIN_CASES", 5)))
+    data.update(period=period, start=start.isoformat(), end=end.isoformat(),
+                generated_at=now.isoformat(timespec="seconds"))
+    return data
+
+
+def build(period, user_id=None, now=None, progress=None):
+    """Compute ``period`` and store it as its draft (replacing an older draft); returns the report."""
+    progress = progress or (lambda pct, message=None: None)
+    validate_period(period, now)
+    now = now or utcnow()
+    data = compute(period, now=now, progress=progress)
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
+        csv_bytes = render_csv(data)
+        xlsx_bytes = render_xlsx(data)
+    progress(95)
+    report = _save_draft(period, data, csv_bytes, xlsx_bytes, user_id, now)
+    progress(100)
+    return report
+
+
+def _save_draft(period, data, csv_bytes, xlsx_bytes, user_id, now):
+    payload = dict(data=json.dumps(data, ensure_ascii=False, default=str), csv_file=csv_bytes,
+                   xlsx_file=xlsx_bytes, generated_at=now, generated_by_id=user_id)
+    for _attempt in range(3):
+        draft = db.session.execute(
+            select(TransparencyReport)
+            .where(TransparencyReport.period == period, TransparencyReport.status == "draft")
+            .with_for_update()
+        ).scalar_one_or_none()
+        if draft is None:
+            draft = TransparencyReport(period=period, status="draft", **payload)
+            db.session.add(draft)
+        else:
+            for name, value in payload.items():
+                setattr(draft, name, value)
+        try:
+            db.session.commit()
+            return draft
+        except IntegrityError:  # a concurrent run inserted the draft first: update it instead
+            db.session.rollback()
+    raise RuntimeError("could not store the report draft")
+
+
+def publish(report_id, user_id=None, now=None):
+    report = db.session.execute(
+        select(TransparencyReport).where(TransparencyReport.id == report_id).with_for_update()
+    ).scalar_one_or_none()
+    if report is None or report.status != "draft":
+        db.session.rollback()
+        raise InvalidTransition(_l("Only a draft report can be published."))
+    db.session.execute(delete(TransparencyReport).where(
+        TransparencyReport.period == report.period, TransparencyReport.status == "published"))
+    db.session.flush()
+    report.status = "published"
+    report.published_at = now or utcnow()
+    report.published_by_id = user_id
+    db.session.commit()
+    return report
+
+
+def snapshot(report):
+    return json.loads(report.data)
+
+
+def is_draft(report):
+    return report.status == "draft"
+
+
+def published_reports():
+    """The public archive: (period, id, published_at), newest period first (for /transparansi)."""
+    return db.session.execute(
+        select(TransparencyReport.period, TransparencyReport.id, TransparencyReport.published_at)
+        .where(TransparencyReport.status == "published")
+        .order_by(TransparencyReport.period.desc())
+    ).all()
+
+
+def published_file(period, fmt):
+    """(bytes, filename, mimetype) of a published report, or None."""
+    column = {"csv": TransparencyReport.csv_file, "xlsx": TransparencyReport.xlsx_file}.get(fmt)
+    if column is None or not PERIOD_RE.match(period or ""):
+        return None
+    content = db.session.execute(
+        select(column).where(TransparencyReport.period == period, TransparencyReport.status == "published")
+    ).scalar_one_or_none()
+    if content is None:
+        return None
+    return content, f"laporan-transparansi-{period}.{fmt}", MIMETYPES[fmt]
+
+
+def report_file(report, fmt):
+    content = {"csv": report.csv_file, "xlsx": report.xlsx_file}.get(fmt)
+    if content is None:
+        return None
+    suffix = "" if report.status == "published" else "-draf"
+    return content, f"laporan-transparansi-{report.period}{suffix}.{fmt}", MIMETYPES[fmt]
+
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}

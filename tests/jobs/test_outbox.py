@@ -1,0 +1,144 @@
+"""The outbox on the real Redis: requests never wait, Redis outages lose nothing, each message
+is delivered once, failures are retried with backoff and visible to the coordinator."""
+import re
+import time
+
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.extensions import db
+from app.jobs import queue, schedule
+from app.models import Complaint
+from app.workflow import outbox
+from tests.jobs.conftest import config_values, denied, outbox_rows, work_in_process
+
+CITIZEN = {
+    "kind": "complaint", "title": "Lampu penerangan jalan mati total",
+    "description": "Sudah dua minggu lampu jalan di depan SD Negeri 3 mati sehingga jalan gelap dan rawan.",
+    "district": "Sukamaju Kota", "name": "Dewi Lestari", "phone": "0812 1111 2222",
+    "email": "dewi.lestari@contoh.id", "consent": "y",
+}
+
+
+def _timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def test_redis_down_every_request_succeeds_and_each_message_is_delivered_once_when_back(
+        app, redis_mode, redis_proxy, smtp_server, gateway, client, login_as, world):
+    # "Redis" is a proxy that is not listening: the app cannot reach the queue at all
+    with config_values(app, REDIS_URL=redis_proxy.url, PUBLIC_BASE_URL="https://lapor.contoh.go.id"):
+        assert client.get("/health").get_json()["queue"]["ok"] is False
+
+        response, took = _timed(lambda: client.post("/lapor", data=CITIZEN))  # a citizen submits
+        assert response.status_code == 302 and took < 3
+        receipt = client.get("/lapor/terkirim").get_data(as_text=True)
+        number = re.search(r'id="tracking-number">([A-Z0-9-]+)<', receipt).group(1)
+        code = re.search(r'id="reply-code">([^<]+)<', receipt).group(1)
+        case = db.session.execute(select(Complaint).where(Complaint.tracking_number == number)).scalar_one()
+
+        staff = login_as("koordinator")  # staff act
+        for name, data in (("dispose", {"agency": world.agency("DINKES").id}),):
+            response, took = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/{name}", data=data))
+            assert response.status_code == 302 and took < 3
+        staff = login_as("opd_dinkes")
+        for name, text in (("follow_up", "Petugas sudah ke lokasi."), ("resolve", "Lampu sudah diganti.")):
+            response, took = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/{name}", data={"text": text}))
+            assert response.status_code == 302 and took < 3
+        db.session.expire_all()
+        assert db.session.get(Complaint, case.id).status == "resolved"
+
+        rows = outbox_rows(complaint_id=case.id)
+        assert len(rows) == 8 and {r.status for r in rows} == {"pending"}  # every notification kept
+        assert {r.topic for r in rows} == {"received", "dispatched", "answered", "resolved"}
+        assert schedule.tick() == []  # the scheduler cannot enqueue either: it gives the periods back
+
+    # Redis is back (same address, now answering)
+    with config_values(app, REDIS_URL=redis_proxy.url):
+        redis_proxy.start()
+        assert "outbox" in schedule.tick()  # the outbox sweep is queued...
+        work_in_process(app)  # ...finds the 8 messages, queues their delivery, and delivers them
+        sent = outbox_rows(complaint_id=case.id)
+        assert {r.status for r in sent} == {"sent"}
+        mails = smtp_server.to("dewi.lestari@contoh.id")
+        assert len(mails) == 4 and len({m["subject"] for m in mails}) == 4
+        assert len(gateway.requests) == 4 and len(gateway.delivered) == 4
+        assert {r["payload"]["to"] for r in gateway.requests} == {"+6281211112222"}
+        # the private reply code reaches the reporter (in the "received" message only)...
+        (received_mail,) = [m for m in mails if code in m["body"]]
+        assert f"https://lapor.contoh.go.id/lacak/{number}?kode={code}" in received_mail["body"]
+        assert all(number in m["subject"] for m in mails)
+        # ...and is not kept in the database once sent
+        assert all(r.secret is None for r in sent)
+
+        # the same deliveries queued again (a retried sweep, a duplicate job) send nothing more
+        queue.enqueue_deliveries([r.id for r in sent])
+        queue.enqueue_deliveries([r.id for r in sent])
+        work_in_process(app)
+        assert len(smtp_server.messages) == 4 and len(gateway.requests) == 4
+
+
+def test_requests_do_not_wait_while_redis_is_down(app, redis_mode, redis_proxy, make_case, login_as, world):
+    with config_values(app, REDIS_URL=redis_proxy.url, JOBS_REDIS_RETRY_SECONDS=60):
+        queue.reset_breaker()
+        cases = [make_case() for _ in range(3)]
+        staff = login_as("koordinator")
+        took = []
+        for case in cases:
+            response, seconds = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/dispose",
+                                                          data={"agency": world.agency("PUPR").id}))
+            assert response.status_code == 302
+            took.append(seconds)
+        # after the first failure the queue is not even tried for a while (the outbox keeps the rows)
+        assert max(took) < 2
+        assert len(outbox_rows(topic="dispatched")) == 6
+
+
+def test_failed_delivery_is_retried_with_backoff_then_shown_with_its_error(
+        app, redis_mode, smtp_server, make_case, login_as):
+    smtp_server.reject = "550 5.1.1 Mailbox unavailable"
+    with config_values(app, NOTIFY_REPORTER_CHANNELS="email"):
+        case = make_case(reporter={"email": "salah@contoh.id"})
+    (row,) = outbox_rows(complaint_id=case.id)
+    work_in_process(app)  # the delivery queued after the commit fails once...
+    row = outbox_rows(id=row.id)[0]
+    assert row.status == "pending" and row.attempts == 1 and "550" in row.last_error
+    assert row.next_attempt_at > row.created_at  # ...and waits (backoff) before the next attempt
+    assert outbox.reserve_due() == []  # not due yet
+    for attempt in (2, 3):
+        time.sleep(max(0.0, (row.next_attempt_at - utcnow()).total_seconds()) + 0.05)
+        assert outbox.reserve_due() == [row.id]
+        queue.enqueue_deliveries([row.id])
+        work_in_process(app)
+        row = outbox_rows(id=row.id)[0]
+        assert row.attempts == attempt
+    assert row.status == "failed"  # NOTIFY_MAX_ATTEMPTS (3) used up: it stops and waits for a person
+
+    staff = login_as("koordinator")
+    listing = staff.get("/outboxview/list/").get_data(as_text=True)
+    assert "550 5.1.1 Mailbox unavailable" in listing and "sal*********.id" in listing
+    page = staff.get(f"/outboxview/show/{row.id}").get_data(as_text=True)
+    assert 'id="outbox-error"' in page and 'id="retry-message"' in page
+    assert "salah@contoh.id" not in listing + page  # the address is masked
+
+    smtp_server.reject = None
+    response = staff.post(f"/outboxview/retry/{row.id}")
+    assert response.status_code == 302
+    work_in_process(app)
+    row = outbox_rows(id=row.id)[0]
+    assert row.status == "sent" and len(smtp_server.to("salah@contoh.id")) == 1
+
+
+def test_only_coordinators_and_admins_see_the_outbox(redis_mode, login_as):
+    for username in ("opd_dinkes", "pimpinan"):
+        client = login_as(username)
+        for url in ("/outboxview/list/", "/reminderview/list/", "/antrean/"):
+            assert denied(client.get(url)), (username, url)
+        assert denied(client.post("/outboxview/retry-failed"))
+    for username in ("koordinator", "admin"):
+        client = login_as(username)
+        assert client.get("/outboxview/list/").status_code == 200
+        assert client.get("/reminderview/list/").status_code == 200
+        assert client.get("/antrean/").status_code == 200

@@ -1,0 +1,249 @@
+"""Reminder sweeps (levels, recipients, concurrency, digest), auto-close, and the scheduler's claims."""
+import datetime
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.clock import utcnow
+from app.extensions import db
+from app.jobs import schedule
+from app.models import Complaint, ComplaintEvent, JobRun, Notification, Outbox, Reminder
+from app.workflow import autoclose, lifecycle, reminders
+from app.workflow.calendar import current_calendar
+from tests.jobs.conftest import config_values, outbox_rows, rq_queue, set_deadline
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def _user_ids(world, *names):
+    return {world.user(name).id for name in names}
+
+
+def _reminded(complaint_id):
+    db.session.rollback()
+    rows = db.session.execute(select(Reminder).where(Reminder.complaint_id == complaint_id)).scalars().all()
+    return {(r.clock, r.level) for r in rows}
+
+
+def _notice_users(complaint_id, topic="reminder"):
+    return {n.user_id for n in db.session.execute(select(Notification).where(
+        Notification.complaint_id == complaint_id, Notification.topic == topic)).scalars()}
+
+
+def _mail_users(complaint_id):
+    return {r.user_id for r in outbox_rows(complaint_id=complaint_id, topic="reminder")}
+
+
+def test_levels_reach_the_right_people_and_only_due_cases_are_touched(jobs, make_case, world):
+    now = utcnow()
+    cal = current_calendar()
+    soon = make_case(agency="DINKES", status="dispatched", reporter=False)
+    late = make_case(agency="RSUD", status="in_progress", reporter=False)
+    very_late = make_case(agency="PUPR", status="dispatched", reporter=False)
+    unverified = make_case(reporter=False)
+    on_time = make_case(agency="DINKES", status="dispatched", reporter=False)
+    set_deadline(soon.id, first_response_due=now + HOUR)
+    set_deadline(late.id, resolution_due=now - HOUR)
+    # overdue by more than ESCALATION_WORKING_DAYS (3) working days
+    long_ago = cal.end_of_local_day(reminders.working_day_before(cal, cal.local_date(now), 6))
+    set_deadline(very_late.id, first_response_due=long_ago)
+    set_deadline(unverified.id, verification_due=now + HOUR)
+
+    counts = reminders.sweep(now=now)
+    assert counts == {"due_soon": 2, "overdue": 1, "escalated": 1}
+    assert _reminded(soon.id) == {("first_response", "due_soon")}
+    assert _reminded(late.id) == {("resolution", "overdue")}
+    assert _reminded(very_late.id) == {("first_response", "escalated")}
+    assert _reminded(unverified.id) == {("verification", "due_soon")}
+    assert _reminded(on_time.id) == set()
+
+    # due soon -> the agency's officers; overdue -> + coordinators; escalated -> + Pimpinan
+    assert _notice_users(soon.id) == _mail_users(soon.id) == _user_ids(world, "opd_dinkes")
+    assert _notice_users(late.id) == _user_ids(world, "opd_rsud", "opd_dinkes", "koordinator")
+    assert _notice_users(very_late.id) == _user_ids(world, "opd_pupr", "koordinator", "pimpinan")
+    assert _notice_users(unverified.id) == _user_ids(world, "koordinator")
+    mail = outbox_rows(complaint_id=very_late.id, topic="reminder")[0]
+    assert very_late.tracking_number in mail.subject and mail.recipient.endswith("@uji.go.id")
+
+    assert reminders.sweep(now=now) == {"due_soon": 0, "overdue": 0, "escalated": 0}
+    # time passes: the due-soon cases become overdue -> one more reminder each, coordinators hear
+    assert reminders.sweep(now=now + 2 * HOUR)["overdue"] == 2
+    assert _reminded(soon.id) == {("first_response", "due_soon"), ("first_response", "overdue")}
+    assert _notice_users(soon.id) == _user_ids(world, "opd_dinkes", "koordinator")
+
+
+def test_a_new_deadline_starts_a_new_reminder_cycle(jobs, make_case, world):
+    case = make_case(agency="DINKES", status="dispatched", reporter=False)
+    now = utcnow()
+    set_deadline(case.id, first_response_due=now - HOUR)
+    assert reminders.sweep(now=now)["overdue"] == 1
+    lifecycle.perform("redispose", case.id, world.user("koordinator"), agency=world.agency("PUPR").id)
+    db.session.refresh(case)
+    set_deadline(case.id, first_response_due=now - 2 * HOUR)  # the new agency is late too
+    assert reminders.sweep(now=now)["overdue"] == 1
+    users = {r.user_id for r in outbox_rows(complaint_id=case.id, topic="reminder")}
+    assert world.user("opd_pupr").id in users
+
+
+def _concurrent(count, target):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(app):
+        with app.app_context():
+            try:
+                barrier.wait(10)
+                results.append(target())
+            except Exception as exc:  # reported below
+                errors.append(exc)
+
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    threads = [threading.Thread(target=run, args=(app,)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return results
+
+
+def test_two_sweeps_at_the_same_time_remind_each_case_once(app, jobs, make_case, world):
+    now = utcnow()
+    cases = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(12)]
+    for case in cases:
+        set_deadline(case.id, first_response_due=now - HOUR)
+    with config_values(app, REMINDER_BATCH_SIZE=4):
+        results = _concurrent(2, lambda: reminders.sweep(now=now))
+    assert sum(r["overdue"] for r in results) == 12
+    pairs = db.session.execute(select(Reminder.complaint_id, Reminder.level)).all()
+    assert len(pairs) == 12 and len(set(pairs)) == 12
+    mails = outbox_rows(topic="reminder")
+    assert len(mails) == 24  # 12 cases x (Dinkes officer + coordinator), each written once
+    assert len({(m.complaint_id, m.user_id) for m in mails}) == 24
+    notices = db.session.execute(select(func.count()).select_from(Notification)
+                                 .where(Notification.topic == "reminder")).scalar()
+    assert notices == 24
+
+
+def test_daily_digest_mode_sends_one_summary_per_person(app, jobs, make_case, world):
+    now = utcnow()
+    cases = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(3)]
+    for case in cases:
+        set_deadline(case.id, first_response_due=now - HOUR)
+    with config_values(app, REMINDER_DELIVERY="digest"):
+        assert reminders.sweep(now=now)["overdue"] == 3
+        assert outbox_rows(topic="reminder") == []  # no e-mail per reminder...
+        assert len(_notice_users(cases[0].id)) == 2  # ...the in-app list still shows them
+        assert reminders.send_digest(now=now) == 2  # the Dinkes officer and the coordinator
+        digests = outbox_rows(topic="digest")
+        assert {d.user_id for d in digests} == _user_ids(world, "opd_dinkes", "koordinator")
+        for digest in digests:
+            assert all(case.tracking_number in digest.body for case in cases)
+        assert reminders.send_digest(now=now) == 0  # nothing twice
+
+
+def test_auto_close_closes_overdue_resolved_cases_through_the_lifecycle(jobs, make_case):
+    due = make_case(agency="DINKES", status="resolved")
+    waiting = make_case(agency="DINKES", status="resolved")
+    set_deadline(due.id, auto_close_due=utcnow() - HOUR)
+    assert autoclose.close_due() == 1
+    db.session.expire_all()
+    assert db.session.get(Complaint, due.id).status == "closed"
+    assert db.session.get(Complaint, waiting.id).status == "resolved"
+    event = db.session.execute(select(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == due.id, ComplaintEvent.kind == "auto_closed")).scalar_one()
+    assert event.actor_kind == "system" and event.actor_id is None
+    assert [(r.channel, r.topic) for r in outbox_rows(complaint_id=due.id, topic="closed")] == \
+        [("email", "closed"), ("whatsapp", "closed")]
+    assert autoclose.close_due() == 0
+
+
+def test_two_schedulers_enqueue_each_period_once(app, redis_mode):
+    now = utcnow()
+    results = _concurrent(3, lambda: schedule.tick(now=now))
+    names = sorted(name for result in results for name in result)
+    expected = sorted(job.name for job, _key, _args in schedule.due_periods(now))
+    assert names == expected and len(names) == len(set(names))
+    assert rq_queue(app).count == len(expected)
+    assert db.session.execute(select(func.count()).select_from(JobRun)).scalar() == len(expected)
+    assert schedule.tick(now=now) == []  # the same periods are never enqueued again
+
+
+@pytest.mark.parametrize("local_time,expected", [
+    ("2026-12-01 00:30", None),
+    ("2026-12-01 01:00", "2026-11"),
+    ("2026-12-15 09:00", "2026-11"),
+    ("2027-01-01 01:05", "2026-12"),
+])
+def test_monthly_report_is_due_from_the_first_at_one_local_time(jobs, local_time, expected):
+    cal = current_calendar()
+    local = datetime.datetime.strptime(local_time, "%Y-%m-%d %H:%M").replace(tzinfo=cal.tz)
+    due = {job.name: args for job, _key, args in schedule.due_periods(cal.to_utc(local))}
+    assert due.get("monthly_report") == ((expected,) if expected else None)
+
+
+def test_outbox_sweep_requeues_messages_whose_enqueue_was_lost(jobs, make_case):
+    from app.workflow import outbox
+
+    case = make_case(reporter={"email": "rina@contoh.id"})  # no queue running: only the row exists
+    (row,) = outbox_rows(complaint_id=case.id, channel="email")
+    assert row.id in outbox.reserve_due()
+    assert row.id not in outbox.reserve_due()  # reserved while it waits in the queue
+    assert db.session.get(Outbox, row.id).status == "pending"
+
+
+@pytest.mark.postgres_only
+def test_sweeps_read_only_due_cases_through_the_deadline_indexes(jobs, make_case, world):
+    """20,000 historical cases: every query of the reminder sweep and of auto-close uses an
+    index (no sequential scan of the case table), and only the due cases are touched."""
+    from sqlalchemy import event, text
+
+    channel = world.channel().id
+    db.session.execute(text("""
+        INSERT INTO complaint (tracking_number, kind, needs_inspection, title, description, channel_id,
+            is_anonymous, is_confidential, status, received_at, updated_at, version,
+            verification_due, first_response_due, resolution_due, auto_close_due, closed_at)
+        SELECT 'BULK-' || i, 'complaint', false, 'Arsip', 'Laporan lama', :channel, false, false,
+            CASE WHEN i % 50 = 0 THEN 'in_progress' ELSE 'closed' END,
+            now() - (i || ' hours')::interval, now(), 1,
+            now() - (i || ' hours')::interval + interval '3 days',
+            now() - (i || ' hours')::interval + interval '7 days',
+            now() - (i || ' hours')::interval + interval '20 days',
+            now() - (i || ' hours')::interval + interval '30 days',
+            now() - (i || ' hours')::interval + interval '30 days'
+        FROM generate_series(1, 20000) AS i
+    """), {"channel": channel})
+    db.session.commit()
+    db.session.execute(text("ANALYZE complaint"))
+    db.session.commit()
+    due = make_case(agency="DINKES", status="dispatched", reporter=False)
+    set_deadline(due.id, first_response_due=utcnow() + HOUR)
+
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM complaint" in statement:
+            statements.append((statement, parameters))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        counts = reminders.sweep()
+        closed = autoclose.close_due()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert closed == 0
+    assert ("first_response", "due_soon") in _reminded(due.id)
+    # only the recent in-progress bulk cases (deadlines within REMINDER_MAX_AGE_DAYS) are reminded
+    recent = db.session.execute(text(
+        "SELECT count(*) FROM complaint WHERE status = 'in_progress' AND resolution_due >= now() - interval '90 days'"
+        " AND resolution_due <= now() + interval '4 days'")).scalar()
+    assert sum(counts.values()) <= recent + 1
+    assert statements
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert "Seq Scan on complaint" not in plan, plan
