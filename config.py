@@ -156,6 +156,7 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
+    KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
     PUBLIC_CODE_RATE_LIMIT = os.environ.get("PUBLIC_CODE_RATE_LIMIT", "20 per hour")
 
     # --- i18n ---------------------------------------------------------------

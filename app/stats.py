@@ -214,3 +214,29 @@ def received_count(start, end):
         select(func.count()).select_from(Complaint)
         .where(Complaint.received_at >= start, Complaint.received_at < end)
     ).scalar()
+
+
+_KPI_CACHE = {}
+KPI_CACHE_SECONDS = 300
+
+
+def cached_period_kpis(start, end, ranking_min_cases=5):
+    """``period_kpis`` for public pages, kept for a few minutes per process.
+
+    The home page and /transparansi are public and hit often; figures a few minutes
+    old are fine there, a full aggregation per visit is not (think 1,000,000 cases).
+    """
+    import time
+
+    from flask import current_app
+
+    ttl = current_app.config.get("KPI_CACHE_SECONDS", KPI_CACHE_SECONDS)
+    key = (start, end, ranking_min_cases)
+    hit = _KPI_CACHE.get(key)
+    if hit and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    value = period_kpis(start, end, ranking_min_cases=ranking_min_cases)
+    if len(_KPI_CACHE) > 64:
+        _KPI_CACHE.clear()
+    _KPI_CACHE[key] = (time.monotonic(), value)
+    return value

@@ -102,6 +102,7 @@ def app(database_url):
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_SUBMIT_RATE_LIMIT": "1000 per minute",
         "PUBLIC_CODE_RATE_LIMIT": "1000 per minute",
+        "KPI_CACHE_SECONDS": 0,
         "DEMO_PASSWORD": PASSWORD,
         "UPLOAD_FOLDER": os.path.join(TMP, "uploads"),
     })

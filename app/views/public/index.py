@@ -14,7 +14,8 @@ class PublicIndexView(IndexView):
         cal = current_calendar()
         now_local = cal.to_local(utcnow())
         start = cal.to_utc(now_local.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
-        summary = stats.period_kpis(start, utcnow(), ranking_min_cases=5)["summary"]
+        hour = cal.to_utc(now_local.replace(minute=0, second=0, microsecond=0))  # cache key moves hourly
+        summary = stats.cached_period_kpis(start, hour)["summary"]
         headline = {
             "received": summary["received"],
             "followed_up_pct": summary["pct_followed_up"] or 0,

@@ -378,7 +378,7 @@ def transparency():
     value, label, (year, month), months = _period_choice(request.args.get("periode"), now_local)
     start, end = _month_bounds(cal, year, month, months)
     min_cases = current_app.config.get("REPORT_RANKING_MIN_CASES", 5)
-    kpi = stats.period_kpis(start, end, ranking_min_cases=min_cases)
+    kpi = stats.cached_period_kpis(start, end, ranking_min_cases=min_cases)
     trend = []
     for offset in range(max(months, 6) if months == 1 else months):
         m_index = (month - 1 + offset - (5 if months == 1 else 0))
