@@ -216,27 +216,36 @@ def received_count(start, end):
     ).scalar()
 
 
-_KPI_CACHE = {}
+_CACHE = {}
 KPI_CACHE_SECONDS = 300
 
 
-def cached_period_kpis(start, end, ranking_min_cases=5):
-    """``period_kpis`` for public pages, kept for a few minutes per process.
-
-    The home page and /transparansi are public and hit often; figures a few minutes
-    old are fine there, a full aggregation per visit is not (think 1,000,000 cases).
-    """
+def _cached(key, compute):
+    """Reuse a computed value for ``KPI_CACHE_SECONDS`` in this process (public pages are hit often)."""
     import time
 
     from flask import current_app
 
     ttl = current_app.config.get("KPI_CACHE_SECONDS", KPI_CACHE_SECONDS)
-    key = (start, end, ranking_min_cases)
-    hit = _KPI_CACHE.get(key)
+    hit = _CACHE.get(key)
     if hit and time.monotonic() - hit[0] < ttl:
         return hit[1]
-    value = period_kpis(start, end, ranking_min_cases=ranking_min_cases)
-    if len(_KPI_CACHE) > 64:
-        _KPI_CACHE.clear()
-    _KPI_CACHE[key] = (time.monotonic(), value)
+    value = compute()
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = (time.monotonic(), value)
     return value
+
+
+def cached_period_kpis(start, end, ranking_min_cases=5):
+    """``period_kpis`` for public pages: figures a few minutes old are fine there,
+    a full aggregation per visit is not (think 1,000,000 cases)."""
+    return _cached(("kpis", start, end, ranking_min_cases),
+                   lambda: period_kpis(start, end, ranking_min_cases=ranking_min_cases))
+
+
+def known_districts():
+    """The kecamatan names cases use (for filters and the report form), cached."""
+    return _cached(("districts",), lambda: [row[0] for row in db.session.execute(
+        select(Complaint.district).where(Complaint.district.is_not(None))
+        .group_by(Complaint.district).order_by(Complaint.district).limit(200))])

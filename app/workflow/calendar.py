@@ -39,6 +39,13 @@ class WorkingCalendar:
     def end_of_local_day(self, day):
         return self.to_utc(datetime.datetime.combine(day, END_OF_DAY, tzinfo=self.tz))
 
+    def month_range(self, year, month, months=1):
+        """[first day of the month, first day ``months`` later) in local time, as naive UTC."""
+        end_index = year * 12 + (month - 1) + months
+        start = datetime.datetime(year, month, 1, tzinfo=self.tz)
+        end = datetime.datetime(end_index // 12, end_index % 12 + 1, 1, tzinfo=self.tz)
+        return self.to_utc(start), self.to_utc(end)
+
     @property
     def abbreviation(self):
         return TZ_ABBREVIATIONS.get(self.tz_name) or get_timezone_name(self.tz_name)

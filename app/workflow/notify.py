@@ -17,7 +17,9 @@ Rules:
 import datetime
 
 from flask import current_app
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _
+
+from app.labels import CLOCK_LABELS, LEVEL_LABELS, TOPIC_LABELS  # noqa: F401 (re-exported)
 from sqlalchemy import select
 
 from app.clock import utcnow
@@ -44,47 +46,6 @@ REPORTER_TOPICS = {
     "archived": "archived",
     "forwarded": "forwarded",
 }
-
-CLOCK_LABELS = {
-    "verification": _l("verification and dispatch"),
-    "first_response": _l("first response"),
-    "resolution": _l("resolution"),
-}
-LEVEL_LABELS = {
-    "due_soon": _l("Due soon"),
-    "overdue": _l("Overdue"),
-    "escalated": _l("Escalated"),
-}
-CHANNEL_LABELS = {
-    "email": _l("Email"),
-    "whatsapp": _l("WhatsApp"),
-    "sms": _l("SMS"),
-}
-OUTBOX_STATUS_LABELS = {
-    "pending": _l("Waiting"),
-    "sending": _l("Sending"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "cancelled": _l("Cancelled"),
-}
-TOPIC_LABELS = {
-    "received": _l("Case received"),
-    "held": _l("On hold"),
-    "dispatched": _l("Dispatched to agency"),
-    "answered": _l("Follow-up"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-    "archived": _l("Archived"),
-    "forwarded": _l("Forwarded"),
-    "reminder": _l("Deadline reminder"),
-    "digest": _l("Daily summary"),
-    "new_case": _l("New case for your agency"),
-    "returned": _l("Returned by an agency"),
-    "reporter_reply": _l("Reporter response"),
-    "reopened": _l("Reopened by the reporter"),
-    "hold_completed": _l("Reporter supplied information"),
-}
-
 
 def _config(name, default=None):
     return current_app.config.get(name, default)

@@ -77,11 +77,8 @@ def parse_period(period):
 
 def period_bounds(period):
     """The period as naive UTC instants [start, end) in the installation's time zone."""
-    first, following = parse_period(period)
-    cal = current_calendar()
-    start = cal.to_utc(datetime.datetime.combine(first, datetime.time(0), tzinfo=cal.tz))
-    end = cal.to_utc(datetime.datetime.combine(following, datetime.time(0), tzinfo=cal.tz))
-    return start, end
+    first, _following = parse_period(period)
+    return current_calendar().month_range(first.year, first.month)
 
 
 def previous_period(now=None):

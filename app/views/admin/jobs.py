@@ -17,7 +17,16 @@ from app.crypto import mask
 from app.formatting import lapor_datetime
 from app.interface import LaporInterface as SQLAInterface
 from app.jobs import queue
-from app.labels import KIND_LABELS, STATUS_LABELS, label
+from app.labels import (
+    CHANNEL_LABELS,
+    CLOCK_LABELS,
+    KIND_LABELS,
+    LEVEL_LABELS,
+    OUTBOX_STATUS_LABELS,
+    STATUS_LABELS,
+    TOPIC_LABELS,
+    label,
+)
 from app.models import Outbox, Reminder, TransparencyReport
 from app.models.notification import SECRET_MARK
 from app.workflow import notify, outbox, reports
@@ -60,8 +69,8 @@ class ReminderView(ModelView):
         "recipients": _l("Staff reminded"), "notified_at": _l("Messages written at"),
     }
     formatters_columns = {
-        "clock": lambda v: label(notify.CLOCK_LABELS, v),
-        "level": lambda v: label(notify.LEVEL_LABELS, v),
+        "clock": lambda v: label(CLOCK_LABELS, v),
+        "level": lambda v: label(LEVEL_LABELS, v),
         "created_at": lapor_datetime,
         "due_at": lapor_datetime,
         "notified_at": lambda v: lapor_datetime(v) if v else _("Waiting for the daily summary"),
@@ -92,9 +101,9 @@ class OutboxView(ModelView):
         "transport": _l("Sent via"), "provider_ref": _l("Provider reference"), "last_error": _l("Last error"),
     }
     formatters_columns = {
-        "channel": lambda v: label(notify.CHANNEL_LABELS, v),
-        "topic": lambda v: label(notify.TOPIC_LABELS, v),
-        "status": lambda v: label(notify.OUTBOX_STATUS_LABELS, v),
+        "channel": lambda v: label(CHANNEL_LABELS, v),
+        "topic": lambda v: label(TOPIC_LABELS, v),
+        "status": lambda v: label(OUTBOX_STATUS_LABELS, v),
         "recipient": lambda v: mask(v or "", 3),
         "created_at": lapor_datetime,
         "next_attempt_at": lapor_datetime,
@@ -300,8 +309,8 @@ class QueueStateView(BaseView):
             "jobs/queue_state.html", title=_("Queue State"), state=state, workers=workers,
             mode_label=_("Redis") if state["mode"] == "redis" else _("Embedded (in-process)"),
             failed_jobs=queue.failed_jobs(current_app),
-            outbox_counts=[(label(notify.OUTBOX_STATUS_LABELS, code), counts.get(code, 0))
-                           for code in notify.OUTBOX_STATUS_LABELS],
+            outbox_counts=[(label(OUTBOX_STATUS_LABELS, code), counts.get(code, 0))
+                           for code in OUTBOX_STATUS_LABELS],
             runs=runs, warnings=warnings,
         )
 

@@ -43,9 +43,9 @@ def _options(model, order):
 
 
 def _districts():
-    return [row[0] for row in db.session.execute(
-        select(Complaint.district).where(Complaint.district.is_not(None)).group_by(Complaint.district)
-        .order_by(Complaint.district).limit(200))]
+    from app import stats
+
+    return stats.known_districts()
 
 
 def _prepare(form):
@@ -284,23 +284,16 @@ def public_list():
 
 def _period(start, end):
     """'2026-01' style months from the filter form -> naive UTC bounds (None when absent/invalid)."""
-    import datetime
-
     from app.workflow.calendar import current_calendar
 
-    cal = current_calendar()
-
-    def month_start(text, next_month=False):
+    def month(text):
         try:
-            year, month = (int(x) for x in (text or "").split("-")[:2])
-            if next_month:
-                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-            local = datetime.datetime(year, month, 1, tzinfo=cal.tz)
+            year, number = (int(x) for x in (text or "").split("-")[:2])
+            return current_calendar().month_range(year, number)
         except (ValueError, TypeError):
-            return None
-        return cal.to_utc(local)
+            return None, None
 
-    return month_start(start), month_start(end, next_month=True)
+    return month(start)[0], month(end)[1]
 
 
 @public_bp.route("/laporan/<number>")
@@ -339,15 +332,6 @@ def _period_choice(text, now_local):
     return value, format_date(now_local.date().replace(day=1), "MMMM yyyy"), (now_local.year, now_local.month), 1
 
 
-def _month_bounds(cal, year, month, months):
-    import datetime
-
-    start = datetime.datetime(year, month, 1, tzinfo=cal.tz)
-    end_month = month + months
-    end = datetime.datetime(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1, tzinfo=cal.tz)
-    return cal.to_utc(start), cal.to_utc(end)
-
-
 def _period_options(now_local):
     from flask_babel import format_date
 
@@ -376,14 +360,14 @@ def transparency():
     cal = current_calendar()
     now_local = cal.to_local(utcnow())
     value, label, (year, month), months = _period_choice(request.args.get("periode"), now_local)
-    start, end = _month_bounds(cal, year, month, months)
+    start, end = cal.month_range(year, month, months)
     min_cases = current_app.config.get("REPORT_RANKING_MIN_CASES", 5)
     kpi = stats.cached_period_kpis(start, end, ranking_min_cases=min_cases)
     trend = []
     for offset in range(max(months, 6) if months == 1 else months):
         m_index = (month - 1 + offset - (5 if months == 1 else 0))
         y, m = year + m_index // 12, m_index % 12 + 1
-        m_start, m_end = _month_bounds(cal, y, m, 1)
+        m_start, m_end = cal.month_range(y, m)
         trend.append((f"{y}-{m:02d}", stats.received_count(m_start, m_end)))
 
     def series(pairs, labels=None):
