@@ -124,6 +124,31 @@ def describe_permission_view(pvm):
     return f"{PERMISSION_LABELS.get(permission, permission)} — {view_label}"
 
 
+def _client_address():
+    from flask import has_request_context, request
+
+    return (request.remote_addr or "")[:64] or None if has_request_context() else None
+
+
+def _login_method():
+    from flask import has_request_context, request
+
+    return "api" if has_request_context() and request.path.startswith("/api/") else "web"
+
+
+def record_login(user, username, success, now=None):
+    """Write one row of the login history (see app/models/login.py)."""
+    from app.clock import utcnow
+    from app.extensions import db
+    from app.models import LoginEvent
+
+    db.session.add(LoginEvent(
+        user_id=getattr(user, "id", None), username=(username or getattr(user, "username", "") or "")[:100],
+        success=bool(success), method=_login_method(), address=_client_address(), created_at=now or utcnow(),
+    ))
+    db.session.commit()
+
+
 class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
@@ -141,6 +166,14 @@ class LaporSecurityManager(SecurityManager):
                      self.viewmenumodelview, self.permissionviewmodelview, self.userstatschartview):
             if view is not None and getattr(view, "datamodel", None) is not None:
                 view.datamodel = LaporInterface(view.datamodel.obj)
+
+    # --- login history: every attempt, success or failure -------------------------
+    def auth_user_db(self, username, password):
+        user = super().auth_user_db(username, password)
+        if username:
+            known = user or self.find_user(username=username) or self.find_user(email=username)
+            record_login(known, username, user is not None)
+        return user
 
 
 def sync_roles(appbuilder):
