@@ -4,7 +4,7 @@ import os
 
 from flask import Flask
 
-from app.extensions import appbuilder, csrf, db, limiter, migrate
+from app.extensions import appbuilder, cache, csrf, db, limiter, migrate
 
 __version__ = "0.1.0"
 
@@ -24,6 +24,7 @@ def create_app(config=None):
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
     csrf.init_app(app)
+    cache.init_app(app, config=_cache_config(app.config))
     _protect_unsafe_methods(app)
     with app.app_context():
         from app import models  # noqa: F401  (register the models)
@@ -74,3 +75,13 @@ def _protect_unsafe_methods(app):
             "Authorization", ""
         ).startswith("Bearer "):
             csrf.protect()
+
+
+def _cache_config(config):
+    """Flask-Caching: one cache shared by every worker on Redis when REDIS_URL is set, else in-process."""
+    if config.get("CACHE_TYPE"):
+        return {key: value for key, value in config.items() if key.startswith("CACHE_")}
+    if config.get("REDIS_URL"):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["REDIS_URL"],
+                "CACHE_KEY_PREFIX": config.get("CACHE_KEY_PREFIX", "lapor-cache:")}
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 500}

@@ -17,6 +17,35 @@ def init_command():
     ensure_reference_data()
     db.session.commit()
     click.echo("Peran, hak akses dan data referensi siap.")
+    _fill_empty_rollups()
+
+
+def _fill_empty_rollups():
+    """After an upgrade the rollup tables start empty: sum the existing cases once."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import CaseRollup, Complaint
+    from app.workflow import rollups
+
+    if db.session.execute(select(Complaint.id).limit(1)).first() and \
+            not db.session.execute(select(CaseRollup.day).limit(1)).first():
+        cases, rows, _bins = rollups.rebuild()
+        click.echo(f"Rekap angka dihitung dari {cases} laporan ({rows} baris).")
+
+
+@lapor_cli.command("rebuild-rollups")
+@with_appcontext
+def rebuild_rollups_command():
+    """Recompute the rollup tables of the published figures from the cases (safe to rerun)."""
+    import time
+
+    from app.workflow import rollups
+
+    began = time.monotonic()
+    cases, rows, bins = rollups.rebuild()
+    click.echo(f"Rekap angka dibangun ulang: {cases} laporan, {rows} baris rekap, {bins} baris histogram, "
+               f"{time.monotonic() - began:.1f} detik.")
 
 
 @lapor_cli.command("seed-demo")

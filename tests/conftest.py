@@ -149,10 +149,10 @@ def _cleanup():
     from sqlalchemy import delete
 
     from app.extensions import db
-    from app.models import Attachment, Complaint, ComplaintEvent, Reporter
+    from app.models import Attachment, CaseRollup, Complaint, ComplaintEvent, Reporter, ResponseHistogram
 
     db.session.rollback()
-    for model in (Attachment, ComplaintEvent, Complaint, Reporter):
+    for model in (Attachment, ComplaintEvent, Complaint, Reporter, CaseRollup, ResponseHistogram):
         db.session.execute(delete(model))
     db.session.commit()
 

@@ -17,7 +17,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Agency, Complaint, ComplaintEvent, SlaSetting
 from app.models.reference import KINDS
-from app.workflow import access, notify
+from app.workflow import access, notify, rollups
 from app.workflow.calendar import current_calendar
 from app.workflow.errors import (
     Conflict,
@@ -193,6 +193,8 @@ def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_p
     # every event is a change of the case: it moves the version, so a form opened
     # before it is refused as stale rather than acting on an outdated view
     complaint.updated_at = event.created_at
+    # the published figures follow in the same transaction (app.workflow.rollups)
+    rollups.apply(complaint)
     return event
 
 

@@ -40,3 +40,48 @@ def test_every_period_kind_renders(client, make_case):
 def test_unknown_report_download_is_404(client):
     for url in ("/transparansi/2026-10.csv", "/transparansi/2026-10.pdf", "/transparansi/..%2F..%2Fetc.csv"):
         assert client.get(url).status_code == 404
+
+
+def test_home_and_transparency_show_the_same_figure_from_one_cache(app, client, make_case, monkeypatch):
+    """Same period, same moment, one shared cache: the home page and /transparansi agree, and a new
+    case (an event) invalidates the cached figures of both."""
+    from app import stats
+
+    calls = []
+    compute = stats.period_kpis
+    monkeypatch.setattr(stats, "period_kpis", lambda *a, **k: calls.append(a) or compute(*a, **k))
+    monkeypatch.setitem(app.config, "KPI_CACHE_SECONDS", 300)
+    for _ in range(3):
+        make_case(status="dispatched", agency="DINKES")
+    home = client.get("/").get_data(as_text=True)
+    page = client.get("/transparansi").get_data(as_text=True)
+    assert figure(home, "home-received") == figure(page, "kpi-received") == "3"
+    assert figure(home, "home-followed-up") == "0%"
+    assert len(calls) == 1  # computed once, read twice
+    make_case(status="closed", agency="DINKES")  # an event: both pages move together
+    page = client.get("/transparansi").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert figure(home, "home-received") == figure(page, "kpi-received") == "4"
+    assert figure(home, "home-followed-up") == figure(page, "kpi-followed-up") == "25%"
+    assert len(calls) == 2
+
+
+def test_transparency_is_cacheable_with_etag_and_last_modified(client, make_case):
+    make_case(status="dispatched", agency="DINKES")
+    first = client.get("/transparansi?periode=2026-Q4")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert first.status_code == 200 and "public" in first.headers["Cache-Control"]
+    again = client.get("/transparansi?periode=2026-Q4", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert client.get("/transparansi?periode=2026-Q4",
+                      headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get("/transparansi?periode=2026-11", headers={"If-None-Match": etag}).status_code == 200
+    make_case(status="received")  # an event changes the figures: the old version is stale
+    fresh = client.get("/transparansi?periode=2026-Q4", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != etag
+
+
+def test_staff_see_a_private_version(login_as):
+    client = login_as("koordinator")
+    response = client.get("/transparansi")
+    assert response.status_code == 200 and "private" in response.headers["Cache-Control"]

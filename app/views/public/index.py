@@ -11,14 +11,18 @@ class PublicIndexView(IndexView):
         from app.clock import utcnow
         from app.workflow.calendar import current_calendar
 
+        from flask import current_app
+
+        # the same period, cache and clock as /transparansi: both pages show the same figure
+        now = utcnow()
         cal = current_calendar()
-        now_local = cal.to_local(utcnow())
-        start = cal.to_utc(now_local.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
-        hour = cal.to_utc(now_local.replace(minute=0, second=0, microsecond=0))  # cache key moves hourly
-        summary = stats.cached_period_kpis(start, hour)["summary"]
+        now_local = cal.to_local(now)
+        start, end = cal.month_range(now_local.year, now_local.month)
+        summary = stats.public_kpis(start, end, now=now,
+                                    ranking_min_cases=current_app.config.get("REPORT_RANKING_MIN_CASES", 5))["summary"]
         headline = {
             "received": summary["received"],
-            "followed_up_pct": summary["pct_followed_up"] or 0,
+            "followed_up_pct": summary["pct_followed_up"],
             "avg_response_days": summary["response_working_days_avg"],
         }
         return self.render_template(self.index_template, appbuilder=self.appbuilder, headline=headline)

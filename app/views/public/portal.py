@@ -350,25 +350,76 @@ def _period_options(now_local):
     return options
 
 
+SLA_ROWS = (
+    ("verification", _l("Verified on time")),
+    ("follow_up", _l("First follow-up on time")),
+    ("resolution", _l("Resolved on time")),
+)
+
+
+def _conditional(etag, last_modified, public):
+    """304 when the client (or a shared cache) already holds this version of the page."""
+    from flask import make_response
+
+    if request.if_none_match and request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    elif not request.if_none_match and request.if_modified_since and \
+            last_modified.replace(microsecond=0) <= request.if_modified_since.replace(tzinfo=None):
+        response = make_response("", 304)
+    else:
+        return None
+    return _cache_headers(response, etag, last_modified, public)
+
+
+def _cache_headers(response, etag, last_modified, public):
+    import datetime
+
+    response.set_etag(etag)
+    response.last_modified = last_modified.replace(tzinfo=datetime.timezone.utc)
+    response.cache_control.no_cache = None
+    response.cache_control.max_age = 0
+    response.cache_control.must_revalidate = True
+    if public:
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
 @public_bp.route("/transparansi")
 def transparency():
+    import hashlib
+
+    from flask import make_response
+    from flask_babel import get_locale
+    from flask_login import current_user
+
     from app import stats
     from app.clock import utcnow
     from app.workflow import reports
     from app.workflow.calendar import current_calendar
 
+    now = utcnow()  # one clock for the whole page
     cal = current_calendar()
-    now_local = cal.to_local(utcnow())
+    now_local = cal.to_local(now)
     value, label, (year, month), months = _period_choice(request.args.get("periode"), now_local)
     start, end = cal.month_range(year, month, months)
     min_cases = current_app.config.get("REPORT_RANKING_MIN_CASES", 5)
-    kpi = stats.cached_period_kpis(start, end, ranking_min_cases=min_cases)
-    trend = []
-    for offset in range(max(months, 6) if months == 1 else months):
-        m_index = (month - 1 + offset - (5 if months == 1 else 0))
-        y, m = year + m_index // 12, m_index % 12 + 1
-        m_start, m_end = cal.month_range(y, m)
-        trend.append((f"{y}-{m:02d}", stats.received_count(m_start, m_end)))
+    stamp, last_modified = stats.figures_stamp(now)
+    viewer = current_user.get_id() if current_user.is_authenticated else "-"
+    etag = hashlib.sha1(f"{stamp}|{value}|{min_cases}|{get_locale()}|{viewer}".encode()).hexdigest()
+    public = viewer == "-"
+    not_modified = _conditional(etag, last_modified, public)
+    if not_modified is not None:
+        return not_modified
+
+    kpi = stats.public_kpis(start, end, ranking_min_cases=min_cases, now=now, stamp=stamp)
+    if months == 1:  # a month: the six months up to it
+        first = year * 12 + month - 1 - 5
+        trend = stats.trend(first // 12, first % 12 + 1, 6)
+    else:
+        trend = stats.trend(year, month, months)
 
     def series(pairs, labels=None):
         pairs = list(pairs)[:12]
@@ -384,9 +435,11 @@ def transparency():
     }
     archive = [{"period": row.period, "label": _period_choice(row.period, now_local)[1]}
                for row in reports.published_reports()]
-    return render_template("public/transparency.html", kpi=kpi, period={"value": value, "label": label},
-                           period_options=_period_options(now_local), charts=charts, archive=archive,
-                           ranking_min=min_cases)
+    response = make_response(render_template(
+        "public/transparency.html", kpi=kpi, period={"value": value, "label": label},
+        period_options=_period_options(now_local), charts=charts, archive=archive, ranking_min=min_cases,
+        sla_rows=SLA_ROWS, as_of=now))
+    return _cache_headers(response, etag, last_modified, public)
 
 
 @public_bp.route("/transparansi/<period>.<fmt>")
