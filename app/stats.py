@@ -197,8 +197,9 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
     cal = current_calendar()
     w = Window(start, end, now or utcnow(), cal)
     R = CaseRollup
-    in_period = and_(R.day >= w.first_day, R.day < w.end_day)
-    late = and_(R.day >= w.first_day, R.day < w.late_end_day)
+    # totals, ranking and the agency breakdown read the day x agency grain ("g")
+    in_period = and_(R.grain == "g", R.day >= w.first_day, R.day < w.end_day)
+    late = and_(R.grain == "g", R.day >= w.first_day, R.day < w.late_end_day)
 
     row = db.session.execute(select(*[_sum(getattr(R, m)) for m in SUMMED]).where(in_period)).one()
     t = {m: int(v) for m, v in zip(SUMMED, row)}
@@ -221,16 +222,17 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
                                           "resp_work_seconds": 0})["fr_late"] = int(fr_late)
     progress(50)
 
-    def grouped(column):
-        return db.session.execute(select(column, _sum(R.received)).where(in_period).group_by(column)).all()
+    def grouped(column, grain):
+        return db.session.execute(select(column, _sum(R.received)).where(
+            R.grain == grain, R.day >= w.first_day, R.day < w.end_day).group_by(column)).all()
 
     categories, channels, agencies = _names(Category), _names(Channel), _names(Agency)
     breakdowns = {
-        "kind": _breakdown(grouped(R.kind)),
-        "category": _breakdown((categories.get(k), n) for k, n in grouped(R.category_id)),
-        "channel": _breakdown((channels.get(k), n) for k, n in grouped(R.channel_id)),
+        "kind": _breakdown(grouped(R.kind, "k")),
+        "category": _breakdown((categories.get(k), n) for k, n in grouped(R.category_id, "c")),
+        "channel": _breakdown((channels.get(k), n) for k, n in grouped(R.channel_id, "h")),
         "agency": _breakdown((agencies.get(a), f["received"]) for a, f in per_agency.items()),
-        "district": _breakdown((k or None, n) for k, n in grouped(R.district)),
+        "district": _breakdown((k or None, n) for k, n in grouped(R.district, "d")),
     }
     progress(70)
     H = ResponseHistogram
@@ -240,7 +242,7 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
             .where(H.day >= w.first_day, H.day < w.end_day).group_by(H.measure, H.tenths)):
         hist[measure].append((value, int(count)))
     oldest = db.session.execute(select(func.min(R.day)).where(in_period, R.waiting > 0)).scalar()
-    overdue_now = int(db.session.execute(select(_sum(R.running_due)).where(R.day < w.today)).scalar())
+    overdue_now = int(db.session.execute(select(_sum(R.running_due)).where(R.grain == "g", R.day < w.today)).scalar())
     progress(85)
     return _assemble(t, w, by_status, breakdowns, per_agency, hist["c"], hist["w"], oldest, overdue_now,
                      ranking_min_cases)
@@ -253,7 +255,7 @@ def trend(first_year, first_month, months):
     counts = {}
     for day, received in db.session.execute(
             select(CaseRollup.day, _sum(CaseRollup.received))
-            .where(CaseRollup.day >= cal.local_date(start), CaseRollup.day < cal.local_date(end))
+            .where(CaseRollup.grain == "g", CaseRollup.day >= cal.local_date(start), CaseRollup.day < cal.local_date(end))
             .group_by(CaseRollup.day)):
         key = f"{day.year}-{day.month:02d}"
         counts[key] = counts.get(key, 0) + int(received)
@@ -269,7 +271,7 @@ def staff_counts(user, now=None):
     """Counts by status and overdue now, restricted to the cases ``user`` may see (from the rollups)."""
     scope = access.agency_scope(user)
     R = CaseRollup
-    where = [] if scope is None else [R.agency_id.in_(scope or [-1])]
+    where = [R.grain == "g"] + ([] if scope is None else [R.agency_id.in_(scope or [-1])])
     today = current_calendar().local_date(now or utcnow())
     row = db.session.execute(select(*[_sum(getattr(R, "st_" + s)) for s in STATUSES]).where(*where)).one()
     by_status = {s: int(n) for s, n in zip(STATUSES, row) if n}
@@ -455,7 +457,8 @@ def known_districts():
 
     def compute():
         return [row[0] for row in db.session.execute(
-            select(CaseRollup.district).where(CaseRollup.district != "", CaseRollup.received > 0)
+            select(CaseRollup.district).where(CaseRollup.grain == "d", CaseRollup.district != "",
+                                              CaseRollup.received > 0)
             .group_by(CaseRollup.district).order_by(CaseRollup.district).limit(200))]
 
     ttl = int(current_app.config.get("KPI_CACHE_SECONDS", 300))

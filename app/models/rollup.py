@@ -1,7 +1,9 @@
 """Rollups of the published figures (transparency, home page, dashboards, ranking, monthly report).
 
 ``CaseRollup`` holds one row per local day x agency x category x kind x channel x district with
-counts and sums; each measure is attributed to the day it belongs to (receipt day for the
+counts and sums (grain "A"), plus the same measures projected on one dimension at a time (grains
+"g" day x agency, "c" day x category, "k" day x kind, "h" day x channel, "d" day x district), so a
+page reads a few thousand small rows for a year instead of the detailed ones; each measure is attributed to the day it belongs to (receipt day for the
 cohort measures, completion day for finished steps, deadline day for steps still running),
 so a period's figure is a SUM over the period's days. ``ResponseHistogram`` counts response
 times per receipt day in tenths of a day, so medians are exact at that resolution.
@@ -32,13 +34,23 @@ ROLLUP_MEASURES = (
     "running_due",
 )
 BIG = {"resp_seconds", "resp_work_seconds", "waiting_since"}
-ROLLUP_DIMENSIONS = ("day", "agency_id", "category_id", "kind", "channel_id", "district")
+ROLLUP_DIMENSIONS = ("grain", "day", "agency_id", "category_id", "kind", "channel_id", "district")
+# grain -> the dimensions kept (the others hold 0 / "")
+GRAINS = {
+    "A": ("agency_id", "category_id", "kind", "channel_id", "district"),
+    "g": ("agency_id",),
+    "c": ("category_id",),
+    "k": ("kind",),
+    "h": ("channel_id",),
+    "d": ("district",),
+}
 
 
 class CaseRollup(Model):
     __tablename__ = "case_rollup"
-    __table_args__ = (Index("ix_case_rollup_agency_day", "agency_id", "day"),)
+    __table_args__ = (Index("ix_case_rollup_grain_agency_day", "grain", "agency_id", "day"),)
 
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
     day: Mapped[datetime.date] = mapped_column(Date, primary_key=True)
     agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)

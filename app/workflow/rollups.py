@@ -24,7 +24,7 @@ from sqlalchemy import delete, event, select, text
 
 from app.extensions import db
 from app.models import Complaint
-from app.models.rollup import ROLLUP_DIMENSIONS, ROLLUP_MEASURES, CaseRollup, ResponseHistogram
+from app.models.rollup import GRAINS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, CaseRollup, ResponseHistogram
 
 # the case columns the definitions read
 FIELDS = (
@@ -124,6 +124,39 @@ def case_facts(case, cal):
     return facts, histogram
 
 
+DETAIL = ("agency_id", "category_id", "kind", "channel_id", "district")
+EMPTY = {"agency_id": 0, "category_id": 0, "kind": "", "channel_id": 0, "district": ""}
+
+
+def projections(key):
+    """The rollup rows (grain, day, dims...) a detailed key (day, dims...) is summed into."""
+    day, values = key[0], dict(zip(DETAIL, key[1:]))
+    return [(grain, day) + tuple(values[d] if d in kept else EMPTY[d] for d in DETAIL)
+            for grain, kept in GRAINS.items()]
+
+
+def _project(facts):
+    """{detailed key: Counter} -> {rollup key: [measure values]} (every grain)."""
+    rows = {}
+    for key, measures in facts.items():
+        values = [measures.get(m, 0) for m in ROLLUP_MEASURES]
+        if not any(values):
+            continue
+        for target in projections(key):
+            row = rows.get(target)
+            if row is None:
+                rows[target] = list(values)
+            else:
+                for index, value in enumerate(values):
+                    row[index] += value
+    return rows
+
+
+def _rows(projected):
+    return [dict(zip(ROLLUP_DIMENSIONS, key), **dict(zip(ROLLUP_MEASURES, values)))
+            for key, values in projected.items() if any(values)]
+
+
 def snapshot(complaint):
     return {name: getattr(complaint, name) for name in FIELDS}
 
@@ -165,16 +198,15 @@ def apply(complaint, calendar=None):
         return
     old_facts, old_hist = case_facts(before, cal)
     new_facts, new_hist = case_facts(after, cal)
-    fact_rows = []
-    for key in set(old_facts) | set(new_facts):
-        delta = Counter(new_facts.get(key, {}))
-        delta.subtract(old_facts.get(key, {}))
-        if any(delta.values()):
-            fact_rows.append(dict(zip(ROLLUP_DIMENSIONS, key), **{m: delta.get(m, 0) for m in ROLLUP_MEASURES}))
+    delta = defaultdict(Counter)
+    for key, measures in new_facts.items():
+        delta[key].update(measures)
+    for key, measures in old_facts.items():
+        delta[key].subtract(measures)
     hist_delta = Counter(new_hist)
     hist_delta.subtract(old_hist)
     hist_rows = [{"day": k[0], "measure": k[1], "tenths": k[2], "cases": n} for k, n in hist_delta.items() if n]
-    _upsert(CaseRollup.__table__, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, fact_rows)
+    _upsert(CaseRollup.__table__, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, _rows(_project(delta)))
     _upsert(ResponseHistogram.__table__, ("day", "measure", "tenths"), ("cases",), hist_rows)
     complaint.__dict__[MEMO] = after
 
@@ -207,7 +239,7 @@ def _upsert(table, keys, measures, rows):
 # --- rebuilding from scratch ------------------------------------------------------------
 
 
-def rebuild(calendar=None, batch=5000):
+def rebuild(calendar=None, batch=10000):
     """Recompute both tables from the cases; returns (cases, rollup rows, histogram rows).
 
     Runs in one transaction; on PostgreSQL the rollup tables are locked first so that
@@ -223,6 +255,12 @@ def rebuild(calendar=None, batch=5000):
     facts = defaultdict(Counter)
     histogram = Counter()
     count = 0
+
+    def flush_facts():
+        # partial sums of a chunk of cases, added to what earlier chunks wrote
+        _upsert(CaseRollup.__table__, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, _rows(_project(facts)))
+        facts.clear()
+
     stream = db.session.execute(
         select(*[getattr(Complaint, name) for name in FIELDS]).execution_options(yield_per=batch))
     for row in stream:
@@ -231,15 +269,15 @@ def rebuild(calendar=None, batch=5000):
             facts[key].update(measures)
         histogram.update(case_hist)
         count += 1
-    rows = [dict(zip(ROLLUP_DIMENSIONS, key), **{m: measures.get(m, 0) for m in ROLLUP_MEASURES})
-            for key, measures in facts.items() if any(measures.values())]
+        if count % batch == 0:
+            flush_facts()
+    flush_facts()
     hist_rows = [{"day": k[0], "measure": k[1], "tenths": k[2], "cases": n} for k, n in histogram.items() if n]
-    for start in range(0, len(rows), batch):
-        db.session.execute(CaseRollup.__table__.insert(), rows[start:start + batch])
     for start in range(0, len(hist_rows), batch):
         db.session.execute(ResponseHistogram.__table__.insert(), hist_rows[start:start + batch])
+    rows = db.session.execute(select(db.func.count()).select_from(CaseRollup)).scalar()
     db.session.commit()
-    return count, len(rows), len(hist_rows)
+    return count, rows, len(hist_rows)
 
 
 def table_contents():

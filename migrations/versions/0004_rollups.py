@@ -19,6 +19,7 @@ depends_on = None
 
 def upgrade():
     op.create_table('case_rollup',
+    sa.Column('grain', sa.String(length=1), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
@@ -52,10 +53,10 @@ def upgrade():
     sa.Column('res_on_time', sa.Integer(), server_default='0', nullable=False),
     sa.Column('res_pending', sa.Integer(), server_default='0', nullable=False),
     sa.Column('running_due', sa.Integer(), server_default='0', nullable=False),
-    sa.PrimaryKeyConstraint('day', 'agency_id', 'category_id', 'kind', 'channel_id', 'district')
+    sa.PrimaryKeyConstraint('grain', 'day', 'agency_id', 'category_id', 'kind', 'channel_id', 'district')
     )
     with op.batch_alter_table('case_rollup', schema=None) as batch_op:
-        batch_op.create_index('ix_case_rollup_agency_day', ['agency_id', 'day'], unique=False)
+        batch_op.create_index('ix_case_rollup_grain_agency_day', ['grain', 'agency_id', 'day'], unique=False)
 
     op.create_table('response_histogram',
     sa.Column('day', sa.Date(), nullable=False),
@@ -69,6 +70,6 @@ def upgrade():
 def downgrade():
     op.drop_table('response_histogram')
     with op.batch_alter_table('case_rollup', schema=None) as batch_op:
-        batch_op.drop_index('ix_case_rollup_agency_day')
+        batch_op.drop_index('ix_case_rollup_grain_agency_day')
 
     op.drop_table('case_rollup')
