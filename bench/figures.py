@@ -120,6 +120,13 @@ def fill(app, count):
         upgrade()
         have = db.session.execute(select(func.count()).select_from(Complaint)).scalar()
         if have == 0:
+            from app.extensions import appbuilder
+            from app.security import sync_roles
+            from app.workflow.defaults import ensure_reference_data
+
+            sync_roles(appbuilder)
+            ensure_reference_data()
+            db.session.commit()
             seed_demo(count=0, password=PASSWORD)
             db.session.commit()
             now = datetime.datetime.utcnow()

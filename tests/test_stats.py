@@ -8,15 +8,16 @@ from sqlalchemy import delete, select
 
 from app import stats
 from app.extensions import db
-from app.models import Agency, Holiday
+from app.models import Agency, Holiday, LaporUser
 from app.models.login import LoginEvent
 from app.workflow import lifecycle
 from app.workflow.calendar import current_calendar, invalidate_calendar
 from app.workflow.reporters import reporter_from_form
-from tests.conftest import WORLD_AGENCIES
+from tests.conftest import WORLD_AGENCIES, WORLD_USERS
 
 HOLIDAY = datetime.date(2021, 6, 1)
 WORLD_CODES = {code for code, _name, _level, _parent in WORLD_AGENCIES}
+WORLD_USERNAMES = {username for username, _role, _agency in WORLD_USERS}
 
 
 def wib(month, day, hour, minute=0, year=2021):
@@ -37,6 +38,10 @@ def june_2021(ctx, world):
               if a.code not in WORLD_CODES]
     for agency in others:
         agency.active = False
+    strangers = [u for u in db.session.execute(select(LaporUser).where(LaporUser.active.is_(True))).scalars()
+                 if u.username not in WORLD_USERNAMES]
+    for user in strangers:
+        user.active = False
     db.session.commit()
     invalidate_calendar()
     coordinator, dinkes, pupr = world.user("koordinator"), world.user("opd_dinkes"), world.user("opd_pupr")
@@ -106,6 +111,8 @@ def june_2021(ctx, world):
     db.session.execute(delete(Holiday).where(Holiday.date == HOLIDAY))
     for agency in others:
         agency.active = True
+    for user in strangers:
+        user.active = True
     db.session.commit()
     invalidate_calendar()
 

@@ -220,6 +220,8 @@ def _from_database(complaint_id):
 
 
 def _upsert(table, keys, measures, rows):
+    """Add ``rows`` to the table (INSERT ... ON CONFLICT DO UPDATE SET m = m + excluded.m), in
+    multi-row statements (one round trip per few hundred rows, never one per row)."""
     if not rows:
         return
     dialect = db.session.get_bind().dialect.name
@@ -228,12 +230,14 @@ def _upsert(table, keys, measures, rows):
     else:
         from sqlalchemy.dialects.sqlite import insert
     rows.sort(key=lambda r: tuple(r[k] for k in keys))  # a fixed order: concurrent writers never deadlock
-    statement = insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={m: table.c[m] + statement.excluded[m] for m in measures},
-    )
-    db.session.execute(statement, rows)
+    per_statement = max(1, 30000 // len(rows[0]) if dialect == "postgresql" else 900 // len(rows[0]))
+    for start in range(0, len(rows), per_statement):
+        statement = insert(table).values(rows[start:start + per_statement])
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={m: table.c[m] + statement.excluded[m] for m in measures},
+        )
+        db.session.execute(statement)
 
 
 # --- rebuilding from scratch ------------------------------------------------------------
@@ -252,26 +256,45 @@ def rebuild(calendar=None, batch=10000):
         db.session.execute(text("LOCK TABLE case_rollup, response_histogram IN EXCLUSIVE MODE"))
     db.session.execute(delete(CaseRollup))
     db.session.execute(delete(ResponseHistogram))
-    facts = defaultdict(Counter)
+    facts = {}
     histogram = Counter()
     count = 0
 
     def flush_facts():
-        # partial sums of a chunk of cases, added to what earlier chunks wrote
-        _upsert(CaseRollup.__table__, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, _rows(_project(facts)))
+        # partial sums of the detailed grain for a chunk of cases, added to what earlier chunks wrote
+        rows = [dict(zip(ROLLUP_DIMENSIONS, ("A",) + key), **dict(zip(ROLLUP_MEASURES, values)))
+                for key, values in facts.items() if any(values)]
+        _upsert(CaseRollup.__table__, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rows)
         facts.clear()
 
+    index = {m: i for i, m in enumerate(ROLLUP_MEASURES)}
     stream = db.session.execute(
         select(*[getattr(Complaint, name) for name in FIELDS]).execution_options(yield_per=batch))
     for row in stream:
         case_rows, case_hist = case_facts(dict(zip(FIELDS, row)), cal)
         for key, measures in case_rows.items():
-            facts[key].update(measures)
+            values = facts.get(key)
+            if values is None:
+                values = facts[key] = [0] * len(ROLLUP_MEASURES)
+            for name, value in measures.items():
+                values[index[name]] += value
         histogram.update(case_hist)
         count += 1
         if count % batch == 0:
             flush_facts()
     flush_facts()
+    # the one-dimension grains are sums of the detailed one
+    sums = ", ".join(f"SUM({m})" for m in ROLLUP_MEASURES)
+    columns = ", ".join(ROLLUP_DIMENSIONS + ROLLUP_MEASURES)
+    for grain, kept in GRAINS.items():
+        if grain == "A":
+            continue
+        dims = [d if d in kept else f"{EMPTY[d]!r}" if isinstance(EMPTY[d], str) else str(EMPTY[d]) for d in DETAIL]
+        dims = [d.replace('"', "'") for d in dims]
+        group = ", ".join(["day"] + list(kept))
+        db.session.execute(text(
+            f"INSERT INTO case_rollup ({columns}) SELECT '{grain}', day, {', '.join(dims)}, {sums} "
+            f"FROM case_rollup WHERE grain = 'A' GROUP BY {group}"))
     hist_rows = [{"day": k[0], "measure": k[1], "tenths": k[2], "cases": n} for k, n in histogram.items() if n]
     for start in range(0, len(hist_rows), batch):
         db.session.execute(ResponseHistogram.__table__.insert(), hist_rows[start:start + batch])
