@@ -105,7 +105,7 @@ FROM timed2
 """
 
 
-def fill(app, count):
+def fill(app, count, quick=False):
     import datetime
 
     from flask_migrate import upgrade
@@ -129,14 +129,20 @@ def fill(app, count):
             db.session.commit()
             seed_demo(count=0, password=PASSWORD)
             db.session.commit()
-            now = datetime.datetime.utcnow()
-            days = 3 * 365
-            start = now - datetime.timedelta(days=days)
             began = time.perf_counter()
-            db.session.execute(text(FILL_SQL.format(start=start.isoformat(sep=" "), count=count, days=days,
-                                                    now=now.isoformat(sep=" "))))
-            db.session.commit()
-            print(f"generated {count:,} cases by INSERT ... SELECT in {time.perf_counter() - began:.1f} s")
+            if quick:
+                now = datetime.datetime.utcnow()
+                days = 3 * 365
+                start = now - datetime.timedelta(days=days)
+                db.session.execute(text(FILL_SQL.format(start=start.isoformat(sep=" "), count=count, days=days,
+                                                        now=now.isoformat(sep=" "))))
+                db.session.commit()
+                print(f"generated {count:,} cases by INSERT ... SELECT in {time.perf_counter() - began:.1f} s")
+            else:  # the project's generator (bench/generate.py): lifecycle-shaped cases and events
+                from bench.generate import generate
+
+                generate(count)
+                print(f"generated {count:,} cases with bench/generate.py in {time.perf_counter() - began:.1f} s")
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         if not db.session.execute(select(CaseRollup.day).limit(1)).first():
@@ -165,10 +171,14 @@ def capture_sql(app, fn):
 
     from app.extensions import db
 
+    import threading
+
     statements = []
+    me = threading.get_ident()
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(cursor.mogrify(statement, parameters).decode() if parameters else statement)
+        if threading.get_ident() == me:  # not the embedded job threads
+            statements.append(cursor.mogrify(statement, parameters).decode() if parameters else statement)
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", before)
@@ -198,14 +208,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--quick-fill", action="store_true", help="one INSERT ... SELECT instead of bench/generate.py")
     args = parser.parse_args()
     ensure_database(URL)
     os.environ["DATABASE_URL"] = URL
     from app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": URL, "KPI_CACHE_SECONDS": 0, "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False, "DEMO_PASSWORD": PASSWORD})
-    total = fill(app, args.cases)
+                      "RATELIMIT_ENABLED": False, "DEMO_PASSWORD": PASSWORD,
+                      "JOBS_EMBEDDED_AUTOSTART": False})
+    total = fill(app, args.cases, quick=args.quick_fill)
     print(f"cases in the database: {total:,}")
 
     from sqlalchemy import text

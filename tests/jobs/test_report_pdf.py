@@ -48,9 +48,10 @@ def test_monthly_job_builds_a_pdf_with_period_every_kpi_and_the_ranking(app, mar
             assert all(word in joined for word in str(label).split()), label
         for _key, label in reports.BREAKDOWN_LABELS:
             assert str(label) in joined
-    # the ranking row of the hand-computed fixture: Dinkes first, 5 cases, 75 %, 4,5 working days
+    # the ranking row of the hand-computed fixture: Dinkes first, 5 cases, 66,7 % (open-and-late
+    # first responses count), 4,5 working days
     layout = pdf_text(report.pdf_file, layout=True)
-    assert re.search(r"1\s+Dinas Kesehatan\s+5\s+75 %\s+4,5", layout), layout[layout.find("Peringkat"):][:800]
+    assert re.search(r"1\s+Dinas Kesehatan\s+5\s+66,7 %\s+4,5", layout), layout[layout.find("Peringkat"):][:800]
     pages = len(re.findall("\f", text)) + (0 if text.endswith("\f") else 1)
     assert pages >= 4 and f"Halaman {pages} dari {pages}" in joined
 
