@@ -194,6 +194,7 @@ class World:
 def make_case(world):
     """make_case(agency="PUPR", status="dispatched", confidential=True, reporter=dict(...))."""
     from app.extensions import db
+    from app.jobs.queue import deliver
     from app.workflow import lifecycle
     from app.workflow.reporters import reporter_from_form
 
@@ -206,47 +207,48 @@ def make_case(world):
                                 "email": "siti@contoh.id", "nik": "3201010101010001"}
             reporter_row = reporter_from_form(data.get("name"), data.get("phone"), data.get("email"),
                                               data.get("nik"), True)
-        complaint, code = lifecycle.register(
+        outcome = lifecycle.register(
             title=title, description=description, kind=kind, channel=world.channel(channel),
             reporter=reporter_row, is_anonymous=anonymous, is_confidential=confidential,
             district="Sukamaju Kota", now=now,
         )
-        complaint.reply_code = code
-        coordinator = world.user("koordinator")
+        complaint = outcome.complaint
         if status != "received":
-            _advance_to(complaint, status, agency, coordinator, world)
+            _advance_to(complaint, status, agency, world.user("koordinator"), world, outcome)
         db.session.commit()
-        complaint.reply_code = code
+        deliver(outcome)  # as every caller does: queue the messages once committed
+        complaint.reply_code = outcome.reply_code  # for the test's reporter (never stored)
         return complaint
 
     return _make
 
 
-def _advance_to(complaint, status, agency_code, coordinator, world):
+def _advance_to(complaint, status, agency_code, coordinator, world, outcome):
+    """Walk a new case to ``status`` through the lifecycle, folding each step into ``outcome``."""
     from app.workflow import lifecycle
 
     if status == "on_hold":
-        lifecycle.hold(complaint, coordinator, "Mohon lengkapi lokasi.")
+        outcome.add(lifecycle.hold(complaint, coordinator, "Mohon lengkapi lokasi."))
         return
     if status == "archived":
-        lifecycle.archive(complaint, coordinator, "too_general")
+        outcome.add(lifecycle.archive(complaint, coordinator, "too_general"))
         return
     if status == "forwarded":
-        lifecycle.forward(complaint, coordinator, "Kantor Pertanahan")
+        outcome.add(lifecycle.forward(complaint, coordinator, "Kantor Pertanahan"))
         return
     agency = world.agency(agency_code or "DINKES")
-    lifecycle.dispose(complaint, coordinator, agency)
+    outcome.add(lifecycle.dispose(complaint, coordinator, agency))
     if status == "dispatched":
         return
     officer = _officer_for(agency, world)
-    lifecycle.follow_up(complaint, officer, "Sedang kami tangani.")
+    outcome.add(lifecycle.follow_up(complaint, officer, "Sedang kami tangani."))
     if status == "in_progress":
         return
-    lifecycle.resolve(complaint, officer, "Sudah diperbaiki.")
+    outcome.add(lifecycle.resolve(complaint, officer, "Sudah diperbaiki."))
     if status == "resolved":
         return
     if status == "closed":
-        lifecycle.confirm(complaint, lifecycle.REPORTER, 5, "Terima kasih")
+        outcome.add(lifecycle.confirm(complaint, lifecycle.REPORTER, 5, "Terima kasih"))
         return
     raise ValueError(status)
 

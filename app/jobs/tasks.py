@@ -90,23 +90,32 @@ def deliver_due():
 
 @task
 def sweep_reminders():
+    from app.jobs import queue
     from app.workflow import reminders
 
-    return reminders.sweep()
+    outcome = reminders.sweep()
+    queue.deliver(outcome)
+    return outcome.counts
 
 
 @task
 def send_digest():
+    from app.jobs import queue
     from app.workflow import reminders
 
-    return reminders.send_digest()
+    outcome = reminders.send_digest()
+    queue.deliver(outcome)
+    return outcome.counts["emails"]
 
 
 @task
 def auto_close():
+    from app.jobs import queue
     from app.workflow import autoclose
 
-    return autoclose.close_due()
+    outcome = autoclose.close_due()
+    queue.deliver(outcome)
+    return outcome.counts["closed"]
 
 
 @task

@@ -5,8 +5,6 @@ counts) and every job goes through :func:`case_scope_clause` /
 :func:`visible_cases` / :func:`can_touch`; nothing else decides visibility.
 """
 from flask import g, has_request_context
-from flask_appbuilder.models.filters import BaseFilter
-from flask_login import current_user
 from sqlalchemy import and_, false, select, true
 
 from app.extensions import db
@@ -123,16 +121,3 @@ def public_reporter_name(complaint):
     if complaint.reporter.erased_at:
         return None
     return complaint.reporter.name
-
-
-class CaseAccessFilter(BaseFilter):
-    """FAB filter applying the access rule; used in ``base_filters`` of views and APIs."""
-
-    name = "Akses"
-    arg_name = "lapor_access"
-
-    def apply(self, query, value):
-        return query.filter(case_scope_clause(current_user))
-
-
-ACCESS_BASE_FILTERS = [["id", CaseAccessFilter, lambda: None]]

@@ -1,7 +1,26 @@
-"""SLA state of a case: which clock is running and whether it is on time."""
+"""Service levels: the configured working-day allowances, and the SLA state of a case
+(which clock is running and whether it is on time)."""
+from sqlalchemy import select
+
 from app.clock import utcnow
-from app.models import Complaint
+from app.extensions import db
+from app.models import Complaint, SlaSetting
 from app.workflow.calendar import current_calendar
+
+
+def sla_for(kind, session=None):
+    """The working-day allowances of ``kind`` (the defaults of docs/domain.md when not configured)."""
+    session = session or db.session
+    setting = session.execute(select(SlaSetting).where(SlaSetting.kind == kind)).scalar_one_or_none()
+    return setting or SlaSetting(
+        kind=kind,
+        verify_days=3,
+        first_response_days=5,
+        resolution_days=14 if kind == "complaint" else 5,
+        inspection_resolution_days=60,
+        auto_close_days=10,
+    )
+
 
 # the deadline that matters to staff in each status
 CLOCK_BY_STATUS = {

@@ -38,11 +38,10 @@ def march_2019(jobs, world):
 
     def case(received, kind="complaint", channel="web", district=None, confidential=False):
         reporter = reporter_from_form("Pelapor Uji", None, "uji@contoh.id", None, True)
-        complaint, _code = lifecycle.register(
+        return lifecycle.register(
             title="Laporan uji periode", description="Isi laporan untuk uji laporan bulanan.", kind=kind,
             channel=world.channel(channel), reporter=reporter, is_confidential=confidential,
-            district=district, now=received)
-        return complaint
+            district=district, now=received).complaint
 
     a = case(at(3, 4, 9), district="Sukamaju Kota")
     lifecycle.dispose(a, coordinator, world.agency("DINKES"), now=at(3, 4, 10))

@@ -10,9 +10,13 @@ from app.labels import AGENCY_LEVEL_LABELS, HOLIDAY_KIND_LABELS, KIND_LABELS, ch
 from app.models import Agency, Category, Channel, Holiday, SlaSetting
 from app.workflow.calendar import invalidate_calendar
 
+# no file columns: FAB's download route (can_download) is left out
+REFERENCE_PERMISSIONS = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+
 
 class AgencyView(ModelView):
     datamodel = SQLAInterface(Agency)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Agency List")
     show_title = _l("Agency Details")
     add_title = _l("Add Agency")
@@ -40,6 +44,7 @@ class AgencyView(ModelView):
 
 class CategoryView(ModelView):
     datamodel = SQLAInterface(Category)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Category List")
     show_title = _l("Category Details")
     add_title = _l("Add Category")
@@ -61,6 +66,7 @@ class CategoryView(ModelView):
 
 class ChannelView(ModelView):
     datamodel = SQLAInterface(Channel)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Channel List")
     show_title = _l("Channel Details")
     add_title = _l("Add Channel")
@@ -77,6 +83,7 @@ class ChannelView(ModelView):
 
 class HolidayView(ModelView):
     datamodel = SQLAInterface(Holiday)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Holiday List")
     show_title = _l("Holiday Details")
     add_title = _l("Add Holiday")
@@ -99,6 +106,7 @@ class HolidayView(ModelView):
 
 class SlaSettingView(ModelView):
     datamodel = SQLAInterface(SlaSetting)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Service Deadlines by Case Type")
     show_title = _l("Service Deadline Details")
     add_title = _l("Add Service Deadline")

@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, limiter
+from app.jobs.queue import deliver
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Agency, Category, Channel, Complaint
 from app.workflow import access, attachments, lifecycle, sla
@@ -82,7 +83,7 @@ def submit():
             reporter = reporter_from_form(form.name.data, form.phone.data, form.email.data, form.nik.data,
                                           form.consent.data)
             web = db.session.execute(select(Channel).where(Channel.code == "web")).scalar_one()
-            complaint, reply_code = lifecycle.register(
+            outcome = lifecycle.register(
                 who=lifecycle.REPORTER, kind=form.kind.data, title=form.title.data,
                 description=form.description.data, channel=web, reporter=reporter, category=category,
                 target_agency=agency, is_anonymous=form.is_anonymous.data,
@@ -91,8 +92,10 @@ def submit():
                 latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
                 incident_date=form.incident_date.data,
             )
+            complaint, reply_code = outcome.complaint, outcome.reply_code
             written = attachments.store(complaint, files)
             db.session.commit()
+            deliver(outcome)
         except DomainError as exc:
             db.session.rollback()
             attachments.discard(written)
@@ -223,7 +226,7 @@ def reporter_action(number, action):
     kwargs = {"rating": form.rating.data, "feedback": form.feedback.data} if action == "confirm" \
         else {"text": form.text.data}
     try:
-        lifecycle.perform(action, complaint.id, lifecycle.REPORTER, **kwargs)
+        deliver(lifecycle.perform(action, complaint.id, lifecycle.REPORTER, **kwargs))
     except DomainError as exc:
         flash(str(exc.message), "danger")
     else:
