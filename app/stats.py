@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Complaint
 from app.workflow import access, sla
+from app.workflow.calendar import current_calendar
 
 
 def staff_counts(user):
@@ -214,6 +215,13 @@ def received_count(start, end):
         select(func.count()).select_from(Complaint)
         .where(Complaint.received_at >= start, Complaint.received_at < end)
     ).scalar()
+
+
+def received_trend(period):
+    """[(month "YYYY-MM", cases received)] for the trend chart of ``period``
+    (see :meth:`app.workflow.periods.Period.trend_months`)."""
+    calendar = current_calendar()
+    return [(month.value, received_count(*month.bounds(calendar))) for month in period.trend_months()]
 
 
 _CACHE = {}

@@ -5,6 +5,7 @@ fixed world (agencies, staff users) is created once, and every test's cases are
 removed afterwards. Helpers read like the domain: ``make_case(...)``,
 ``login_as("opd_dinkes")``, ``assert_hidden(...)``.
 """
+import contextlib
 import os
 import re
 import tempfile
@@ -288,3 +289,66 @@ def assert_hidden(body, *secrets):
     for secret in secrets:
         if secret:
             assert secret not in text, f"{secret!r} leaked"
+
+
+# --- rows of the jobs tables (outbox, notices, reminders), shared by tests/jobs and tests/workflow ---
+
+
+def wipe_job_tables():
+    from sqlalchemy import delete
+
+    from app.extensions import db
+    from app.models import JobRun, Notification, Outbox, Reminder, TransparencyReport
+
+    db.session.rollback()
+    for model in (Outbox, Notification, Reminder, TransparencyReport, JobRun):
+        db.session.execute(delete(model))
+    db.session.commit()
+
+
+@pytest.fixture
+def jobs(ctx):
+    """An app context with the jobs tables empty before and after (other tests leave outbox rows)."""
+    wipe_job_tables()
+    yield ctx
+    wipe_job_tables()
+
+
+@contextlib.contextmanager
+def config_values(app, **values):
+    missing = object()
+    before = {k: app.config.get(k, missing) for k in values}
+    app.config.update(values)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is missing:
+                app.config.pop(key, None)
+            else:
+                app.config[key] = value
+
+
+def outbox_rows(**filters):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Outbox
+
+    db.session.expire_all()
+    query = select(Outbox).order_by(Outbox.id)
+    for name, value in filters.items():
+        query = query.where(getattr(Outbox, name) == value)
+    return db.session.execute(query).scalars().all()
+
+
+def set_deadline(complaint_id, **deadlines):
+    """Move a case's deadlines (test set-up only: the lifecycle computes them in real use)."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import Complaint
+
+    db.session.execute(update(Complaint).where(Complaint.id == complaint_id).values(**deadlines)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()

@@ -11,8 +11,7 @@ Everything else in the app talks to this module only:
   and the queue screen.
 * :func:`deliver` - after the caller committed a domain call, queue the delivery of
   the messages its :class:`~app.workflow.outcome.Outcome` wrote (``outbox_ids``).
-* :func:`init_app` - (embedded mode) start the worker and scheduler threads on the
-  first request.
+(Embedded mode's threads are started by :func:`app.jobs.schedule.init_app`.)
 """
 import logging
 import threading
@@ -267,18 +266,3 @@ def failed_jobs(app, limit=20):
         return result
     except redis.RedisError:
         return []
-
-
-# --- wiring -------------------------------------------------------------------------------
-
-
-def init_app(app):
-    """Embedded mode starts its threads on the first request (lazily, once per process)."""
-
-    @app.before_request
-    def _start_embedded_jobs():
-        if is_embedded(app):
-            from app.jobs import embedded
-
-            if embedded.autostart_enabled(app):
-                embedded.ensure_started(app)

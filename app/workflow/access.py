@@ -7,8 +7,8 @@ counts) and every job goes through :func:`case_scope_clause` /
 from flask import g, has_request_context
 from sqlalchemy import and_, false, select, true
 
-from app.extensions import db
-from app.models import Agency, Complaint
+from app.models import Complaint
+from app.workflow import agencies
 
 ROLE_ADMIN = "Admin"
 ROLE_COORDINATOR = "Koordinator"
@@ -36,14 +36,6 @@ def is_opd(user):
     return ROLE_OPD in names and not (names & ALL_CASES_ROLES)
 
 
-def agency_subtree_ids(agency_id, session=None):
-    """The agency and all its sub-units (recursive CTE; agencies are few)."""
-    session = session or db.session
-    tree = select(Agency.id).where(Agency.id == agency_id).cte("subtree", recursive=True)
-    tree = tree.union_all(select(Agency.id).where(Agency.parent_id == tree.c.id))
-    return [row[0] for row in session.execute(select(tree.c.id))]
-
-
 def agency_scope(user, session=None):
     """None = every case; otherwise the list of agency ids whose cases the user may see."""
     names = role_names(user)
@@ -53,7 +45,7 @@ def agency_scope(user, session=None):
         cache_key = ("lapor_scope", user.id, user.agency_id)
         if has_request_context() and g.get("lapor_scope_key") == cache_key:
             return g.lapor_scope
-        scope = agency_subtree_ids(user.agency_id, session)
+        scope = agencies.descendant_ids(user.agency_id, session)
         if has_request_context():
             g.lapor_scope_key, g.lapor_scope = cache_key, scope
         return scope

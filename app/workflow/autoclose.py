@@ -7,13 +7,13 @@ or loses cleanly and nothing is closed twice.
 """
 import logging
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Complaint
+from app.settings import setting
 from app.workflow import lifecycle
 from app.workflow.errors import DomainError
 from app.workflow.outcome import Outcome
@@ -26,7 +26,7 @@ def close_due(now=None, batch_size=None):
     ``outbox_ids`` of the reporters' messages (committed; the caller queues their delivery)."""
     now = now or utcnow()
     outcome = Outcome(counts={"closed": 0})
-    batch_size = batch_size or int(current_app.config.get("REMINDER_BATCH_SIZE", 500))
+    batch_size = batch_size or int(setting("REMINDER_BATCH_SIZE", 500))
     skipped = set()
     while True:
         query = (select(Complaint.id)

@@ -17,19 +17,18 @@ Rules:
 """
 import datetime
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from app.labels import CLOCK_LABELS, LEVEL_LABELS, TOPIC_LABELS  # noqa: F401 (re-exported)
 from sqlalchemy import select
 
 from app.clock import utcnow
 from app.extensions import db
-from app.formatting import lapor_datetime
-from app.models import Agency, LaporUser, Notification, Outbox
+from app.formats import lapor_datetime
+from app.models import Agency, LaporUser, Notification, Outbox, Role
 from app.models.notification import SECRET_MARK
-from app.workflow import access
-from app.workflow.sla import sla_for
+from app.workflow import access, agencies
+from app.workflow.sla import CLOCK_LABELS, sla_for
+from app.settings import setting
 
 # event kind -> what the reporter is told
 REPORTER_TOPICS = {
@@ -45,21 +44,18 @@ REPORTER_TOPICS = {
     "forwarded": "forwarded",
 }
 
-def _config(name, default=None):
-    return current_app.config.get(name, default)
-
 
 def _locale():
-    return _config("BABEL_DEFAULT_LOCALE", "id")
+    return setting("BABEL_DEFAULT_LOCALE", "id")
 
 
 def _reporter_channels():
-    raw = _config("NOTIFY_REPORTER_CHANNELS", "email,whatsapp") or ""
+    raw = setting("NOTIFY_REPORTER_CHANNELS", "email,whatsapp") or ""
     return [c.strip() for c in raw.split(",") if c.strip() in ("email", "whatsapp", "sms")]
 
 
 def _base_url():
-    return (_config("PUBLIC_BASE_URL") or "").rstrip("/")
+    return (setting("PUBLIC_BASE_URL") or "").rstrip("/")
 
 
 def track_url(complaint):
@@ -84,8 +80,6 @@ class Recipients:
 
     def with_role(self, role_name):
         if role_name not in self._by_role:
-            from flask_appbuilder.security.sqla.models import Role
-
             self._by_role[role_name] = list(db.session.execute(
                 select(LaporUser).join(LaporUser.roles)
                 .where(Role.name == role_name, LaporUser.active.is_(True))
@@ -102,13 +96,7 @@ class Recipients:
     def _agency_chain(self, agency_id):
         """The agency and its parents: OPD staff of any of them may see its cases."""
         if agency_id not in self._ancestors:
-            chain, current, seen = [], agency_id, set()
-            while current is not None and current not in seen:
-                seen.add(current)
-                chain.append(current)
-                agency = db.session.get(Agency, current)
-                current = agency.parent_id if agency is not None else None
-            self._ancestors[agency_id] = chain
+            self._ancestors[agency_id] = agencies.ancestor_ids(agency_id)
         return self._ancestors[agency_id]
 
     def agency_staff(self, complaint):
@@ -169,7 +157,7 @@ def _add_notice(user, topic, text, complaint=None, now=None):
 
 def _footer():
     return _("This message was sent automatically by %(app)s (%(installation)s). Please do not reply to it.",
-             app=_config("APP_NAME", "LAPOR!"), installation=_config("INSTALLATION_NAME", ""))
+             app=setting("APP_NAME", "LAPOR!"), installation=setting("INSTALLATION_NAME", ""))
 
 
 def _reporter_texts(topic, complaint, event, reply_code=None):
@@ -223,7 +211,7 @@ def _reporter_texts(topic, complaint, event, reply_code=None):
 
 
 def _sms_text(topic, subject, complaint, reply_code=None):
-    text = f"{_config('APP_NAME', 'LAPOR!')}: {subject}."
+    text = f"{setting('APP_NAME', 'LAPOR!')}: {subject}."
     if topic == "received" and reply_code:
         text += " " + _("Reply code: %(code)s", code=SECRET_MARK)
     url = track_url(complaint)
@@ -288,7 +276,7 @@ def on_event(event, reply_code=None):
     Returns the outbox rows written (the caller queues their delivery after the commit).
     """
     now = utcnow()
-    max_age = float(_config("NOTIFY_MAX_EVENT_AGE_HOURS", 24) or 0)
+    max_age = float(setting("NOTIFY_MAX_EVENT_AGE_HOURS", 24) or 0)
     if max_age and event.created_at and event.created_at < now - datetime.timedelta(hours=max_age):
         return []
     complaint = event.complaint
@@ -320,7 +308,7 @@ def reminder_recipients(complaint, clock, level, recipients):
 
 def _reminder_line(complaint, clock, level, due_at):
     values = dict(number=complaint.tracking_number, clock=CLOCK_LABELS[clock], due=lapor_datetime(due_at),
-                  days=int(_config("ESCALATION_WORKING_DAYS", 3)))
+                  days=int(setting("ESCALATION_WORKING_DAYS", 3)))
     if level == "due_soon":
         return _("Reminder: the %(clock)s deadline of case %(number)s is %(due)s.", **values)
     if level == "overdue":
@@ -352,7 +340,7 @@ def reminder_messages(reminder, complaint, recipients, immediate=True, now=None)
         body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
         for user in users:
             _add_notice(user, "reminder", line, complaint=complaint, now=now)
-            if immediate and _config("NOTIFY_STAFF_EMAIL", True) and user.email:
+            if immediate and setting("NOTIFY_STAFF_EMAIL", True) and user.email:
                 rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
                                         reminder=reminder, user=user, now=now))
     return len(users), rows
@@ -371,7 +359,7 @@ def digest_messages(reminders_with_cases, recipients, now=None):
     rows = []
     with force_locale(_locale()):
         for user, items in per_user.values():
-            if not (_config("NOTIFY_STAFF_EMAIL", True) and user.email):
+            if not (setting("NOTIFY_STAFF_EMAIL", True) and user.email):
                 continue
             subject = _("Daily summary: %(count)d deadline reminders", count=len(items))
             lines = [subject, ""]

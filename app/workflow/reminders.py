@@ -17,7 +17,6 @@ Deadlines older than ``REMINDER_MAX_AGE_DAYS`` are left alone (bounds the sweep)
 import datetime
 import logging
 
-from flask import current_app
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -28,13 +27,11 @@ from app.models import Complaint, Reminder
 from app.workflow import notify, sla
 from app.workflow.calendar import current_calendar
 from app.workflow.outcome import Outcome
+from app.settings import setting
 
 log = logging.getLogger(__name__)
 LEVELS = ("escalated", "overdue", "due_soon")
 
-
-def _config(name, default):
-    return current_app.config.get(name, default)
 
 
 def working_day_before(calendar, day, n):
@@ -60,8 +57,8 @@ def escalation_cutoff(now, calendar, working_days):
 
 def level_ranges(column, now, calendar):
     horizon = sla.due_soon_horizon(now, calendar)
-    oldest = now - datetime.timedelta(days=int(_config("REMINDER_MAX_AGE_DAYS", 90)))
-    cutoff = escalation_cutoff(now, calendar, int(_config("ESCALATION_WORKING_DAYS", 3)))
+    oldest = now - datetime.timedelta(days=int(setting("REMINDER_MAX_AGE_DAYS", 90)))
+    cutoff = escalation_cutoff(now, calendar, int(setting("ESCALATION_WORKING_DAYS", 3)))
     return {
         "due_soon": and_(column >= now, column <= horizon),
         "overdue": and_(column < now, column > cutoff, column >= oldest),
@@ -100,8 +97,8 @@ def sweep(now=None, batch_size=None):
     """
     now = now or utcnow()
     calendar = current_calendar()
-    batch_size = batch_size or int(_config("REMINDER_BATCH_SIZE", 500))
-    immediate = _config("REMINDER_DELIVERY", "immediate") != "digest"
+    batch_size = batch_size or int(setting("REMINDER_BATCH_SIZE", 500))
+    immediate = setting("REMINDER_DELIVERY", "immediate") != "digest"
     recipients = notify.Recipients()
     counts = dict.fromkeys(LEVELS, 0)
     outcome = Outcome(counts=counts)

@@ -1,5 +1,6 @@
 """Service levels: the configured working-day allowances, and the SLA state of a case
 (which clock is running and whether it is on time)."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.clock import utcnow
@@ -32,6 +33,12 @@ CLOCK_BY_STATUS = {
 
 # the clock names used by reminders: "verification_due" -> "verification"
 CLOCK_NAMES = {column: column[: -len("_due")] for column in CLOCK_BY_STATUS.values()}
+# ... and how messages and screens name them
+CLOCK_LABELS = {
+    "verification": _l("verification and dispatch"),
+    "first_response": _l("first response"),
+    "resolution": _l("resolution"),
+}
 
 
 def due_soon_horizon(now=None, calendar=None):

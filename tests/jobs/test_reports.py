@@ -12,7 +12,8 @@ from sqlalchemy import delete, select
 
 from app.extensions import appbuilder, db
 from app.models import Holiday, TransparencyReport
-from app.workflow import lifecycle, reports
+from app import reports
+from app.workflow import lifecycle
 from app.workflow.calendar import current_calendar, invalidate_calendar
 from app.workflow.reporters import reporter_from_form
 from tests.jobs.conftest import denied, work_in_process

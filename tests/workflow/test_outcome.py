@@ -16,7 +16,7 @@ def _outbox_ids(**filters):
     return list(db.session.execute(query).scalars())
 
 
-def test_register_returns_the_case_its_event_its_messages_and_the_one_time_code(world):
+def test_register_returns_the_case_its_event_its_messages_and_the_one_time_code(jobs, world):
     reporter = reporter_from_form("Siti Pelapor", "081234567890", "siti@contoh.id", None, True)
     outcome = lifecycle.register(title="Lampu jalan mati", description="Lampu jalan mati sejak seminggu.",
                                  kind="complaint", channel=world.channel(), reporter=reporter)
@@ -30,7 +30,7 @@ def test_register_returns_the_case_its_event_its_messages_and_the_one_time_code(
     assert len(ids) == 2 and sorted(outcome.outbox_ids) == ids  # e-mail and WhatsApp
 
 
-def test_perform_returns_the_outbox_ids_of_its_own_messages_only(make_case, world):
+def test_perform_returns_the_outbox_ids_of_its_own_messages_only(jobs, make_case, world):
     case = make_case(agency="DINKES", status="dispatched")
     before = set(_outbox_ids(complaint_id=case.id))
     outcome = lifecycle.perform("follow_up", case.id, world.user("opd_dinkes"), text="Petugas sudah ke lokasi.")
@@ -43,7 +43,7 @@ def test_perform_returns_the_outbox_ids_of_its_own_messages_only(make_case, worl
     assert not db.session.info
 
 
-def test_a_refused_transition_returns_nothing_and_writes_nothing(make_case, world):
+def test_a_refused_transition_returns_nothing_and_writes_nothing(jobs, make_case, world):
     import pytest
 
     from app.workflow.errors import DomainError

@@ -3,15 +3,29 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
+from flask import request
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.labels import AGENCY_LEVEL_LABELS, HOLIDAY_KIND_LABELS, KIND_LABELS, choices, label
 from app.models import Agency, Category, Channel, Holiday, SlaSetting
+from app.workflow import agencies
 from app.workflow.calendar import invalidate_calendar
+from app.workflow.errors import DomainError
 
 # no file columns: FAB's download route (can_download) is left out
 REFERENCE_PERMISSIONS = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+
+
+def _parent_without_loop(form, field):
+    """Form check of the parent agency (the domain rule, shown next to the field; input kept)."""
+    pk = (request.view_args or {}).get("pk")
+    if field.data is None or pk is None or not str(pk).isdigit():
+        return
+    try:
+        agencies.assert_valid_parent(int(pk), field.data.id)
+    except DomainError as exc:
+        raise ValidationError(str(exc.message))
 
 
 class AgencyView(ModelView):
@@ -34,7 +48,14 @@ class AgencyView(ModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "level": SelectField(_l("Level"), choices=choices(AGENCY_LEVEL_LABELS), widget=Select2Widget()),
     }
-    validators_columns = {"code": [DataRequired(), Length(max=40)], "name": [DataRequired(), Length(max=200)]}
+    validators_columns = {"code": [DataRequired(), Length(max=40)], "name": [DataRequired(), Length(max=200)],
+                          "parent": [_parent_without_loop]}
+
+    def pre_add(self, item):
+        agencies.assert_valid_parent(item.id, getattr(item.parent, "id", None))
+
+    def pre_update(self, item):
+        agencies.assert_valid_parent(item.id, getattr(item.parent, "id", None))
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_agency_deletable
