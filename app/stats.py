@@ -469,3 +469,10 @@ def known_districts():
         value = compute()
         _cache_set("lapor:districts", value, ttl)
     return value
+
+
+def received_trend(period):
+    """[(month "YYYY-MM", cases received)] for the trend chart of ``period``
+    (see :meth:`app.workflow.periods.Period.trend_months`), from the rollups."""
+    months = period.trend_months()
+    return trend(months[0].year, months[0].first_month, len(months))

@@ -225,7 +225,7 @@ def main():
     from app import stats
     from app.clock import utcnow
     from app.extensions import db
-    from app.workflow import reports
+    from app import reports
     from app.workflow.calendar import current_calendar
 
     rows = []
@@ -276,7 +276,7 @@ def main():
             "import os, resource, sys, time; sys.path.insert(0, os.getcwd());"
             "from app import create_app; app = create_app({'SQLALCHEMY_DATABASE_URI': os.environ['DATABASE_URL']});"
             "ctx = app.app_context(); ctx.push();"
-            "from app.workflow import reports; base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+            "from app import reports; base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
             f"t = time.perf_counter(); reports.build('{period}'); d = time.perf_counter() - t;"
             "print(f'{d:.2f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} {base / 1024:.0f}')"
         )

@@ -33,13 +33,13 @@ def categories(ctx):
 
 def _register(world, rng, now, category_ids):
     reporter = reporter_from_form("Pelapor Acak", None, "acak@contoh.id", None, True)
-    complaint, _code = lifecycle.register(
+    complaint = lifecycle.register(
         title="Laporan acak", description="Isi laporan acak untuk uji rekap.",
         kind=rng.choice(("complaint", "complaint", "aspiration", "information")),
         channel=world.channel(rng.choice(CHANNELS)), reporter=reporter,
         category=db.session.get(Category, rng.choice(category_ids)) if rng.random() < 0.7 else None,
         is_confidential=rng.random() < 0.1, needs_inspection=rng.random() < 0.2,
-        district=rng.choice(DISTRICTS), now=now)
+        district=rng.choice(DISTRICTS), now=now).complaint
     db.session.commit()
     return complaint.id
 
