@@ -138,6 +138,12 @@ class Config:
     # events recorded with an older timestamp (imports, demo data) notify nobody
     NOTIFY_MAX_EVENT_AGE_HOURS = float(os.environ.get("NOTIFY_MAX_EVENT_AGE_HOURS", "24"))
 
+    # --- intake channels (app/channels; see the README) -----------------------------
+    # Open311 GeoReport v2: jurisdiction served (empty = the host name of the request)
+    OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
+    OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")
+
     # --- Flask-AppBuilder -------------------------------------------------
     APP_NAME = os.environ.get("APP_NAME", "LAPOR! Kabupaten")
     AUTH_TYPE = AUTH_DB
