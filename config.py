@@ -128,6 +128,10 @@ class Config:
     # WhatsApp/SMS gateway: JSON POST with a bearer token (unset = log only)
     NOTIFY_GATEWAY_URL = os.environ.get("NOTIFY_GATEWAY_URL") or None
     NOTIFY_GATEWAY_TOKEN = os.environ.get("NOTIFY_GATEWAY_TOKEN") or None
+    # shape of outbound WhatsApp messages: generic | cloud_api | waha | gowa (SMS: always generic)
+    NOTIFY_GATEWAY_PROVIDER = os.environ.get("NOTIFY_GATEWAY_PROVIDER", "generic")
+    NOTIFY_SMS_GATEWAY_URL = os.environ.get("NOTIFY_SMS_GATEWAY_URL") or None
+    WAHA_SESSION = os.environ.get("WAHA_SESSION", "default")
     NOTIFY_GATEWAY_TIMEOUT = float(os.environ.get("NOTIFY_GATEWAY_TIMEOUT", "10"))
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
     # waits before attempt 2, 3, ... (seconds); the last value repeats
@@ -143,6 +147,16 @@ class Config:
     OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
     OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")
+    # inbound WhatsApp/SMS webhooks: one HMAC secret per provider (unset = that webhook refuses all)
+    WEBHOOK_SECRET_CLOUD_API = os.environ.get("WEBHOOK_SECRET_CLOUD_API", "")
+    WEBHOOK_SECRET_WAHA = os.environ.get("WEBHOOK_SECRET_WAHA", "")
+    WEBHOOK_SECRET_GOWA = os.environ.get("WEBHOOK_SECRET_GOWA", "")
+    WEBHOOK_SECRET_SMS = os.environ.get("WEBHOOK_SECRET_SMS", "")
+    WHATSAPP_CLOUD_VERIFY_TOKEN = os.environ.get("WHATSAPP_CLOUD_VERIFY_TOKEN", "")
+    # the WhatsApp gateway (WAHA / go-whatsapp server, or the Graph API base for the Cloud API):
+    # media of inbound messages are fetched only from this host and INBOUND_MEDIA_HOSTS
+    WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
+    INBOUND_MEDIA_HOSTS = os.environ.get("INBOUND_MEDIA_HOSTS", "")
 
     # --- Flask-AppBuilder -------------------------------------------------
     APP_NAME = os.environ.get("APP_NAME", "LAPOR! Kabupaten")

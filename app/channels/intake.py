@@ -58,6 +58,15 @@ def claim(provider, external_id):
     return True
 
 
+def release(provider, external_id):
+    """Forget a claimed delivery whose processing failed unexpectedly (so a retry is processed)."""
+    from sqlalchemy import delete
+
+    db.session.execute(delete(InboundMessage).where(InboundMessage.provider == provider,
+                                                    InboundMessage.external_id == str(external_id)[:255]))
+    db.session.commit()
+
+
 def set_outcome(provider, external_id, outcome, complaint=None):
     row = db.session.execute(
         select(InboundMessage).where(InboundMessage.provider == provider,

@@ -57,3 +57,6 @@ def register_views(appbuilder):
     from app.channels.open311.api import register as register_open311
 
     register_open311(current_app)
+    from app.channels.webhooks import webhooks_bp
+
+    current_app.register_blueprint(webhooks_bp)

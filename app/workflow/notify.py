@@ -239,13 +239,32 @@ def _sms_text(topic, subject, complaint):
     return f"{text} {url}" if url else text
 
 
+def _channels_for(complaint):
+    """The configured channels; a reporter who wrote by WhatsApp or SMS is answered on that
+    channel (never on the other one)."""
+    configured = _reporter_channels()
+    code = getattr(complaint.channel, "code", None)
+    if code in ("whatsapp", "sms"):
+        return [c for c in configured if c == "email"] + [code]
+    return configured
+
+
+def direct_message(channel, recipient, text, complaint=None, reply_to=None, now=None):
+    """An answer to someone who wrote to us (WhatsApp, SMS, e-mail): one outbox row."""
+    with force_locale(_locale()):
+        subject = _("Answer from %(app)s", app=_config("APP_NAME", "LAPOR!"))
+    row = _add_outbox(channel, "channel_reply", recipient, subject, text, complaint=complaint, now=now)
+    row.reply_to = reply_to
+    return row
+
+
 def _notify_reporter(topic, complaint, event, now):
     reporter = complaint.reporter
     if reporter is None or reporter.erased_at is not None:
         return
     subject, body = _reporter_texts(topic, complaint, event)
     secret = _reply_code(complaint) if topic == "received" else None
-    for channel in _reporter_channels():
+    for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
             _add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
                         complaint=complaint, event=event, now=now, secret=secret)
