@@ -157,6 +157,19 @@ class Config:
     # media of inbound messages are fetched only from this host and INBOUND_MEDIA_HOSTS
     WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
     INBOUND_MEDIA_HOSTS = os.environ.get("INBOUND_MEDIA_HOSTS", "")
+    # e-mail to case: the mailbox read every INBOUND_IMAP_INTERVAL_MINUTES (unset host = off)
+    INBOUND_IMAP_HOST = os.environ.get("INBOUND_IMAP_HOST", "")
+    INBOUND_IMAP_PORT = int(os.environ.get("INBOUND_IMAP_PORT", "993"))
+    INBOUND_IMAP_SSL = _env_bool("INBOUND_IMAP_SSL", True)
+    INBOUND_IMAP_STARTTLS = _env_bool("INBOUND_IMAP_STARTTLS", False)
+    INBOUND_IMAP_USER = os.environ.get("INBOUND_IMAP_USER", "")
+    INBOUND_IMAP_PASSWORD = os.environ.get("INBOUND_IMAP_PASSWORD", "")
+    INBOUND_IMAP_FOLDER = os.environ.get("INBOUND_IMAP_FOLDER", "INBOX")
+    INBOUND_IMAP_PROCESSED_FOLDER = os.environ.get("INBOUND_IMAP_PROCESSED_FOLDER", "Diproses")
+    INBOUND_IMAP_INTERVAL_MINUTES = int(os.environ.get("INBOUND_IMAP_INTERVAL_MINUTES", "5"))
+    INBOUND_IMAP_BATCH = int(os.environ.get("INBOUND_IMAP_BATCH", "50"))
+    INBOUND_IMAP_TIMEOUT = float(os.environ.get("INBOUND_IMAP_TIMEOUT", "30"))
+    INBOUND_IMAP_ENABLED = bool(os.environ.get("INBOUND_IMAP_HOST"))
 
     # --- Flask-AppBuilder -------------------------------------------------
     APP_NAME = os.environ.get("APP_NAME", "LAPOR! Kabupaten")

@@ -89,6 +89,14 @@ def deliver_due():
 
 
 @task
+def read_mailbox():
+    """E-mail to case: process the new messages of the IMAP mailbox (app.channels.email)."""
+    from app.channels import email
+
+    return email.poll()
+
+
+@task
 def sweep_reminders():
     from app.workflow import reminders
 

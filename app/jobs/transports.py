@@ -67,6 +67,9 @@ def send_email(row, config):
     # stable across retries: lets mail systems recognise a resent copy
     message["Message-ID"] = f"<{row.idempotency_key}@{_domain(sender)}>"
     message["Auto-Submitted"] = "auto-generated"
+    if getattr(row, "reply_to", None):  # an answer to the reporter's own e-mail: same thread
+        message["In-Reply-To"] = row.reply_to
+        message["References"] = row.reply_to
     message.set_content(row.body)
     timeout = float(config.get("NOTIFY_SMTP_TIMEOUT", 30))
     host, port = config.get("MAIL_SERVER") or "localhost", int(config.get("MAIL_PORT") or 25)

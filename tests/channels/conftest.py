@@ -131,3 +131,174 @@ def error_of(response, fmt):
     tag, data = parse_xml(response.data)
     assert tag == "errors"
     return {"code": int(data[0]["code"]), "description": data[0]["description"]}
+
+
+# --- a real IMAP server: Debian's dovecot with a throw-away configuration ---------------------
+
+DOVECOT_CONF = """
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+instance_name = lapor-test-{port}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{dir}/mail/%u
+first_valid_uid = 0
+mail_uid = {mail_user}
+mail_gid = {mail_group}
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+default_internal_group = {internal_group}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={mail_user} gid={mail_group} home={dir}/mail/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service stats {{
+  inet_listener http {{
+    port = 0
+  }}
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+"""
+
+
+class ImapServer:
+    user, password = "lapor", "sandi-uji-imap"
+
+    def __init__(self, directory, port):
+        self.dir, self.port = directory, port
+
+    def connect(self):
+        import imaplib
+
+        conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        conn.login(self.user, self.password)
+        return conn
+
+    def deliver(self, raw, folder="INBOX"):
+        conn = self.connect()
+        try:
+            status, _ = conn.append(folder, None, None, raw)
+            assert status == "OK"
+        finally:
+            conn.logout()
+
+    def count(self, folder):
+        conn = self.connect()
+        try:
+            status, data = conn.select(f'"{folder}"', readonly=True)
+            return int(data[0]) if status == "OK" else 0
+        finally:
+            conn.logout()
+
+    def empty(self):
+        conn = self.connect()
+        try:
+            for folder in ("INBOX", "Diproses"):
+                status, data = conn.select(f'"{folder}"')
+                if status == "OK" and int(data[0] or 0):
+                    conn.store("1:*", "+FLAGS", r"(\Deleted)")
+                    conn.expunge()
+        finally:
+            conn.logout()
+
+
+@pytest.fixture(scope="session")
+def imap_server():
+    import os
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    import time
+
+    binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+    if binary is None:
+        if os.environ.get("LAPOR_REQUIRE_SERVICES"):
+            pytest.fail("dovecot (dovecot-imapd) is required for the e-mail tests")
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+    directory = tempfile.mkdtemp(prefix="lapor-imap-")
+    os.chmod(directory, 0o755)
+    for sub in ("run", "state", "mail"):
+        os.makedirs(os.path.join(directory, sub))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    me = pwd.getpwuid(os.getuid()).pw_name
+    if os.getuid() == 0:
+        # dovecot refuses to run its login and mail processes as root: use its own users
+        login_user, internal_user, mail_user = "dovenull", "dovecot", "dovecot"
+        record = pwd.getpwnam(mail_user)
+        os.chown(os.path.join(directory, "mail"), record.pw_uid, record.pw_gid)
+    else:
+        login_user = internal_user = mail_user = me
+    import grp
+
+    group = grp.getgrgid(pwd.getpwnam(mail_user).pw_gid).gr_name
+    internal_group = grp.getgrgid(pwd.getpwnam(internal_user).pw_gid).gr_name
+    conf = os.path.join(directory, "dovecot.conf")
+    with open(conf, "w") as fh:
+        fh.write(DOVECOT_CONF.format(dir=directory, port=port, mail_user=mail_user, mail_group=group,
+                                     login_user=login_user, internal_user=internal_user,
+                                     internal_group=internal_group))
+    with open(os.path.join(directory, "passwd"), "w") as fh:
+        fh.write(f"{ImapServer.user}:{{PLAIN}}{ImapServer.password}\n")
+    process = subprocess.Popen([binary, "-F", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = ImapServer(directory, port)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            server.connect().logout()
+            break
+        except Exception:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                log = open(os.path.join(directory, "dovecot.log")).read() if os.path.exists(
+                    os.path.join(directory, "dovecot.log")) else ""
+                pytest.fail(f"dovecot did not start: {log[-2000:]}")
+            time.sleep(0.2)
+    yield server
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def mailbox(app, channels, imap_server):
+    """The test mailbox, empty, with the app configured to read it."""
+    from tests.jobs.conftest import config_values
+
+    imap_server.empty()
+    with config_values(app, INBOUND_IMAP_HOST="127.0.0.1", INBOUND_IMAP_PORT=imap_server.port,
+                       INBOUND_IMAP_SSL=False, INBOUND_IMAP_USER=imap_server.user,
+                       INBOUND_IMAP_PASSWORD=imap_server.password, INBOUND_IMAP_ENABLED=True,
+                       NOTIFY_REPORTER_CHANNELS="email,whatsapp"):
+        yield imap_server
+    imap_server.empty()
