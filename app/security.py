@@ -51,6 +51,8 @@ ROLE_RULES = {
         (r"ReminderView", r"can_(list|show)"),
         (r"QueueStateView", r"can_index"),
         (MONITORING_MENUS, r"menu_access"),
+        (r"ImportView", r"can_(list|add|run)"),
+        (r"Intake|Spreadsheet import", r"menu_access"),
     ] + OWN_NOTIFICATIONS,
     ROLE_OPD: SELF_SERVICE + [
         (CASE_VIEWS, CASE_WORK),
