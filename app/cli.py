@@ -65,7 +65,8 @@ def create_admin_command(username, email, first_name, last_name, password):
 
 # --- background jobs ------------------------------------------------------------------
 
-JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune", "inbound_email"]
+JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune", "privacy_retention",
+             "inbound_email"]
 
 
 @lapor_cli.command("scheduler")
@@ -115,6 +116,8 @@ def run_job_command(name, period):
         result = tasks.send_digest()
     elif name == "inbound_email":
         result = tasks.read_mailbox()
+    elif name == "privacy_retention":
+        result = tasks.privacy_retention()
     elif name == "monthly_report":
         result = tasks.build_monthly_report(period or reports.previous_period())
     else:
