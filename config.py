@@ -147,6 +147,8 @@ class Config:
     OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
     OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")
+    # reads of the Open311 API, per address (POSTs have each key's own limit)
+    OPEN311_RATE_LIMIT = os.environ.get("OPEN311_RATE_LIMIT", "120 per minute")
     # inbound WhatsApp/SMS webhooks: one HMAC secret per provider (unset = that webhook refuses all)
     WEBHOOK_SECRET_CLOUD_API = os.environ.get("WEBHOOK_SECRET_CLOUD_API", "")
     WEBHOOK_SECRET_WAHA = os.environ.get("WEBHOOK_SECRET_WAHA", "")

@@ -286,6 +286,18 @@ def _status_text(complaint):
              status=STATUS_LABELS.get(complaint.status, complaint.status), agency=agency)
 
 
+def _status_allowed(sender):
+    """STATUS looks cases up by number: limited per sender like the public tracking page."""
+    from app.extensions import limiter
+
+    if not (limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True)):
+        return True
+    from limits import parse
+
+    rate = current_app.config.get("PUBLIC_TRACK_RATE_LIMIT") or "60 per minute"
+    return limiter.limiter.hit(parse(rate), "status", sender)
+
+
 def handle(provider, message):
     """Process one inbound message; returns what it did ("case", "reply", "status", "duplicate", "rejected")."""
     if not intake.claim(provider.key, message.id):
@@ -300,11 +312,18 @@ def handle(provider, message):
             mine = intake.cases_of(phone=message.sender, open_only=False)
             if STATUS_COMMAND.match(text):
                 outcome = "status"
+                if not _status_allowed(message.sender):
+                    _answer(provider, message, _("Too many status requests. Please try again later."))
+                    intake.set_outcome(provider.key, message.id, outcome)
+                    db.session.commit()
+                    return outcome
                 complaint = next((c for c in mine if c.tracking_number in numbers), None)
+                shown = complaint
                 if complaint is None and numbers:
                     found = intake.find_case(numbers[0])
-                    complaint = found if found is not None and access.trackable_without_code(found) else None
-                _answer(provider, message, _status_text(complaint) if complaint is not None else _(
+                    shown = found if found is not None and access.trackable_without_code(found) else None
+                # the answer joins the case only when the sender is its reporter
+                _answer(provider, message, _status_text(shown) if shown is not None else _(
                     "No report found with that number. Send STATUS followed by the tracking number, e.g. STATUS ABCD-EFGH-J."),
                     complaint)
             else:

@@ -28,8 +28,11 @@ def wipe_channel_tables():
 
 @pytest.fixture
 def channels(ctx):
+    from tests.jobs.conftest import config_values
+
     wipe_channel_tables()
-    yield ctx
+    with config_values(ctx, OPEN311_RATE_LIMIT="100000 per minute", PUBLIC_TRACK_RATE_LIMIT="100000 per minute"):
+        yield ctx
     wipe_channel_tables()
 
 

@@ -372,3 +372,14 @@ def test_events_that_are_not_incoming_messages_are_ignored(client, wa_gateway):
     raw = b"not json"
     assert client.post("/webhooks/sms", data=raw, headers=sign("sms", raw)).status_code == 400
     assert client.post("/webhooks/telegram", data=b"{}").status_code == 404
+
+
+def test_status_requests_are_limited_per_sender(app, client, wa_gateway, make_case):
+    case = make_case(status="dispatched", agency="DINKES", reporter=False)
+    with config_values(app, PUBLIC_TRACK_RATE_LIMIT="2 per minute"):
+        for i in range(3):
+            post(client, "sms", sms_body(f"lim{i}", f"STATUS {case.tracking_number}", phone="6281355550000"))
+    deliver_outbox()
+    answers = wa_gateway.texts_to("6281355550000")
+    assert [case.tracking_number in a for a in answers] == [True, True, False]
+    assert "Terlalu banyak" in answers[-1]

@@ -427,3 +427,18 @@ def test_only_admins_manage_keys(client, login_as, channels, username):
     for response in (client.get("/apikeys/"), client.post("/apikeys/create", data={"name": "Curian"})):
         assert response.status_code in (302, 403)
         assert "/login" in response.headers.get("Location", "/login") or response.status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_reads_are_limited_per_address(app, client, channels, make_case, fmt):
+    from tests.jobs.conftest import config_values
+
+    case = make_case(status="dispatched")
+    with config_values(app, OPEN311_RATE_LIMIT=f"3 per minute"):
+        codes = [client.get(f"{API}/requests/{case.tracking_number}.{fmt}",
+                            environ_base={"REMOTE_ADDR": f"10.9.9.{1 if fmt == 'json' else 2}"}).status_code
+                 for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = client.get(f"{API}/requests/{case.tracking_number}.{fmt}",
+                             environ_base={"REMOTE_ADDR": f"10.9.9.{1 if fmt == 'json' else 2}"})
+        assert error_of(limited, fmt)["code"] == 429

@@ -64,6 +64,14 @@ def _domain_error(exc):
     return errors(_fmt(), exc.status_code if exc.status_code in (400, 403, 404) else 400, exc.message)
 
 
+def _read_limit():
+    return current_app.config.get("OPEN311_RATE_LIMIT") or "120 per minute"
+
+
+# every read is limited per address (tracking numbers must not be enumerated)
+_limited = limiter.limit(_read_limit, methods=["GET"])
+
+
 @open311_bp.before_request
 def _jurisdiction():
     wanted = (request.values.get("jurisdiction_id") or "").strip()
@@ -87,6 +95,7 @@ def _is_test_endpoint():
 
 
 @open311_bp.route(f"/discovery.{FMT}")
+@_limited
 def discovery(fmt):
     base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
     endpoints = []
@@ -120,6 +129,7 @@ def _category(service_code):
 
 
 @open311_bp.route(f"/services.{FMT}")
+@_limited
 def services(fmt):
     items = []
     for category in _categories():
@@ -156,6 +166,7 @@ def _attributes():
 
 
 @open311_bp.route(f"/services/<service_code>.{FMT}")
+@_limited
 def service_definition(service_code, fmt):
     category = _category(service_code)
     if category is None:
@@ -368,6 +379,7 @@ def _date_arg(name):
 
 
 @open311_bp.route(f"/requests.{FMT}", methods=["GET"])
+@_limited
 def list_requests(fmt):
     ids = [part.strip() for part in (request.args.get("service_request_id") or "").split(",") if part.strip()]
     if ids:
@@ -404,6 +416,7 @@ def list_requests(fmt):
 
 
 @open311_bp.route(f"/requests/<service_request_id>.{FMT}")
+@_limited
 def show_request(service_request_id, fmt):
     complaint = _trackable(service_request_id)
     return respond(fmt, "service_requests", _records([complaint]))
@@ -422,6 +435,7 @@ def _trackable(number):
 
 
 @open311_bp.route(f"/tokens/<token>.{FMT}")
+@_limited
 def token(token, fmt):
     row = db.session.execute(
         select(InboundMessage).where(InboundMessage.provider == PROVIDER, InboundMessage.external_id == token[:255])
