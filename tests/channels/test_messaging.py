@@ -363,12 +363,13 @@ def test_events_that_are_not_incoming_messages_are_ignored(client, wa_gateway):
     group = waha_body("x2", "pesan grup")
     group["payload"]["from"] = "1203630@g.us"
     ack = {"event": "message.ack", "payload": {"id": "x3"}}
+    before = count_cases()
     for body in (own, group, ack):
         assert post(client, "waha", body).status_code == 200
     status_update = {"object": "whatsapp_business_account", "entry": [{"changes": [{"value": {"statuses": [{"id": "s"}]}}]}]}
     assert post(client, "cloud_api", status_update).status_code == 200
     assert post(client, "sms", {"hello": "world"}).status_code == 200
-    assert cases_from() == [] and count_cases() == 0 or True
+    assert count_cases() == before and cases_from() == []
     raw = b"not json"
     assert client.post("/webhooks/sms", data=raw, headers=sign("sms", raw)).status_code == 400
     assert client.post("/webhooks/telegram", data=b"{}").status_code == 404
