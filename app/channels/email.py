@@ -19,15 +19,16 @@ import re
 import ssl
 from email.utils import parseaddr
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from app.channels import intake
 from app.extensions import db
 from app.models import InboundMessage, Outbox
-from app.workflow import attachments, notify
+from app.settings import setting
+from app.workflow import attachments
 from app.workflow.errors import DomainError
+from app.workflow.outcome import Outcome
 
 log = logging.getLogger(__name__)
 PROVIDER = "email"
@@ -36,20 +37,16 @@ AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
 DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply")
 
 
-def _config(name, default=None):
-    return current_app.config.get(name, default)
-
-
 def connect():
-    host, port = _config("INBOUND_IMAP_HOST"), int(_config("INBOUND_IMAP_PORT") or 993)
-    timeout = float(_config("INBOUND_IMAP_TIMEOUT") or 30)
-    if _config("INBOUND_IMAP_SSL", True):
+    host, port = setting("INBOUND_IMAP_HOST"), int(setting("INBOUND_IMAP_PORT") or 993)
+    timeout = float(setting("INBOUND_IMAP_TIMEOUT") or 30)
+    if setting("INBOUND_IMAP_SSL", True):
         conn = imaplib.IMAP4_SSL(host, port, ssl_context=ssl.create_default_context(), timeout=timeout)
     else:
         conn = imaplib.IMAP4(host, port, timeout=timeout)
-        if _config("INBOUND_IMAP_STARTTLS", False):
+        if setting("INBOUND_IMAP_STARTTLS", False):
             conn.starttls(ssl_context=ssl.create_default_context())
-    conn.login(_config("INBOUND_IMAP_USER") or "", _config("INBOUND_IMAP_PASSWORD") or "")
+    conn.login(setting("INBOUND_IMAP_USER") or "", setting("INBOUND_IMAP_PASSWORD") or "")
     return conn
 
 
@@ -57,11 +54,12 @@ def _quote(folder):
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def poll(limit=None):
-    """Process up to ``limit`` messages of the inbox; returns {outcome: count}."""
-    limit = limit or int(_config("INBOUND_IMAP_BATCH") or 50)
-    inbox = _config("INBOUND_IMAP_FOLDER") or "INBOX"
-    done_folder = _config("INBOUND_IMAP_PROCESSED_FOLDER") or "Diproses"
+def poll(limit=None, deliver=None):
+    """Process up to ``limit`` messages of the inbox; returns {what: count}. ``deliver(outcome)``
+    queues each message's answers after its commit (the job passes the queue's)."""
+    limit = limit or int(setting("INBOUND_IMAP_BATCH") or 50)
+    inbox = setting("INBOUND_IMAP_FOLDER") or "INBOX"
+    done_folder = setting("INBOUND_IMAP_PROCESSED_FOLDER") or "Diproses"
     counts = {}
     conn = connect()
     try:
@@ -77,8 +75,10 @@ def poll(limit=None):
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None) if status == "OK" else None
             if raw is None:
                 continue
-            outcome = handle(raw)
-            counts[outcome] = counts.get(outcome, 0) + 1
+            what, outcome = handle(raw)
+            if deliver is not None:
+                deliver(outcome)
+            counts[what] = counts.get(what, 0) + 1
             if can_move:
                 conn.uid("MOVE", uid, _quote(done_folder))
             else:
@@ -172,62 +172,67 @@ def _referenced_case(msg, sender):
     return None
 
 
-def _answer(sender, text, complaint, msg_id):
-    row = notify.direct_message("email", sender, text, complaint=complaint,
-                                reply_to=msg_id if msg_id.startswith("<") else None)
+def _answer(result, sender, text, complaint, msg_id):
+    intake.answer(result, "email", sender, text, complaint=complaint,
+                  reply_to=msg_id if msg_id.startswith("<") else None)
     if complaint is not None:
-        row.subject = _("Re: report %(number)s", number=complaint.tracking_number)
+        result.outbox[-1].subject = _("Re: report %(number)s", number=complaint.tracking_number)
 
 
 def handle(raw):
-    """Process one raw message; returns "case", "reply", "ignored", "duplicate" or "rejected"."""
+    """Process one raw message; returns ``(what it did, outcome)``: "case", "reply", "ignored",
+    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues."""
+    result = Outcome()
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     msg_id = message_id(msg, raw)
     if not intake.claim(PROVIDER, msg_id):
-        return "duplicate"
+        return "duplicate", result
     if is_automatic(msg):
         intake.set_outcome(PROVIDER, msg_id, "ignored")
         db.session.commit()
-        return "ignored"
+        return "ignored", result
     name, sender = parseaddr(msg.get("From") or "")
     sender = sender.strip().lower()
     written = []
+    locale = setting("BABEL_DEFAULT_LOCALE", "id")
     try:
-        with force_locale(_config("BABEL_DEFAULT_LOCALE", "id")):
+        with force_locale(locale):
             subject = " ".join((msg.get("Subject") or "").split())
             text = _text_of(msg)
             files = _files_of(msg)
             target = _referenced_case(msg, sender)
             if target is not None:
-                _event, written = intake.add_reply(target, text or subject or _("(attachment only)"), files)
-                _answer(sender, _("Your message was added to report %(number)s.", number=target.tracking_number),
-                        target, msg_id)
-                outcome, complaint = "reply", target
+                outcome, written = intake.add_reply(target, text or subject or _("(attachment only)"), files)
+                result.add(outcome)
+                _answer(result, sender, _("Your message was added to report %(number)s.",
+                                          number=target.tracking_number), target, msg_id)
+                what, complaint = "reply", target
             else:
                 reporter = intake.make_reporter(name=name or None, email=sender)
-                complaint, _code, written = intake.open_case(
+                outcome, written = intake.open_case(
                     intake.channel("email"), title=re.sub(r"^((re|fwd?|aw)\s*:\s*)+", "", subject, flags=re.I),
                     description=text or subject or _("(attachment only)"), reporter=reporter, files=files)
-                outcome = "case"
-                db.session.flush()
-                for row in db.session.execute(select(Outbox).where(Outbox.complaint_id == complaint.id,
-                                                                   Outbox.channel == "email")).scalars():
-                    if msg_id.startswith("<"):
-                        row.reply_to = msg_id  # the "received" mail answers their message
-            intake.set_outcome(PROVIDER, msg_id, outcome, complaint)
+                what, complaint = "case", outcome.complaint
+                if msg_id.startswith("<"):
+                    for row in outcome.outbox:
+                        if row.channel == "email":
+                            row.reply_to = msg_id  # the "received" mail answers their message
+                result.add(outcome)
+            intake.set_outcome(PROVIDER, msg_id, what, complaint)
             db.session.commit()
-            return outcome
+            return what, result
     except DomainError as exc:
         db.session.rollback()
         attachments.discard(written)
-        with force_locale(_config("BABEL_DEFAULT_LOCALE", "id")):
-            _answer(sender, _("Your message could not be processed: %(reason)s", reason=str(exc.message)), None, msg_id)
+        result = Outcome()
+        with force_locale(locale):
+            _answer(result, sender, _("Your message could not be processed: %(reason)s", reason=str(exc.message)),
+                    None, msg_id)
         intake.set_outcome(PROVIDER, msg_id, "rejected")
         db.session.commit()
-        return "rejected"
+        return "rejected", result
     except Exception:
         db.session.rollback()
         attachments.discard(written)
         intake.release(PROVIDER, msg_id)
         raise
-

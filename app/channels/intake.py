@@ -86,16 +86,16 @@ def open_case(channel_row, *, title, description, reporter=None, files=(), kind=
               now=None, **details):
     """Check the attachments, open the case (one lifecycle call) and store the files.
 
-    Returns ``(complaint, reply_code, written paths)``; the caller commits (and discards the
-    written files when the commit fails).
+    Returns ``(outcome, written paths)``: the caller commits, then queues
+    ``outcome.outbox_ids`` (and discards the written files when the commit fails).
     """
     accepted = attachments.validate_uploads(as_uploads(files)) if files else []
     title = " ".join((title or "").split())[:200] or _title_from(description)
-    complaint, reply_code = lifecycle.register(
+    outcome = lifecycle.register(
         who=lifecycle.REPORTER, title=title, description=description, kind=kind, channel=channel_row,
         reporter=reporter, now=now, **details)
-    written = attachments.store(complaint, accepted) if accepted else []
-    return complaint, reply_code, written
+    written = attachments.store(outcome.complaint, accepted) if accepted else []
+    return outcome, written
 
 
 def _title_from(description):
@@ -104,14 +104,22 @@ def _title_from(description):
 
 
 def add_reply(complaint, text, files=(), now=None):
-    """The reporter's message on an existing case: completes a hold or is added as a reply."""
+    """The reporter's message on an existing case: completes a hold or is added as a reply.
+    Returns ``(outcome, written paths)``."""
     accepted = attachments.validate_uploads(as_uploads(files)) if files else []
     operation = "complete_hold" if complaint.status == "on_hold" else "reporter_reply"
-    func = lifecycle.OPERATIONS[operation]
-    event = func(complaint, lifecycle.REPORTER, text, now=now)
+    outcome = lifecycle.OPERATIONS[operation](complaint, lifecycle.REPORTER, text, now=now)
     db.session.flush()
-    written = attachments.store(complaint, accepted, event=event) if accepted else []
-    return event, written
+    written = attachments.store(complaint, accepted, event=outcome.event) if accepted else []
+    return outcome, written
+
+
+def answer(outcome, channel, recipient, text, complaint=None, reply_to=None):
+    """A direct answer to the sender, added to ``outcome`` (queued by the caller after commit)."""
+    from app.workflow import notify
+
+    outcome.outbox.append(notify.direct_message(channel, recipient, text, complaint=complaint, reply_to=reply_to))
+    return outcome
 
 
 def make_reporter(name=None, phone=None, email=None):

@@ -25,14 +25,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 
 from app.channels import intake
+from app.settings import setting
 from app.extensions import db
 from app.labels import STATUS_LABELS
-from app.workflow import access, attachments, notify
+from app.workflow import access, attachments
 from app.workflow.errors import DomainError
+from app.workflow.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class Provider:
     secret_setting = ""
 
     def secret(self):
-        return current_app.config.get(self.secret_setting) or ""
+        return setting(self.secret_setting) or ""
 
     def verify(self, headers, body):
         raise NotImplementedError
@@ -209,7 +210,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _gateway_base():
-    return (current_app.config.get("WHATSAPP_GATEWAY_URL") or "").rstrip("/")
+    return (setting("WHATSAPP_GATEWAY_URL") or "").rstrip("/")
 
 
 def allowed_media_host(url):
@@ -221,7 +222,7 @@ def allowed_media_host(url):
     if base:
         gateway = urllib.parse.urlsplit(base)
         allowed.add((gateway.hostname, gateway.port or (443 if gateway.scheme == "https" else 80)))
-    for host in (current_app.config.get("INBOUND_MEDIA_HOSTS") or "").split(","):
+    for host in (setting("INBOUND_MEDIA_HOSTS") or "").split(","):
         host = host.strip().lower()
         if host:
             name, _sep, port = host.partition(":")
@@ -233,7 +234,7 @@ def _download(url, limit):
     if not allowed_media_host(url):
         raise ValueError("media outside the gateway host")
     headers = {"User-Agent": "LAPOR-intake/1"}
-    token = current_app.config.get("NOTIFY_GATEWAY_TOKEN")
+    token = setting("NOTIFY_GATEWAY_TOKEN")
     if token:
         headers["Authorization"] = f"Bearer {token}"
         headers["X-Api-Key"] = token
@@ -264,20 +265,15 @@ def fetch_media(provider, message):
 # --- what a message does ---------------------------------------------------------------------------
 
 
-def _answer(provider, message, text, complaint=None):
-    notify.direct_message(provider.channel, message.sender, text, complaint=complaint, reply_to=message.id)
+def _answer(result, provider, message, text, complaint=None):
+    intake.answer(result, provider.channel, message.sender, text, complaint=complaint, reply_to=message.id)
 
 
-def _thread(provider, message, complaint):
+def _thread(provider, message, outcome):
     """The messages the lifecycle wrote for the new case answer the inbound message."""
-    from sqlalchemy import select
-
-    from app.models import Outbox
-
-    db.session.flush()
-    for row in db.session.execute(select(Outbox).where(Outbox.complaint_id == complaint.id,
-                                                       Outbox.channel == provider.channel)).scalars():
-        row.reply_to = message.id
+    for row in outcome.outbox:
+        if row.channel == provider.channel:
+            row.reply_to = message.id
 
 
 def _status_text(complaint):
@@ -290,74 +286,81 @@ def _status_allowed(sender):
     """STATUS looks cases up by number: limited per sender like the public tracking page."""
     from app.extensions import limiter
 
-    if not (limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True)):
+    if not (limiter.enabled and setting("RATELIMIT_ENABLED", True)):
         return True
     from limits import parse
 
-    rate = current_app.config.get("PUBLIC_TRACK_RATE_LIMIT") or "60 per minute"
+    rate = setting("PUBLIC_TRACK_RATE_LIMIT") or "60 per minute"
     return limiter.limiter.hit(parse(rate), "status", sender)
 
 
 def handle(provider, message):
-    """Process one inbound message; returns what it did ("case", "reply", "status", "duplicate", "rejected")."""
+    """Process one inbound message; returns ``(what it did, outcome)``: "case", "reply", "status",
+    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues after
+    the commit (done here)."""
+    result = Outcome()
     if not intake.claim(provider.key, message.id):
-        return "duplicate"
+        return "duplicate", result
     files, skipped = fetch_media(provider, message) if message.media else ([], 0)
     text = (message.text or "").strip()
     written = []
-    outcome, complaint = "rejected", None
+    what, complaint = "rejected", None
+    locale = setting("BABEL_DEFAULT_LOCALE", "id")
     try:
-        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
+        with force_locale(locale):
             numbers = intake.tracking_numbers_in(text)
             mine = intake.cases_of(phone=message.sender, open_only=False)
             if STATUS_COMMAND.match(text):
-                outcome = "status"
+                what = "status"
                 if not _status_allowed(message.sender):
-                    _answer(provider, message, _("Too many status requests. Please try again later."))
-                    intake.set_outcome(provider.key, message.id, outcome)
-                    db.session.commit()
-                    return outcome
-                complaint = next((c for c in mine if c.tracking_number in numbers), None)
-                shown = complaint
-                if complaint is None and numbers:
-                    found = intake.find_case(numbers[0])
-                    shown = found if found is not None and access.trackable_without_code(found) else None
-                # the answer joins the case only when the sender is its reporter
-                _answer(provider, message, _status_text(shown) if shown is not None else _(
-                    "No report found with that number. Send STATUS followed by the tracking number, e.g. STATUS ABCD-EFGH-J."),
-                    complaint)
+                    _answer(result, provider, message, _("Too many status requests. Please try again later."))
+                else:
+                    complaint = next((c for c in mine if c.tracking_number in numbers), None)
+                    shown = complaint
+                    if complaint is None and numbers:
+                        found = intake.find_case(numbers[0])
+                        shown = found if found is not None and access.trackable_without_code(found) else None
+                    # the answer joins the case only when the sender is its reporter
+                    _answer(result, provider, message, _status_text(shown) if shown is not None else _(
+                        "No report found with that number. Send STATUS followed by the tracking number, "
+                        "e.g. STATUS ABCD-EFGH-J."), complaint)
             else:
                 open_mine = [c for c in mine if c.status in intake.OPEN_STATUSES]
                 named = [c for c in mine if c.tracking_number in numbers]
                 target = named[0] if named else (open_mine[0] if len(open_mine) == 1 and not numbers else None)
                 if target is not None:
-                    complaint, outcome = target, "reply"
-                    _event, written = intake.add_reply(target, text or _("(attachment only)"), files)
-                    _answer(provider, message, _("Your message was added to report %(number)s.",
-                                                 number=target.tracking_number), target)
+                    complaint, what = target, "reply"
+                    outcome, written = intake.add_reply(target, text or _("(attachment only)"), files)
+                    result.add(outcome)
+                    _answer(result, provider, message, _("Your message was added to report %(number)s.",
+                                                         number=target.tracking_number), target)
                 else:
                     reporter = intake.make_reporter(name=message.name or None, phone=message.sender)
-                    complaint, _code, written = intake.open_case(
+                    outcome, written = intake.open_case(
                         intake.channel(provider.channel), title="", reporter=reporter, files=files,
                         description=text or _("(attachment only)"))
-                    outcome = "case"
-                    _thread(provider, message, complaint)
+                    complaint, what = outcome.complaint, "case"
+                    _thread(provider, message, outcome)
+                    result.add(outcome)
                 if skipped:
-                    _answer(provider, message, _("%(count)d attachment(s) could not be received; please send them again.",
-                                                 count=skipped), complaint)
-            intake.set_outcome(provider.key, message.id, outcome, complaint)
+                    _answer(result, provider, message, _(
+                        "%(count)d attachment(s) could not be received; please send them again.", count=skipped),
+                        complaint)
+            intake.set_outcome(provider.key, message.id, what, complaint)
             db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         attachments.discard(written)
-        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
-            _answer(provider, message, _("Your message could not be processed: %(reason)s", reason=str(exc.message)))
+        result = Outcome()
+        with force_locale(locale):
+            _answer(result, provider, message, _("Your message could not be processed: %(reason)s",
+                                                 reason=str(exc.message)))
         intake.set_outcome(provider.key, message.id, "rejected")
         db.session.commit()
-        return "rejected"
+        return "rejected", result
     except Exception:
         db.session.rollback()
         attachments.discard(written)
         intake.release(provider.key, message.id)  # the provider's retry may process it again
         raise
-    return outcome
+    return what, result

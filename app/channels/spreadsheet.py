@@ -17,12 +17,12 @@ import os
 import re
 import secrets
 
-from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from app.channels import intake
 from app.clock import utcnow
+from app.settings import setting
 from app.extensions import db
 from app.models import Category, Channel, ImportBatch, ImportMapping, InboundMessage
 from app.models.reference import KINDS
@@ -85,7 +85,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M", "%Y-%m-%d 
 
 
 def _folder():
-    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "imports")
+    folder = os.path.join(setting("UPLOAD_FOLDER"), "imports")
     os.makedirs(folder, exist_ok=True)
     return folder
 
@@ -361,7 +361,7 @@ def dry_run(batch, now=None):
 # --- importing ----------------------------------------------------------------------------------------
 
 
-def run_import(batch_id, progress=None, now=None):
+def run_import(batch_id, progress=None, now=None, deliver=None):
     """Create a case per good, new row; returns {"created", "existing", "errors"}. Resumable: rows
     already imported (by reference) are skipped, so a retried job creates nothing twice."""
     from app.models import LaporUser
@@ -388,7 +388,9 @@ def run_import(batch_id, progress=None, now=None):
                 counts["existing"] += 1
             else:
                 todo.append(data)
-        _import_chunk(batch, channel, todo, who, counts)
+        outbox_ids = _import_chunk(batch, channel, todo, who, counts)
+        if deliver is not None and outbox_ids:
+            deliver(outbox_ids)  # receipts of recent cases (old dates notify nobody)
         processed += len(chunk)
         batch.processed_rows, batch.created_count = processed, counts["created"]
         db.session.commit()
@@ -405,28 +407,31 @@ def run_import(batch_id, progress=None, now=None):
 
 def _import_chunk(batch, channel, rows, who, counts):
     """One transaction for the chunk; if any row fails (a rule refused it, or another import
-    committed the same reference meanwhile), the chunk is redone one row per transaction."""
+    committed the same reference meanwhile), the chunk is redone one row per transaction.
+    Returns the ids of the messages written (to queue after the commit)."""
     from sqlalchemy.exc import IntegrityError
 
     try:
-        for data in rows:
-            _create(batch, channel, data, who)
+        outcomes = [_create(batch, channel, data, who) for data in rows]
         db.session.commit()
         counts["created"] += len(rows)
-        return
+        return [i for outcome in outcomes for i in outcome.outbox_ids]
     except (DomainError, IntegrityError):
         db.session.rollback()
+    ids = []
     for data in rows:
         try:
-            _create(batch, channel, data, who)
+            outcome = _create(batch, channel, data, who)
             db.session.commit()
             counts["created"] += 1
+            ids += outcome.outbox_ids
         except IntegrityError:
             db.session.rollback()
             counts["existing"] += 1
         except DomainError:
             db.session.rollback()
             counts["errors"] += 1
+    return ids
 
 
 def _create(batch, channel, data, who):
@@ -440,9 +445,9 @@ def _create(batch, channel, data, who):
 
         from app.workflow.calendar import current_calendar
 
-        local = received_at.replace(tzinfo=ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Jakarta")))
+        local = received_at.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
         received_at = current_calendar().to_utc(local)
-    complaint, _code = lifecycle.register(
+    outcome = lifecycle.register(
         who=who, title=data["title"] or _title_from(data["description"]), description=data["description"],
         kind=data["kind"], channel=channel, reporter=reporter, category=db.session.get(Category, data["category_id"]) if data["category_id"] else None,
         is_anonymous=data["is_anonymous"], is_confidential=data["is_confidential"],
@@ -451,10 +456,10 @@ def _create(batch, channel, data, who):
         incident_date=data["incident_date"].date() if data["incident_date"] else None,
         now=received_at)
     db.session.add(InboundMessage(provider=PROVIDER, external_id=f"{channel.code}:{data['external_ref']}"[:255],
-                                  outcome="case", complaint=complaint, import_batch_id=batch.id,
+                                  outcome="case", complaint=outcome.complaint, import_batch_id=batch.id,
                                   created_at=utcnow()))
     db.session.flush()
-    return complaint
+    return outcome
 
 
 def _title_from(description):

@@ -6,9 +6,10 @@ wrong), parse the provider's shape, hand each message to :func:`messaging.handle
 import json
 import logging
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from app.channels import messaging
+from app.settings import setting
 
 log = logging.getLogger(__name__)
 webhooks_bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -29,14 +30,20 @@ def receive(provider):
         return jsonify({"error": "invalid JSON"}), 400
     if not isinstance(payload, dict):
         return jsonify({"error": "invalid JSON"}), 400
-    results = [messaging.handle(handler, message) for message in handler.parse(payload)]
+    from app.jobs.queue import deliver
+
+    results = []
+    for message in handler.parse(payload):
+        what, outcome = messaging.handle(handler, message)
+        deliver(outcome)  # after the commit: the answers go out through the gateway
+        results.append(what)
     return jsonify({"ok": True, "results": results})
 
 
 @webhooks_bp.route("/cloud_api", methods=["GET"])
 def cloud_api_subscribe():
     """The Cloud API's subscription handshake (hub.mode / hub.verify_token / hub.challenge)."""
-    token = current_app.config.get("WHATSAPP_CLOUD_VERIFY_TOKEN") or ""
+    token = setting("WHATSAPP_CLOUD_VERIFY_TOKEN") or ""
     if (request.args.get("hub.mode") == "subscribe" and token
             and request.args.get("hub.verify_token") == token):
         return (request.args.get("hub.challenge") or "")[:200], 200, {"Content-Type": "text/plain; charset=utf-8"}

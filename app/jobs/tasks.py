@@ -2,8 +2,9 @@
 inside an application context.
 
 RQ workers import this module by name (``app.jobs.tasks.deliver``...). A worker
-process builds the application once (``create_app()`` from the environment);
-``app.jobs.worker.LaporWorker`` builds it before forking so each job starts warm.
+process builds the application once: ``app.jobs.worker.LaporWorker`` calls
+:func:`worker_app` with the factory before forking, so each job starts warm (and
+this module does not import the application package: no import cycle).
 """
 import functools
 import logging
@@ -15,12 +16,13 @@ log = logging.getLogger(__name__)
 _process_app = {"app": None, "pid": None, "pool_pid": None}
 
 
-def worker_app():
-    """The application of this worker process (created once, from the environment)."""
+def worker_app(factory=None):
+    """The application of this worker process, created once by ``factory`` (``create_app``)."""
     if _process_app["app"] is None:
-        from app import create_app
-
-        _process_app["app"] = create_app()
+        if factory is None:
+            raise RuntimeError("no application for this job: start RQ workers with "
+                               "--worker-class app.jobs.worker.LaporWorker")
+        _process_app["app"] = factory()
         _process_app["pid"] = _process_app["pool_pid"] = os.getpid()
     return _process_app["app"]
 
@@ -95,7 +97,7 @@ def import_spreadsheet(batch_id):
     from app.jobs import queue
 
     try:
-        return spreadsheet.run_import(batch_id, progress=queue.set_progress)
+        return spreadsheet.run_import(batch_id, progress=queue.set_progress, deliver=queue.enqueue_deliveries)
     except Exception:
         spreadsheet.mark_failed(batch_id)
         raise
@@ -105,36 +107,46 @@ def import_spreadsheet(batch_id):
 def read_mailbox():
     """E-mail to case: process the new messages of the IMAP mailbox (app.channels.email)."""
     from app.channels import email
+    from app.jobs import queue
 
-    return email.poll()
+    return email.poll(deliver=queue.deliver)
 
 
 @task
 def sweep_reminders():
+    from app.jobs import queue
     from app.workflow import reminders
 
-    return reminders.sweep()
+    outcome = reminders.sweep()
+    queue.deliver(outcome)
+    return outcome.counts
 
 
 @task
 def send_digest():
+    from app.jobs import queue
     from app.workflow import reminders
 
-    return reminders.send_digest()
+    outcome = reminders.send_digest()
+    queue.deliver(outcome)
+    return outcome.counts["emails"]
 
 
 @task
 def auto_close():
+    from app.jobs import queue
     from app.workflow import autoclose
 
-    return autoclose.close_due()
+    outcome = autoclose.close_due()
+    queue.deliver(outcome)
+    return outcome.counts["closed"]
 
 
 @task
 def build_report(period, user_id=None):
     """On demand (admin screen): the report of ``period``, with progress for the page."""
     from app.jobs import queue
-    from app.workflow import reports
+    from app import reports
 
     report = reports.build(period, user_id=user_id, progress=queue.set_progress)
     return report.id
@@ -142,7 +154,7 @@ def build_report(period, user_id=None):
 
 @task
 def build_monthly_report(period):
-    from app.workflow import reports
+    from app import reports
 
     return reports.build(period).id
 

@@ -12,7 +12,7 @@ import datetime
 import logging
 import secrets
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from app.channels import intake
 from app.channels.open311.encode import errors, respond
 from app.clock import utcnow
+from app.settings import setting
 from app.extensions import db, limiter
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Category, Complaint, ComplaintEvent, InboundMessage
@@ -65,7 +66,7 @@ def _domain_error(exc):
 
 
 def _read_limit():
-    return current_app.config.get("OPEN311_RATE_LIMIT") or "120 per minute"
+    return setting("OPEN311_RATE_LIMIT") or "120 per minute"
 
 
 # every read is limited per address (tracking numbers must not be enumerated)
@@ -81,7 +82,7 @@ def _jurisdiction():
 
 
 def jurisdiction_id():
-    configured = current_app.config.get("OPEN311_JURISDICTION_ID")
+    configured = setting("OPEN311_JURISDICTION_ID")
     if configured:
         return configured
     return request.host.split(":")[0]
@@ -97,7 +98,7 @@ def _is_test_endpoint():
 @open311_bp.route(f"/discovery.{FMT}")
 @_limited
 def discovery(fmt):
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
+    base = (setting("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
     endpoints = []
     for kind, blueprint in (("production", "open311"), ("test", "open311_test")):
         path = url_for(f"{blueprint}.discovery", fmt="xml").rsplit("/", 1)[0] + "/"
@@ -106,9 +107,9 @@ def discovery(fmt):
     with force_locale("id"):
         document = {
             "changeset": CHANGESET,
-            "contact": current_app.config.get("OPEN311_CONTACT") or _(
-                "%(installation)s, complaint service coordinator", installation=current_app.config["INSTALLATION_NAME"]),
-            "key_service": current_app.config.get("OPEN311_KEY_SERVICE") or _(
+            "contact": setting("OPEN311_CONTACT") or _(
+                "%(installation)s, complaint service coordinator", installation=setting("INSTALLATION_NAME")),
+            "key_service": setting("OPEN311_KEY_SERVICE") or _(
                 "API keys are issued by the portal administrator (Admin menu, API keys)."),
             "endpoints": endpoints,
         }
@@ -182,7 +183,7 @@ def _authenticate():
     key = apikeys.find_active(request.values.get("api_key"))
     if key is None:
         raise Open311Error(403, _("api_key missing, invalid or revoked."))
-    if limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True):
+    if limiter.enabled and setting("RATELIMIT_ENABLED", True):
         from limits import parse
 
         if not limiter.limiter.hit(parse(key.rate_limit), PROVIDER, str(key.id)):
@@ -293,7 +294,8 @@ def create_request(fmt):
             except EmailNotValidError:
                 raise Open311Error(400, _("email is not a valid e-mail address.")) from None
         reporter = reporter_from_form(who["name"], who["phone"], who["email"], None, True)
-        complaint, _code, written = intake.open_case(key.channel, reporter=reporter, **data)
+        outcome, written = intake.open_case(key.channel, reporter=reporter, **data)
+        complaint = outcome.complaint
         token = secrets.token_urlsafe(16)
         intake.record(PROVIDER, token, "case", complaint=complaint, api_key=key)
         db.session.commit()
@@ -301,6 +303,9 @@ def create_request(fmt):
         db.session.rollback()
         attachments.discard(written)
         raise
+    from app.jobs.queue import deliver
+
+    deliver(outcome)  # the reporter's receipt (tracking number, private code) by e-mail/WhatsApp
     with force_locale("id"):
         notice = _("Received. It will be verified within the service deadline; follow it with the tracking number.")
     return respond(fmt, "service_requests", [{
@@ -374,7 +379,7 @@ def _date_arg(name):
     if value.tzinfo is None:
         from zoneinfo import ZoneInfo
 
-        value = value.replace(tzinfo=ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Jakarta")))
+        value = value.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
     return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 

@@ -9,7 +9,9 @@ import datetime
 import json
 from xml.etree import ElementTree
 
-from flask import Response, current_app
+from flask import Response
+
+from app.settings import setting
 
 # list element -> name of its items
 ITEMS = {
@@ -30,7 +32,7 @@ def iso(value):
         return None
     from zoneinfo import ZoneInfo
 
-    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Jakarta"))
+    tz = ZoneInfo(setting("TIMEZONE", "Asia/Jakarta"))
     return value.replace(tzinfo=datetime.timezone.utc).astimezone(tz).replace(microsecond=0).isoformat()
 
 

@@ -29,7 +29,8 @@ from app.labels import (
 )
 from app.models import Outbox, Reminder, TransparencyReport
 from app.models.notification import SECRET_MARK
-from app.workflow import notify, outbox, reports
+from app import reports
+from app.workflow import notify, outbox
 from app.workflow.errors import DomainError
 
 REPORT_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
