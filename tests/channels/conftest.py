@@ -19,9 +19,14 @@ def wipe_channel_tables():
     from app.extensions import db
     from app.models import ApiClientKey, Category, ImportBatch, ImportMapping, InboundMessage, Notification, Outbox
 
+    from tests.conftest import _cleanup
+
     db.session.rollback()
     for model in (InboundMessage, Outbox, Notification, ImportBatch, ImportMapping, ApiClientKey):
         db.session.execute(delete(model))
+    db.session.commit()
+    _cleanup()  # the cases first: they reference the test categories (enforced by PostgreSQL)
+    db.session.execute(delete(Category).where(Category.parent_id.is_not(None), Category.name.like("Uji %")))
     db.session.execute(delete(Category).where(Category.name.like("Uji %")))
     db.session.commit()
 
