@@ -189,7 +189,7 @@ class MediaHost:
         return Handler
 
 
-def test_media_url_is_kept_as_a_link_and_never_fetched(client, category, api_key):
+def test_media_url_is_kept_as_a_link_and_never_fetched(client, login_as, category, api_key):
     from app.extensions import db
     from app.models import Complaint
 
@@ -204,6 +204,8 @@ def test_media_url_is_kept_as_a_link_and_never_fetched(client, category, api_key
         assert complaint.media_url == url and complaint.attachments == []
         shown = json.loads(client.get(f"{API}/requests/{number}.json").data)[0]
         assert shown["media_url"] == url
+        staff = login_as("koordinator").get(f"/complaintview/show/{complaint.id}").data.decode()
+        assert f'href="{url}"' in staff  # a link for staff
     finally:
         server.shutdown()
         server.server_close()
