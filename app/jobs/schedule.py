@@ -20,6 +20,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.jobs import queue
 from app.models import JobRun
+from app.workflow import periods
 from app.workflow.calendar import current_calendar
 from app.settings import setting
 
@@ -83,8 +84,7 @@ def due_periods(now=None):
         elif job.kind == "monthly":
             day, hour = int(setting("REPORT_MONTHLY_DAY", 1)), int(setting("REPORT_MONTHLY_HOUR", 1))
             if (local.day, local.hour) >= (day, hour):
-                first = local.date().replace(day=1)
-                period = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
+                period = periods.previous_month(now).value
                 due.append((job, period, (period,)))
     return due
 

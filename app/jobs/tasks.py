@@ -117,9 +117,7 @@ def sweep_reminders():
     from app.jobs import queue
     from app.workflow import reminders
 
-    outcome = reminders.sweep()
-    queue.deliver(outcome)
-    return outcome.counts
+    return reminders.sweep(deliver=queue.deliver).counts  # each batch queued once committed
 
 
 @task
@@ -127,9 +125,7 @@ def send_digest():
     from app.jobs import queue
     from app.workflow import reminders
 
-    outcome = reminders.send_digest()
-    queue.deliver(outcome)
-    return outcome.counts["emails"]
+    return reminders.send_digest(deliver=queue.deliver).counts["emails"]
 
 
 @task
@@ -137,9 +133,7 @@ def auto_close():
     from app.jobs import queue
     from app.workflow import autoclose
 
-    outcome = autoclose.close_due()
-    queue.deliver(outcome)
-    return outcome.counts["closed"]
+    return autoclose.close_due(deliver=queue.deliver).counts["closed"]
 
 
 @task

@@ -21,9 +21,10 @@ from app.workflow.outcome import Outcome
 log = logging.getLogger(__name__)
 
 
-def close_due(now=None, batch_size=None):
+def close_due(now=None, batch_size=None, deliver=None):
     """Close every due case; returns an :class:`Outcome` with ``counts["closed"]`` and the
-    ``outbox_ids`` of the reporters' messages (committed; the caller queues their delivery)."""
+    ``outbox_ids`` of the reporters' messages. Each case is committed on its own, then its
+    outcome handed to ``deliver`` (the caller's queue, e.g. ``app.jobs.queue.deliver``)."""
     now = now or utcnow()
     outcome = Outcome(counts={"closed": 0})
     batch_size = batch_size or int(setting("REMINDER_BATCH_SIZE", 500))
@@ -44,9 +45,9 @@ def close_due(now=None, batch_size=None):
                 if complaint is None:
                     db.session.rollback()
                     continue
-                outcome.add(lifecycle.auto_close(complaint, lifecycle.SYSTEM, now=now))
+                closed = lifecycle.auto_close(complaint, lifecycle.SYSTEM, now=now)
                 db.session.commit()
-                outcome.settle()
+                outcome.committed(closed, deliver)
                 outcome.counts["closed"] += 1
             except (DomainError, StaleDataError) as exc:
                 db.session.rollback()

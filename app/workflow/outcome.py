@@ -3,7 +3,9 @@
 A lifecycle call (``register``, ``perform``, each transition) and the batch entry points
 (auto-close, reminder sweeps, digests) return an :class:`Outcome`. The caller commits and
 then hands ``outcome.outbox_ids`` to the queue (``app.jobs.queue.deliver(outcome)``).
-Nothing travels through session state or global listeners.
+Batch entry points commit batch by batch; their caller passes ``deliver=`` so that each
+batch's messages are queued right after its commit. Nothing travels through session
+state or global listeners.
 """
 from dataclasses import dataclass, field
 
@@ -46,6 +48,14 @@ class Outcome:
             self._settled_ids += other._settled_ids
             self.reply_code = self.reply_code or other.reply_code
         return self
+
+    def committed(self, batch, deliver=None):
+        """Batch entry points, right after committing ``batch``: hand it to ``deliver`` (the
+        caller's ``app.jobs.queue.deliver``, passed in explicitly) so its messages leave
+        even if a later batch fails or the worker dies, then fold it in; returns self."""
+        if deliver is not None:
+            deliver(batch)
+        return self.add(batch).settle()
 
     def settle(self):
         """After a commit in a batch: keep only the ids, release the rows (bounded memory)."""

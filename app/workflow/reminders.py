@@ -89,11 +89,12 @@ def _insert_ignoring_duplicates(rows):
     return ids
 
 
-def sweep(now=None, batch_size=None):
+def sweep(now=None, batch_size=None, deliver=None):
     """Record and announce every reminder now due.
 
     Returns an :class:`Outcome`: ``counts`` = {level: reminders inserted}, ``outbox_ids`` =
-    the e-mails written (each batch is committed; the caller queues their delivery).
+    the e-mails written. Each batch is committed, then handed to ``deliver`` (the caller's
+    queue, e.g. ``app.jobs.queue.deliver``) so its e-mails leave even if the sweep dies later.
     """
     now = now or utcnow()
     calendar = current_calendar()
@@ -123,10 +124,9 @@ def sweep(now=None, batch_size=None):
                          created_at=now, notified_at=now if immediate else None, recipients=0)
                     for cid, due, agency_id in found
                 ])
-                if inserted:
-                    outcome.outbox += _announce(inserted, recipients, immediate, now)
+                batch = Outcome(outbox=_announce(inserted, recipients, immediate, now) if inserted else [])
                 db.session.commit()
-                outcome.settle()
+                outcome.committed(batch, deliver)
                 counts[level] += len(inserted)
                 if len(found) < batch_size:
                     break
@@ -149,10 +149,11 @@ def _announce(reminder_ids, recipients, immediate, now):
     return rows
 
 
-def send_digest(now=None, batch_size=5000):
+def send_digest(now=None, batch_size=5000, deliver=None):
     """Daily digest mode: one e-mail per staff member for the reminders not yet announced.
 
-    Returns an :class:`Outcome`: ``counts["emails"]`` and the ``outbox_ids`` to deliver.
+    Returns an :class:`Outcome`: ``counts["emails"]`` and the ``outbox_ids``; each committed
+    batch is handed to ``deliver`` first (as in :func:`sweep`).
     """
     now = now or utcnow()
     recipients = notify.Recipients()
@@ -174,10 +175,9 @@ def send_digest(now=None, batch_size=5000):
             .order_by(Reminder.id)
         ).scalars().all()
         written = notify.digest_messages([(r, r.complaint) for r in rows], recipients, now=now)
-        outcome.outbox += written
         outcome.counts["emails"] += len(written)
         db.session.commit()
-        outcome.settle()
+        outcome.committed(Outcome(outbox=written), deliver)
         if len(claimed) < batch_size:
             break
     return outcome

@@ -73,6 +73,27 @@ def test_levels_reach_the_right_people_and_only_due_cases_are_touched(jobs, make
     assert _notice_users(soon.id) == _user_ids(world, "opd_dinkes", "koordinator")
 
 
+def test_each_committed_batch_is_handed_to_the_caller_for_delivery_at_once(app, jobs, make_case, world):
+    now = utcnow()
+    cases = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(5)]
+    for case in cases:
+        set_deadline(case.id, first_response_due=now + HOUR)
+    handed = []
+
+    def deliver(batch):  # what app.jobs.queue.deliver receives: committed rows only
+        db.session.expire_all()
+        committed = {row.id for row in outbox_rows(topic="reminder")}
+        handed.append((list(batch.outbox_ids), set(batch.outbox_ids) <= committed))
+
+    with config_values(app, REMINDER_BATCH_SIZE=2):
+        outcome = reminders.sweep(now=now, deliver=deliver)
+    assert outcome.counts["due_soon"] == 5
+    assert [len(ids) for ids, _committed in handed] == [2, 2, 1]  # one hand-off per batch (one officer each)
+    assert all(committed for _ids, committed in handed)
+    assert sorted(outcome.outbox_ids) == sorted(i for ids, _c in handed for i in ids) == \
+        sorted(row.id for row in outbox_rows(topic="reminder"))
+
+
 def test_a_new_deadline_starts_a_new_reminder_cycle(jobs, make_case, world):
     case = make_case(agency="DINKES", status="dispatched", reporter=False)
     now = utcnow()
