@@ -356,6 +356,62 @@ def reminder_messages(reminder, complaint, recipients, immediate=True, now=None)
     return len(users)
 
 
+GROUP_LIST_LIMIT = 100  # cases listed in one grouped message; the rest are counted
+
+
+def grouped_reminder_messages(reminders_with_cases, recipients, immediate=True, now=None):
+    """One in-app notice and (unless digest mode) one e-mail per person for a whole sweep.
+
+    A person with a single reminder gets the message of that case; with several, one message
+    listing them (the first ``GROUP_LIST_LIMIT``, then how many more), so that the first sweep
+    after an outage or an import never floods anybody. Returns {reminder id: people reminded}.
+    """
+    now = now or utcnow()
+    per_user, reached = {}, {}
+    for reminder, complaint in reminders_with_cases:
+        users = reminder_recipients(complaint, reminder.clock, reminder.level, recipients)
+        reached[reminder.id] = len(users)
+        for user in users:
+            per_user.setdefault(user.id, (user, []))[1].append((reminder, complaint))
+    email = immediate and _config("NOTIFY_STAFF_EMAIL", True)
+    with force_locale(_locale()):
+        for user, items in per_user.values():
+            if len(items) == 1:
+                reminder, complaint = items[0]
+                line = _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
+                _add_notice(user, "reminder", line, complaint=complaint, now=now)
+                if email and user.email:
+                    body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
+                    _add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
+                                reminder=reminder, user=user, now=now)
+                continue
+            items.sort(key=lambda item: (LEVEL_ORDER.get(item[0].level, 9), item[0].due_at))
+            subject = _("%(count)d cases need attention: deadline reminders", count=len(items))
+            lines = [
+                "- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
+                for reminder, complaint in items[:GROUP_LIST_LIMIT]
+            ]
+            if len(items) > GROUP_LIST_LIMIT:
+                lines.append(_("... and %(count)d more cases.", count=len(items) - GROUP_LIST_LIMIT))
+            numbers = ", ".join(c.tracking_number for _r, c in items[:20])
+            more = _(" and %(count)d more", count=len(items) - 20) if len(items) > 20 else ""
+            _add_notice(user, "reminder", f"{subject}: {numbers}{more}", now=now)
+            if email and user.email:
+                url = staff_queue_url()
+                body = "\n".join([subject, ""] + lines + ([""] + [url] if url else []) + ["", "-- ", _footer()])
+                _add_outbox("email", "reminder", user.email, subject, body, user=user, now=now)
+    return reached
+
+
+LEVEL_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2}
+
+
+def staff_queue_url():
+    """Absolute link to the overdue queue (empty without PUBLIC_BASE_URL)."""
+    base = (_config("PUBLIC_BASE_URL", "") or "").rstrip("/")
+    return f"{base}/queueoverdueview/list/" if base else ""
+
+
 def digest_messages(reminders_with_cases, recipients, now=None):
     """One e-mail per staff member listing their reminders (daily digest mode)."""
     now = now or utcnow()

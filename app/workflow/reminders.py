@@ -92,13 +92,19 @@ def _insert_ignoring_duplicates(rows):
 
 
 def sweep(now=None, batch_size=None):
-    """Record and announce every reminder now due; returns {level: count inserted}."""
+    """Record and announce every reminder now due; returns {level: count inserted}.
+
+    Reminders are inserted batch by batch (each committed), then announced together: every
+    person gets ONE message (and one in-app notice) for the whole sweep, listing their cases.
+    In immediate mode the announcement claims every reminder not yet announced (those of this
+    sweep and any left by an interrupted one) and writes the messages in the same transaction.
+    """
     now = now or utcnow()
     calendar = current_calendar()
     batch_size = batch_size or int(_config("REMINDER_BATCH_SIZE", 500))
     immediate = _config("REMINDER_DELIVERY", "immediate") != "digest"
-    recipients = notify.Recipients()
     counts = dict.fromkeys(LEVELS, 0)
+    new_ids = []
     for status, column_name in sla.CLOCK_BY_STATUS.items():
         clock = sla.CLOCK_NAMES[column_name]
         column = getattr(Complaint, column_name)
@@ -117,29 +123,52 @@ def sweep(now=None, batch_size=None):
                     break
                 inserted = _insert_ignoring_duplicates([
                     dict(complaint_id=cid, clock=clock, level=level, due_at=due, agency_id=agency_id,
-                         created_at=now, notified_at=now if immediate else None, recipients=0)
+                         created_at=now, notified_at=None, recipients=0)
                     for cid, due, agency_id in found
                 ])
-                if inserted:
-                    _announce(inserted, recipients, immediate, now)
                 db.session.commit()
+                new_ids += inserted
                 counts[level] += len(inserted)
                 if len(found) < batch_size:
                     break
+    if immediate:
+        _announce_pending(now)
+    elif new_ids:
+        _announce(new_ids, immediate=False, now=now)
+        db.session.commit()
     if any(counts.values()):
         log.info("reminders written: %s", counts)
     return counts
 
 
-def _announce(reminder_ids, recipients, immediate, now):
-    reminders = db.session.execute(
-        select(Reminder).where(Reminder.id.in_(reminder_ids))
-        .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
-        .order_by(Reminder.id)
-    ).scalars().all()
-    for reminder in reminders:
-        reminder.recipients = notify.reminder_messages(reminder, reminder.complaint, recipients,
-                                                       immediate=immediate, now=now)
+def _announce_pending(now):
+    """Claim every reminder not yet announced and write one message per person (one transaction)."""
+    claimed = list(db.session.execute(
+        update(Reminder).where(Reminder.notified_at.is_(None)).values(notified_at=now)
+        .returning(Reminder.id).execution_options(synchronize_session=False)
+    ).scalars())
+    if claimed:
+        _announce(claimed, immediate=True, now=now)
+    db.session.commit()
+
+
+def _announce(reminder_ids, immediate, now, chunk=2000):
+    items = []
+    for i in range(0, len(reminder_ids), chunk):
+        items += db.session.execute(
+            select(Reminder, Complaint).join(Complaint, Complaint.id == Reminder.complaint_id)
+            .where(Reminder.id.in_(reminder_ids[i:i + chunk]))
+            .options(joinedload(Complaint.agency))
+            .order_by(Reminder.id)
+        ).tuples().all()
+    reached = notify.grouped_reminder_messages(items, notify.Recipients(), immediate=immediate, now=now)
+    by_count = {}
+    for reminder_id, people in reached.items():
+        by_count.setdefault(people, []).append(reminder_id)
+    for people, ids in by_count.items():
+        for i in range(0, len(ids), chunk):
+            db.session.execute(update(Reminder).where(Reminder.id.in_(ids[i:i + chunk]))
+                               .values(recipients=people).execution_options(synchronize_session=False))
 
 
 def send_digest(now=None, batch_size=5000):

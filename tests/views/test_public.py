@@ -1,6 +1,7 @@
 """The public portal: submit, track, reply and rate, the public list — and what must hold."""
 import io
 import os
+import html
 import re
 
 import pytest
@@ -202,8 +203,19 @@ def test_public_list_filters_search_and_pages(client, make_case):
     assert other.tracking_number in first and "Jalan rusak ruas" not in first
     page1 = client.get("/laporan?q=Jalan+rusak").get_data(as_text=True)
     assert "23 laporan" in visible_text(page1) and 'id="next-page"' in page1
-    page2 = client.get("/laporan?q=Jalan+rusak&hal=2").get_data(as_text=True)
+    next_link = html.unescape(re.search(r'<a href="([^"]+)" id="next-page"', page1).group(1))
+    page2 = client.get(next_link).get_data(as_text=True)
     assert len(re.findall(r'class="panel panel-default public-report"', page2)) == 3
+    assert 'id="next-page"' not in page2
+    # keyset pages: back to the newer page gives exactly page 1's rows
+    prev_link = html.unescape(re.search(r'<a href="([^"]+)" id="prev-page"', page2).group(1))
+    numbers = re.compile(r'data-number="([^"]+)"')
+    assert numbers.findall(client.get(prev_link).get_data(as_text=True)) == numbers.findall(page1)
+    assert not set(numbers.findall(page2)) & set(numbers.findall(page1))
+    # jump by date: the newest cases received on or before that day
+    jumped = client.get("/laporan?tanggal=2026-01-31").get_data(as_text=True)
+    assert numbers.findall(jumped) == [old.tracking_number] and 'id="first-page"' in jumped
+    assert client.get("/laporan?sebelum=bukan-kursor&sesudah=x.y&tanggal=2026-13-45").status_code == 200
     assert other.tracking_number in client.get("/laporan?jenis=aspiration").get_data(as_text=True)
     january = client.get("/laporan?dari=2026-01&sampai=2026-01").get_data(as_text=True)
     assert old.tracking_number in january and other.tracking_number not in january

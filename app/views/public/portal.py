@@ -3,7 +3,6 @@
 Thin: every decision (what is public, who may act, which transition) is made by
 ``app.workflow``; these views only read forms and render.
 """
-import math
 
 from flask import (
     Blueprint,
@@ -17,13 +16,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, limiter
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Agency, Category, Channel, Complaint
-from app.workflow import access, attachments, lifecycle, sla
+from app.workflow import access, attachments, lifecycle, paging, sla
 from app.workflow.errors import DomainError
 from app.workflow.numbers import check_reply_code, normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
@@ -262,24 +261,47 @@ def public_list():
         like = f"%{q}%"
         query = query.where(or_(Complaint.title.ilike(like), Complaint.description.ilike(like),
                                 Complaint.tracking_number == (normalise_tracking_number(q) or "")))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(int(args["hal"]) if args.get("hal", "").isdigit() and len(args["hal"]) < 7 else 1, 1), pages)
-    rows = db.session.execute(
-        query.options(joinedload(Complaint.agency), joinedload(Complaint.category))
-        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).scalars().all()
-    def page_url(number):
-        params = {k: v for k, v in args.items() if k != "hal"}
-        return url_for("public.public_list", hal=number, **params)
+    total = db.session.execute(paging.capped_count(query, Complaint.id, Complaint.received_at)).scalar()
+    size = PAGE_SIZE
+    if args.get("n", "").isdigit() and args["n"] in ("20", "50", "100"):
+        size = int(args["n"])
+    jump = _jump_date(args.get("tanggal"))
+    page = paging.seek_page(
+        db.session, query.options(joinedload(Complaint.agency), joinedload(Complaint.category)),
+        Complaint.received_at, Complaint.id, size,
+        before=paging.decode_cursor(args.get("sebelum")), after=paging.decode_cursor(args.get("sesudah")),
+        until=jump[1] if jump else None,
+    )
+
+    def page_url(**cursor):
+        params = {k: v for k, v in args.items() if k not in ("sebelum", "sesudah", "tanggal", "hal")}
+        return url_for("public.public_list", **params, **cursor)
 
     return render_template(
-        "public/list.html", rows=rows, total=total, page=page, pages=pages, q=q, filters=filters,
-        prev_url=page_url(page - 1) if page > 1 else None, next_url=page_url(page + 1) if page < pages else None,
+        "public/list.html", rows=page.rows, total=total, more_than=paging.COUNT_CAP if total > paging.COUNT_CAP else None,
+        q=q, filters=filters, jump=jump[0] if jump else "",
+        prev_url=page_url(sesudah=page.newer) if page.newer else None,
+        next_url=page_url(sebelum=page.older) if page.older else None,
+        first_url=page_url() if (page.newer or args.get("sebelum") or args.get("sesudah") or jump) else None,
         args=args, categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
         districts=_districts(), statuses=[(s, STATUS_LABELS[s]) for s in access.PUBLIC_STATUSES],
     )
+
+
+def _jump_date(text):
+    """'2026-01-15' -> (the text, naive UTC end of that local day), or None."""
+    import datetime
+
+    from app.workflow.calendar import current_calendar
+
+    try:
+        day = datetime.date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return None
+    if not datetime.date(2000, 1, 1) <= day <= datetime.date(2100, 1, 1):
+        return None
+    cal = current_calendar()
+    return day.isoformat(), cal.end_of_local_day(day)
 
 
 def _period(start, end):
