@@ -458,13 +458,18 @@ def forget_new_outbox(session):
 # --- a staff member's own notices (every query filtered to that user) ----------------
 
 
-def unread_count(user_id):
+def unread_count(user_id, cap=None):
+    """Unread notices of one person; with ``cap``, counting stops there (the menu shows "99+"):
+    an index range of at most ``cap`` entries, however many notices piled up."""
     from sqlalchemy import func
 
-    return db.session.execute(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).scalar()
+    unread = select(Notification.id).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if cap:
+        unread = unread.limit(cap)
+    return db.session.execute(select(func.count()).select_from(unread.subquery())).scalar()
+
+
+UNREAD_MENU_CAP = 100
 
 
 def notices_for(user_id, page=1, per_page=30):
