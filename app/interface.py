@@ -49,6 +49,14 @@ class SafeFilters(Filters):
             self._add_filter(filters[filter_instance_index], value)
 
 
+CHOICE_MODELS = ("Agency", "Category", "Channel")
+_choices = {}
+
+
+def clear_choices():
+    _choices.clear()
+
+
 class LaporInterface(SQLAInterface):
     """The SQLAlchemy interface of every staff screen.
 
@@ -65,6 +73,41 @@ class LaporInterface(SQLAInterface):
     def get_filters(self, search_columns=None, search_filters=None):
         return SafeFilters(self.filter_converter_class, self, search_columns=search_columns or [],
                            search_filters=search_filters)
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        """Choices of the filter widgets and relation fields (agencies, categories, channels) are
+        read once per ``CHOICES_CACHE_SECONDS`` per process, not twice per widget per page."""
+        from flask import current_app, has_app_context
+
+        import time
+
+        plain = not (filters or order_column or page or page_size or select_columns)
+        if plain and self.obj.__name__ in CHOICE_MODELS and has_app_context():
+            ttl = current_app.config.get("CHOICES_CACHE_SECONDS", 60)
+            hit = _choices.get(self.obj.__name__)
+            if not (ttl and hit and time.monotonic() - hit[0] < ttl):
+                count, items = super().query()
+                for item in items:
+                    self.session.expunge(item)  # the cached copies belong to no request
+                hit = _choices[self.obj.__name__] = (time.monotonic(), (count, items))
+            count, items = hit[1]
+            # this request's own instances, made from the cached state without SQL (safe in forms)
+            return count, [self.session.merge(item, load=False) for item in items]
+        return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                             outer_default_load)
+
+    def add(self, item, commit=True):
+        clear_choices()
+        return super().add(item, commit)
+
+    def edit(self, item, commit=True):
+        clear_choices()
+        return super().edit(item, commit)
+
+    def delete(self, item, commit=True):
+        clear_choices()
+        return super().delete(item, commit)
 
     def query_count(self, query, filters=None, select_columns=None):
         """Count up to COUNT_CAP + 1 rows only (an index range, never the whole table)."""

@@ -245,6 +245,16 @@ class LaporSecurityManager(SecurityManager):
                 result.update(roles.get(name, ()))
         return result
 
+    def get_user_by_id(self, pk):
+        """The signed-in user with their roles in the same statement (no lazy role load per request)."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
+
+        return self.session.execute(
+            select(self.user_model).where(self.user_model.id == pk)
+            .options(joinedload(self.user_model.roles))
+        ).unique().scalar_one_or_none()
+
     # every change of users, roles and permissions through the manager drops the cache
     def add_user(self, *args, **kwargs):
         try:
