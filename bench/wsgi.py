@@ -18,6 +18,8 @@ app = create_app({
     "RATELIMIT_ENABLED": False,
     # no background sweeps while measuring (the runner times the jobs itself)
     "JOBS_EMBEDDED_AUTOSTART": False,
+    # pages measured uncached by default (the floor comparison); BENCH_PUBLIC_CACHE=30 to see the cache
+    "PUBLIC_CACHE_SECONDS": int(os.environ.get("BENCH_PUBLIC_CACHE", "0")),
 })
 
 

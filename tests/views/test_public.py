@@ -257,3 +257,22 @@ def test_rate_limit_storage_follows_redis_url(monkeypatch):
         assert importlib.reload(config).Config.RATELIMIT_STORAGE_URI == "memory://"
     finally:
         importlib.reload(config)
+
+
+def test_public_list_and_detail_are_cacheable_and_change_with_the_cases(client, make_case, world):
+    case = make_case(status="dispatched", agency="PUPR", title="Lampu jalan padam di alun-alun")
+    for url in ("/laporan", f"/laporan/{case.tracking_number}"):
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+        assert "public" in first.headers["Cache-Control"] and "max-age" in first.headers["Cache-Control"]
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b""
+    before = client.get("/laporan")
+    # an event of any case changes the version: a new ETag and a fresh page
+    from app.workflow import lifecycle
+
+    lifecycle.perform("follow_up", case.id, world.user("opd_pupr"), text="Petugas sudah ke lokasi.")
+    db.session.commit()
+    after = client.get("/laporan", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert "Proses" in visible_text(after.get_data(as_text=True))

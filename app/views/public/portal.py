@@ -26,6 +26,7 @@ from app.workflow import access, attachments, lifecycle, paging, sla
 from app.workflow.errors import DomainError
 from app.workflow.numbers import check_reply_code, normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
+from app.views.public.http_cache import public_cache
 from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
 
 public_bp = Blueprint("public", __name__)
@@ -234,6 +235,7 @@ def reporter_action(number, action):
 
 
 @public_bp.route("/laporan")
+@public_cache
 def public_list():
     query = select(Complaint).where(access.public_cases_clause())
     args = request.args
@@ -319,6 +321,7 @@ def _period(start, end):
 
 
 @public_bp.route("/laporan/<number>")
+@public_cache
 def public_detail(number):
     complaint = _find(number)
     if not access.publicly_listed(complaint):
