@@ -449,6 +449,9 @@ def main():
         dialect = db.engine.dialect.name
         floor = Floor()
         page_list, number = pages(app, floor)
+    only = os.environ.get("BENCH_ONLY")  # a regex of page labels, e.g. "laporan|list"
+    if only:
+        page_list = [p for p in page_list if re.search(only, p[0])]
     print(f"\ndatabase: {dialect}, cases: {total:,}; machine shared and noisy: quote medians")
     port = free_port()
     with gunicorn(port):
