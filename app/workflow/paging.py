@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, literal, select, tuple_
 
 COUNT_CAP = 10_000
 _FORMAT = "%Y%m%d%H%M%S%f"
@@ -62,11 +62,12 @@ def seek_page(session, query, time_column, id_column, size, before=None, after=N
     Sends two statements: the page (one row more than shown, to know whether there are more)
     and an EXISTS probe in the other direction.
     """
+    # row-value comparisons: one range of the (time, id) index, where an OR would scan and sort
     def older_than(point):
-        return or_(time_column < point[0], and_(time_column == point[0], id_column < point[1]))
+        return tuple_(time_column, id_column) < tuple_(literal(point[0]), literal(point[1]))
 
     def newer_than(point):
-        return or_(time_column > point[0], and_(time_column == point[0], id_column > point[1]))
+        return tuple_(time_column, id_column) > tuple_(literal(point[0]), literal(point[1]))
 
     if after is not None:
         rows = session.execute(query.where(newer_than(after))
