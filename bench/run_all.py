@@ -443,7 +443,8 @@ def main():
     from app.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": URL, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "JOBS_EMBEDDED_AUTOSTART": False})
+                      "JOBS_EMBEDDED_AUTOSTART": False,
+                      "PUBLIC_CACHE_SECONDS": int(os.environ.get("BENCH_PUBLIC_CACHE", "0"))})
     with app.app_context():
         total = build(app)
         dialect = db.engine.dialect.name

@@ -83,6 +83,7 @@ class Recipients:
     def __init__(self):
         self._by_role = {}
         self._ancestors = {}
+        self._staff = {}
 
     def with_role(self, role_name):
         if role_name not in self._by_role:
@@ -122,10 +123,14 @@ class Recipients:
         agency_id = complaint.agency.id if complaint.agency is not None else complaint.agency_id
         if agency_id is None:
             return []
-        chain = set(self._agency_chain(agency_id))
-        case = _CaseRef(agency_id)
-        return [user for user in self.with_role(access.ROLE_OPD)
+        found = self._staff.get(agency_id)
+        if found is None:  # once per agency and sweep: a backlog has thousands of cases per agency
+            chain = set(self._agency_chain(agency_id))
+            case = _CaseRef(agency_id)
+            found = self._staff[agency_id] = [
+                user for user in self.with_role(access.ROLE_OPD)
                 if user.agency_id in chain and access.is_opd(user) and access.can_see(user, case)]
+        return list(found)
 
 
 class _CaseRef:
