@@ -86,14 +86,25 @@ class LaporInterface(SQLAInterface):
         if plain and self.obj.__name__ in CHOICE_MODELS and has_app_context():
             ttl = current_app.config.get("CHOICES_CACHE_SECONDS", 60)
             hit = _choices.get(self.obj.__name__)
-            if not (ttl and hit and time.monotonic() - hit[0] < ttl):
-                count, items = super().query()
-                for item in items:
-                    self.session.expunge(item)  # the cached copies belong to no request
-                hit = _choices[self.obj.__name__] = (time.monotonic(), (count, items))
-            count, items = hit[1]
-            # this request's own instances, made from the cached state without SQL (safe in forms)
-            return count, [self.session.merge(item, load=False) for item in items]
+            if ttl and hit and time.monotonic() - hit[0] < ttl:
+                # this request's own instances, rebuilt from the cached column values without SQL
+                from sqlalchemy.orm import make_transient_to_detached
+                from sqlalchemy.orm.util import identity_key
+
+                items = []
+                for values in hit[1]:
+                    present = self.session.identity_map.get(identity_key(self.obj, values["id"]))
+                    if present is None:  # never overwrite an instance this request already holds
+                        present = self.obj(**values)
+                        make_transient_to_detached(present)
+                        present = self.session.merge(present, load=False)
+                    items.append(present)
+                return len(items), items
+            count, items = super().query()
+            columns = [c.key for c in self.obj.__mapper__.column_attrs]
+            _choices[self.obj.__name__] = (time.monotonic(),
+                                           [{c: getattr(item, c) for c in columns} for item in items])
+            return count, items
         return super().query(filters, order_column, order_direction, page, page_size, select_columns,
                              outer_default_load)
 

@@ -134,8 +134,10 @@ def free_port():
 
 
 @contextlib.contextmanager
-def gunicorn(port):
+def gunicorn(port, public_cache=None):
     env = dict(os.environ, BENCH_DATABASE_URL=URL, PYTHONPATH=ROOT)
+    if public_cache is not None:
+        env["BENCH_PUBLIC_CACHE"] = str(public_cache)
     binary = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     proc = subprocess.Popen([binary, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120",
                              "--log-level", "warning", "bench.wsgi:app"], cwd=ROOT, env=env)
@@ -343,16 +345,21 @@ def count_statements(app, page_list):
         event.remove(engine, "before_cursor_execute", on_execute)
 
 
-def throughput(port, number):
+def throughput(port, number, cached_port=None):
     urls = [("/lacak/<nomor>", f"/lacak/{number}"), ("/laporan/<nomor>", f"/laporan/{number}"),
             ("bare Flask endpoint", "/bench/bare")]
+    if cached_port:
+        urls.append(("/laporan/<nomor> cached", f"/laporan/{number}"))
     wrk = shutil.which("wrk")
     tool = f"wrk -t2 -c{CONNECTIONS} -d{SECONDS}s" if wrk else f"Python load generator, {CONNECTIONS} connections, {SECONDS} s"
     results = {}
     for label, url in urls:
-        results[label] = _wrk(port, url) if wrk else _python_load(port, url)
+        target = cached_port if label.endswith("cached") else port
+        for _warm in range(2 * WORKERS):  # every worker has loaded the app and served the page once
+            Browser(target).get(url)
+        results[label] = _wrk(target, url) if wrk else _python_load(target, url)
     bare = results["bare Flask endpoint"][0] or 1
-    print(f"\nThroughput ({tool}, gunicorn {WORKERS} workers):")
+    print(f"\nThroughput ({tool}, gunicorn {WORKERS} workers; 'cached' = PUBLIC_CACHE_SECONDS=30):")
     print(f"{'endpoint':<24} {'req/s':>10} {'of bare':>8} {'p99 ms':>8}")
     for label, (rate, p99) in results.items():
         print(f"{label:<24} {rate:>10.0f} {rate / bare:>7.0%} {p99:>8.1f}")
@@ -459,7 +466,10 @@ def main():
     port = free_port()
     with gunicorn(port):
         measure_latency(port, page_list, floor)
-        throughput(port, number)
+        cached_port = free_port()
+        # the same pages with the shared page cache on (PUBLIC_CACHE_SECONDS=30, as in production)
+        with gunicorn(cached_port, public_cache=30):
+            throughput(port, number, cached_port)
     count_statements(app, page_list)
     if os.environ.get("BENCH_SKIP_JOBS") != "1":
         jobs(app)
