@@ -403,7 +403,8 @@ def jobs(app):
 
     from app.extensions import db
     from app.models import Notification, Outbox, Reminder
-    from app.workflow import reminders, reports
+    from app import reports
+    from app.workflow import reminders
 
     print("\nJobs (in-process; Python memory peak by tracemalloc):")
     with app.app_context():
@@ -421,7 +422,7 @@ def jobs(app):
                 statements[0] = 0
                 tracemalloc.start()
                 start = time.perf_counter()
-                counts = reminders.sweep()
+                counts = reminders.sweep().counts
                 seconds = time.perf_counter() - start
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()

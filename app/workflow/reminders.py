@@ -17,7 +17,6 @@ Deadlines older than ``REMINDER_MAX_AGE_DAYS`` are left alone (bounds the sweep)
 import datetime
 import logging
 
-from flask import current_app
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -27,13 +26,12 @@ from app.extensions import db
 from app.models import Complaint, Reminder
 from app.workflow import notify, sla
 from app.workflow.calendar import current_calendar
+from app.workflow.outcome import Outcome
+from app.settings import setting
 
 log = logging.getLogger(__name__)
 LEVELS = ("escalated", "overdue", "due_soon")
 
-
-def _config(name, default):
-    return current_app.config.get(name, default)
 
 
 def working_day_before(calendar, day, n):
@@ -59,8 +57,8 @@ def escalation_cutoff(now, calendar, working_days):
 
 def level_ranges(column, now, calendar):
     horizon = sla.due_soon_horizon(now, calendar)
-    oldest = now - datetime.timedelta(days=int(_config("REMINDER_MAX_AGE_DAYS", 90)))
-    cutoff = escalation_cutoff(now, calendar, int(_config("ESCALATION_WORKING_DAYS", 3)))
+    oldest = now - datetime.timedelta(days=int(setting("REMINDER_MAX_AGE_DAYS", 90)))
+    cutoff = escalation_cutoff(now, calendar, int(setting("ESCALATION_WORKING_DAYS", 3)))
     return {
         "due_soon": and_(column >= now, column <= horizon),
         "overdue": and_(column < now, column > cutoff, column >= oldest),
@@ -91,19 +89,22 @@ def _insert_ignoring_duplicates(rows):
     return ids
 
 
-def sweep(now=None, batch_size=None):
-    """Record and announce every reminder now due; returns {level: count inserted}.
+def sweep(now=None, batch_size=None, deliver=None):
+    """Record and announce every reminder now due.
 
     Reminders are inserted batch by batch (each committed), then announced together: every
     person gets ONE message (and one in-app notice) for the whole sweep, listing their cases.
     In immediate mode the announcement claims every reminder not yet announced (those of this
     sweep and any left by an interrupted one) and writes the messages in the same transaction.
+    Returns an :class:`Outcome`: ``counts`` = {level: reminders inserted}, ``outbox_ids`` = the
+    e-mails written, handed to ``deliver`` (the caller's queue) right after their commit.
     """
     now = now or utcnow()
     calendar = current_calendar()
-    batch_size = batch_size or int(_config("REMINDER_BATCH_SIZE", 500))
-    immediate = _config("REMINDER_DELIVERY", "immediate") != "digest"
+    batch_size = batch_size or int(setting("REMINDER_BATCH_SIZE", 500))
+    immediate = setting("REMINDER_DELIVERY", "immediate") != "digest"
     counts = dict.fromkeys(LEVELS, 0)
+    outcome = Outcome(counts=counts)
     new_ids = []
     for status, column_name in sla.CLOCK_BY_STATUS.items():
         clock = sla.CLOCK_NAMES[column_name]
@@ -132,13 +133,14 @@ def sweep(now=None, batch_size=None):
                 if len(found) < batch_size:
                     break
     if immediate:
-        _announce_pending(now)
-    elif new_ids:
-        _announce(new_ids, immediate=False, now=now)
+        batch = _announce_pending(now)
+    else:  # digest mode: the in-app notices now, the e-mail with the daily digest
+        batch = Outcome(outbox=_announce(new_ids, immediate=False, now=now) if new_ids else [])
         db.session.commit()
+    outcome.committed(batch, deliver)
     if any(counts.values()):
         log.info("reminders written: %s", counts)
-    return counts
+    return outcome
 
 
 def _announce_pending(now):
@@ -147,12 +149,13 @@ def _announce_pending(now):
         update(Reminder).where(Reminder.notified_at.is_(None)).values(notified_at=now)
         .returning(Reminder.id).execution_options(synchronize_session=False)
     ).scalars())
-    if claimed:
-        _announce(claimed, immediate=True, now=now)
+    rows = _announce(claimed, immediate=True, now=now) if claimed else []
     db.session.commit()
+    return Outcome(outbox=rows)
 
 
 def _announce(reminder_ids, immediate, now, chunk=2000):
+    """Write the grouped messages of these reminders; returns the outbox rows."""
     items = []
     for i in range(0, len(reminder_ids), chunk):
         items += db.session.execute(
@@ -161,7 +164,7 @@ def _announce(reminder_ids, immediate, now, chunk=2000):
             .options(joinedload(Complaint.agency))
             .order_by(Reminder.id)
         ).tuples().all()
-    reached = notify.grouped_reminder_messages(items, notify.Recipients(), immediate=immediate, now=now)
+    reached, rows = notify.grouped_reminder_messages(items, notify.Recipients(), immediate=immediate, now=now)
     by_count = {}
     for reminder_id, people in reached.items():
         by_count.setdefault(people, []).append(reminder_id)
@@ -169,13 +172,18 @@ def _announce(reminder_ids, immediate, now, chunk=2000):
         for i in range(0, len(ids), chunk):
             db.session.execute(update(Reminder).where(Reminder.id.in_(ids[i:i + chunk]))
                                .values(recipients=people).execution_options(synchronize_session=False))
+    return rows
 
 
-def send_digest(now=None, batch_size=5000):
-    """Daily digest mode: one e-mail per staff member for the reminders not yet announced."""
+def send_digest(now=None, batch_size=5000, deliver=None):
+    """Daily digest mode: one e-mail per staff member for the reminders not yet announced.
+
+    Returns an :class:`Outcome`: ``counts["emails"]`` and the ``outbox_ids``; each committed
+    batch is handed to ``deliver`` first (as in :func:`sweep`).
+    """
     now = now or utcnow()
     recipients = notify.Recipients()
-    total = 0
+    outcome = Outcome(counts={"emails": 0})
     for _ in range(1000):
         pending = select(Reminder.id).where(Reminder.notified_at.is_(None)).order_by(Reminder.id).limit(batch_size)
         # claiming by UPDATE ... RETURNING: a concurrent digest gets only what we did not take
@@ -192,8 +200,10 @@ def send_digest(now=None, batch_size=5000):
             .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
             .order_by(Reminder.id)
         ).scalars().all()
-        total += notify.digest_messages([(r, r.complaint) for r in rows], recipients, now=now)
+        written = notify.digest_messages([(r, r.complaint) for r in rows], recipients, now=now)
+        outcome.counts["emails"] += len(written)
         db.session.commit()
+        outcome.committed(Outcome(outbox=written), deliver)
         if len(claimed) < batch_size:
             break
-    return total
+    return outcome
