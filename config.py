@@ -73,7 +73,12 @@ class Config:
     UPLOAD_FOLDER = os.environ.get(
         "UPLOAD_FOLDER", os.path.join(INSTANCE_DIR, "uploads")
     )
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024)))
+    # attachments (app/workflow/attachments.py): each file up to ATTACHMENT_MAX_BYTES (phones take
+    # large photos), images downscaled to ATTACHMENT_MAX_PIXELS on the long side and re-encoded
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+    ATTACHMENT_MAX_PIXELS = int(os.environ.get("ATTACHMENT_MAX_PIXELS", "2560"))
+    # a whole request: 5 files of ATTACHMENT_MAX_BYTES plus the form's text
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     INSTALLATION_NAME = os.environ.get("INSTALLATION_NAME", "Pemerintah Kabupaten Contoh")
 

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.formatting import lapor_date, lapor_datetime
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
-from app.workflow import access, lifecycle, sla
+from app.workflow import access, attachments, lifecycle, sla
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
@@ -281,6 +281,7 @@ class ComplaintView(ModelView):
             widgets=widgets,
             related_views=self._related_views,
             complaint=item,
+            attachment_names={a.id: attachments.display_name(a, current_user) for a in item.attachments},
             reporter=reporter_display(current_user, item),
             events=events,
             event_labels=lifecycle.EVENT_LABELS,
@@ -299,14 +300,20 @@ class ComplaintView(ModelView):
         from flask import send_file
 
         from app.models import Attachment
-        from app.workflow.attachments import path_of
 
         row = db.session.get(Attachment, attachment_id)
         if row is None:
             abort(404)
         self._get_visible(row.complaint_id)
-        return send_file(path_of(row), mimetype=row.content_type, download_name=row.original_name,
-                         as_attachment=row.content_type == "application/pdf", max_age=0)
+        # images inline (they were re-encoded on upload), everything else as a download;
+        # never sniffed, never able to run script (sandbox), name neutral unless Admin/Koordinator
+        response = send_file(attachments.path_of(row), mimetype=row.content_type,
+                             download_name=attachments.display_name(row, current_user),
+                             as_attachment=not attachments.is_image(row), max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     # --- lifecycle transitions (single case) ------------------------------------
     @expose("/transition/<int:pk>/<string:name>", methods=["POST"])
