@@ -175,5 +175,18 @@ class Config:
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
+
+    # --- web security (app/views/headers.py, app/security.py) -----------------------------
+    # "https" in production behind TLS: secure cookies and HSTS follow
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PREFERRED_URL_SCHEME == "https")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    # number of reverse proxies in front of the app whose X-Forwarded-For/-Proto is trusted
+    # (nginx alone = 1); 0 = none: the headers are ignored
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # extra sources for the Content-Security-Policy (space-separated), e.g. a map tile server
+    CSP_IMG_SOURCES = os.environ.get("CSP_IMG_SOURCES", "")
+    CSP_CONNECT_SOURCES = os.environ.get("CSP_CONNECT_SOURCES", "")

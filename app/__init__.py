@@ -20,6 +20,7 @@ def create_app(config=None):
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
+    _trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
@@ -52,16 +53,31 @@ def create_app(config=None):
     from app.views.guards import register_guards
 
     register_guards(app)
+    from app.views.headers import register_headers
+
+    register_headers(app)
     from app.jobs.queue import init_app as init_jobs
 
     init_jobs(app)
     return app
 
 
+def _trust_proxies(app):
+    """Behind nginx/Apache: take the client's address from X-Forwarded-For, but only as many hops
+    as ``TRUSTED_PROXIES`` says (0 = not behind a proxy: the header is ignored, anyone could forge it)."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=0, x_prefix=0)
+
+
 def _protect_unsafe_methods(app):
-    """CSRF on every state-changing request from a browser session (FAB's list actions,
-    deletes, our transition forms, the API used with a session cookie). API clients that
-    authenticate with a bearer token are not cookie-based and are exempt."""
+    """CSRF on every state-changing request that carries the session cookie (FAB's list actions,
+    deletes, our transition forms, the API used from a browser session), whatever other header
+    it sends: an ``Authorization: Bearer`` header never switches it off. A request to the API
+    without the session cookie (a JWT client, the JSON login) has no ambient credential a forged
+    page could borrow, so it is not checked. Forms of the public portal carry their own token."""
     from flask import request
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
@@ -70,7 +86,9 @@ def _protect_unsafe_methods(app):
     def _check_csrf():
         if not app.config.get("WTF_CSRF_ENABLED", True):
             return
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.headers.get(
-            "Authorization", ""
-        ).startswith("Bearer "):
-            csrf.protect()
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return
+        has_session_cookie = app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
+        if request.path.startswith("/api/") and not has_session_cookie:
+            return
+        csrf.protect()
