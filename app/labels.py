@@ -78,6 +78,7 @@ TOPIC_LABELS = {
     "reporter_reply": _l("Reporter response"),
     "reopened": _l("Reopened by the reporter"),
     "hold_completed": _l("Reporter supplied information"),
+    "login_burst": _l("Many failed sign-ins"),
 }
 
 

@@ -6,6 +6,8 @@ install needs no clicking and a changed rule reaches every installation.
 """
 import re
 
+from flask_appbuilder.api import expose
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
@@ -127,7 +129,7 @@ def describe_permission_view(pvm):
 def _client_address():
     from flask import has_request_context, request
 
-    return (request.remote_addr or "")[:64] or None if has_request_context() else None
+    return ((request.remote_addr or "")[:64] or None) if has_request_context() else None
 
 
 def _login_method():
@@ -137,21 +139,35 @@ def _login_method():
 
 
 def record_login(user, username, success, now=None):
-    """Write one row of the login history (see app/models/login.py)."""
-    from app.clock import utcnow
-    from app.extensions import db
-    from app.models import LoginEvent
+    """Write one row of the login history (see app/models/login.py and app/workflow/logins.py)."""
+    from app.workflow import logins
 
-    db.session.add(LoginEvent(
-        user_id=getattr(user, "id", None), username=(username or getattr(user, "username", "") or "")[:100],
-        success=bool(success), method=_login_method(), address=_client_address(), created_at=now or utcnow(),
-    ))
-    db.session.commit()
+    logins.record(getattr(user, "id", None), username or getattr(user, "username", "") or "", success,
+                  _login_method(), _client_address(), now=now)
+
+
+class LaporSecurityApi(SecurityApi):
+    """FAB's JWT login, answering 429 with a wait time while brute-force protection refuses it."""
+
+    @expose("/login", methods=["POST"])
+    def login(self):
+        from flask import g
+
+        g.pop("lapor_login_refused", None)
+        response = super().login()
+        verdict = g.get("lapor_login_refused")
+        if verdict is not None:
+            response = self.response(429, message=verdict.message)
+            response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
+
+    login.__doc__ = SecurityApi.login.__doc__
 
 
 class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
+    security_api = LaporSecurityApi
     # FAB's user statistics chart loads Google Charts from the internet: not on an intranet
     userstatschartview = None
 
@@ -167,12 +183,26 @@ class LaporSecurityManager(SecurityManager):
             if view is not None and getattr(view, "datamodel", None) is not None:
                 view.datamodel = LaporInterface(view.datamodel.obj)
 
-    # --- login history: every attempt, success or failure -------------------------
+    # --- login history and brute-force protection (web form and JWT API) ------------
     def auth_user_db(self, username, password):
+        if not username:
+            return super().auth_user_db(username, password)
+        from flask import flash, g
+
+        from app.workflow import logins
+
+        g.pop("lapor_login_refused", None)
+        known = self.find_user(username=username) or self.find_user(email=username)
+        verdict = logins.check(getattr(known, "id", None), username, _client_address())
+        if not verdict.allowed:
+            # refused before the password is looked at; still one more failure in the history
+            record_login(known, username, False)
+            g.lapor_login_refused = verdict
+            if _login_method() == "web":
+                flash(verdict.message, "danger")
+            return None
         user = super().auth_user_db(username, password)
-        if username:
-            known = user or self.find_user(username=username) or self.find_user(email=username)
-            record_login(known, username, user is not None)
+        record_login(user or known, username, user is not None)
         return user
 
 
