@@ -160,6 +160,10 @@ class Config:
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis down: limits go on in this process's memory (reported by /health), never a 500
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
     PUBLIC_CODE_RATE_LIMIT = os.environ.get("PUBLIC_CODE_RATE_LIMIT", "20 per hour")

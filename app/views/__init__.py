@@ -46,6 +46,9 @@ def register_views(appbuilder):
                         category="Security", category_label=_l("Security"))
 
     appbuilder.add_api(ComplaintApi)
+    from app.views.api.openapi import PublicOpenApi
+
+    appbuilder.add_api(PublicOpenApi)
     from flask import current_app
 
     current_app.register_blueprint(health_bp)

@@ -125,14 +125,26 @@ def public_reporter_name(complaint):
     return complaint.reporter.name
 
 
+def request_user():
+    """Who is asking: the session's user, or the JWT's user on an API call (FAB resolves both)."""
+    from flask import current_app
+
+    try:
+        user = current_app.appbuilder.sm.current_user
+    except RuntimeError:  # no JWT verified in this request
+        user = None
+    return user if user is not None else current_user
+
+
 class CaseAccessFilter(BaseFilter):
-    """FAB filter applying the access rule; used in ``base_filters`` of views and APIs."""
+    """FAB filter applying the access rule; used in ``base_filters`` of views and APIs
+    (the same scope under a session cookie and under a JWT)."""
 
     name = "Akses"
     arg_name = "lapor_access"
 
     def apply(self, query, value):
-        return query.filter(case_scope_clause(current_user))
+        return query.filter(case_scope_clause(request_user()))
 
 
 ACCESS_BASE_FILTERS = [["id", CaseAccessFilter, lambda: None]]

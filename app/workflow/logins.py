@@ -72,13 +72,13 @@ def account_failures(user_id, username, now):
     last_success = db.session.execute(
         select(func.max(LoginEvent.created_at))
         .where(_account_clause(user_id, username), LoginEvent.success.is_(True),
-               LoginEvent.created_at >= window_start)
+               LoginEvent.created_at >= window_start, LoginEvent.created_at <= now)
     ).scalar()
     since = max(window_start, last_success) if last_success else window_start
     count, last = db.session.execute(
         select(func.count(), func.max(LoginEvent.created_at))
         .where(_account_clause(user_id, username), LoginEvent.success.is_(False),
-               LoginEvent.created_at >= since)
+               LoginEvent.created_at >= since, LoginEvent.created_at <= now)
     ).one()
     return count, last
 
@@ -90,7 +90,7 @@ def address_failures(address, now):
     count, last = db.session.execute(
         select(func.count(), func.max(LoginEvent.created_at))
         .where(LoginEvent.address == address, LoginEvent.success.is_(False),
-               LoginEvent.created_at >= window_start)
+               LoginEvent.created_at >= window_start, LoginEvent.created_at <= now)
     ).one()
     return count, last
 

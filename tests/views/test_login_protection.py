@@ -26,13 +26,17 @@ def fake_clock(ctx, monkeypatch):
     """The login rules read app.clock.utcnow: time moves only when the test says so."""
     from app import clock
 
+    def forget():
+        db.session.rollback()
+        db.session.execute(delete(LoginEvent))
+        db.session.execute(delete(Notification).where(Notification.topic == "login_burst"))
+        db.session.commit()
+
+    forget()  # sign-ins of other tests happened at the real time
     fake = FakeClock(datetime.datetime(2026, 11, 2, 8, 0, 0))
     monkeypatch.setattr(clock, "utcnow", fake)
     yield fake
-    db.session.rollback()
-    db.session.execute(delete(LoginEvent))
-    db.session.execute(delete(Notification).where(Notification.topic == "login_burst"))
-    db.session.commit()
+    forget()
 
 
 def web_login(client, username, password, address="127.0.0.1"):

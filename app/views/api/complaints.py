@@ -5,7 +5,6 @@ The API never returns reporter identity; cases are not deleted through it.
 from flask_appbuilder.api import ModelRestApi
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from app.models import Complaint
 from app.workflow import access, lifecycle
@@ -33,7 +32,7 @@ class ComplaintApi(ModelRestApi):
     base_order = ("received_at", "desc")
 
     def pre_update(self, item):
-        lifecycle.audit_form_edit(item, current_user, self.edit_columns)
+        lifecycle.audit_form_edit(item, access.request_user(), self.edit_columns)
 
     def delete_headless(self, pk):
         """Cases are archived, never deleted: 404 outside the user's scope, 409 inside."""
