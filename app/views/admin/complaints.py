@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional as Optional
 
 from app.extensions import db
 from app.formatting import lapor_date, lapor_datetime
+from app.spreadsheets import safe_row
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
 from app.workflow import access, attachments, lifecycle, sla
@@ -416,14 +417,14 @@ class ComplaintView(ModelView):
         def rows():
             buf = io.StringIO()
             writer = csv.writer(buf)
-            writer.writerow(header)
+            writer.writerow(safe_row(header))
             for complaint in db.session.execute(query).scalars():
-                writer.writerow([
+                writer.writerow(safe_row([
                     complaint.tracking_number, complaint.title, label(KIND_LABELS, complaint.kind),
                     label(STATUS_LABELS, complaint.status), complaint.agency or "", complaint.channel or "",
                     complaint.category or "", complaint.district or "", complaint.received_at.isoformat(sep=" ", timespec="minutes"),
                     reporter_display(user, complaint)["name"],
-                ])
+                ]))
                 yield buf.getvalue()
                 buf.seek(0)
                 buf.truncate(0)
