@@ -191,6 +191,10 @@ class Config:
     # number of reverse proxies in front of the app whose X-Forwarded-For/-Proto is trusted
     # (nginx alone = 1); 0 = none: the headers are ignored
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # password policy (app/passwords.py) on every form that sets a password, and the CLI
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    # FAB_PASSWORD_COMPLEXITY_VALIDATOR = app.passwords.fab_validator (set by create_app)
     # extra sources for the Content-Security-Policy (space-separated), e.g. a map tile server
     CSP_IMG_SOURCES = os.environ.get("CSP_IMG_SOURCES", "")
     CSP_CONNECT_SOURCES = os.environ.get("CSP_CONNECT_SOURCES", "")

@@ -16,6 +16,9 @@ def create_app(config=None):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    from app.passwords import fab_validator
+
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_validator)
     logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)

@@ -183,6 +183,74 @@ class LaporSecurityManager(SecurityManager):
             if view is not None and getattr(view, "datamodel", None) is not None:
                 view.datamodel = LaporInterface(view.datamodel.obj)
 
+    # --- sessions end server-side: logout and password change --------------------------
+    # The session cookie carries the user's ``session_version``; logout and a password change
+    # raise it, so a cookie copied before is refused afterwards (FAB's cookie sessions are
+    # otherwise valid until they expire). JWTs carry it too ("sv" claim).
+    SESSION_KEY = "_lapor_sv"
+
+    def create_login_manager(self, app):
+        manager = super().create_login_manager(app)
+        manager.user_loader(self.load_session_user)
+        return manager
+
+    def create_jwt_manager(self, app):
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(self._jwt_claims)
+        return manager
+
+    def _jwt_claims(self, identity):
+        user = self.get_user_by_id(int(identity)) if str(identity).isdigit() else None
+        return {"sv": user.session_version if user is not None else None}
+
+    def load_session_user(self, pk):
+        from flask import session
+
+        user = self.load_user(pk)
+        if user is None or session.get(self.SESSION_KEY) != user.session_version:
+            return None
+        return user
+
+    def load_user_jwt(self, jwt_header, jwt_data):
+        user = super().load_user_jwt(jwt_header, jwt_data)
+        if user is not None and jwt_data.get("sv") != user.session_version:
+            from flask import g
+
+            g.pop("user", None)
+            return None
+        return user
+
+    def on_user_login(self, user):
+        if _login_method() == "web":
+            from flask import session
+
+            session[self.SESSION_KEY] = user.session_version
+
+    def end_sessions(self, user, keep_current=False):
+        """Refuse every session and token ``user`` holds (optionally keeping this request's session)."""
+        from flask import has_request_context, session
+
+        user.session_version = (user.session_version or 0) + 1
+        from app.extensions import db
+
+        db.session.commit()
+        if keep_current and has_request_context():
+            session[self.SESSION_KEY] = user.session_version
+
+    def on_user_logout(self, user):
+        user = self.get_user_by_id(user.id)
+        if user is not None:
+            self.end_sessions(user)
+
+    def reset_password(self, userid, password):
+        from flask import g
+
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(int(userid))
+        if user is not None:
+            current = getattr(g, "user", None)
+            self.end_sessions(user, keep_current=getattr(current, "id", None) == user.id)
+
     # --- login history and brute-force protection (web form and JWT API) ------------
     def auth_user_db(self, username, password):
         if not username:
