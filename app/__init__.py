@@ -95,3 +95,25 @@ def _protect_unsafe_methods(app):
         if request.path.startswith("/api/") and not has_session_cookie:
             return
         csrf.protect()
+
+    @app.before_request
+    def _api_arguments_are_objects():
+        """A JSON body or a ``q`` argument the API cannot use (unparsable, or not an object) is a
+        400 with a message, never FAB's 500."""
+        if not request.path.startswith("/api/"):
+            return None
+        from flask_babel import gettext as _
+
+        if "q" in request.args:
+            import prison
+
+            try:
+                parsed = prison.loads(request.args["q"])
+            except Exception:  # prison raises plain Exceptions on bad syntax
+                parsed = None
+            if not isinstance(parsed, dict):
+                return {"message": _("The q argument must be a Rison object, e.g. (page:0,page_size:25).")}, 400
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
+            if not isinstance(request.get_json(silent=True), dict):
+                return {"message": _("The request body must be a JSON object.")}, 400
+        return None

@@ -306,7 +306,7 @@ def public_list():
         filters["status"] = args["status"]
         query = query.where(Complaint.status == args["status"])
     for key, column in (("kategori", Complaint.category_id), ("instansi", Complaint.agency_id)):
-        if args.get(key, "").isdigit():
+        if args.get(key, "").isdigit() and len(args[key]) < 10:  # an id, not a number past the column's range
             filters[key] = int(args[key])
             query = query.where(column == int(args[key]))
     if args.get("kecamatan"):
@@ -331,8 +331,11 @@ def public_list():
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).scalars().all()
     def page_url(number):
-        params = {k: v for k, v in args.items() if k != "hal"}
-        return url_for("public.public_list", hal=number, **params)
+        from urllib.parse import urlencode
+
+        # the query string is rebuilt as is: an argument named like url_for's own ("endpoint") is data
+        params = [(k, v) for k, v in args.items(multi=True) if k != "hal"] + [("hal", number)]
+        return url_for("public.public_list") + "?" + urlencode(params)
 
     return render_template(
         "public/list.html", rows=rows, total=total, page=page, pages=pages, q=q, filters=filters,
@@ -376,6 +379,8 @@ def _period_choice(text, now_local):
     import datetime
 
     text = (text or "").strip()
+    if text[:4].isdigit() and not 1970 <= int(text[:4]) <= 2999:
+        text = ""  # year 0000 or 9999: not a period the portal can have figures for
     try:
         if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
             year, month = int(text[:4]), int(text[5:])
