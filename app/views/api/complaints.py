@@ -7,7 +7,8 @@ from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import Complaint
-from app.workflow import access, lifecycle
+from app.views.filters import ACCESS_BASE_FILTERS, request_user
+from app.workflow import lifecycle
 
 PUBLIC_FIELDS = [
     "id", "tracking_number", "kind", "title", "description", "status",
@@ -21,7 +22,7 @@ PUBLIC_FIELDS = [
 class ComplaintApi(ModelRestApi):
     resource_name = "complaint"
     datamodel = SQLAInterface(Complaint)
-    base_filters = access.ACCESS_BASE_FILTERS
+    base_filters = ACCESS_BASE_FILTERS
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "put", "delete"}
     list_columns = ["id", "tracking_number", "kind", "title", "status", "agency.name", "district", "received_at", "resolution_due"]
@@ -32,7 +33,7 @@ class ComplaintApi(ModelRestApi):
     base_order = ("received_at", "desc")
 
     def pre_update(self, item):
-        lifecycle.audit_form_edit(item, access.request_user(), self.edit_columns)
+        lifecycle.audit_form_edit(item, request_user(), self.edit_columns)
 
     def delete_headless(self, pk):
         """Cases are archived, never deleted: 404 outside the user's scope, 409 inside."""
