@@ -86,6 +86,13 @@ class LaporSecurityApi(SecurityApi):
 
         g.pop("lapor_login_refused", None)
         response = super().login()
+        if response.status_code == 400:  # FAB answers field errors as a dict: the schema says a string
+            message = (response.get_json(silent=True) or {}).get("message")
+            if not isinstance(message, str):
+                fields = message if isinstance(message, dict) else {}
+                text = "; ".join(f"{name}: {' '.join(map(str, errors if isinstance(errors, list) else [errors]))}"
+                                 for name, errors in fields.items()) or str(message)
+                response = self.response(400, message=text)
         verdict = g.get("lapor_login_refused")
         if verdict is not None:
             response = self.response(429, message=verdict.message)

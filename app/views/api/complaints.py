@@ -32,6 +32,13 @@ class ComplaintApi(ModelRestApi):
     order_columns = ["received_at", "tracking_number", "status"]
     base_order = ("received_at", "desc")
 
+    def pre_info(self, data):
+        # FAB translates a missing column description, and gettext("") is the catalog's header
+        for key in ("add_columns", "edit_columns"):
+            for column in data.get(key) or []:
+                if str(column.get("description", "")).startswith("Project-Id-Version"):
+                    column["description"] = ""
+
     def pre_update(self, item):
         lifecycle.audit_form_edit(item, request_user(), self.edit_columns)
 
