@@ -25,10 +25,10 @@ MONDAY = dt.datetime(2026, 7, 6, 2, 0)
 
 
 def register(world, now=MONDAY, agency=None, who=None, **extra):
-    complaint, _code = lifecycle.register(
+    complaint = lifecycle.register(
         who=who or lifecycle.REPORTER, kind="complaint", title="Saluran air tersumbat di pasar",
         description="Saluran air di belakang pasar tersumbat sampah sehingga banjir saat hujan.",
-        channel=world.channel(), agency=agency, now=now, **extra)
+        channel=world.channel(), agency=agency, now=now, **extra).complaint
     db.session.flush()
     return complaint
 

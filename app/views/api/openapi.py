@@ -82,9 +82,9 @@ def _nullable_relations(schemas):
     for name, schema in schemas.items():
         for prop, value in (schema.get("properties") or {}).items():
             if isinstance(value, dict) and "$ref" in value and len(value) == 1:
-                schema["properties"][prop] = {"anyOf": [value, {"type": "null"}]}
-            elif isinstance(value, dict) and value.get("allOf") and "anyOf" not in value:
-                schema["properties"][prop] = {"anyOf": [{"allOf": value["allOf"]}, {"type": "null"}]}
+                schema["properties"][prop] = {"allOf": [value], "nullable": True}
+            elif isinstance(value, dict) and value.get("allOf"):
+                value["nullable"] = True
 
 
 def repair(spec):
