@@ -116,7 +116,9 @@ def _protect_unsafe_methods(app):
                 parsed = prison.loads(request.args["q"])
             except Exception:  # prison raises plain Exceptions on bad syntax
                 parsed = None
-            if not isinstance(parsed, dict):
+            if not isinstance(parsed, dict) or any(
+                    key in parsed and not (isinstance(parsed[key], int) and 0 <= parsed[key] < 10**9)
+                    for key in ("page", "page_size")):
                 return {"message": _("The q argument must be a Rison object, e.g. (page:0,page_size:25).")}, 400
         if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
             if not isinstance(request.get_json(silent=True), dict):

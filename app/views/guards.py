@@ -46,6 +46,18 @@ def _bad(name, value):
 
 def register_guards(app):
     @app.before_request
+    def _refuse_nul_characters():
+        """A NUL character is never text a person typed; PostgreSQL refuses it (a 500 otherwise)."""
+        from flask import abort
+
+        values = list(request.args.values()) + list(request.args.keys())
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
+
+    @app.before_request
     def _drop_malformed_list_args():
         if request.method != "GET" or not request.args:
             return None

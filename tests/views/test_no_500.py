@@ -96,7 +96,7 @@ STAFF_PARAMS = {
     "/complaintview/export.csv": ["status"],
     "/dasbor/": ["periode", "agency", "endpoint"],
     "/loginhistoryview/list/": ["_oc_LoginHistoryView", "_od_LoginHistoryView", "page_LoginHistoryView",
-                                "_flt_0_username", "_flt_0_success", "_flt_3_created_at"],
+                                "_flt_0_username", "_flt_0_method", "_flt_3_created_at"],
     "/users/list/": ["_oc_LaporUserDBModelView", "page_LaporUserDBModelView", "_flt_0_username"],
     "/api/v1/complaint/": ["q"],
 }
