@@ -78,6 +78,14 @@ TOPIC_LABELS = {
     "reporter_reply": _l("Reporter response"),
     "reopened": _l("Reopened by the reporter"),
     "hold_completed": _l("Reporter supplied information"),
+    "merged": _l("Merged as a duplicate"),
+    "unmerged": _l("Merge undone"),
+    "hotspot": _l("Hotspot alert"),
+}
+
+HOTSPOT_KIND_LABELS = {
+    "rise": _l("Significant rise"),
+    "cluster": _l("New cluster"),
 }
 
 

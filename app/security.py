@@ -40,8 +40,8 @@ OWN_NOTIFICATIONS = [(r"NotificationView", r"can_(list|read)"), (r"Notifications
 ROLE_RULES = {
     ROLE_COORDINATOR: SELF_SERVICE + [
         (CASE_VIEWS, CASE_WORK),
-        (r"Queue(ToVerify|Returned|Overdue)View", CASE_WORK),
-        (r"To verify|Returned by OPD|Overdue", r"menu_access"),
+        (r"Queue(ToVerify|Returned|Overdue|UnmappedLocation)View", CASE_WORK),
+        (r"To verify|Returned by OPD|Overdue|Unmapped locations", r"menu_access"),
         (r"ComplaintApi", r"can_(get|info|put)"),
         (REFERENCE_VIEWS, r"can_(list|show|add|edit|delete)"),
         (r"DashboardView", r"can_index"),

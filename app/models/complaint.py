@@ -39,6 +39,8 @@ class Complaint(Model):
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="ck_complaint_rating"),
         Index("ix_complaint_agency_status", "agency_id", "status"),
         Index("ix_complaint_received_at", "received_at"),
+        # hotspots and duplicate suggestions: one category in one kecamatan over a window
+        Index("ix_complaint_category_district_received", "category_id", "district_code", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -54,8 +56,14 @@ class Complaint(Model):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), nullable=False, index=True)
     channel = relationship("Channel")
     address: Mapped[Optional[str]] = mapped_column(String(300))
-    district: Mapped[Optional[str]] = mapped_column(String(100), index=True)  # kecamatan
-    village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa
+    district: Mapped[Optional[str]] = mapped_column(String(100), index=True)  # kecamatan (name)
+    village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa (name)
+    # the official place: kelurahan/desa and its kecamatan (Kemendagri codes); district/village
+    # above then hold their names, or the free text that could not be matched yet
+    region_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"), index=True)
+    region = relationship("Region", foreign_keys=[region_code])
+    district_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"), index=True)
+    district_region = relationship("Region", foreign_keys=[district_code])
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
     incident_date: Mapped[Optional[datetime.date]] = mapped_column(Date)
@@ -71,6 +79,12 @@ class Complaint(Model):
     target_agency = relationship("Agency", foreign_keys=[target_agency_id])
     forwarded_to: Mapped[Optional[str]] = mapped_column(String(200))
     archive_reason: Mapped[Optional[str]] = mapped_column(String(40))
+    # duplicates: a merged child points at its parent; the parent counts its merged children
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("complaint.id"), index=True)
+    parent = relationship("Complaint", remote_side=[id], foreign_keys=[parent_id])
+    merged_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    status_before_merge: Mapped[Optional[str]] = mapped_column(String(20))
+    duplicate_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     # milestones (naive UTC)
     received_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

@@ -10,6 +10,7 @@ def register_views(appbuilder):
         QueueReturnedView,
         QueueToFollowUpView,
         QueueToVerifyView,
+        QueueUnmappedLocationView,
     )
     from app.views.admin.dashboard import DashboardView
     from app.views.admin.reference import (
@@ -32,6 +33,8 @@ def register_views(appbuilder):
     appbuilder.add_view(QueueToFollowUpView, "To follow up", label=_l("To Follow Up"), icon="fa-wrench", **queues)
     appbuilder.add_view(QueueAwaitingReporterView, "Awaiting reporter", label=_l("Awaiting Reporter"), icon="fa-hourglass-half", **queues)
     appbuilder.add_view(QueueOverdueView, "Overdue", label=_l("Overdue Cases"), icon="fa-exclamation-triangle", **queues)
+    appbuilder.add_view(QueueUnmappedLocationView, "Unmapped locations", label=_l("Unmapped Locations"),
+                        icon="fa-map-marker", **queues)
 
     ref = dict(category="Reference", category_label=_l("Reference Data"), category_icon="fa-database")
     appbuilder.add_view(AgencyView, "Agencies", label=_l("Agencies"), icon="fa-building", **ref)

@@ -45,7 +45,11 @@ REPORTER_TOPICS = {
     "auto_closed": "closed",
     "archived": "archived",
     "forwarded": "forwarded",
+    "merged": "merged",
+    "unmerged": "unmerged",
 }
+# topics a merged child's reporter also hears about when they happen on the parent
+FOLLOWER_TOPICS = ("dispatched", "answered", "resolved", "closed", "archived", "forwarded")
 
 def _config(name, default=None):
     return current_app.config.get(name, default)
@@ -212,6 +216,20 @@ def _reporter_texts(topic, complaint, event):
         subject = _("Your report %(number)s has been forwarded to another institution", number=number)
         body = _("Your report %(number)s is outside this government's authority and has been forwarded to: %(institution)s",
                  number=number, institution=text)
+    elif topic == "merged":
+        parent = complaint.parent
+        subject = _("Your report %(number)s is handled together with report %(parent)s",
+                    number=number, parent=parent.tracking_number)
+        body = _("Other citizens reported the same problem. Your report %(number)s is handled together with "
+                 "report %(parent)s; you will receive its updates.", number=number, parent=parent.tracking_number)
+        url = track_url(parent)
+        if url:
+            body += "\n\n" + _("Track your report: %(url)s", url=url)
+        return subject, body
+    elif topic == "unmerged":
+        subject = _("Your report %(number)s is handled on its own again", number=number)
+        body = _("Your report %(number)s is no longer merged with another report and is handled on its own.",
+                 number=number)
     else:  # pragma: no cover - every topic above is handled
         raise ValueError(topic)
     url = track_url(complaint)
@@ -239,12 +257,12 @@ def _sms_text(topic, subject, complaint):
     return f"{text} {url}" if url else text
 
 
-def _notify_reporter(topic, complaint, event, now):
-    reporter = complaint.reporter
+def _notify_reporter(topic, complaint, event, now, reporter=None):
+    reporter = reporter if reporter is not None else complaint.reporter
     if reporter is None or reporter.erased_at is not None:
         return
     subject, body = _reporter_texts(topic, complaint, event)
-    secret = _reply_code(complaint) if topic == "received" else None
+    secret = _reply_code(complaint) if topic == "received" and reporter is complaint.reporter else None
     for channel in _reporter_channels():
         if channel == "email" and reporter.email:
             _add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
@@ -255,6 +273,21 @@ def _notify_reporter(topic, complaint, event, now):
         elif channel == "sms" and reporter.phone:
             _add_outbox("sms", topic, reporter.phone, subject, _sms_text(topic, subject, complaint),
                         complaint=complaint, event=event, now=now, secret=secret)
+
+
+def _notify_followers(topic, parent, event, now):
+    """The reporters of the duplicates merged into ``parent`` follow its public updates."""
+    from sqlalchemy import select
+
+    from app.models import Complaint
+
+    children = db.session.execute(select(Complaint).where(Complaint.parent_id == parent.id)
+                                  .order_by(Complaint.id)).scalars()
+    seen = {getattr(parent.reporter, "id", None)}
+    for child in children:
+        if child.reporter is not None and child.reporter.id not in seen:
+            seen.add(child.reporter.id)
+            _notify_reporter(topic, parent, event, now, reporter=child.reporter)
 
 
 def _notify_staff(event, complaint, recipients, now):
@@ -298,6 +331,8 @@ def on_event(event):
         topic = REPORTER_TOPICS.get(event.kind)
         if topic is not None:
             _notify_reporter(topic, complaint, event, now)
+            if topic in FOLLOWER_TOPICS and complaint.duplicate_count:
+                _notify_followers(topic, complaint, event, now)
         _notify_staff(event, complaint, Recipients(), now)
 
 

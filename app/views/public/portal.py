@@ -23,10 +23,11 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db, limiter
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Agency, Category, Channel, Complaint
-from app.workflow import access, attachments, lifecycle, sla
+from app.workflow import access, attachments, lifecycle, regions, sla
 from app.workflow.errors import DomainError
 from app.workflow.numbers import check_reply_code, normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
+from app.views.maps import map_settings
 from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
 
 public_bp = Blueprint("public", __name__)
@@ -43,14 +44,17 @@ def _options(model, order):
 
 
 def _districts():
-    from app import stats
-
-    return stats.known_districts()
+    """[(kecamatan code, name)] of the installation."""
+    return regions.kecamatan_list()
 
 
 def _prepare(form):
     form.category.choices = [(None, _("- not sure -"))] + list(_options(Category, Category.name))
     form.target_agency.choices = [(None, _("- not sure -"))] + list(_options(Agency, Agency.name))
+    form.region.choices = {"": [("", _("- choose -"))]}
+    for kecamatan, villages in regions.kelurahan_groups():
+        form.region.choices[_("Kec. %(name)s", name=kecamatan)] = villages
+
 
 
 def _float(value):
@@ -86,8 +90,8 @@ def submit():
                 who=lifecycle.REPORTER, kind=form.kind.data, title=form.title.data,
                 description=form.description.data, channel=web, reporter=reporter, category=category,
                 target_agency=agency, is_anonymous=form.is_anonymous.data,
-                is_confidential=form.is_confidential.data, district=form.district.data or None,
-                village=form.village.data or None, address=form.address.data or None,
+                is_confidential=form.is_confidential.data, region_code=form.region.data or None,
+                address=form.address.data or None,
                 latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
                 incident_date=form.incident_date.data,
             )
@@ -111,7 +115,7 @@ def submit():
     elif request.method == "POST":
         error = _("Please correct the fields marked below.")
     return render_template("public/submit.html", form=form, kind_help=KIND_HELP, error=error,
-                           districts=_districts()), (400 if error else 200)
+                           map_settings=map_settings()), (400 if error else 200)
 
 
 @public_bp.route("/lapor/terkirim")
@@ -250,8 +254,8 @@ def public_list():
             filters[key] = int(args[key])
             query = query.where(column == int(args[key]))
     if args.get("kecamatan"):
-        filters["kecamatan"] = args["kecamatan"][:100]
-        query = query.where(Complaint.district == filters["kecamatan"])
+        filters["kecamatan"] = args["kecamatan"][:13]
+        query = query.where(Complaint.district_code == filters["kecamatan"])
     period = _period(args.get("dari"), args.get("sampai"))
     if period[0]:
         query = query.where(Complaint.received_at >= period[0])
