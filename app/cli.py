@@ -87,7 +87,7 @@ def create_admin_command(username, email, first_name, last_name, password):
 
 # --- background jobs ------------------------------------------------------------------
 
-JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune"]
+JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "hotspots", "prune"]
 
 
 @lapor_cli.command("scheduler")
@@ -135,6 +135,8 @@ def run_job_command(name, period):
         result = tasks.auto_close()
     elif name == "digest":
         result = tasks.send_digest()
+    elif name == "hotspots":
+        result = tasks.detect_hotspots()
     elif name == "monthly_report":
         result = tasks.build_monthly_report(period or reports.previous_period())
     else:

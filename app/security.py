@@ -45,6 +45,8 @@ ROLE_RULES = {
         (r"ComplaintApi", r"can_(get|info|put)"),
         (REFERENCE_VIEWS, r"can_(list|show|add|edit|delete)"),
         (r"DashboardView", r"can_index"),
+        (r"HotspotView", r"can_(index|show|acknowledge)"),
+        (r"Hotspots", r"menu_access"),
         (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
         (r"TransparencyReportView", r"can_(list|show|download|generate|publish)"),
         (r"OutboxView", r"can_(list|show|retry)"),
@@ -67,6 +69,8 @@ ROLE_RULES = {
         (r"ComplaintApi", r"can_(get|info)"),
         (REFERENCE_VIEWS, r"can_(list|show)"),
         (r"DashboardView", r"can_index"),
+        (r"HotspotView", r"can_(index|show)"),
+        (r"Hotspots", r"menu_access"),
         (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
         (r"TransparencyReportView", r"can_(list|show|download)"),
         (r"Monitoring|Transparency reports", r"menu_access"),
@@ -110,6 +114,7 @@ PERMISSION_LABELS = {
     "can_this_form_post": _l("submit the form"), "can_userinfo": _l("view own profile"),
     "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
     "userinfoedit": _l("edit own profile"), "can_download": _l("download"),
+    "can_acknowledge": _l("acknowledge"),
 }
 
 

@@ -48,6 +48,7 @@ PERIODIC = [
     Periodic("digest", TASKS + "send_digest", "daily", "REMINDER_DIGEST_HOUR",
              enabled_if=("REMINDER_DELIVERY", "digest"), keep_runs=True),
     Periodic("monthly_report", TASKS + "build_monthly_report", "monthly", keep_runs=True, timeout=3600),
+    Periodic("hotspots", TASKS + "detect_hotspots", "daily", "HOTSPOT_HOUR", keep_runs=True),
     Periodic("prune", TASKS + "prune", "daily", "", retry=None),
 ]
 BY_NAME = {job.name: job for job in PERIODIC}

@@ -103,6 +103,21 @@ def send_digest():
 
 
 @task
+def detect_hotspots():
+    """Daily: raise hotspot alerts and e-mail them to coordinators and Pimpinan (after commit)."""
+    from app.extensions import db
+    from app.jobs import queue
+    from app.workflow import hotspots
+
+    alerts = hotspots.detect()
+    rows = hotspots.queue_digest(alerts)
+    db.session.commit()
+    if rows:
+        queue.enqueue_deliveries([row.id for row in rows])
+    return len(alerts)
+
+
+@task
 def auto_close():
     from app.workflow import autoclose
 

@@ -26,6 +26,9 @@ def register_views(appbuilder):
     cases = dict(category="Cases", category_label=_l("Cases"), category_icon="fa-inbox")
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-dashboard", **cases)
     appbuilder.add_view(ComplaintView, "All cases", label=_l("All Cases"), icon="fa-list", **cases)
+    from app.views.admin.hotspots import HotspotView
+
+    appbuilder.add_view(HotspotView, "Hotspots", label=_l("Hotspot Alerts"), icon="fa-fire", **cases)
 
     queues = dict(category="Queues", category_label=_l("Work Queues"), category_icon="fa-tasks")
     appbuilder.add_view(QueueToVerifyView, "To verify", label=_l("To Verify"), icon="fa-check-square-o", **queues)

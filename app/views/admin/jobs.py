@@ -39,6 +39,7 @@ JOB_LABELS = {
     "auto_close": _l("Auto-close"),
     "digest": _l("Daily summary"),
     "monthly_report": _l("Monthly transparency report"),
+    "hotspots": _l("Hotspot alerts"),
     "prune": _l("Clean-up"),
 }
 WORKER_STATE_LABELS = {"idle": _l("Idle"), "busy": _l("Busy"), "started": _l("Starting"),
