@@ -29,6 +29,13 @@
   function baseMap(el) {
     var map = L.map(el, {attributionControl: true}).setView(DEFAULT_CENTRE, 5);
     var state = {map: map, outline: null, tilesFailed: false};
+    var box = el.closest("details");
+    if (box) {  // a map drawn while folded has no size: redraw when opened
+      box.addEventListener("toggle", function () {
+        map.invalidateSize();
+        if (state.bounds) { map.fitBounds(state.bounds); }
+      });
+    }
     var tiles = data(el, "tiles");
     if (tiles) {
       var layer = L.tileLayer(tiles, {attribution: data(el, "attribution"), maxZoom: 19});
@@ -48,7 +55,8 @@
               style: {color: "#2f6f9f", weight: 1, fillColor: "#dfeaf3", fillOpacity: tiles ? 0.05 : 0.6},
               onEachFeature: function (f, l) { if (f.properties && f.properties.nama) { l.bindTooltip(f.properties.nama); } }
             }).addTo(map);
-            map.fitBounds(layer.getBounds());
+            state.bounds = layer.getBounds();
+            map.fitBounds(state.bounds);
           }
           resolve(state);
         }, function () { resolve(state); });

@@ -32,6 +32,7 @@ from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, 
 
 public_bp = Blueprint("public", __name__)
 PAGE_SIZE = 20
+MAP_POINTS = 500
 
 
 def _submit_limit():
@@ -278,11 +279,20 @@ def public_list():
         params = {k: v for k, v in args.items() if k != "hal"}
         return url_for("public.public_list", hal=number, **params)
 
+    # the map: the most recent matching reports with a point, rounded to about 100 m
+    points = [{"lat": round(r.latitude, 3), "lon": round(r.longitude, 3), "number": r.tracking_number, "title": r.title,
+               "url": url_for("public.public_detail", number=r.tracking_number)}
+              for r in db.session.execute(
+                  query.with_only_columns(Complaint.tracking_number, Complaint.title, Complaint.latitude, Complaint.longitude)
+                  .where(Complaint.latitude.is_not(None), Complaint.longitude.is_not(None))
+                  .order_by(Complaint.received_at.desc()).limit(MAP_POINTS))]
+
     return render_template(
         "public/list.html", rows=rows, total=total, page=page, pages=pages, q=q, filters=filters,
         prev_url=page_url(page - 1) if page > 1 else None, next_url=page_url(page + 1) if page < pages else None,
         args=args, categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
         districts=_districts(), statuses=[(s, STATUS_LABELS[s]) for s in access.PUBLIC_STATUSES],
+        points=points, map_settings=map_settings(),
     )
 
 
