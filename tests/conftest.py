@@ -153,12 +153,12 @@ def _cleanup():
     from sqlalchemy import delete
 
     from app.extensions import db
-    from app.models import Attachment, Complaint, ComplaintEvent, HotspotAlert, Reporter
+    from app.models import Attachment, Complaint, ComplaintEvent, HotspotAlert, IdentityAccess, Reporter
 
     db.session.rollback()
     db.session.execute(delete(HotspotAlert))
     db.session.execute(Complaint.__table__.update().values(parent_id=None))
-    for model in (Attachment, ComplaintEvent, Complaint, Reporter):
+    for model in (IdentityAccess, Attachment, ComplaintEvent, Complaint, Reporter):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -205,8 +205,8 @@ def make_case(world):
 
     def _make(agency=None, status="received", kind="complaint", title="Jalan berlubang di depan pasar",
               description="Lubang besar di jalan kabupaten membahayakan pengendara motor.",
-              anonymous=False, confidential=False, reporter=None, channel="web", now=None, category=None,
-              **location):
+              anonymous=False, confidential=False, reporter=None, channel="web", now=None, show_name=False,
+              category=None, **location):
         reporter_row = None
         if reporter is not False:
             data = reporter or {"name": "Siti Pelapor", "phone": "081234567890",
@@ -216,7 +216,8 @@ def make_case(world):
         complaint, code = lifecycle.register(
             title=title, description=description, kind=kind, channel=world.channel(channel),
             reporter=reporter_row, is_anonymous=anonymous, is_confidential=confidential,
-            now=now, category=_category(category), **(location or {"district": "Sukamaju Kota"}),
+            now=now, show_reporter_name=show_name, category=_category(category),
+            **(location or {"district": "Sukamaju Kota"}),
         )
         complaint.reply_code = code
         coordinator = world.user("koordinator")

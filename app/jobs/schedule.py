@@ -50,6 +50,7 @@ PERIODIC = [
     Periodic("monthly_report", TASKS + "build_monthly_report", "monthly", keep_runs=True, timeout=3600),
     Periodic("hotspots", TASKS + "detect_hotspots", "daily", "HOTSPOT_HOUR", keep_runs=True),
     Periodic("prune", TASKS + "prune", "daily", "", retry=None),
+    Periodic("privacy_retention", TASKS + "privacy_retention", "daily", "PRIVACY_RETENTION_HOUR"),
 ]
 BY_NAME = {job.name: job for job in PERIODIC}
 

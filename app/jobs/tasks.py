@@ -146,3 +146,13 @@ def prune():
     from app.jobs import schedule
 
     return schedule.prune()
+
+
+@task
+def privacy_retention():
+    """Daily (UU PDP): sent messages lose their recipient after the retention period; with
+    IDENTITY_RETENTION_DAYS set, identities of long-finished cases are erased."""
+    from app.workflow import privacy
+
+    return {"outbox_blanked": privacy.blank_sent_recipients(),
+            "identities_erased": privacy.expire_closed_identities()}

@@ -127,6 +127,8 @@ EVENT_LABELS = {
     "unmerged": _l("Merge undone"),
     "duplicate_added": _l("Duplicate report merged into this case"),
     "duplicate_removed": _l("Duplicate report separated again"),
+    "reply_code_reissued": _l("New reply code issued"),
+    "identity_erased": _l("Reporter data erased on request"),
 }
 
 
