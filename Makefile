@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps pdf-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
+.PHONY: run test browser-deps pdf-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-proactive clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,9 @@ scheduler: venv  ## the one scheduler of the installation
 
 bench: venv
 	$(BIN)/python bench/run_all.py
+
+bench-proactive: venv  ## issue 15: duplicate suggestions and the hotspot job at scale
+	$(BIN)/python bench/proactive.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

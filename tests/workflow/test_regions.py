@@ -111,3 +111,14 @@ def test_public_list_filters_by_kecamatan_code(client, ctx, make_case):
     outside = make_case(status="dispatched", agency="DINKES", title="Laporan di Jatinangor", district="Jatinangor")
     text = visible_text(client.get(f"/laporan?kecamatan={SUMEDANG_UTARA}").get_data(as_text=True))
     assert inside.title in text and outside.title not in text
+
+
+def test_api_edit_of_a_typed_location_gets_the_official_codes(make_case, login_as):
+    case = make_case(district="Sukamaju Kota")
+    client = login_as("koordinator")
+    response = client.put(f"/api/v1/complaint/{case.id}", json={"district": "kec. jatinangor", "village": None})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (case.district_code, case.district, case.region_code) == ("32.11.15", "Jatinangor", None)
+    shown = client.get(f"/api/v1/complaint/{case.id}").get_json()["result"]
+    assert shown["district_code"] == "32.11.15"
