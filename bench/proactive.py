@@ -58,9 +58,9 @@ def give_locations():
     started = time.perf_counter()
     db.session.execute(text(f"""
         UPDATE complaint c SET region_code = v.code, district_code = v.parent,
-               latitude = CASE WHEN c.id % 10 < 6 THEN v.lat + ((c.id * 7919) % 2000 - 1000) / 80000.0 END,
-               longitude = CASE WHEN c.id % 10 < 6 THEN v.lon + ((c.id * 104729) % 2000 - 1000) / 80000.0 END
-        FROM bench_village v WHERE c.district_code IS NULL AND v.i = (c.id * 31) % {n}"""))
+               latitude = CASE WHEN c.id % 10 < 6 THEN v.lat + ((c.id::bigint * 7919) % 2000 - 1000) / 80000.0 END,
+               longitude = CASE WHEN c.id % 10 < 6 THEN v.lon + ((c.id::bigint * 104729) % 2000 - 1000) / 80000.0 END
+        FROM bench_village v WHERE c.district_code IS NULL AND v.i = (c.id::bigint * 31) % {n}"""))
     db.session.commit()
     db.session.execute(text("ANALYZE complaint"))
     db.session.commit()

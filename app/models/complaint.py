@@ -41,6 +41,8 @@ class Complaint(Model):
         Index("ix_complaint_received_at", "received_at"),
         # hotspots and duplicate suggestions: one category in one kecamatan over a window
         Index("ix_complaint_category_district_received", "category_id", "district_code", "received_at"),
+        # duplicate suggestions in one kelurahan/desa
+        Index("ix_complaint_region_category_received", "region_code", "category_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,7 +65,7 @@ class Complaint(Model):
     village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa (name)
     # the official place: kelurahan/desa and its kecamatan (Kemendagri codes); district/village
     # above then hold their names, or the free text that could not be matched yet
-    region_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"), index=True)
+    region_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
     region = relationship("Region", foreign_keys=[region_code])
     district_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"), index=True)
     district_region = relationship("Region", foreign_keys=[district_code])

@@ -2,8 +2,9 @@
 
 Candidates: same category, received within ``DUPLICATE_WINDOW_DAYS`` of the case, not themselves
 merged children, not archived/forwarded, and nearby: same kelurahan/desa or a map point within
-``DUPLICATE_DISTANCE_M``. The candidate query is bounded by the (category, kecamatan, received_at)
-index and a row limit; text similarity is then measured on the few rows left:
+``DUPLICATE_DISTANCE_M``. Two candidate queries, each bounded by an index and a row limit: the
+same kelurahan through (region_code, category, received_at), and map points in the kecamatan
+around the point (those whose centre is within reach) through (category, kecamatan, received_at); text similarity is then measured on the few rows left:
 PostgreSQL ``pg_trgm`` similarity of title + start of the description, on SQLite the Jaccard
 overlap of word trigrams computed in Python. Ranked by a score that adds text similarity,
 place and closeness in time; every suggestion says why it was suggested.
@@ -71,6 +72,24 @@ def _text(title, description):
     return f"{title or ''} {(description or '')[:TEXT_CHARS]}"
 
 
+# a point within the distance of a kecamatan's border is within this distance of its centre
+# (kecamatan are at most ~25 km across); used to pick the kecamatan whose cases are checked
+KECAMATAN_REACH_M = 12500
+
+
+def _districts_near(complaint, radius):
+    from app.workflow import regions
+
+    points = regions.kecamatan_points()
+    if not points:
+        return None  # no kecamatan centres known: the map box alone bounds the query
+    near = [code for code, (lat, lon) in points.items()
+            if distance_m(complaint.latitude, complaint.longitude, lat, lon) <= KECAMATAN_REACH_M + radius]
+    if complaint.district_code and complaint.district_code not in near:
+        near.append(complaint.district_code)
+    return near
+
+
 def suggest(complaint, limit=None, now=None):
     """Ranked :class:`Suggestion` list for ``complaint`` (at most ``DUPLICATE_MAX_SUGGESTIONS``)."""
     if complaint.category_id is None:
@@ -100,21 +119,29 @@ def suggest(complaint, limit=None, now=None):
     else:
         columns.append(Complaint.description)
     start, end = complaint.received_at - window, complaint.received_at + window
-    district = complaint.district_code
-    where = [
+    common = [
         Complaint.category_id == complaint.category_id,
         Complaint.received_at >= start, Complaint.received_at <= end,
         Complaint.id != complaint.id,
         Complaint.parent_id.is_(None),
         Complaint.status.notin_(("archived", "forwarded")),
-        or_(*near),
     ]
-    if district and not has_point:
-        where.append(Complaint.district_code == district)  # same kelurahan implies same kecamatan: use the index
-    query = select(*columns).where(*where)
-    if postgres:
-        query = query.order_by(columns[-1].desc())
-    rows = db.session.execute(query.limit(CANDIDATE_LIMIT)).all()
+    # two index-bounded candidate sets: the same kelurahan (region, category, received_at) and map
+    # points nearby in the kecamatan around the point (category, kecamatan, received_at)
+    queries = []
+    if complaint.region_code:
+        queries.append(select(*columns).where(Complaint.region_code == complaint.region_code, *common))
+    if has_point:
+        districts = _districts_near(complaint, radius)
+        where = [near[-1], *common] + ([Complaint.district_code.in_(districts)] if districts is not None else [])
+        queries.append(select(*columns).where(*where))
+    rows = {}
+    for query in queries:
+        if postgres:
+            query = query.order_by(columns[-1].desc())
+        for row in db.session.execute(query.limit(CANDIDATE_LIMIT)).all():
+            rows[row.id] = row
+    rows = list(rows.values())
     suggestions = []
     for row in rows:
         similarity = float(row.similarity) if postgres else text_similarity(mine, _text(row.title, row.description))

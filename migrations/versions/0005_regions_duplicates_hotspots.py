@@ -48,7 +48,8 @@ def upgrade():
         batch_op.create_foreign_key('fk_complaint_region_code', 'region', ['region_code'], ['code'])
         batch_op.create_foreign_key('fk_complaint_district_code', 'region', ['district_code'], ['code'])
         batch_op.create_foreign_key('fk_complaint_parent_id', 'complaint', ['parent_id'], ['id'])
-        batch_op.create_index(batch_op.f('ix_complaint_region_code'), ['region_code'], unique=False)
+        batch_op.create_index('ix_complaint_region_category_received',
+                              ['region_code', 'category_id', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_district_code'), ['district_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_complaint_category_district_received',
@@ -90,7 +91,7 @@ def downgrade():
         batch_op.drop_index('ix_complaint_category_district_received')
         batch_op.drop_index(batch_op.f('ix_complaint_parent_id'))
         batch_op.drop_index(batch_op.f('ix_complaint_district_code'))
-        batch_op.drop_index(batch_op.f('ix_complaint_region_code'))
+        batch_op.drop_index('ix_complaint_region_category_received')
         batch_op.drop_constraint('fk_complaint_parent_id', type_='foreignkey')
         batch_op.drop_constraint('fk_complaint_district_code', type_='foreignkey')
         batch_op.drop_constraint('fk_complaint_region_code', type_='foreignkey')

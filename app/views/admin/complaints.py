@@ -276,9 +276,10 @@ class ComplaintView(ModelView):
             item.latitude, item.longitude = regions.check_coordinates(item.latitude, item.longitude) or (None, None)
         except (TypeError, ValueError):
             raise DomainError(_l("The map point must be inside Indonesia."))
-        if item.region is not None:
-            item.district_code, item.district, item.village = (
-                item.region.parent_code, regions.get(item.region.parent_code).name, item.region.name)
+        with db.session.no_autoflush:  # the edit is audited below from the pending changes
+            if item.region is not None:
+                item.district_code, item.district, item.village = (
+                    item.region.parent_code, regions.get(item.region.parent_code).name, item.region.name)
         lifecycle.audit_form_edit(item, current_user, self.edit_columns)
 
     def pre_delete(self, item):

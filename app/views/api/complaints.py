@@ -8,6 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.models import Complaint
+from sqlalchemy import inspect
+
+from app.extensions import db
 from app.workflow import access, lifecycle, regions
 
 PUBLIC_FIELDS = [
@@ -35,8 +38,10 @@ class ComplaintApi(ModelRestApi):
 
     def pre_update(self, item):
         # typed names are matched to the official regions (codes follow), as on every channel
-        if item.region_code is None or item.district != (item.district_region.name if item.district_region else None):
-            fields = regions.location_fields(None, item.district, item.village)
+        state = inspect(item)
+        if state.attrs.district.history.has_changes() or state.attrs.village.history.has_changes():
+            with db.session.no_autoflush:  # the edit is audited below from the pending changes
+                fields = regions.location_fields(None, item.district, item.village)
             item.region_code, item.district_code = fields["region_code"], fields["district_code"]
             item.district, item.village = fields["district"], fields["village"]
         lifecycle.audit_form_edit(item, current_user, self.edit_columns)
