@@ -1,5 +1,7 @@
 """What the map scripts need, for every page with a map (public and staff)."""
-from flask import current_app, url_for
+from flask import url_for
+
+from app.settings import setting
 
 from app.workflow import regions
 
@@ -9,8 +11,8 @@ def map_settings():
     code = regions.installation_region()
     outline = regions.shipped_outline_path(code[0]) if code else None
     return {
-        "tiles": current_app.config.get("MAP_TILE_URL") or "",
-        "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+        "tiles": setting("MAP_TILE_URL") or "",
+        "attribution": setting("MAP_TILE_ATTRIBUTION") or "",
         "outline": url_for("static", filename=f"geo/{code[0]}.geojson") if outline else "",
         "points": {k: list(v) for k, v in regions.kecamatan_points().items()},
     }

@@ -14,10 +14,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import and_, func, literal, or_, select
 
 from app.extensions import db
+from app.settings import setting as _setting
 from app.models import Complaint
 
 CANDIDATE_LIMIT = 200
@@ -35,11 +35,6 @@ class Suggestion:
     reasons: list = field(default_factory=list)
 
 
-def _setting(name, default):
-    try:
-        return current_app.config.get(name, default)
-    except RuntimeError:  # outside an application (benchmarks build one)
-        return default
 
 
 def distance_m(lat1, lon1, lat2, lon2):

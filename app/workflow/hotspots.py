@@ -20,17 +20,18 @@ import datetime
 import math
 from collections import defaultdict
 
-from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from app.clock import utcnow
 from app.extensions import db
+from app.settings import setting as _setting
 from app.models import Complaint, HotspotAlert
 from app.workflow.duplicates import distance_m
 
+KIND_LABELS = {"rise": _l("Significant rise"), "cluster": _l("New cluster")}
 
-def _setting(name, default):
-    return current_app.config.get(name, default)
+
 
 
 def poisson_tail(k, lam):
@@ -150,6 +151,15 @@ def _clusters(now, risen):
     return found
 
 
+def run_daily(now=None):
+    """The daily job: detect, and write the e-mail digest of the new alerts. Returns an
+    :class:`Outcome` (counts["alerts"], the digest's outbox rows); the caller commits, then delivers."""
+    from app.workflow.outcome import Outcome
+
+    alerts = detect(now=now)
+    return Outcome(counts={"alerts": len(alerts)}, outbox=queue_digest(alerts, now=now))
+
+
 def open_alerts(limit=20):
     return db.session.execute(select(HotspotAlert).where(HotspotAlert.acknowledged_at.is_(None))
                               .order_by(HotspotAlert.created_at.desc()).limit(limit)).scalars().all()
@@ -159,7 +169,6 @@ def acknowledge(alert, user, action_taken, now=None):
     """A coordinator records the action taken (a proactive fix, listed in the monthly report)."""
     from app.workflow import access
     from app.workflow.errors import NotAllowed, ValidationFailed
-    from flask_babel import lazy_gettext as _l
 
     if not (access.role_names(user) & access.COORDINATING_ROLES):
         raise NotAllowed()
@@ -190,7 +199,6 @@ def queue_digest(alerts, now=None):
     """One e-mail per coordinator and Pimpinan listing the new alerts (outbox, delivered by the job)."""
     from flask_babel import force_locale, gettext as _
 
-    from app.labels import HOTSPOT_KIND_LABELS
     from app.workflow import notify
 
     if not alerts:
@@ -204,7 +212,7 @@ def queue_digest(alerts, now=None):
             place = a.district.name if a.district is not None else "-"
             category = a.category.name if a.category is not None else "-"
             lines.append(_("%(kind)s: %(category)s in Kec. %(place)s, %(count)s cases (expected %(expected)s)",
-                           kind=HOTSPOT_KIND_LABELS[a.kind], category=category, place=place,
+                           kind=KIND_LABELS[a.kind], category=category, place=place,
                            count=a.case_count, expected=a.baseline if a.baseline is not None else "-"))
         subject = _("Hotspot alerts: %(count)s new", count=len(alerts))
         url = notify._base_url()

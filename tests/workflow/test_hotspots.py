@@ -6,7 +6,8 @@ from sqlalchemy import select, update
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Complaint, HotspotAlert, Outbox
-from app.workflow import hotspots, reports
+from app import reports
+from app.workflow import hotspots
 from tests.conftest import visible_text
 
 SUMEDANG_UTARA_VILLAGE, JATINANGOR_VILLAGE = "32.11.18.1001", "32.11.15.2001"
@@ -81,8 +82,9 @@ def test_alert_on_dashboards_digest_acknowledge_and_monthly_report(app, make_cas
     seed_spike(make_case)
     app.config["PUBLIC_BASE_URL"] = "https://lapor.sumedangkab.go.id"
     try:
-        hotspots.queue_digest(hotspots.detect(now=NOW), now=NOW)
+        outcome = hotspots.run_daily(now=NOW)
         db.session.commit()
+        assert outcome.counts == {"alerts": 1} and len(outcome.outbox_ids) == 2
     finally:
         app.config["PUBLIC_BASE_URL"] = ""
     alert = db.session.execute(select(HotspotAlert)).scalar_one()

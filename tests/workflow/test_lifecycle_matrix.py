@@ -1,4 +1,4 @@
-"""Every transition, from every state, by every actor: allowed exactly where DOMAIN.md says.
+"""Every transition, from every state, by every actor: allowed exactly where docs/domain.md says.
 
 The expectations below restate the domain (they are not read from the code's table).
 A refused transition raises a DomainError with a message and leaves the case unchanged.
@@ -67,9 +67,8 @@ def call(name, complaint, who, world):
 
 
 def _main_report(world):
-    complaint, _code = lifecycle.register(title="Laporan utama", description="Laporan yang sama dari warga lain.",
-                                          kind="complaint", channel=world.channel())
-    return complaint
+    return lifecycle.register(title="Laporan utama", description="Laporan yang sama dari warga lain.",
+                              kind="complaint", channel=world.channel()).complaint
 
 
 def actor_for(key, world):

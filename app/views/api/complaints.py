@@ -11,7 +11,8 @@ from app.models import Complaint
 from sqlalchemy import inspect
 
 from app.extensions import db
-from app.workflow import access, lifecycle, regions
+from app.views.filters import ACCESS_BASE_FILTERS
+from app.workflow import lifecycle, regions
 
 PUBLIC_FIELDS = [
     "id", "tracking_number", "kind", "title", "description", "status",
@@ -26,7 +27,7 @@ PUBLIC_FIELDS = [
 class ComplaintApi(ModelRestApi):
     resource_name = "complaint"
     datamodel = SQLAInterface(Complaint)
-    base_filters = access.ACCESS_BASE_FILTERS
+    base_filters = ACCESS_BASE_FILTERS
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "put", "delete"}
     list_columns = ["id", "tracking_number", "kind", "title", "status", "agency.name", "district", "received_at", "resolution_due"]
