@@ -53,6 +53,8 @@ PERIODIC = [
     Periodic("hotspots", TASKS + "detect_hotspots", "daily", "HOTSPOT_HOUR", keep_runs=True),
     Periodic("prune", TASKS + "prune", "daily", "", retry=None),
     Periodic("privacy_retention", TASKS + "privacy_retention", "daily", "PRIVACY_RETENTION_HOUR"),
+    Periodic("inbound_email", TASKS + "read_mailbox", "interval", "INBOUND_IMAP_INTERVAL_MINUTES", 60,
+             enabled_if=("INBOUND_IMAP_ENABLED", True), retry=None),
 ]
 BY_NAME = {job.name: job for job in PERIODIC}
 

@@ -52,6 +52,13 @@ MATRIX = [
     ("HotspotView", "can_index", "GET", "/hotspot/", READERS),
     ("HotspotView", "can_show", "GET", "/hotspot/{missing}", READERS),
     ("HotspotView", "can_acknowledge", "POST", "/hotspot/{missing}/acknowledge", COORDINATION),
+    # --- intake channels ------------------------------------------------------------------------
+    ("ImportView", "can_list", "GET", "/impor/", COORDINATION),
+    ("ImportView", "can_add", "POST", "/impor/unggah", COORDINATION),
+    ("ImportView", "can_run", "POST", "/impor/{missing}/jalankan", COORDINATION),
+    ("ApiKeyView", "can_list", "GET", "/apikeys/", {ADMIN}),
+    ("ApiKeyView", "can_add", "POST", "/apikeys/create", {ADMIN}),
+    ("ApiKeyView", "can_revoke", "POST", "/apikeys/{missing}/revoke", {ADMIN}),
     # --- every staff member: own notifications, profile, password ------------------------------
     ("NotificationView", "can_list", "GET", "/notifikasi/", STAFF),
     ("NotificationView", "can_read", "POST", "/notifikasi/read-all", STAFF),
@@ -119,6 +126,7 @@ MENU = {
     "Monitoring": READERS, "Transparency reports": READERS, "Reminders": COORDINATION,
     "Outbox": COORDINATION, "Queue state": COORDINATION,
     "Notifications": STAFF,
+    "Intake": COORDINATION, "Spreadsheet import": COORDINATION, "API keys": {ADMIN},
     "Security": {ADMIN}, "List Users": {ADMIN}, "List Roles": {ADMIN}, "List Groups": {ADMIN},
     "Base Permissions": {ADMIN}, "Views/Menus": {ADMIN}, "Permission on Views/Menus": {ADMIN},
 }

@@ -1,7 +1,7 @@
 """official regions, case location codes, duplicates (merge), hotspot alerts; pg_trgm on PostgreSQL
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 The free-text locations of existing cases are mapped to the regions when the regions are
 loaded (``flask lapor init --region <kode>`` runs ``regions.map_free_text``): the region list
@@ -10,8 +10,8 @@ comes from the data package, not from this schema migration.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
