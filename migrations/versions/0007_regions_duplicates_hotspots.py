@@ -1,7 +1,7 @@
 """official regions, case location codes, duplicates (merge), hotspot alerts; pg_trgm on PostgreSQL
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 
 The free-text locations of existing cases are mapped to the regions when the regions are
 loaded (``flask lapor init --region <kode>`` runs ``regions.map_free_text``): the region list
@@ -10,8 +10,8 @@ comes from the data package, not from this schema migration.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
@@ -50,7 +50,7 @@ def upgrade():
         batch_op.create_foreign_key('fk_complaint_parent_id', 'complaint', ['parent_id'], ['id'])
         batch_op.create_index('ix_complaint_region_category_received',
                               ['region_code', 'category_id', 'received_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_complaint_district_code'), ['district_code'], unique=False)
+        batch_op.create_index('ix_complaint_district_code_time', ['district_code', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_complaint_category_district_received',
                               ['category_id', 'district_code', 'received_at'], unique=False)
@@ -90,7 +90,7 @@ def downgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_category_district_received')
         batch_op.drop_index(batch_op.f('ix_complaint_parent_id'))
-        batch_op.drop_index(batch_op.f('ix_complaint_district_code'))
+        batch_op.drop_index('ix_complaint_district_code_time')
         batch_op.drop_index('ix_complaint_region_category_received')
         batch_op.drop_constraint('fk_complaint_parent_id', type_='foreignkey')
         batch_op.drop_constraint('fk_complaint_district_code', type_='foreignkey')
