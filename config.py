@@ -201,6 +201,10 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
+    # public list and detail pages: ETag/Last-Modified, 304, shared cache for this long (0 = off)
+    PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "30"))
+    # filter-widget and form choices (agencies, categories, channels) reused per process
+    CHOICES_CACHE_SECONDS = int(os.environ.get("CHOICES_CACHE_SECONDS", "60"))
     PUBLIC_CODE_RATE_LIMIT = os.environ.get("PUBLIC_CODE_RATE_LIMIT", "20 per hour")
     # tracking-number lookups per address (the /lacak form and /lacak/<number>, every method)
     PUBLIC_TRACK_RATE_LIMIT = os.environ.get("PUBLIC_TRACK_RATE_LIMIT", "60 per minute")
@@ -215,6 +219,26 @@ class Config:
     # erase the reporter identity of cases closed more than this many days ago; 0 = never (default)
     IDENTITY_RETENTION_DAYS = int(os.environ.get("IDENTITY_RETENTION_DAYS", "0"))
     PRIVACY_RETENTION_HOUR = int(os.environ.get("PRIVACY_RETENTION_HOUR", "2"))  # local hour of the daily job
+
+    # --- regions, map, duplicates, hotspots (issue 15) ----------------------------
+    # the installation's kabupaten/kota (Kemendagri code); the demo is Kabupaten Sumedang
+    REGION_CODE = os.environ.get("REGION_CODE", "32.11")
+    # map tiles, e.g. an intranet tile server; empty = offline outline of the kecamatan only
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "30"))
+    DUPLICATE_DISTANCE_M = int(os.environ.get("DUPLICATE_DISTANCE_M", "500"))
+    DUPLICATE_MIN_SIMILARITY = float(os.environ.get("DUPLICATE_MIN_SIMILARITY", "0.15"))
+    DUPLICATE_MAX_SUGGESTIONS = int(os.environ.get("DUPLICATE_MAX_SUGGESTIONS", "5"))
+    HOTSPOT_WINDOW_DAYS = int(os.environ.get("HOTSPOT_WINDOW_DAYS", "7"))
+    HOTSPOT_BASELINE_WEEKS = int(os.environ.get("HOTSPOT_BASELINE_WEEKS", "8"))
+    HOTSPOT_MIN_COUNT = int(os.environ.get("HOTSPOT_MIN_COUNT", "5"))
+    HOTSPOT_P_VALUE = float(os.environ.get("HOTSPOT_P_VALUE", "0.001"))
+    HOTSPOT_MIN_BASELINE = float(os.environ.get("HOTSPOT_MIN_BASELINE", "0.5"))
+    HOTSPOT_CLUSTER_MIN = int(os.environ.get("HOTSPOT_CLUSTER_MIN", "5"))
+    HOTSPOT_CLUSTER_RADIUS_M = int(os.environ.get("HOTSPOT_CLUSTER_RADIUS_M", "300"))
+    HOTSPOT_CLUSTER_DAYS = int(os.environ.get("HOTSPOT_CLUSTER_DAYS", "3"))
+    HOTSPOT_HOUR = int(os.environ.get("HOTSPOT_HOUR", "6"))  # local time of the daily job
 
     # --- i18n ---------------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "id"

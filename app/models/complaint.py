@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy import event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,8 +38,27 @@ class Complaint(Model):
     __tablename__ = "complaint"
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="ck_complaint_rating"),
-        Index("ix_complaint_agency_status", "agency_id", "status"),
-        Index("ix_complaint_received_at", "received_at"),
+        # lists are sorted by time and paged by keyset (received_at, id): every filter of every
+        # role leads an index that ends with the time, so a page reads ~20 index entries
+        Index("ix_complaint_received_at", "received_at", "id"),
+        Index("ix_complaint_status_time", "status", "received_at", "id"),
+        Index("ix_complaint_agency_time", "agency_id", "received_at"),
+        Index("ix_complaint_agency_status", "agency_id", "status", "received_at"),  # OPD scope + status + time
+        Index("ix_complaint_category_time", "category_id", "received_at"),
+        Index("ix_complaint_channel_time", "channel_id", "received_at"),
+        Index("ix_complaint_district_time", "district", "received_at"),
+        Index("ix_complaint_kind_time", "kind", "received_at"),
+        # the reminder sweep reads only the running clock of each state (partial indexes)
+        *[Index(f"ix_complaint_due_{column}", column,
+                postgresql_where=text(f"status = '{status}'"), sqlite_where=text(f"status = '{status}'"))
+          for status, column in (("received", "verification_due"), ("dispatched", "first_response_due"),
+                                 ("in_progress", "resolution_due"), ("resolved", "auto_close_due"))],
+        # hotspots and duplicate suggestions: one category in one kecamatan over a window
+        Index("ix_complaint_category_district_received", "category_id", "district_code", "received_at"),
+        # duplicate suggestions in one kelurahan/desa
+        Index("ix_complaint_region_category_received", "region_code", "category_id", "received_at"),
+        # the public list filtered by kecamatan (code), paged by time
+        Index("ix_complaint_district_code_time", "district_code", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,13 +72,19 @@ class Complaint(Model):
     needs_inspection: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)
-    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("category.id"), index=True)
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("category.id"))
     category = relationship("Category")
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), nullable=False, index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), nullable=False)
     channel = relationship("Channel")
     address: Mapped[Optional[str]] = mapped_column(String(300))
-    district: Mapped[Optional[str]] = mapped_column(String(100), index=True)  # kecamatan
-    village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa
+    district: Mapped[Optional[str]] = mapped_column(String(100))  # kecamatan (name)
+    village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa (name)
+    # the official place: kelurahan/desa and its kecamatan (Kemendagri codes); district/village
+    # above then hold their names, or the free text that could not be matched yet
+    region_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
+    region = relationship("Region", foreign_keys=[region_code])
+    district_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
+    district_region = relationship("Region", foreign_keys=[district_code])
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
     incident_date: Mapped[Optional[datetime.date]] = mapped_column(Date)
@@ -69,7 +95,7 @@ class Complaint(Model):
     # the reporter explicitly chose to show their name on the public pages (off by default)
     show_reporter_name: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                      server_default=false())
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received", index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
     agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
     agency = relationship("Agency", foreign_keys=[agency_id])
     # agency the reporter suggested (optional)
@@ -79,6 +105,12 @@ class Complaint(Model):
     # a link to a photo given by an Open311 client: shown to staff, never fetched by the server
     media_url: Mapped[Optional[str]] = mapped_column(String(500))
     archive_reason: Mapped[Optional[str]] = mapped_column(String(40))
+    # duplicates: a merged child points at its parent; the parent counts its merged children
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("complaint.id"), index=True)
+    parent = relationship("Complaint", remote_side=[id], foreign_keys=[parent_id])
+    merged_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    status_before_merge: Mapped[Optional[str]] = mapped_column(String(20))
+    duplicate_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     # milestones (naive UTC)
     received_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

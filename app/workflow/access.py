@@ -98,13 +98,14 @@ PUBLIC_STATUSES = ("dispatched", "in_progress", "resolved", "closed", "forwarded
 
 
 def public_cases_clause():
+    # verified first (forwarded included); a merged duplicate (child) is never listed: the public sees the parent
     return and_(Complaint.is_confidential.is_(False), Complaint.status.in_(PUBLIC_STATUSES),
-                Complaint.verified_at.is_not(None))
+                Complaint.verified_at.is_not(None), Complaint.parent_id.is_(None))
 
 
 def publicly_listed(complaint):
     return (not complaint.is_confidential and complaint.status in PUBLIC_STATUSES
-            and complaint.verified_at is not None)
+            and complaint.verified_at is not None and complaint.parent_id is None)
 
 
 def trackable_without_code(complaint):

@@ -42,7 +42,11 @@ REPORTER_TOPICS = {
     "auto_closed": "closed",
     "archived": "archived",
     "forwarded": "forwarded",
+    "merged": "merged",
+    "unmerged": "unmerged",
 }
+# topics a merged child's reporter also hears about when they happen on the parent
+FOLLOWER_TOPICS = ("dispatched", "answered", "resolved", "closed", "archived", "forwarded")
 
 
 def _locale():
@@ -77,6 +81,7 @@ class Recipients:
     def __init__(self):
         self._by_role = {}
         self._ancestors = {}
+        self._staff = {}
 
     def with_role(self, role_name):
         if role_name not in self._by_role:
@@ -108,10 +113,14 @@ class Recipients:
         agency_id = complaint.agency.id if complaint.agency is not None else complaint.agency_id
         if agency_id is None:
             return []
-        chain = set(self._agency_chain(agency_id))
-        case = _CaseRef(agency_id)
-        return [user for user in self.with_role(access.ROLE_OPD)
+        found = self._staff.get(agency_id)
+        if found is None:  # once per agency and sweep: a backlog has thousands of cases per agency
+            chain = set(self._agency_chain(agency_id))
+            case = _CaseRef(agency_id)
+            found = self._staff[agency_id] = [
+                user for user in self.with_role(access.ROLE_OPD)
                 if user.agency_id in chain and access.is_opd(user) and access.can_see(user, case)]
+        return list(found)
 
 
 class _CaseRef:
@@ -195,6 +204,20 @@ def _reporter_texts(topic, complaint, event, reply_code=None):
         subject = _("Your report %(number)s has been forwarded to another institution", number=number)
         body = _("Your report %(number)s is outside this government's authority and has been forwarded to: %(institution)s",
                  number=number, institution=text)
+    elif topic == "merged":
+        parent = complaint.parent
+        subject = _("Your report %(number)s is handled together with report %(parent)s",
+                    number=number, parent=parent.tracking_number)
+        body = _("Other citizens reported the same problem. Your report %(number)s is handled together with "
+                 "report %(parent)s; you will receive its updates.", number=number, parent=parent.tracking_number)
+        url = track_url(parent)
+        if url:
+            body += "\n\n" + _("Track your report: %(url)s", url=url)
+        return subject, body
+    elif topic == "unmerged":
+        subject = _("Your report %(number)s is handled on its own again", number=number)
+        body = _("Your report %(number)s is no longer merged with another report and is handled on its own.",
+                 number=number)
     else:  # pragma: no cover - every topic above is handled
         raise ValueError(topic)
     url = track_url(complaint)
@@ -239,13 +262,15 @@ def direct_message(channel, recipient, text, complaint=None, reply_to=None, now=
     return row
 
 
-def _notify_reporter(topic, complaint, event, now, reply_code=None):
-    """The reporter's messages about ``event``; returns the outbox rows written."""
-    reporter = complaint.reporter
+def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=None):
+    """The reporter's messages about ``event`` (or those of ``reporter``, who follows this case as the
+    reporter of a merged duplicate); returns the outbox rows written."""
+    follower = reporter is not None
+    reporter = reporter if follower else complaint.reporter
     if reporter is None or reporter.erased_at is not None:
         return []
-    subject, body = _reporter_texts(topic, complaint, event, reply_code)
-    secret = reply_code if topic == "received" else None
+    subject, body = _reporter_texts(topic, complaint, event, None if follower else reply_code)
+    secret = reply_code if topic == "received" and not follower else None
     rows = []
     for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
@@ -258,6 +283,22 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None):
             rows.append(_add_outbox("sms", topic, reporter.phone, subject,
                                     _sms_text(topic, subject, complaint, reply_code),
                                     complaint=complaint, event=event, now=now, secret=secret))
+    return rows
+
+
+def _notify_followers(topic, parent, event, now):
+    """The reporters of the duplicates merged into ``parent`` follow its public updates."""
+    from sqlalchemy import select
+
+    from app.models import Complaint
+
+    children = db.session.execute(select(Complaint).where(Complaint.parent_id == parent.id)
+                                  .order_by(Complaint.id)).scalars()
+    seen, rows = {getattr(parent.reporter, "id", None)}, []
+    for child in children:
+        if child.reporter is not None and child.reporter.id not in seen:
+            seen.add(child.reporter.id)
+            rows += _notify_reporter(topic, parent, event, now, reporter=child.reporter)
     return rows
 
 
@@ -307,6 +348,8 @@ def on_event(event, reply_code=None):
         topic = REPORTER_TOPICS.get(event.kind)
         if topic is not None:
             rows += _notify_reporter(topic, complaint, event, now, reply_code)
+            if topic in FOLLOWER_TOPICS and complaint.duplicate_count:
+                rows += _notify_followers(topic, complaint, event, now)
         _notify_staff(event, complaint, Recipients(), now)
     return rows
 
@@ -367,6 +410,63 @@ def reminder_messages(reminder, complaint, recipients, immediate=True, now=None)
     return len(users), rows
 
 
+GROUP_LIST_LIMIT = 100  # cases listed in one grouped message; the rest are counted
+
+
+def grouped_reminder_messages(reminders_with_cases, recipients, immediate=True, now=None):
+    """One in-app notice and (unless digest mode) one e-mail per person for a whole sweep.
+
+    A person with a single reminder gets the message of that case; with several, one message
+    listing them (the first ``GROUP_LIST_LIMIT``, then how many more), so that the first sweep
+    after an outage or an import never floods anybody. Returns ``({reminder id: people
+    reminded}, outbox rows written)``.
+    """
+    now = now or utcnow()
+    per_user, reached, rows = {}, {}, []
+    for reminder, complaint in reminders_with_cases:
+        users = reminder_recipients(complaint, reminder.clock, reminder.level, recipients)
+        reached[reminder.id] = len(users)
+        for user in users:
+            per_user.setdefault(user.id, (user, []))[1].append((reminder, complaint))
+    email = immediate and setting("NOTIFY_STAFF_EMAIL", True)
+    with force_locale(_locale()):
+        for user, items in per_user.values():
+            if len(items) == 1:
+                reminder, complaint = items[0]
+                line = _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
+                _add_notice(user, "reminder", line, complaint=complaint, now=now)
+                if email and user.email:
+                    body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
+                    rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
+                                            reminder=reminder, user=user, now=now))
+                continue
+            items.sort(key=lambda item: (LEVEL_ORDER.get(item[0].level, 9), item[0].due_at))
+            subject = _("%(count)d cases need attention: deadline reminders", count=len(items))
+            lines = [
+                "- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
+                for reminder, complaint in items[:GROUP_LIST_LIMIT]
+            ]
+            if len(items) > GROUP_LIST_LIMIT:
+                lines.append(_("... and %(count)d more cases.", count=len(items) - GROUP_LIST_LIMIT))
+            numbers = ", ".join(c.tracking_number for _r, c in items[:20])
+            more = _(" and %(count)d more", count=len(items) - 20) if len(items) > 20 else ""
+            _add_notice(user, "reminder", f"{subject}: {numbers}{more}", now=now)
+            if email and user.email:
+                url = staff_queue_url()
+                body = "\n".join([subject, ""] + lines + ([""] + [url] if url else []) + ["", "-- ", _footer()])
+                rows.append(_add_outbox("email", "reminder", user.email, subject, body, user=user, now=now))
+    return reached, rows
+
+
+LEVEL_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2}
+
+
+def staff_queue_url():
+    """Absolute link to the overdue queue (empty without PUBLIC_BASE_URL)."""
+    base = (setting("PUBLIC_BASE_URL", "") or "").rstrip("/")
+    return f"{base}/queueoverdueview/list/" if base else ""
+
+
 def digest_messages(reminders_with_cases, recipients, now=None):
     """One e-mail per staff member listing their reminders (daily digest mode).
 
@@ -399,13 +499,18 @@ def digest_messages(reminders_with_cases, recipients, now=None):
 # --- a staff member's own notices (every query filtered to that user) ----------------
 
 
-def unread_count(user_id):
+def unread_count(user_id, cap=None):
+    """Unread notices of one person; with ``cap``, counting stops there (the menu shows "99+"):
+    an index range of at most ``cap`` entries, however many notices piled up."""
     from sqlalchemy import func
 
-    return db.session.execute(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).scalar()
+    unread = select(Notification.id).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if cap:
+        unread = unread.limit(cap)
+    return db.session.execute(select(func.count()).select_from(unread.subquery())).scalar()
+
+
+UNREAD_MENU_CAP = 100
 
 
 def notices_for(user_id, page=1, per_page=30):

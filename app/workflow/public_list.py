@@ -16,6 +16,7 @@ from app.workflow import access, periods
 from app.workflow.numbers import normalise_tracking_number
 
 PAGE_SIZE = 20
+MAP_POINTS = 500
 MAX_PAGE_DIGITS = 6
 
 
@@ -47,7 +48,7 @@ class PublicSearch:
         if args.get("instansi", "").isdigit() and len(args["instansi"]) < 10:
             search.agency_id = int(args["instansi"])
         if args.get("kecamatan"):
-            search.district = args["kecamatan"][:100]
+            search.district = args["kecamatan"][:13]  # the kecamatan's Kemendagri code
         search.received_from = periods.parse_loose_month(args.get("dari"))
         search.received_until = periods.parse_loose_month(args.get("sampai"))
         search.text = (args.get("q") or "").strip()[:100]
@@ -72,7 +73,7 @@ class PublicSearch:
         if self.agency_id is not None:
             query = query.where(Complaint.agency_id == self.agency_id)
         if self.district:
-            query = query.where(Complaint.district == self.district)
+            query = query.where(Complaint.district_code == self.district)
         if self.received_from is not None:
             query = query.where(Complaint.received_at >= self.received_from.bounds()[0])
         if self.received_until is not None:
@@ -109,3 +110,47 @@ def search(criteria, number=1, page_size=PAGE_SIZE):
         .limit(page_size).offset((number - 1) * page_size)
     ).scalars().all()
     return Page(rows=rows, total=total, number=number, pages=pages)
+
+
+def jump_date(text):
+    """The jump by date of the list: '2026-01-15' -> (the text, naive UTC end of that local day)."""
+    import datetime
+
+    from app.workflow.calendar import current_calendar
+
+    try:
+        day = datetime.date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return None
+    if not datetime.date(2000, 1, 1) <= day <= datetime.date(2100, 1, 1):
+        return None
+    return day.isoformat(), current_calendar().end_of_local_day(day)
+
+
+def seek(criteria, page_size=PAGE_SIZE, before=None, after=None, until=None):
+    """One keyset page of the public list, newest first, and the count capped at 10,000.
+
+    ``before`` / ``after``: (time, id) cursors of the neighbouring pages; ``until``: the jump by
+    date. Reads an index range of the page's size, however deep the page (see ``paging``).
+    Returns ``(paging.Page, capped total)``.
+    """
+    from app.workflow import paging
+
+    query = criteria.query()
+    total = db.session.execute(paging.capped_count(query, Complaint.id, Complaint.received_at)).scalar()
+    page = paging.seek_page(
+        db.session, query.options(joinedload(Complaint.agency), joinedload(Complaint.category)),
+        Complaint.received_at, Complaint.id, page_size, before=before, after=after, until=until)
+    return page, total
+
+
+def map_points(criteria, limit=MAP_POINTS):
+    """The most recent matching reports with a map point, rounded to about 100 m (a public map
+    shows where a problem is, not whose house it is): [{"lat", "lon", "number", "title"}]."""
+    rows = db.session.execute(
+        criteria.query().with_only_columns(Complaint.tracking_number, Complaint.title, Complaint.latitude,
+                                           Complaint.longitude)
+        .where(Complaint.latitude.is_not(None), Complaint.longitude.is_not(None))
+        .order_by(Complaint.received_at.desc()).limit(limit))
+    return [{"lat": round(r.latitude, 3), "lon": round(r.longitude, 3), "number": r.tracking_number, "title": r.title}
+            for r in rows]

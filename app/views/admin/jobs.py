@@ -39,6 +39,7 @@ JOB_LABELS = {
     "auto_close": _l("Auto-close"),
     "digest": _l("Daily summary"),
     "monthly_report": _l("Monthly transparency report"),
+    "hotspots": _l("Hotspot alerts"),
     "prune": _l("Clean-up"),
     "privacy_retention": _l("Personal data retention"),
     "inbound_email": _l("E-mail to case"),
@@ -366,7 +367,9 @@ def _notifications_label():
 
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         if "lapor_unread" not in g:
-            g.lapor_unread = notify.unread_count(current_user.id)
+            g.lapor_unread = notify.unread_count(current_user.id, cap=notify.UNREAD_MENU_CAP)
+        if g.lapor_unread >= notify.UNREAD_MENU_CAP:
+            return _("Notifications (%(count)s)", count="99+")
         if g.lapor_unread:
             return _("Notifications (%(count)d)", count=g.lapor_unread)
     return _("Notifications")
