@@ -78,11 +78,11 @@ def test_every_export_neutralises_formulas(app, client, login_as, make_case, wor
                       staff.get(f"/transparencyreportview/download/{report.id}/xlsx").get_data()]
         for content in csv_files:
             cells = csv_cells(content)
-            assert "'" + PAYLOADS[1] in cells  # the district breakdown carries the citizen's text
+            assert "'" + PAYLOADS[3] in cells  # the category breakdown carries the typed name, as text
             assert_no_formula(cells, "transparency csv")
         for content in xlsx_files:
             cells = xlsx_cells(content)
-            assert "'" + PAYLOADS[1] in cells
+            assert "'" + PAYLOADS[3] in cells
             assert_no_formula(cells, "transparency xlsx")
     finally:
         from sqlalchemy import delete
