@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, distinct, func, select
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Agency, Category, Channel, Complaint, ComplaintEvent, LaporUser
+from app.models import Agency, Category, Channel, Complaint, ComplaintEvent, LaporUser, Region
 from app.models.login import LoginEvent
 from app.models.report import TransparencyReport
 from app.models.rollup import CaseRollup, ResponseHistogram
@@ -227,12 +227,13 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
             R.grain == grain, R.day >= w.first_day, R.day < w.end_day).group_by(column)).all()
 
     categories, channels, agencies = _names(Category), _names(Channel), _names(Agency)
+    regions = dict(db.session.execute(select(Region.code, Region.name)).all())
     breakdowns = {
         "kind": _breakdown(grouped(R.kind, "k")),
         "category": _breakdown((categories.get(k), n) for k, n in grouped(R.category_id, "c")),
         "channel": _breakdown((channels.get(k), n) for k, n in grouped(R.channel_id, "h")),
         "agency": _breakdown((agencies.get(a), f["received"]) for a, f in per_agency.items()),
-        "district": _breakdown((k or None, n) for k, n in grouped(R.district, "d")),
+        "district": _breakdown((regions.get(k) if k else None, n) for k, n in grouped(R.district, "d")),
     }
     progress(70)
     H = ResponseHistogram
@@ -287,7 +288,8 @@ def direct_period_kpis(start, end, now=None, ranking_min_cases=5):
     cal = current_calendar()
     w = Window(start, end, now or utcnow(), cal)
     C = Complaint
-    cohort = and_(C.received_at >= start, C.received_at < end)
+    parents = C.parent_id.is_(None)  # merged duplicates are counted once, as their parent
+    cohort = and_(C.received_at >= start, C.received_at < end, parents)
     responded = C.first_response_at.isnot(None)
     waiting = and_(C.first_response_at.is_(None), C.status.in_(WAITING_STATUSES))
     rated = and_(C.status == "closed", C.rating.isnot(None))
@@ -339,7 +341,7 @@ def direct_period_kpis(start, end, now=None, ranking_min_cases=5):
         t[prefix + "_done"] = t[prefix + "_on_time"] = t[prefix + "_late"] = 0
         for agency_id, done, on_time in db.session.execute(
                 select(C.agency_id, func.count(), _count_if(done_at <= due))
-                .where(due.isnot(None), done_at >= start, done_at < end).group_by(C.agency_id)):
+                .where(parents, due.isnot(None), done_at >= start, done_at < end).group_by(C.agency_id)):
             t[prefix + "_done"] += done
             t[prefix + "_on_time"] += int(on_time)
             if prefix == "fr":
@@ -347,7 +349,8 @@ def direct_period_kpis(start, end, now=None, ranking_min_cases=5):
         if w.late_end > start:
             for agency_id, late in db.session.execute(
                     select(C.agency_id, func.count())
-                    .where(done_at.is_(None), running, due >= start, due < w.late_end).group_by(C.agency_id)):
+                    .where(parents, done_at.is_(None), running, due >= start, due < w.late_end)
+                    .group_by(C.agency_id)):
                 t[prefix + "_late"] += late
                 if prefix == "fr":
                     agency(agency_id)["fr_late"] = late
@@ -369,9 +372,10 @@ def direct_period_kpis(start, end, now=None, ranking_min_cases=5):
         "category": _breakdown(grouped(Category.name, (Category, Category.id == C.category_id))),
         "channel": _breakdown(grouped(Channel.name, (Channel, Channel.id == C.channel_id))),
         "agency": _breakdown(grouped(Agency.name, (Agency, Agency.id == C.agency_id))),
-        "district": _breakdown((d or None, n) for d, n in grouped(C.district)),
+        "district": _breakdown(grouped(Region.name, (Region, Region.code == C.district_code))),
     }
-    overdue_now = db.session.execute(select(func.count()).select_from(C).where(sla.overdue_clause(w.now))).scalar()
+    overdue_now = db.session.execute(
+        select(func.count()).select_from(C).where(parents, sla.overdue_clause(w.now))).scalar()
     return _assemble(t, w, by_status, breakdowns, per_agency, hist_c.items(), hist_w.items(), oldest, overdue_now,
                      ranking_min_cases)
 
@@ -449,26 +453,6 @@ def _cache_set(key, value, ttl):
 
 def cached_period_kpis(start, end, ranking_min_cases=5):
     return public_kpis(start, end, ranking_min_cases=ranking_min_cases)
-
-
-def known_districts():
-    """The kecamatan names cases use (for filters and the report form), from the rollups, cached."""
-    from flask import current_app
-
-    def compute():
-        return [row[0] for row in db.session.execute(
-            select(CaseRollup.district).where(CaseRollup.grain == "d", CaseRollup.district != "",
-                                              CaseRollup.received > 0)
-            .group_by(CaseRollup.district).order_by(CaseRollup.district).limit(200))]
-
-    ttl = int(current_app.config.get("KPI_CACHE_SECONDS", 300))
-    if ttl <= 0:
-        return compute()
-    value = _cache_get("lapor:districts")
-    if value is None:
-        value = compute()
-        _cache_set("lapor:districts", value, ttl)
-    return value
 
 
 def received_trend(period):

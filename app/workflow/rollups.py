@@ -28,7 +28,7 @@ from app.models.rollup import GRAINS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, CaseRo
 
 # the case columns the definitions read
 FIELDS = (
-    "received_at", "kind", "category_id", "channel_id", "agency_id", "district", "status",
+    "received_at", "kind", "category_id", "channel_id", "agency_id", "district_code", "parent_id", "status",
     "is_confidential", "verified_at", "closed_at", "verification_due", "first_response_at",
     "first_response_due", "resolved_at", "resolution_due", "rating",
 )
@@ -87,10 +87,11 @@ def case_facts(case, cal):
     """What one case (a dict of FIELDS) contributes: ({row key: Counter}, Counter of histogram keys)."""
     facts = defaultdict(Counter)
     histogram = Counter()
-    if case is None:
+    if case is None or case["parent_id"] is not None:  # a merged duplicate counts as its parent only
         return facts, histogram
+    # the kecamatan dimension is the official region code (app.workflow.regions), "" when unknown
     dims = (case["agency_id"] or 0, case["category_id"] or 0, case["kind"], case["channel_id"],
-            case["district"] or "")
+            case["district_code"] or "")
     day = cal.local_date(case["received_at"])
     cohort = facts[(day,) + dims]
     cohort["received"] += 1
