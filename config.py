@@ -117,6 +117,15 @@ class Config:
     REPORT_MONTHLY_HOUR = int(os.environ.get("REPORT_MONTHLY_HOUR", "1"))
     REPORT_RANKING_MIN_CASES = int(os.environ.get("REPORT_RANKING_MIN_CASES", "5"))
 
+    # staff case exports (XLSX/CSV of a list): above this many rows, or when building the
+    # file in the request would take longer than EXPORT_SYNC_SECONDS (keep it well below the
+    # web server's worker timeout), the file is built by a background job instead
+    EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", "5000"))
+    EXPORT_SYNC_SECONDS = float(os.environ.get("EXPORT_SYNC_SECONDS", "15"))
+    EXPORT_JOB_TIMEOUT = int(os.environ.get("EXPORT_JOB_TIMEOUT", "3600"))
+    # a finished background export can be downloaded for this many hours
+    EXPORT_TTL_HOURS = float(os.environ.get("EXPORT_TTL_HOURS", "24"))
+
     # notifications
     NOTIFY_REPORTER_CHANNELS = os.environ.get("NOTIFY_REPORTER_CHANNELS", "email,whatsapp")
     NOTIFY_STAFF_EMAIL = _env_bool("NOTIFY_STAFF_EMAIL", True)

@@ -9,3 +9,4 @@ from app.models.notification import Notification, Outbox  # noqa: F401
 from app.models.report import TransparencyReport  # noqa: F401
 from app.models.jobs import JobRun  # noqa: F401
 from app.models.login import LoginEvent  # noqa: F401
+from app.models.export import CaseExport  # noqa: F401

@@ -5,10 +5,9 @@ Every route that reads or writes a case goes through the access rule:
 routes where FAB ignores ``base_filters`` (actions, single and bulk) and for
 create and export.
 """
-import csv
-import io
+import secrets
 
-from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterInFunction
@@ -44,6 +43,11 @@ def _agency_scope_for_forms():
     return [row[0] for row in db.session.execute(query)]
 
 
+def _list_arguments():
+    """The filter and order arguments of a list URL (what an export must honour)."""
+    return [(k, v) for k, v in request.args.items(multi=True) if k.startswith(("_flt_", "_oc_", "_od_"))]
+
+
 def sla_badge(complaint):
     state = sla.sla_state(complaint)
     due = sla.current_deadline(complaint)
@@ -67,7 +71,8 @@ class ComplaintView(ModelView):
     datamodel = SQLAInterface(Complaint)
     base_filters = access.ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
-    method_permission_name = {"export": "export", "transition": "act", "bulk": "act", "attachment": "show",
+    method_permission_name = {"export": "export", "export_progress": "export", "export_state": "export",
+                              "export_download": "export", "transition": "act", "bulk": "act", "attachment": "show",
                               "bulk_verify": "act", "bulk_dispose": "act", "bulk_archive": "act"}
     base_order = ("received_at", "desc")
     page_size = 25
@@ -165,6 +170,7 @@ class ComplaintView(ModelView):
     validators_columns = {"title": [DataRequired(), Length(min=5, max=200)], "description": [DataRequired(), Length(min=10, max=10000)]}
 
     show_template = "complaints/show.html"
+    list_template = "complaints/list.html"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -389,45 +395,112 @@ class ComplaintView(ModelView):
         return redirect(self.get_redirect())
 
     # --- export ----------------------------------------------------------------
-    @expose("/export.csv")
+    def export_filters(self):
+        """A fresh set of this screen's search filters (the exporter fills it from URL arguments)."""
+        return self.datamodel.get_filters(self.search_columns, search_filters={
+            column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
+        })
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        from urllib.parse import urlencode
+
+        self.update_redirect()
+        widgets = self._list()
+        can_export = self.appbuilder.sm.has_access("can_export", self.class_permission_name)
+        query = urlencode(_list_arguments())
+        return self.render_template(
+            self.list_template, title=self.list_title, widgets=widgets, can_export=can_export,
+            export_urls={fmt: url_for(f"{self.endpoint}.export", fmt=fmt) + ("?" + query if query else "")
+                         for fmt in ("xlsx", "csv")})
+
+    @expose("/export.<any(csv, xlsx):fmt>")
     @has_access
     @permission_name("export")
-    def export(self):
-        """CSV of every case the user may see (identity masked per the access rule)."""
+    def export(self, fmt):
+        """XLSX/CSV of this list as the user sees it (filters, order, access rule, identity masking).
+
+        Small lists are built in the request; a list above ``EXPORT_SYNC_MAX_ROWS`` rows, more
+        than one page for a coordinator, or one that takes longer than ``EXPORT_SYNC_SECONDS`` to
+        build becomes a background job with a progress page: never a cut-off file.
+        """
+        from app import exports
+
         user = current_user._get_current_object()
-        query = (
-            access.visible_cases(user)
-            .options(joinedload(Complaint.agency), joinedload(Complaint.channel), joinedload(Complaint.category), joinedload(Complaint.reporter))
-            .order_by(Complaint.received_at.desc())
-            .execution_options(yield_per=500)
-        )
-        status = request.args.get("status")
-        if status:
-            query = query.where(Complaint.status == status)
-        header = [_("Tracking number"), _("Title"), _("Type"), _("Status"), _("Agency"), _("Channel"), _("Category"), _("District"), _("Received at"), _("Reporter")]
+        arguments = _list_arguments()
+        query = exports.list_query(type(self).__name__, arguments, user)
+        limit = current_app.config["EXPORT_SYNC_MAX_ROWS"]
+        if access.is_coordinator(user):
+            limit = min(limit, self.page_size)
+        rows = exports.count_capped(query, limit)
+        if rows <= limit:
+            try:
+                content = exports.build_in_request(fmt, query, user, current_app.config["EXPORT_SYNC_SECONDS"])
+            except exports.TooSlow:
+                db.session.rollback()
+            else:
+                return Response(content, content_type=exports.MIMETYPES[fmt], headers={
+                    "Content-Disposition": f"attachment; filename={exports.filename(fmt)}"})
+        job = exports.start_job(fmt, type(self).__name__, arguments, user)
+        if job.job_id is None:
+            flash(_("The job queue is not available right now. Please try again later."), "danger")
+            return redirect(url_for(".list", **dict(arguments)))
+        return redirect(url_for("ComplaintView.export_progress", export_id=job.id))
 
-        def rows():
-            buf = io.StringIO()
-            writer = csv.writer(buf)
-            writer.writerow(header)
-            for complaint in db.session.execute(query).scalars():
-                writer.writerow([
-                    complaint.tracking_number, complaint.title, label(KIND_LABELS, complaint.kind),
-                    label(STATUS_LABELS, complaint.status), complaint.agency or "", complaint.channel or "",
-                    complaint.category or "", complaint.district or "", complaint.received_at.isoformat(sep=" ", timespec="minutes"),
-                    reporter_display(user, complaint)["name"],
-                ])
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate(0)
-            if not buf.tell():
-                yield buf.getvalue()
+    def _own_export(self, export_id):
+        from app.models import CaseExport
 
-        return Response(
-            stream_with_context(rows()),
-            mimetype="text/csv",
-            headers={"Content-Disposition": "attachment; filename=laporan.csv"},
-        )
+        job = db.session.get(CaseExport, export_id)
+        if job is None or job.user_id != current_user.id:
+            abort(404)
+        return job
+
+    @expose("/export/<int:export_id>")
+    @has_access
+    @permission_name("export")
+    def export_progress(self, export_id):
+        job = self._own_export(export_id)
+        return self.render_template("complaints/export_progress.html", title=_("Preparing the export"), job=job,
+                                    state_url=url_for(".export_state", export_id=job.id))
+
+    @expose("/export/<int:export_id>/state")
+    @has_access
+    @permission_name("export")
+    def export_state(self, export_id):
+        from app import exports
+        from app.jobs import queue
+
+        job = self._own_export(export_id)
+        progress = 0
+        if job.status in ("queued", "running") and job.job_id:
+            state = queue.job_state(job.job_id)
+            progress = int(state.get("progress") or 0)
+            if state.get("status") == "failed":
+                exports.mark_failed_if_lost(job, "failed")
+        body = {"status": job.status, "progress": 100 if job.status == "ready" else progress}
+        if job.status == "ready":
+            body["url"] = url_for(".export_download", export_id=job.id, token=job.token)
+            body["rows"] = job.row_count
+            body["expires"] = lapor_datetime(job.expires_at)
+        if job.status == "failed":
+            body["error"] = _("The export could not be made. Please try again or narrow the filter.")
+        return jsonify(body)
+
+    @expose("/export/<int:export_id>/<token>")
+    @has_access
+    @permission_name("export")
+    def export_download(self, export_id, token):
+        from app import exports
+
+        job = self._own_export(export_id)
+        if not secrets.compare_digest(job.token, token) or job.status != "ready":
+            abort(404)
+        if job.expires_at is None or job.expires_at < utcnow():
+            flash(_("This download link has expired. Export the list again."), "warning")
+            return redirect(url_for(".list"))
+        return Response(job.content, content_type=exports.MIMETYPES[job.fmt], headers={
+            "Content-Disposition": f"attachment; filename={job.filename}"})
 
 
 # --- work queues: the same screen with one more filter each -------------------------
