@@ -24,3 +24,8 @@ QUEUES = {
     # everyone
     "overdue": sla.overdue_clause,
 }
+
+
+def awaiting_verification(complaint):
+    """The case waits for a coordinator's decision (the "to_verify" queue, for one case)."""
+    return complaint.status == "received"

@@ -5,6 +5,7 @@ Every route that reads or writes a case goes through the access rule:
 routes where FAB ignores ``base_filters`` (actions, single and bulk) and for
 create and export.
 """
+import datetime
 import secrets
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
@@ -19,18 +20,20 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
 
 from app.extensions import db
 from app.formatting import lapor_date, lapor_datetime
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
-from app.workflow import access, lifecycle, sla
+from app.workflow import access, lifecycle, queues, sla
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
 from app.clock import utcnow
+from app.views.fields import LocalDateField, LocalDateTimeField
+from app.workflow.calendar import current_calendar
 
 SLA_CSS = {"on_time": "success", "due_soon": "warning", "overdue": "danger", "paused": "info", "none": "default"}
 
@@ -41,6 +44,23 @@ def _agency_scope_for_forms():
     if scope is not None:
         query = query.where(Agency.id.in_(scope or [-1]))
     return [row[0] for row in db.session.execute(query)]
+
+
+def _dispose_suggestion(complaint):
+    """The agency the dispose form preselects, and a sentence saying which rule chose it."""
+    from types import SimpleNamespace
+
+    from app.workflow import dispatching
+
+    agency, rule, category = dispatching.suggested_agency(complaint)
+    if agency is None:
+        text = _("No agency is suggested for this case: choose one.")
+    elif rule == dispatching.RULE_CATEGORY:
+        text = _("Suggested: %(agency)s, the agency set for the category \"%(category)s\". You may choose another.",
+                 agency=agency.name, category=category.name)
+    else:
+        text = _("Suggested: %(agency)s, the agency the reporter chose. You may choose another.", agency=agency.name)
+    return SimpleNamespace(agency_id=getattr(agency, "id", None), rule=rule, text=text)
 
 
 def _list_arguments():
@@ -73,7 +93,7 @@ class ComplaintView(ModelView):
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
     method_permission_name = {"export": "export", "export_progress": "export", "export_state": "export",
                               "export_download": "export", "transition": "act", "bulk": "act", "attachment": "show",
-                              "bulk_verify": "act", "bulk_dispose": "act", "bulk_archive": "act"}
+                              "bulk_dispose": "act", "bulk_archive": "act"}
     base_order = ("received_at", "desc")
     page_size = 25
 
@@ -90,7 +110,8 @@ class ComplaintView(ModelView):
         (_l("Times and deadlines"), {"fields": ["received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at", "verification_due", "first_response_due", "resolution_due", "auto_close_due"], "expanded": False}),
         (_l("Reporter rating"), {"fields": ["rating", "feedback"], "expanded": False}),
     ]
-    add_columns = ["kind", "title", "description", "category", "channel", "agency", "address", "district", "village", "incident_date", "is_anonymous", "is_confidential"]
+    add_columns = ["channel", "received_at", "kind", "title", "description", "category", "address", "district", "village",
+                   "incident_date", "is_anonymous", "is_confidential"]
     edit_columns = ["address", "district", "village", "latitude", "longitude", "incident_date"]
     search_columns = ["tracking_number", "title", "status", "kind", "category", "agency", "channel", "district", "received_at", "verification_due", "first_response_due", "resolution_due"]
     search_filters = {"resolution_due": [OverdueFilter]}
@@ -162,10 +183,17 @@ class ComplaintView(ModelView):
         "reporter_email": StringField(_l("Reporter email"), validators=[OptionalValidator(), Email(message=_l("Invalid email address.")), Length(max=200)]),
         "reporter_nik": StringField(_l("Reporter NIK (optional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK must be 16 digits."))]),
         "reporter_consent": BooleanField(_l("Reporter consents to the processing of their personal data (UU PDP)")),
+        "received_at": LocalDateTimeField(_l("Received at (local time)"), validators=[OptionalValidator()],
+                                          description=_l("When the case reached us: the verification deadline counts from here.")),
+        "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()]),
+        "attachments": MultipleFileField(_l("Attachments"), description=_l(
+            "A letter, a photo brought to the counter...: images (JPG, PNG, GIF, WebP) or PDF, at most 5 files of 5 MB.")),
     }
-    add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent"]
+    add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent",
+                                 "attachments"]
     add_form_query_rel_fields = {"agency": [["id", FilterInFunction, _agency_scope_for_forms]]}
-    edit_form_extra_fields = {"expected_version": HiddenField()}
+    edit_form_extra_fields = {"expected_version": HiddenField(),
+                              "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()])}
     edit_columns = edit_columns + ["expected_version"]
     validators_columns = {"title": [DataRequired(), Length(min=5, max=200)], "description": [DataRequired(), Length(min=10, max=10000)]}
 
@@ -211,46 +239,90 @@ class ComplaintView(ModelView):
     @expose("/add", methods=["GET", "POST"])
     @has_access
     def add(self):
+        """Intake by staff: any channel, the time it was received, attachments, no agency.
+
+        The case enters the coordinator's verification queue (an OPD officer's case gets
+        their own agency). A refusal re-renders the form with what was typed and says why.
+        """
         form = self.add_form.refresh()
+        status = 200
+        if request.method == "GET":
+            form.received_at.data = current_calendar().to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
         if request.method == "POST":
-            agency_id = request.form.get("agency") or None
-            if agency_id is not None and (not agency_id.isdigit() or not access.can_assign_agency(current_user, int(agency_id))):
-                abort(403)
-            if form.validate():
-                try:
-                    reporter = reporter_from_form(
-                        form.reporter_name.data, form.reporter_phone.data, form.reporter_email.data,
-                        form.reporter_nik.data, form.reporter_consent.data,
-                    )
-                    complaint, _code = lifecycle.register(
-                        who=current_user,
-                        kind=form.kind.data,
-                        title=form.title.data,
-                        description=form.description.data,
-                        category=form.category.data,
-                        channel=form.channel.data,
-                        agency=form.agency.data,
-                        reporter=reporter,
-                        is_anonymous=form.is_anonymous.data,
-                        is_confidential=form.is_confidential.data,
-                        address=form.address.data or None,
-                        district=form.district.data or None,
-                        village=form.village.data or None,
-                        incident_date=form.incident_date.data,
-                    )
-                    db.session.commit()
-                except NotAllowed as exc:
-                    db.session.rollback()
-                    flash(str(exc.message), "danger")
-                    abort(403)
-                except DomainError as exc:
-                    db.session.rollback()
-                    flash(str(exc.message), "danger")
-                else:
-                    flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
-                    return redirect(url_for(".show", pk=complaint.id))
+            refusal = self._intake_refusal(form)
+            if refusal:
+                flash(refusal, "danger")
+                status = 403
+            elif form.validate():
+                status = self._intake(form) or 200
+                if not isinstance(status, int):
+                    return status
         widgets = self._get_add_widget(form=form)
-        return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+        return self.render_template(self.add_template, title=self.add_title, widgets=widgets), (
+            200 if request.method == "GET" else status)
+
+    def _intake_refusal(self, form):
+        """A posted agency the user may not assign (the form offers none; an OPD case gets theirs)."""
+        raw = (request.form.get("agency") or "").strip()
+        if raw in ("", "__None"):
+            return None
+        if not raw.isdigit() or not access.can_assign_agency(current_user, int(raw)):
+            return _("You can only record cases for your own agency.")
+        return None
+
+    def _intake(self, form):
+        from app.workflow import attachments
+
+        cal = current_calendar()
+        received = form.received_at.data
+        now = utcnow()
+        if received is not None:
+            received = cal.to_utc(received.replace(tzinfo=cal.tz))
+            if received > now + datetime.timedelta(minutes=5):
+                form.received_at.errors = list(form.received_at.errors) + [_("The time received cannot be in the future.")]
+                return None
+        try:
+            accepted = attachments.validate_uploads(request.files.getlist("attachments"))
+        except DomainError as exc:
+            form.attachments.errors = [str(exc.message), _("Choose the files again: a browser cannot keep them.")]
+            return None
+        written = []
+        try:
+            reporter = reporter_from_form(
+                form.reporter_name.data, form.reporter_phone.data, form.reporter_email.data,
+                form.reporter_nik.data, form.reporter_consent.data,
+            )
+            agency = request.form.get("agency") or None
+            complaint, _code = lifecycle.register(
+                who=current_user,
+                kind=form.kind.data,
+                title=form.title.data,
+                description=form.description.data,
+                category=form.category.data,
+                channel=form.channel.data,
+                agency=int(agency) if agency and agency.isdigit() else None,
+                reporter=reporter,
+                is_anonymous=form.is_anonymous.data,
+                is_confidential=form.is_confidential.data,
+                address=form.address.data or None,
+                district=form.district.data or None,
+                village=form.village.data or None,
+                incident_date=form.incident_date.data,
+                now=min(received or now, now),
+            )
+            written = attachments.store(complaint, accepted)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            attachments.discard(written)
+            flash(str(exc.message), "danger")
+            return 403 if isinstance(exc, NotAllowed) else 200
+        except Exception:
+            db.session.rollback()
+            attachments.discard(written)
+            raise
+        flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
+        return redirect(url_for(".show", pk=complaint.id))
 
     # --- edit: location fields only, audited, optimistic lock ------------------
     def prefill_form(self, form, pk):
@@ -295,6 +367,9 @@ class ComplaintView(ModelView):
             forms=transition_forms.FORMS,
             fields=transition_forms.FIELDS,
             choices=transition_forms.choices_for(current_user),
+            suggestion=_dispose_suggestion(item),
+            with_attachments=transition_forms.WITH_ATTACHMENTS,
+            awaiting_verification=queues.awaiting_verification(item),
         )
 
     # --- attachments (same access rule as the case) --------------------------------
@@ -319,17 +394,47 @@ class ComplaintView(ModelView):
     @has_access
     @permission_name("act")
     def transition(self, pk, name):
+        from app.workflow import attachments
+
         if name not in transition_forms.FORMS:
             abort(404)
         item = self._get_visible(pk)
         try:
             kwargs = transition_forms.read_form(name, request.form)
+            files = []
+            if name in transition_forms.WITH_ATTACHMENTS:
+                files = attachments.validate_uploads(request.files.getlist("attachments"))
             lifecycle.perform(name, item.id, current_user, expected_version=request.form.get("expected_version") or None, **kwargs)
         except DomainError as exc:
             flash(str(exc.message), "danger")
         else:
+            if files:
+                self._attach_to_last_event(item.id, files, public=request.form.get("attachments_public") in ("y", "on"))
             flash(_("Saved: %(action)s.", action=transition_forms.FORMS[name][0]), "success")
         return redirect(url_for(".show", pk=pk))
+
+    @staticmethod
+    def _attach_to_last_event(complaint_id, files, public):
+        """Files sent with a follow-up belong to the event it just wrote (public only when ticked)."""
+        from app.workflow import attachments
+
+        complaint = db.session.get(Complaint, complaint_id)
+        event = db.session.execute(
+            select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id,
+                                         ComplaintEvent.actor_id == current_user.id)
+            .order_by(ComplaintEvent.id.desc()).limit(1)
+        ).scalar_one()
+        written = []
+        try:
+            written = attachments.store(complaint, files, event=event)
+            for row in complaint.attachments:
+                if row.event_id == event.id:
+                    row.is_public = bool(public) and event.is_public
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            attachments.discard(written)
+            raise
 
     # --- bulk transitions ----------------------------------------------------------
     @expose("/bulk/<string:name>", methods=["GET", "POST"])
@@ -376,23 +481,6 @@ class ComplaintView(ModelView):
     @fab_action("bulk_archive", _l("Archive"), None, "fa-archive", single=False)
     def bulk_archive(self, items):
         return redirect(url_for(".bulk", name="archive", ids=",".join(str(i.id) for i in items)))
-
-    # --- bulk action -------------------------------------------------------------
-    @fab_action("bulk_verify", _l("Mark as verified"), _l("Mark the selected cases as verified?"), "fa-check", single=False)
-    def bulk_verify(self, items):
-        items = items if isinstance(items, list) else [items]
-        done, refused = 0, 0
-        for item in items:
-            try:
-                lifecycle.perform("verify", item.id, current_user)
-                done += 1
-            except DomainError:
-                refused += 1
-        if done:
-            flash(_("%(count)d case(s) verified.", count=done), "success")
-        if refused:
-            flash(_("%(count)d case(s) cannot be verified in their current status.", count=refused), "warning")
-        return redirect(self.get_redirect())
 
     # --- export ----------------------------------------------------------------
     def export_filters(self):

@@ -1,6 +1,8 @@
 """Reference data screens: agencies, categories, channels, holidays, SLA settings."""
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
+from app.formatting import lapor_date
+from app.views.fields import LocalDateField
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -85,11 +87,12 @@ class HolidayView(ModelView):
     search_columns = ["date", "name", "kind"]
     base_order = ("date", "desc")
     label_columns = {"date": _l("Date"), "name": _l("Description"), "kind": _l("Type")}
-    formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v)}
+    formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v), "date": lapor_date}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField(_l("Type"), choices=choices(HOLIDAY_KIND_LABELS), widget=Select2Widget()),
+        "date": LocalDateField(_l("Date"), validators=[DataRequired()]),
     }
-    validators_columns = {"date": [DataRequired()], "name": [DataRequired(), Length(max=200)]}
+    validators_columns = { "name": [DataRequired(), Length(max=200)]}
 
     def post_add(self, item):
         invalidate_calendar()

@@ -32,7 +32,6 @@ FIELDS = {
 
 # transition -> (button label, css class, fields, keyword mapping {form field: function argument})
 FORMS = {
-    "verify": (_l("Mark as verified"), "default", ["note"], {}),
     "dispose": (_l("Dispatch to agency"), "primary", ["agency", "public_text", "note"], {}),
     "hold": (_l("Put on hold (ask the reporter)"), "warning", ["reason_text"], {"reason_text": "reason"}),
     "complete_hold": (_l("Record the reporter's completion"), "default", ["text"], {}),
@@ -46,6 +45,9 @@ FORMS = {
     "return_to_coordinator": (_l("Return: not our authority"), "danger", ["reason_text"], {"reason_text": "reason"}),
     "internal_note": (_l("Add an internal note"), "default", ["text"], {}),
 }
+
+# transitions whose form also takes files (a photo of the repair, a letter)
+WITH_ATTACHMENTS = ("follow_up", "resolve", "internal_note")
 
 BULK = {
     "dispose": (_l("Dispatch the selected cases to one agency"), ["agency", "note"]),

@@ -182,6 +182,23 @@ def case_status(number):
     )
 
 
+@public_bp.route("/lacak/<number>/foto/<int:attachment_id>", methods=["GET"])
+def follow_up_photo(number, attachment_id):
+    """A file staff attached to a public event and marked public (same reach as the timeline)."""
+    from flask import send_file
+
+    complaint = _find(number)
+    if not _has_code(complaint) and not access.trackable_without_code(complaint):
+        abort(404)
+    row = lifecycle.public_attachment(complaint, attachment_id)
+    if row is None:
+        abort(404)
+    extension = row.stored_name.rsplit(".", 1)[-1]
+    return send_file(attachments.path_of(row), mimetype=row.content_type, max_age=0,
+                     download_name=f"lampiran-{row.id}.{extension}",
+                     as_attachment=not row.content_type.startswith("image/"))
+
+
 ACTION_TITLES = {
     "complete_hold": _l("Add the information that was asked for"),
     "reporter_reply": _l("Send a reply"),
