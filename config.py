@@ -55,6 +55,12 @@ def _database_url():
     return url
 
 
+def _password_strength(password):
+    from app.accounts import password_strength
+
+    return password_strength(password)
+
+
 class Config:
     # --- core -----------------------------------------------------------
     SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret(
@@ -162,6 +168,9 @@ class Config:
     FAB_ADD_SECURITY_API = False
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = False
+    # every password set through a form (own change, admin's user forms): app/views/admin/account.py
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(lambda password: _password_strength(password))
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")

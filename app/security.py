@@ -11,6 +11,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from app.models import LaporUser
+from app.accounts import LaporAuthDBView, LaporResetMyPasswordView
 from app.workflow.access import (
     ROLE_ADMIN,
     ROLE_COORDINATOR,
@@ -20,7 +21,7 @@ from app.workflow.access import (
 )
 
 SELF_SERVICE = [
-    (r"UserDBModelView", r"can_userinfo|resetmypassword|userinfoedit"),
+    (r"LaporUserDBModelView", r"can_userinfo|resetmypassword|userinfoedit"),
     (r"ResetMyPasswordView|UserInfoEditView", r"can_this_form_(get|post)"),
     (r"LocaleView", r"can_index"),
 ]
@@ -152,6 +153,8 @@ def record_login(user, username, success, now=None):
 class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
+    authdbview = LaporAuthDBView
+    resetmypasswordview = LaporResetMyPasswordView
     # FAB's user statistics chart loads Google Charts from the internet: not on an intranet
     userstatschartview = None
 
