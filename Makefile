@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
+.PHONY: run test browser-deps pdf-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,13 @@ browser-deps:
 	  { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
 	  echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"
 
-test: venv translations browser-deps
+# pdftotext (poppler-utils) reads the monthly report PDF back in the tests
+pdf-deps:
+	@command -v pdftotext >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q poppler-utils >/dev/null 2>&1; }; }; } || \
+	  echo "pdftotext is not installed: the PDF report tests will be skipped (apt-get install poppler-utils)"
+
+test: venv translations browser-deps pdf-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

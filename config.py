@@ -176,6 +176,19 @@ class Config:
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
     PUBLIC_CODE_RATE_LIMIT = os.environ.get("PUBLIC_CODE_RATE_LIMIT", "20 per hour")
+    # tracking-number lookups per address (the /lacak form and /lacak/<number>, every method)
+    PUBLIC_TRACK_RATE_LIMIT = os.environ.get("PUBLIC_TRACK_RATE_LIMIT", "60 per minute")
+    # a case's reply code locks after this many wrong attempts (a coordinator issues a new one)
+    REPLY_CODE_MAX_FAILURES = int(os.environ.get("REPLY_CODE_MAX_FAILURES", "10"))
+    # how long a correct reply code keeps the reporter's browser session on the case
+    REPLY_ACCESS_MINUTES = int(os.environ.get("REPLY_ACCESS_MINUTES", "30"))
+
+    # --- personal data (UU PDP 27/2022) -----------------------------------------
+    # sent messages lose their recipient address after this many days (daily job)
+    OUTBOX_RECIPIENT_RETENTION_DAYS = int(os.environ.get("OUTBOX_RECIPIENT_RETENTION_DAYS", "30"))
+    # erase the reporter identity of cases closed more than this many days ago; 0 = never (default)
+    IDENTITY_RETENTION_DAYS = int(os.environ.get("IDENTITY_RETENTION_DAYS", "0"))
+    PRIVACY_RETENTION_HOUR = int(os.environ.get("PRIVACY_RETENTION_HOUR", "2"))  # local hour of the daily job
 
     # --- i18n ---------------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "id"

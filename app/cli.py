@@ -65,7 +65,7 @@ def create_admin_command(username, email, first_name, last_name, password):
 
 # --- background jobs ------------------------------------------------------------------
 
-JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune"]
+JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune", "privacy_retention"]
 
 
 @lapor_cli.command("scheduler")

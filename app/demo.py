@@ -233,6 +233,9 @@ def seed_cases(count, agencies, categories, users, rng, now):
             address=f"Jl. {rng.choice(['Merdeka', 'Siliwangi', 'Ahmad Yani', 'Sudirman', 'Pahlawan'])} No. {rng.randrange(1, 200)}",
             incident_date=(received - datetime.timedelta(days=rng.randrange(0, 5))).date(),
             now=received,
+            # some web reporters opted in to show their name publicly (the default is hidden)
+            show_reporter_name=bool(reporter) and not staff_channel and not anonymous and not confidential
+            and i % 4 == 0,
         )
         _advance(complaint, target, rng, now, coordinator, agencies[agency_code], staff_by_agency, agencies)
         created += 1

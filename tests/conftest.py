@@ -149,10 +149,10 @@ def _cleanup():
     from sqlalchemy import delete
 
     from app.extensions import db
-    from app.models import Attachment, Complaint, ComplaintEvent, Reporter
+    from app.models import Attachment, Complaint, ComplaintEvent, IdentityAccess, Reporter
 
     db.session.rollback()
-    for model in (Attachment, ComplaintEvent, Complaint, Reporter):
+    for model in (IdentityAccess, Attachment, ComplaintEvent, Complaint, Reporter):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -199,7 +199,7 @@ def make_case(world):
 
     def _make(agency=None, status="received", kind="complaint", title="Jalan berlubang di depan pasar",
               description="Lubang besar di jalan kabupaten membahayakan pengendara motor.",
-              anonymous=False, confidential=False, reporter=None, channel="web", now=None):
+              anonymous=False, confidential=False, reporter=None, channel="web", now=None, show_name=False):
         reporter_row = None
         if reporter is not False:
             data = reporter or {"name": "Siti Pelapor", "phone": "081234567890",
@@ -209,7 +209,7 @@ def make_case(world):
         complaint, code = lifecycle.register(
             title=title, description=description, kind=kind, channel=world.channel(channel),
             reporter=reporter_row, is_anonymous=anonymous, is_confidential=confidential,
-            district="Sukamaju Kota", now=now,
+            district="Sukamaju Kota", now=now, show_reporter_name=show_name,
         )
         complaint.reply_code = code
         coordinator = world.user("koordinator")

@@ -49,6 +49,7 @@ PERIODIC = [
              enabled_if=("REMINDER_DELIVERY", "digest"), keep_runs=True),
     Periodic("monthly_report", TASKS + "build_monthly_report", "monthly", keep_runs=True, timeout=3600),
     Periodic("prune", TASKS + "prune", "daily", "", retry=None),
+    Periodic("privacy_retention", TASKS + "privacy_retention", "daily", "PRIVACY_RETENTION_HOUR"),
 ]
 BY_NAME = {job.name: job for job in PERIODIC}
 

@@ -142,3 +142,13 @@ def build_export(export_id):
     from app.jobs import queue
 
     return exports.run_job(export_id, progress=queue.set_progress)
+
+
+@task
+def privacy_retention():
+    """Daily (UU PDP): sent messages lose their recipient after the retention period; with
+    IDENTITY_RETENTION_DAYS set, identities of long-finished cases are erased."""
+    from app.workflow import privacy
+
+    return {"outbox_blanked": privacy.blank_sent_recipients(),
+            "identities_erased": privacy.expire_closed_identities()}

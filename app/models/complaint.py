@@ -45,6 +45,9 @@ class Complaint(Model):
     tracking_number: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
     # hash of the reporter's private reply code (never stored in plain text)
     reply_code_hash: Mapped[Optional[str]] = mapped_column(String(128))
+    # wrong reply codes tried on this case since the code was issued; locked after N
+    reply_code_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    reply_code_locked_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
     kind: Mapped[str] = mapped_column(String(20), nullable=False, default="complaint")
     needs_inspection: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -63,6 +66,9 @@ class Complaint(Model):
     reporter = relationship("Reporter")
     is_anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # the reporter explicitly chose to show their name on the public pages (off by default)
+    show_reporter_name: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                     server_default=false())
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="received", index=True)
     agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
     agency = relationship("Agency", foreign_keys=[agency_id])

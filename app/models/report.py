@@ -34,6 +34,8 @@ class TransparencyReport(Model):
     data: Mapped[str] = mapped_column(Text, nullable=False)
     csv_file: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
     xlsx_file: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    # the printable report (fpdf2); empty for reports built before PDFs existed
+    pdf_file: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
 
     def __repr__(self):
         return f"{self.period} ({self.status})"

@@ -120,8 +120,8 @@ def public_reporter_name(complaint):
     """What the public pages may say about the reporter: a name, never contact data."""
     if complaint.is_anonymous or complaint.is_confidential or complaint.reporter is None:
         return None
-    if complaint.reporter.erased_at:
-        return None
+    if complaint.reporter.erased_at or not complaint.show_reporter_name:
+        return None  # the name is shown only when the reporter explicitly chose it (off by default)
     return complaint.reporter.name
 
 

@@ -120,6 +120,8 @@ EVENT_LABELS = {
     "reopened": _l("Reopened: reporter not satisfied"),
     "auto_closed": _l("Closed automatically"),
     "edited": _l("Case data edited"),
+    "reply_code_reissued": _l("New reply code issued"),
+    "identity_erased": _l("Reporter data erased on request"),
 }
 
 

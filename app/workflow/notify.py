@@ -221,7 +221,8 @@ def _reporter_texts(topic, complaint, event):
         body += "\n\n" + _("Your private reply code: %(code)s", code=SECRET_MARK) + "\n" + _(
             "Keep it secret: with it you can add information, reply and rate the answer.")
         if url:
-            url = f"{url}?kode={SECRET_MARK}"
+            # in the fragment: a browser never sends it to the server (no logs, no Referer)
+            url = f"{url}#kode={SECRET_MARK}"
     if url:
         body += "\n\n" + _("Track your report: %(url)s", url=url)
     return subject, body

@@ -36,17 +36,40 @@ def normalise_tracking_number(raw):
     return f"{body[:4]}-{body[4:]}-{check}"
 
 
+REPLY_CODE_GROUPS = 3  # three groups of four symbols: 12 * log2(31) = 59 bits
+
+
 def new_reply_code():
-    """The reporter's private code (shown once); only its hash is stored."""
-    return secrets.token_urlsafe(12)
+    """The reporter's private code (shown once; only its hash is stored).
+
+    Readable aloud and typed on a phone: the tracking-number alphabet (no 0/O, 1/I/L),
+    grouped like ``K7PM-Q3XR-A2BC``; 59 random bits, and online guessing is limited
+    per case and per address (``app.workflow.reply_codes``).
+    """
+    body = "".join(secrets.choice(ALPHABET) for _ in range(4 * REPLY_CODE_GROUPS))
+    return "-".join(body[i:i + 4] for i in range(0, len(body), 4))
+
+
+def normalise_reply_code(raw):
+    """What people type (lower case, spaces, dashes) -> the canonical grouped code, else None."""
+    if not raw or len(raw) > 100:
+        return None
+    text = _CLEAN.sub("", raw).upper()
+    if len(text) != 4 * REPLY_CODE_GROUPS or any(c not in _INDEX for c in text):
+        return None
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
 
 
 def hash_reply_code(code):
-    # the code carries 96 random bits, so a plain SHA-256 cannot be brute-forced
+    # 59 random bits behind an attempt limit: a plain SHA-256 of the canonical form is enough
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
 def check_reply_code(code, stored_hash):
     if not code or not stored_hash or len(code) > 100:
         return False
+    canonical = normalise_reply_code(code)
+    if canonical is not None and hmac.compare_digest(hash_reply_code(canonical), stored_hash):
+        return True
+    # codes issued before the grouped format (16 mixed-case characters) stay valid as typed
     return hmac.compare_digest(hash_reply_code(code), stored_hash)

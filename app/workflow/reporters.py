@@ -39,7 +39,15 @@ def reporter_display(user, complaint):
         "visible": True,
         "protected": complaint.is_anonymous or complaint.is_confidential,
         "name": reporter.name or "",
-        "phone": reporter.phone or "",
-        "email": reporter.email or "",
+        # contact data masked; the full data only through privacy.reveal (recorded, with a reason)
+        "phone": mask(reporter.phone, 3) if reporter.phone else "",
+        "email": mask_email(reporter.email) if reporter.email else "",
         "nik": mask(reporter.nik, 4) if reporter.nik else "",
+        "maskable": bool(reporter.phone or reporter.email or reporter.nik),
     }
+
+
+def mask_email(email):
+    """``siti.rahma@contoh.id`` -> ``si********@contoh.id``."""
+    local, _at, domain = email.partition("@")
+    return mask(local, 1) + ("@" + domain if domain else "")

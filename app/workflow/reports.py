@@ -126,9 +126,35 @@ def rows_for_files(data):
     return rows
 
 
+# the ranking table's columns, in order: the XLSX and the PDF both iterate this list
+RANKING_COLUMNS = [
+    ("rank", _l("Rank")),
+    ("agency", _l("Agency")),
+    ("cases", _l("Cases")),
+    ("follow_up_sla_pct", _l("First responses within deadline (%)")),
+    ("response_working_days_avg", _l("Average response (working days)")),
+]
+
+# "cara menghitung": how each figure is computed (shown in the PDF next to its value);
+# a measure without an entry is still listed, with its label only
+SUMMARY_DEFINITIONS = {
+    "received": _l("Reports received in the period, confidential ones included (counted only)."),
+    "pct_followed_up": _l("Reports with at least one follow-up divided by reports received."),
+    "pct_finished": _l("Reports resolved or closed divided by reports received."),
+    "pct_in_process": _l("Reports dispatched or in progress divided by reports received."),
+    "response_days_avg": _l("From receipt to the first follow-up, over reports that had one."),
+    "response_working_days_avg": _l("The same in working days (Monday to Friday without holidays)."),
+    "verification_sla_pct": _l("Verifications done by their deadline divided by verifications due in the period."),
+    "follow_up_sla_pct": _l("First follow-ups done by their deadline divided by first follow-ups due in the period."),
+    "overdue_open_now": _l("Open reports past their current deadline when the report was generated."),
+    "rating_avg": _l("Average of the reporters' ratings (1 to 5) of closed reports."),
+    "pct_connected": _l("Agencies with at least one active officer divided by agencies."),
+    "pct_active": _l("Agencies whose officers signed in divided by agencies."),
+}
+
+
 def ranking_headers():
-    return [_("Rank"), _("Agency"), _("Cases"), _("First responses within deadline (%)"),
-            _("Average response (working days)")]
+    return [str(label) for _key, label in RANKING_COLUMNS]
 
 
 def render_csv(data):
@@ -173,8 +199,7 @@ def render_xlsx(data):
     ranking = workbook.create_sheet(_("Agency ranking")[:31])
     ranking.append(ranking_headers())
     for item in data["ranking"]:
-        ranking.append([item["rank"], item["agency"], item["cases"], item["follow_up_sla_pct"],
-                        item["response_working_days_avg"]])
+        ranking.append([item.get(key) for key, _label in RANKING_COLUMNS])
     ranking.column_dimensions["B"].width = 45
     for extra in workbook.worksheets[1:]:
         for cell in extra[1]:
@@ -204,15 +229,27 @@ def build(period, user_id=None, now=None, progress=None):
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
         csv_bytes = render_csv(data)
         xlsx_bytes = render_xlsx(data)
+        progress(90)
+        pdf_bytes = render_pdf(data)
     progress(95)
-    report = _save_draft(period, data, csv_bytes, xlsx_bytes, user_id, now)
+    report = _save_draft(period, data, csv_bytes, xlsx_bytes, user_id, now, pdf_bytes)
     progress(100)
     return report
 
 
-def _save_draft(period, data, csv_bytes, xlsx_bytes, user_id, now):
+def render_pdf(data):
+    """The printable report (title page, KPI table with definitions, charts, ranking, page numbers)."""
+    from app import report_pdf
+
+    return report_pdf.render(data, installation=current_app.config.get("INSTALLATION_NAME", ""),
+                             app_name=current_app.config.get("APP_NAME", "LAPOR!"),
+                             summary_labels=SUMMARY_LABELS, definitions=SUMMARY_DEFINITIONS,
+                             breakdown_labels=BREAKDOWN_LABELS, ranking_columns=RANKING_COLUMNS)
+
+
+def _save_draft(period, data, csv_bytes, xlsx_bytes, user_id, now, pdf_bytes=None):
     payload = dict(data=json.dumps(data, ensure_ascii=False, default=str), csv_file=csv_bytes,
-                   xlsx_file=xlsx_bytes, generated_at=now, generated_by_id=user_id)
+                   xlsx_file=xlsx_bytes, pdf_file=pdf_bytes, generated_at=now, generated_by_id=user_id)
     for _attempt in range(3):
         draft = db.session.execute(
             select(TransparencyReport)
@@ -269,19 +306,30 @@ def published_reports():
 
 def published_file(period, fmt):
     """(bytes, filename, mimetype) of a published report, or None."""
-    column = {"csv": TransparencyReport.csv_file, "xlsx": TransparencyReport.xlsx_file}.get(fmt)
+    column = {"csv": TransparencyReport.csv_file, "xlsx": TransparencyReport.xlsx_file,
+              "pdf": TransparencyReport.pdf_file}.get(fmt)
     if column is None or not PERIOD_RE.match(period or ""):
         return None
-    content = db.session.execute(
-        select(column).where(TransparencyReport.period == period, TransparencyReport.status == "published")
-    ).scalar_one_or_none()
-    if content is None:
+    row = db.session.execute(
+        select(column, TransparencyReport.id).where(TransparencyReport.period == period,
+                                                    TransparencyReport.status == "published")
+    ).first()
+    if row is None:
         return None
+    content = row[0]
+    if content is None and fmt == "pdf":  # published before PDFs existed: render it from its snapshot once
+        report = db.session.get(TransparencyReport, row[1])
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
+            content = report.pdf_file = render_pdf(snapshot(report))
+        db.session.commit()
     return content, f"laporan-transparansi-{period}.{fmt}", MIMETYPES[fmt]
 
 
 def report_file(report, fmt):
-    content = {"csv": report.csv_file, "xlsx": report.xlsx_file}.get(fmt)
+    content = {"csv": report.csv_file, "xlsx": report.xlsx_file, "pdf": report.pdf_file}.get(fmt)
+    if content is None and fmt == "pdf":
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
+            content = render_pdf(snapshot(report))
     if content is None:
         return None
     suffix = "" if report.status == "published" else "-draf"
@@ -291,4 +339,5 @@ def report_file(report, fmt):
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }

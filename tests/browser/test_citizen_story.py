@@ -83,9 +83,16 @@ def test_citizen_to_closed_case(live_server, browser, ctx, tmp_path):
     run_transition(staff, "follow_up", text="Petugas sudah meninjau lokasi.")
     run_transition(staff, "resolve", text="Lubang sudah ditambal pada hari ini.")
 
-    # 5. the citizen confirms and rates it with the private link
-    citizen.goto(f"{base}/lacak/{number}?kode={code}")
+    # 5. on another phone, the citizen opens the link from the e-mail: the code travels in the
+    # fragment (never sent to the server), is moved into the form and posted
+    citizen = browser.new_page()
+    requested = []
+    citizen.on("request", lambda request: requested.append(request.url))
+    citizen.goto(f"{base}/lacak/{number}#kode={code}")
+    assert citizen.input_value("#code") == code and "kode" not in citizen.url
+    citizen.click('form[action$="/kode"] button[type=submit]')
     citizen.wait_for_url(re.compile(rf".*/lacak/{number}$"))
+    assert not [url for url in requested if code in url]
     assert "Lubang sudah ditambal" in citizen.inner_text("#public-timeline")
     citizen.check('#action-confirm input[name="rating"][value="5"]')
     citizen.fill("#feedback", "Cepat sekali, terima kasih.")

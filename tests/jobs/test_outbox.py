@@ -68,7 +68,7 @@ def test_redis_down_every_request_succeeds_and_each_message_is_delivered_once_wh
         assert {r["payload"]["to"] for r in gateway.requests} == {"+6281211112222"}
         # the private reply code reaches the reporter (in the "received" message only)...
         (received_mail,) = [m for m in mails if code in m["body"]]
-        assert f"https://lapor.contoh.go.id/lacak/{number}?kode={code}" in received_mail["body"]
+        assert f"https://lapor.contoh.go.id/lacak/{number}#kode={code}" in received_mail["body"]
         assert all(number in m["subject"] for m in mails)
         # ...and is not kept in the database once sent
         assert all(r.secret is None for r in sent)

@@ -34,6 +34,12 @@ def submit(client, files=(), **overrides):
     return client.post("/lapor", data=data, content_type="multipart/form-data")
 
 
+def enter_code(client, case, code=None):
+    """The reporter types the private reply code into the tracking page's form (POST)."""
+    return client.post(f"/lacak/{case.tracking_number}/kode", data={"code": code or case.reply_code},
+                       follow_redirects=True)
+
+
 def count_cases():
     return db.session.execute(select(func.count()).select_from(Complaint)).scalar()
 
@@ -117,17 +123,18 @@ def test_confidential_case_is_absent_from_public_pages(client, make_case):
     assert client.get(f"/laporan/{secret.tracking_number}").status_code == 404
     assert client.get(f"/lacak/{secret.tracking_number}").status_code == 404
     # the reporter, with the code, still follows it
-    assert client.get(f"/lacak/{secret.tracking_number}?kode={secret.reply_code}", follow_redirects=True).status_code == 200
+    assert enter_code(client, secret).status_code == 200
 
 
 def test_anonymous_identity_is_on_no_public_page(client, make_case):
     reporter = {"name": "Hendra Wijaya", "phone": "081355554444", "email": "hendra@contoh.id", "nik": "3201000011112222"}
     case = make_case(anonymous=True, status="dispatched", agency="DINKES", reporter=reporter)
-    named = make_case(status="dispatched", agency="DINKES", reporter={"name": "Rina Saputra", "phone": "081200001111"})
-    for url in (f"/laporan/{case.tracking_number}", "/laporan", f"/lacak/{case.tracking_number}",
-                f"/lacak/{case.tracking_number}?kode={case.reply_code}"):
+    named = make_case(status="dispatched", agency="DINKES", reporter={"name": "Rina Saputra", "phone": "081200001111"},
+                      show_name=True)
+    for url in (f"/laporan/{case.tracking_number}", "/laporan", f"/lacak/{case.tracking_number}"):
         body = client.get(url, follow_redirects=True).get_data(as_text=True)
         assert_hidden(body, *reporter.values())
+    assert_hidden(enter_code(client, case).get_data(as_text=True), *reporter.values())
     assert "Anonim" in visible_text(client.get(f"/laporan/{case.tracking_number}").get_data(as_text=True))
     named_page = client.get(f"/laporan/{named.tracking_number}").get_data(as_text=True)
     assert "Rina Saputra" in named_page
@@ -177,7 +184,7 @@ def test_reporter_replies_rates_and_closes(client, make_case):
 
 def test_reporter_reopens_when_not_satisfied(client, make_case):
     case = make_case(status="resolved", agency="DINKES")
-    client.get(f"/lacak/{case.tracking_number}?kode={case.reply_code}")
+    enter_code(client, case)
     client.post(f"/lacak/{case.tracking_number}/reopen", data={"text": "Lampu masih mati."})
     db.session.expire_all()
     assert db.session.get(Complaint, case.id).status == "in_progress"
@@ -185,7 +192,7 @@ def test_reporter_reopens_when_not_satisfied(client, make_case):
 
 def test_reporter_completes_a_case_on_hold(client, make_case):
     case = make_case(status="on_hold")
-    client.get(f"/lacak/{case.tracking_number}?kode={case.reply_code}")
+    enter_code(client, case)
     client.post(f"/lacak/{case.tracking_number}/complete_hold", data={"text": "Lokasinya di RT 03 RW 05."})
     db.session.expire_all()
     assert db.session.get(Complaint, case.id).status == "received"

@@ -27,13 +27,15 @@ from app.extensions import db
 from app.formatting import lapor_date, lapor_datetime
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
-from app.workflow import access, lifecycle, queues, sla
+from app.workflow import access, lifecycle, privacy, queues, reply_codes, sla
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
 from app.clock import utcnow
 from app.views.fields import LocalDateField, LocalDateTimeField
 from app.workflow.calendar import current_calendar
+
+ACCESS_PURPOSE_LABELS = {"reveal": _l("Full data shown"), "export": _l("Export"), "erase": _l("Erased")}
 
 SLA_CSS = {"on_time": "success", "due_soon": "warning", "overdue": "danger", "paused": "info", "none": "default"}
 
@@ -93,6 +95,7 @@ class ComplaintView(ModelView):
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
     method_permission_name = {"export": "export", "export_progress": "export", "export_state": "export",
                               "export_download": "export", "transition": "act", "bulk": "act", "attachment": "show",
+                              "reveal": "show", "reissue_code": "act", "erase_identity": "act",
                               "bulk_dispose": "act", "bulk_archive": "act"}
     base_order = ("received_at", "desc")
     page_size = 25
@@ -293,7 +296,7 @@ class ComplaintView(ModelView):
                 form.reporter_nik.data, form.reporter_consent.data,
             )
             agency = request.form.get("agency") or None
-            complaint, _code = lifecycle.register(
+            complaint, reply_code = lifecycle.register(
                 who=current_user,
                 kind=form.kind.data,
                 title=form.title.data,
@@ -322,7 +325,8 @@ class ComplaintView(ModelView):
             attachments.discard(written)
             raise
         flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
-        return redirect(url_for(".show", pk=complaint.id))
+        # shown once, on this page only, to read to the caller (never stored in plain text)
+        return self._render_show(complaint, new_code=reply_code)
 
     # --- edit: location fields only, audited, optimistic lock ------------------
     def prefill_form(self, form, pk):
@@ -343,7 +347,10 @@ class ComplaintView(ModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self._get_visible(pk)
+        return self._render_show(self._get_visible(pk))
+
+    def _render_show(self, item, reporter=None, new_code=None):
+        pk = item.id
         widgets = self._get_show_widget(pk, item)
         self.update_redirect()
         events = db.session.execute(
@@ -359,7 +366,11 @@ class ComplaintView(ModelView):
             widgets=widgets,
             related_views=self._related_views,
             complaint=item,
-            reporter=reporter_display(current_user, item),
+            reporter=reporter or reporter_display(current_user, item),
+            new_code=new_code,
+            access_log=privacy.access_log(current_user, item) if access.is_coordinator(current_user) else None,
+            access_purposes=ACCESS_PURPOSE_LABELS,
+            can_coordinate=access.is_coordinator(current_user),
             events=events,
             event_labels=lifecycle.EVENT_LABELS,
             status_labels=STATUS_LABELS,
@@ -371,6 +382,51 @@ class ComplaintView(ModelView):
             with_attachments=transition_forms.WITH_ATTACHMENTS,
             awaiting_verification=queues.awaiting_verification(item),
         )
+
+    # --- personal data (UU PDP): reveal with a reason, erase on request ----------------
+    @expose("/reveal/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("show")
+    def reveal(self, pk):
+        item = self._get_visible(pk)
+        try:
+            full = privacy.reveal(current_user, item, request.form.get("reason"), address=request.remote_addr)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            return redirect(url_for(".show", pk=pk))
+        return self._render_show(item, reporter=full)
+
+    @expose("/erase/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def erase_identity(self, pk):
+        item = self._get_visible(pk)
+        try:
+            privacy.erase(item, current_user, request.form.get("reason"), address=request.remote_addr)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            flash(_("The reporter's personal data has been erased. The case is kept."), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    # --- the reporter's reply code: a coordinator issues a new one, shown once ----------
+    @expose("/reply_code/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def reissue_code(self, pk):
+        item = self._get_visible(pk)
+        try:
+            code = reply_codes.reissue(item, current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            return redirect(url_for(".show", pk=pk))
+        return self._render_show(item, new_code=code)
 
     # --- attachments (same access rule as the case) --------------------------------
     @expose("/attachment/<int:attachment_id>")

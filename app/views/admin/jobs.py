@@ -40,6 +40,7 @@ JOB_LABELS = {
     "digest": _l("Daily summary"),
     "monthly_report": _l("Monthly transparency report"),
     "prune": _l("Clean-up"),
+    "privacy_retention": _l("Personal data retention"),
 }
 WORKER_STATE_LABELS = {"idle": _l("Idle"), "busy": _l("Busy"), "started": _l("Starting"),
                        "suspended": _l("Suspended")}

@@ -54,6 +54,7 @@ class ReportForm(FlaskForm):
         Optional(), Regexp(r"^\d{16}$", message=_l("The NIK has 16 digits."))])
     is_anonymous = BooleanField(_l("Anonymous"))
     is_confidential = BooleanField(_l("Confidential"))
+    show_name = BooleanField(_l("Show my name on the public page of this report"))
     consent = BooleanField(_l("I agree that my personal data is processed to handle this report (UU PDP 27/2022)."))
     website = StringField(_l("Leave this field empty"))  # honeypot, hidden from people by CSS
 

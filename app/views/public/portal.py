@@ -3,6 +3,7 @@
 Thin: every decision (what is public, who may act, which transition) is made by
 ``app.workflow``; these views only read forms and render.
 """
+import datetime
 import math
 
 from flask import (
@@ -23,9 +24,9 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db, limiter
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Agency, Category, Channel, Complaint
-from app.workflow import access, attachments, lifecycle, sla
+from app.workflow import access, attachments, lifecycle, reply_codes, sla
 from app.workflow.errors import DomainError
-from app.workflow.numbers import check_reply_code, normalise_tracking_number
+from app.workflow.numbers import normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
 from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
 
@@ -86,7 +87,10 @@ def submit():
                 who=lifecycle.REPORTER, kind=form.kind.data, title=form.title.data,
                 description=form.description.data, channel=web, reporter=reporter, category=category,
                 target_agency=agency, is_anonymous=form.is_anonymous.data,
-                is_confidential=form.is_confidential.data, district=form.district.data or None,
+                is_confidential=form.is_confidential.data,
+                show_reporter_name=bool(form.show_name.data and form.name.data
+                                        and not form.is_anonymous.data and not form.is_confidential.data),
+                district=form.district.data or None,
                 village=form.village.data or None, address=form.address.data or None,
                 latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
                 incident_date=form.incident_date.data,
@@ -105,8 +109,7 @@ def submit():
             # shown once on the next page, never stored in plain text
             session["lapor_receipt"] = {"number": complaint.tracking_number, "code": reply_code,
                                         "email": bool(form.email.data)}
-            session.setdefault("lapor_codes", []).append(complaint.tracking_number)
-            session.modified = True
+            _grant_access(complaint)
             return redirect(url_for("public.submitted"))
     elif request.method == "POST":
         error = _("Please correct the fields marked below.")
@@ -119,8 +122,7 @@ def submitted():
     receipt = session.pop("lapor_receipt", None)
     if not receipt:
         return redirect(url_for("public.track"))
-    link = url_for("public.case_status", number=receipt["number"], kode=receipt["code"], _external=True)
-    return render_template("public/submitted.html", receipt=receipt, link=link)
+    return render_template("public/submitted.html", receipt=receipt)
 
 
 # --- track ----------------------------------------------------------------------
@@ -139,19 +141,44 @@ def _find(number):
     return complaint
 
 
+def _track_limit():
+    return current_app.config["PUBLIC_TRACK_RATE_LIMIT"]
+
+
+def _code_limit():
+    return current_app.config["PUBLIC_CODE_RATE_LIMIT"]
+
+
+def _now_epoch():
+    from app.clock import utcnow
+
+    return int((utcnow() - datetime.datetime(1970, 1, 1)).total_seconds())
+
+
 def _has_code(complaint):
-    return complaint.tracking_number in session.get("lapor_codes", [])
+    """The reporter's session holds access to the case: entered the current code, not expired, not locked."""
+    entry = session.get("lapor_access", {}).get(complaint.tracking_number)
+    if not entry or reply_codes.is_locked(complaint):
+        return False
+    expires, stamp = entry
+    return expires > _now_epoch() and stamp == reply_codes.access_stamp(complaint)
 
 
-def _remember_code(complaint, code):
-    if check_reply_code(code, complaint.reply_code_hash):
-        codes = [n for n in session.get("lapor_codes", []) if n != complaint.tracking_number][-19:]
-        session["lapor_codes"] = codes + [complaint.tracking_number]
-        return True
-    return False
+def _grant_access(complaint):
+    minutes = int(current_app.config.get("REPLY_ACCESS_MINUTES", 30))
+    entries = {k: v for k, v in session.get("lapor_access", {}).items()
+               if k != complaint.tracking_number and v[0] > _now_epoch()}
+    entries = dict(list(entries.items())[-19:])
+    entries[complaint.tracking_number] = [_now_epoch() + 60 * minutes, reply_codes.access_stamp(complaint)]
+    session["lapor_access"] = entries
+
+
+def _status_url(complaint):
+    return url_for("public.case_status", number=complaint.tracking_number)
 
 
 @public_bp.route("/lacak", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
 def track():
     form = TrackForm()
     if form.validate_on_submit():
@@ -164,13 +191,14 @@ def track():
 
 
 @public_bp.route("/lacak/<number>", methods=["GET"])
+@limiter.limit(_track_limit)
 def case_status(number):
     complaint = _find(number)
-    code = request.args.get("kode")
-    if code is not None:
-        if _remember_code(complaint, code):
-            return redirect(url_for("public.case_status", number=complaint.tracking_number))
-        flash(_("The reply code is not correct."), "danger")
+    if "kode" in request.args:
+        # old links carried the code in the query string (logs, history, Referer): never accept it
+        flash(_("For your safety the reply code is no longer accepted in a link. Type it in the form below."),
+              "warning")
+        return redirect(_status_url(complaint), 303)
     is_reporter = _has_code(complaint)
     if not is_reporter and not access.trackable_without_code(complaint):
         abort(404)
@@ -179,6 +207,7 @@ def case_status(number):
         timeline=lifecycle.public_timeline(complaint.id), deadline=sla.current_deadline(complaint),
         sla_state=sla.sla_state(complaint), actions=_reporter_actions(complaint) if is_reporter else [],
         code_form=CodeForm(), reply_form=ReplyForm(), rating_form=RatingForm(), action_titles=ACTION_TITLES,
+        code_locked=reply_codes.is_locked(complaint), steps=_steps(complaint), rating_words=RATING_WORDS,
     )
 
 
@@ -199,6 +228,26 @@ def follow_up_photo(number, attachment_id):
                      as_attachment=not row.content_type.startswith("image/"))
 
 
+def _steps(complaint):
+    """The status stepper of the tracking page: (label, state) with state done/current/todo."""
+    path = [("received", _("Received")), ("dispatched", _("Dispatched")), ("in_progress", _("In progress")),
+            ("resolved", _("Resolved")), ("closed", _("Closed"))]
+    status = complaint.status
+    if status in ("on_hold",):
+        status = "received"
+    if status in ("archived", "forwarded"):
+        return [(_("Received"), "done"), (STATUS_LABELS[status], "current")]
+    codes = [code for code, _label in path]
+    current = codes.index(status) if status in codes else 0
+    return [(label, "done" if i < current else "current" if i == current else "todo")
+            for i, (_code, label) in enumerate(path)]
+
+
+RATING_WORDS = {
+    "1": _l("very dissatisfied"), "2": _l("dissatisfied"), "3": _l("neutral"),
+    "4": _l("satisfied"), "5": _l("very satisfied"),
+}
+
 ACTION_TITLES = {
     "complete_hold": _l("Add the information that was asked for"),
     "reporter_reply": _l("Send a reply"),
@@ -212,18 +261,29 @@ def _reporter_actions(complaint):
 
 
 @public_bp.route("/lacak/<number>/kode", methods=["POST"])
-@limiter.limit(lambda: current_app.config["PUBLIC_CODE_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_track_limit)
+@limiter.limit(_code_limit)
 def enter_code(number):
+    """The reply code arrives by POST only; the answer is a redirect to the plain tracking URL."""
     complaint = _find(number)
     form = CodeForm()
-    if not form.validate_on_submit() or not _remember_code(complaint, form.code.data):
+    result = reply_codes.attempt(complaint, form.code.data or "") if form.validate_on_submit() else reply_codes.WRONG
+    db.session.commit()
+    if result == reply_codes.OK:
+        _grant_access(complaint)
+        return redirect(_status_url(complaint), 303)
+    if result == reply_codes.LOCKED:
+        flash(_("This case's reply code is locked after too many wrong attempts. Contact the complaint service "
+                "to receive a new code."), "danger")
+    else:
         flash(_("The reply code is not correct."), "danger")
-        if not access.trackable_without_code(complaint):
-            abort(404)
-    return redirect(url_for("public.case_status", number=complaint.tracking_number))
+    if not access.trackable_without_code(complaint):
+        abort(404)
+    return redirect(_status_url(complaint), 303)
 
 
 @public_bp.route("/lacak/<number>/<action>", methods=["POST"])
+@limiter.limit(_track_limit)
 def reporter_action(number, action):
     complaint = _find(number)
     if action not in ("complete_hold", "reporter_reply", "confirm", "reopen"):

@@ -1,0 +1,83 @@
+"""The reporter's private reply code: checking it, locking it, issuing a new one.
+
+A correct code opens the case for the reporter; every wrong one is counted on the
+case, and after ``REPLY_CODE_MAX_FAILURES`` the code locks (even the right code is
+then refused) until a coordinator issues a new one. The per-address limit lives on
+the routes (Flask-Limiter); this is the per-case half.
+"""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Complaint
+from app.workflow import access
+from app.workflow.errors import NotAllowed
+from app.workflow.numbers import check_reply_code, hash_reply_code, new_reply_code
+
+OK, WRONG, LOCKED = "ok", "wrong", "locked"
+
+
+def max_failures():
+    return max(1, int(current_app.config.get("REPLY_CODE_MAX_FAILURES", 10)))
+
+
+def is_locked(complaint):
+    return complaint.reply_code_locked_at is not None
+
+
+def attempt(complaint, code, now=None):
+    """Check ``code`` against the case: OK, WRONG or LOCKED. Counts failures atomically.
+
+    The counters are written with a plain UPDATE (not through the ORM) so that a
+    citizen's wrong guess never moves the case version under a staff member's form.
+    The caller commits.
+    """
+    if is_locked(complaint):
+        return LOCKED
+    if check_reply_code(code, complaint.reply_code_hash):
+        if complaint.reply_code_failures:
+            db.session.execute(update(Complaint).where(Complaint.id == complaint.id)
+                               .values(reply_code_failures=0).execution_options(synchronize_session=False))
+        return OK
+    now = now or utcnow()
+    limit = max_failures()
+    db.session.execute(
+        update(Complaint).where(Complaint.id == complaint.id)
+        .values(reply_code_failures=Complaint.reply_code_failures + 1).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Complaint).where(Complaint.id == complaint.id, Complaint.reply_code_failures >= limit,
+                                Complaint.reply_code_locked_at.is_(None))
+        .values(reply_code_locked_at=now).execution_options(synchronize_session=False))
+    db.session.expire(complaint, ["reply_code_failures", "reply_code_locked_at"])
+    return LOCKED if is_locked(complaint) else WRONG
+
+
+def reissue(complaint, who, now=None):
+    """A coordinator gives the reporter a new code (lost, or locked): returns the new code.
+
+    The old code stops working at once, the failure count and lock are cleared, and an
+    internal event records who did it. The caller shows the code once (to read it to
+    the reporter) and commits.
+    """
+    from app.workflow import lifecycle
+
+    actor = lifecycle.as_actor(who)
+    if not (actor.roles & access.COORDINATING_ROLES):
+        raise NotAllowed(_l("Only a coordinator can issue a new reply code."))
+    now = now or utcnow()
+    code = new_reply_code()
+    complaint.reply_code_hash = hash_reply_code(code)
+    complaint.reply_code_failures = 0
+    complaint.reply_code_locked_at = None
+    lifecycle._event(complaint, actor, "reply_code_reissued", is_public=False, now=now)
+    db.session.flush()
+    return code
+
+
+def access_stamp(complaint):
+    """A short fingerprint of the current code: a session that entered an older code loses access."""
+    import hashlib
+
+    return hashlib.sha256(("stamp:" + (complaint.reply_code_hash or "")).encode()).hexdigest()[:16]
