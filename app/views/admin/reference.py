@@ -5,6 +5,7 @@ from app.formatting import lapor_date
 from app.views.fields import LocalDateField
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.validators import Unique
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, NumberRange
 
@@ -118,7 +119,10 @@ class SlaSettingView(ModelView):
         "auto_close_days": _l("Auto-close without reporter response (working days)"),
     }
     formatters_columns = {"kind": lambda v: label(KIND_LABELS, v)}
-    add_form_extra_fields = {"kind": SelectField(_l("Case type"), choices=choices(KIND_LABELS), widget=Select2Widget())}
-    validators_columns = dict.fromkeys(
-        edit_columns, [DataRequired(), NumberRange(min=1, max=365, message=_l("Enter between 1 and 365 working days."))]
-    )
+    # one setting per kind: a duplicate is a field message, never a database error
+    add_form_extra_fields = {"kind": SelectField(_l("Case type"), choices=choices(KIND_LABELS), widget=Select2Widget(), validators=[
+        Unique(datamodel, "kind", message=_l("A setting for this case type already exists: edit that one."))])}
+    validators_columns = {
+        **dict.fromkeys(edit_columns, [DataRequired(), NumberRange(
+            min=1, max=365, message=_l("Enter between 1 and 365 working days."))]),
+    }
