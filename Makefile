@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps pdf-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
+.PHONY: run test browser-deps node-deps pdf-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,7 +53,13 @@ pdf-deps:
 	  { apt-get install -y -q poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q poppler-utils >/dev/null 2>&1; }; }; } || \
 	  echo "pdftotext is not installed: the PDF report tests will be skipped (apt-get install poppler-utils)"
 
-test: venv translations browser-deps pdf-deps
+# axe-core for the accessibility checks of the browser tests (npm, from package-lock.json)
+node-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is not installed: the accessibility checks will be skipped (apt-get install npm)"; fi
+
+test: venv translations browser-deps node-deps pdf-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
