@@ -6,7 +6,7 @@ from app.models.reporter import Reporter  # noqa: F401
 from app.models.user import LaporUser  # noqa: F401
 from app.models.reminder import Reminder  # noqa: F401
 from app.models.notification import Notification, Outbox  # noqa: F401
-from app.models.report import TransparencyReport  # noqa: F401
+from app.models.report import ReportAudit, TransparencyReport  # noqa: F401
 from app.models.jobs import JobRun  # noqa: F401
 from app.models.login import LoginEvent  # noqa: F401
 from app.models.export import CaseExport  # noqa: F401

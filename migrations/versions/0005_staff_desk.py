@@ -1,4 +1,4 @@
-"""staff desk: background case exports, public flag of attachments
+"""staff desk: background case exports, public flag of attachments, report publication audit
 
 Revision ID: 0005
 Revises: 0004
@@ -39,9 +39,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_case_export_expires_at'), ['expires_at'], unique=False)
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_public', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_table(
+        'report_audit',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('period', sa.String(length=7), nullable=False),
+        sa.Column('action', sa.String(length=20), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=True),
+        sa.Column('user_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('report_audit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_audit_period'), ['period'], unique=False)
 
 
 def downgrade():
+    op.drop_table('report_audit')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_column('is_public')
     op.drop_table('case_export')

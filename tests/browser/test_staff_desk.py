@@ -56,7 +56,10 @@ def road_category(ctx, world):
     db.session.add(category)
     db.session.commit()
     yield category
-    db.session.delete(category)
+    from tests.conftest import _cleanup
+
+    _cleanup()  # the cases first: they refer to the category
+    db.session.delete(db.session.get(Category, category.id))
     db.session.commit()
 
 

@@ -145,3 +145,33 @@ def test_follow_up_photos_are_public_only_when_marked_public(login_as, make_case
     assert photo.status_code == 200 and photo.mimetype == "image/png"
     assert "perbaikan" not in photo.headers.get("Content-Disposition", "")
     assert client.get(f"/lacak/{case.tracking_number}/foto/{rows[1].id}").status_code == 404
+
+
+def test_acting_on_a_case_reads_its_notices_and_notices_filter_by_state_and_kind(login_as, make_case, world):
+    from app.models import Notification
+
+    case = make_case(agency="DINKES", status="dispatched")
+    other = make_case(agency="DINKES", status="dispatched")
+    officer = world.user("opd_dinkes")
+    db.session.query(Notification).filter(Notification.user_id == officer.id).delete()
+    db.session.add_all([
+        Notification(user_id=officer.id, complaint_id=case.id, topic="new_case", text="Laporan baru A"),
+        Notification(user_id=officer.id, complaint_id=case.id, topic="reminder", text="Pengingat A"),
+        Notification(user_id=officer.id, complaint_id=other.id, topic="reminder", text="Pengingat B"),
+    ])
+    db.session.commit()
+    client = login_as("opd_dinkes")
+    client.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "Sedang kami cek ke lokasi."})
+    db.session.expire_all()
+    unread = {n.text for n in db.session.query(Notification).filter(
+        Notification.user_id == officer.id, Notification.read_at.is_(None))}
+    assert unread == {"Pengingat B"}
+
+    def shown(query):
+        return set(re.findall(r"(Laporan baru A|Pengingat A|Pengingat B)", client.get(f"/notifikasi/?{query}").get_data(as_text=True)))
+
+    assert shown("status=unread") == {"Pengingat B"}
+    assert shown("status=read") == {"Laporan baru A", "Pengingat A"}
+    assert shown("topic=reminder") == {"Pengingat A", "Pengingat B"}
+    assert shown("status=read&topic=new_case") == {"Laporan baru A"}
+    assert shown("status=rubbish&topic=<script>") == {"Laporan baru A", "Pengingat A", "Pengingat B"}

@@ -466,6 +466,9 @@ class ComplaintView(ModelView):
         else:
             if files:
                 self._attach_to_last_event(item.id, files, public=request.form.get("attachments_public") in ("y", "on"))
+            from app.workflow import notify
+
+            notify.mark_case_read(current_user.id, item.id)  # acting on a case answers its notices
             flash(_("Saved: %(action)s.", action=transition_forms.FORMS[name][0]), "success")
         return redirect(url_for(".show", pk=pk))
 
