@@ -11,7 +11,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from app.models import LaporUser
-from app.accounts import LaporAuthDBView, LaporResetMyPasswordView
+from app.accounts import LaporAuthDBView, LaporResetMyPasswordView, role_model_view
 from app.workflow.access import (
     ROLE_ADMIN,
     ROLE_COORDINATOR,
@@ -155,6 +155,7 @@ class LaporSecurityManager(SecurityManager):
     userdbmodelview = LaporUserDBModelView
     authdbview = LaporAuthDBView
     resetmypasswordview = LaporResetMyPasswordView
+    rolemodelview = role_model_view()
     # FAB's user statistics chart loads Google Charts from the internet: not on an intranet
     userstatschartview = None
 

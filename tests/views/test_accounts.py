@@ -62,3 +62,20 @@ def test_admin_resets_and_deactivates_accounts(client, restore_password, world):
     finally:
         officer.active = True
         db.session.commit()
+
+
+def test_the_roles_screen_says_in_words_what_each_role_may_do(client, world):
+    from app.extensions import appbuilder
+
+    assert sign_in(client, "admin", PASSWORD)
+    listing = client.get("/roles/list/")
+    assert listing.status_code == 200
+    role = appbuilder.sm.find_role("Koordinator")
+    page = client.get(f"/roles/show/{role.id}")
+    assert page.status_code == 200
+    text = visible_text(page.get_data(as_text=True))
+    assert "Semua laporan" in text and "ekspor ke XLSX/CSV" in text and "ubah kata sandi sendiri" in text
+    for raw in ("can_", "menu_access", "ModelView", "QueueOverdueView", "this_form"):
+        assert raw not in text and raw not in visible_text(listing.get_data(as_text=True))
+    assert sign_in(client, "koordinator", PASSWORD)
+    assert client.get(f"/roles/show/{role.id}").status_code in (302, 403)  # not for non-admin eyes
