@@ -24,6 +24,7 @@ from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, S
 from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
 
 from app.extensions import db
+from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
@@ -31,6 +32,7 @@ from app.workflow import access, lifecycle, privacy, queues, reply_codes, sla
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
+from app.views.filters import ACCESS_BASE_FILTERS, queue_base_filters
 from app.clock import utcnow
 from app.views.fields import LocalDateField, LocalDateTimeField
 from app.workflow.calendar import current_calendar
@@ -91,7 +93,7 @@ class OverdueFilter(FilterInFunction):
 
 class ComplaintView(ModelView):
     datamodel = SQLAInterface(Complaint)
-    base_filters = access.ACCESS_BASE_FILTERS
+    base_filters = ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
     method_permission_name = {"export": "export", "export_progress": "export", "export_state": "export",
                               "export_download": "export", "transition": "act", "bulk": "act", "attachment": "show",
@@ -296,7 +298,7 @@ class ComplaintView(ModelView):
                 form.reporter_nik.data, form.reporter_consent.data,
             )
             agency = request.form.get("agency") or None
-            complaint, reply_code = lifecycle.register(
+            outcome = lifecycle.register(
                 who=current_user,
                 kind=form.kind.data,
                 title=form.title.data,
@@ -313,8 +315,10 @@ class ComplaintView(ModelView):
                 incident_date=form.incident_date.data,
                 now=min(received or now, now),
             )
+            complaint, reply_code = outcome.complaint, outcome.reply_code
             written = attachments.store(complaint, accepted)
             db.session.commit()
+            deliver(outcome)
         except DomainError as exc:
             db.session.rollback()
             attachments.discard(written)
@@ -460,12 +464,15 @@ class ComplaintView(ModelView):
             files = []
             if name in transition_forms.WITH_ATTACHMENTS:
                 files = attachments.validate_uploads(request.files.getlist("attachments"))
-            lifecycle.perform(name, item.id, current_user, expected_version=request.form.get("expected_version") or None, **kwargs)
+            outcome = lifecycle.perform(name, item.id, current_user,
+                                        expected_version=request.form.get("expected_version") or None, **kwargs)
+            deliver(outcome)
         except DomainError as exc:
             flash(str(exc.message), "danger")
         else:
             if files:
-                self._attach_to_last_event(item.id, files, public=request.form.get("attachments_public") in ("y", "on"))
+                self._attach_to_event(item.id, outcome.event.id, files,
+                                      public=request.form.get("attachments_public") in ("y", "on"))
             from app.workflow import notify
 
             notify.mark_case_read(current_user.id, item.id)  # acting on a case answers its notices
@@ -473,16 +480,12 @@ class ComplaintView(ModelView):
         return redirect(url_for(".show", pk=pk))
 
     @staticmethod
-    def _attach_to_last_event(complaint_id, files, public):
+    def _attach_to_event(complaint_id, event_id, files, public):
         """Files sent with a follow-up belong to the event it just wrote (public only when ticked)."""
         from app.workflow import attachments
 
         complaint = db.session.get(Complaint, complaint_id)
-        event = db.session.execute(
-            select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id,
-                                         ComplaintEvent.actor_id == current_user.id)
-            .order_by(ComplaintEvent.id.desc()).limit(1)
-        ).scalar_one()
+        event = db.session.get(ComplaintEvent, event_id)
         written = []
         try:
             written = attachments.store(complaint, files, event=event)
@@ -518,7 +521,7 @@ class ComplaintView(ModelView):
                 done, refused = 0, []
                 for item in items:
                     try:
-                        lifecycle.perform(name, item.id, current_user, **kwargs)
+                        deliver(lifecycle.perform(name, item.id, current_user, **kwargs))
                         done += 1
                     except DomainError as exc:
                         refused.append(f"{item.tracking_number}: {exc.message}")
@@ -653,31 +656,26 @@ class ComplaintView(ModelView):
 # --- work queues: the same screen with one more filter each -------------------------
 
 
-def _queue_filter(queue_name):
-    from app.workflow.queues import QUEUES
-
-    class QueueFilter(CaseAccessFilterBase):
-        name = queue_name
-
-        def apply(self, query, value):
-            return query.filter(QUEUES[queue_name]())
-
-    return [["id", QueueFilter, lambda: None]]
+class QueueToVerifyView(ComplaintView):
+    base_filters = queue_base_filters("to_verify")
+    list_title = _l("Cases to verify")
 
 
-class CaseAccessFilterBase(access.CaseAccessFilter):
-    arg_name = None
+class QueueReturnedView(ComplaintView):
+    base_filters = queue_base_filters("returned")
+    list_title = _l("Cases returned by an OPD")
 
 
-def _queue_view(class_name, queue_name, title):
-    return type(class_name, (ComplaintView,), {
-        "base_filters": access.ACCESS_BASE_FILTERS + _queue_filter(queue_name),
-        "list_title": title,
-    })
+class QueueToFollowUpView(ComplaintView):
+    base_filters = queue_base_filters("to_follow_up")
+    list_title = _l("Cases to follow up")
 
 
-QueueToVerifyView = _queue_view("QueueToVerifyView", "to_verify", _l("Cases to verify"))
-QueueReturnedView = _queue_view("QueueReturnedView", "returned", _l("Cases returned by an OPD"))
-QueueToFollowUpView = _queue_view("QueueToFollowUpView", "to_follow_up", _l("Cases to follow up"))
-QueueAwaitingReporterView = _queue_view("QueueAwaitingReporterView", "awaiting_reporter", _l("Cases awaiting the reporter"))
-QueueOverdueView = _queue_view("QueueOverdueView", "overdue", _l("Overdue cases"))
+class QueueAwaitingReporterView(ComplaintView):
+    base_filters = queue_base_filters("awaiting_reporter")
+    list_title = _l("Cases awaiting the reporter")
+
+
+class QueueOverdueView(ComplaintView):
+    base_filters = queue_base_filters("overdue")
+    list_title = _l("Overdue cases")
