@@ -43,8 +43,7 @@ def test_error_page(app, client, login_as, monkeypatch, code, who, page):
     if who:
         login_as(who)
     monkeypatch.setitem(app.view_functions, endpoint, failing(code))
-    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    monkeypatch.setattr(app, "testing", False)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # a 500 reaches its handler, as in production
     assert_error_page(client.get(url), code)
 
 
