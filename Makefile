@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps node-deps pdf-deps imap-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-deps clean
+.PHONY: run test browser-deps node-deps pdf-deps imap-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-deps bench-proactive clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -90,6 +90,9 @@ bench-deps:
 
 bench: venv translations bench-deps
 	$(BIN)/python bench/run_all.py
+
+bench-proactive: venv  ## issue 15: duplicate suggestions and the hotspot job at scale
+	$(BIN)/python bench/proactive.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -229,6 +229,26 @@ class Config:
     IDENTITY_RETENTION_DAYS = int(os.environ.get("IDENTITY_RETENTION_DAYS", "0"))
     PRIVACY_RETENTION_HOUR = int(os.environ.get("PRIVACY_RETENTION_HOUR", "2"))  # local hour of the daily job
 
+    # --- regions, map, duplicates, hotspots (issue 15) ----------------------------
+    # the installation's kabupaten/kota (Kemendagri code); the demo is Kabupaten Sumedang
+    REGION_CODE = os.environ.get("REGION_CODE", "32.11")
+    # map tiles, e.g. an intranet tile server; empty = offline outline of the kecamatan only
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "30"))
+    DUPLICATE_DISTANCE_M = int(os.environ.get("DUPLICATE_DISTANCE_M", "500"))
+    DUPLICATE_MIN_SIMILARITY = float(os.environ.get("DUPLICATE_MIN_SIMILARITY", "0.15"))
+    DUPLICATE_MAX_SUGGESTIONS = int(os.environ.get("DUPLICATE_MAX_SUGGESTIONS", "5"))
+    HOTSPOT_WINDOW_DAYS = int(os.environ.get("HOTSPOT_WINDOW_DAYS", "7"))
+    HOTSPOT_BASELINE_WEEKS = int(os.environ.get("HOTSPOT_BASELINE_WEEKS", "8"))
+    HOTSPOT_MIN_COUNT = int(os.environ.get("HOTSPOT_MIN_COUNT", "5"))
+    HOTSPOT_P_VALUE = float(os.environ.get("HOTSPOT_P_VALUE", "0.001"))
+    HOTSPOT_MIN_BASELINE = float(os.environ.get("HOTSPOT_MIN_BASELINE", "0.5"))
+    HOTSPOT_CLUSTER_MIN = int(os.environ.get("HOTSPOT_CLUSTER_MIN", "5"))
+    HOTSPOT_CLUSTER_RADIUS_M = int(os.environ.get("HOTSPOT_CLUSTER_RADIUS_M", "300"))
+    HOTSPOT_CLUSTER_DAYS = int(os.environ.get("HOTSPOT_CLUSTER_DAYS", "3"))
+    HOTSPOT_HOUR = int(os.environ.get("HOTSPOT_HOUR", "6"))  # local time of the daily job
+
     # --- i18n ---------------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Jakarta")

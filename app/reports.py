@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from app import stats
 from app.clock import utcnow
 from app.extensions import db
-from app.labels import KIND_LABELS, STATUS_LABELS
+from app.labels import HOTSPOT_KIND_LABELS, KIND_LABELS, STATUS_LABELS
+from app.spreadsheets import safe_cell
 from app.models import ReportAudit, TransparencyReport
 from app.workflow import periods
 from app.workflow.errors import InvalidTransition, ValidationFailed
@@ -98,6 +99,10 @@ def rows_for_files(data):
         for name, count in data["breakdowns"][key]:
             name = _label(KIND_LABELS, name) if key == "kind" else (name or "-")
             rows.append((str(label), name, count))
+    actions_section = _("Proactive actions (hotspot alerts)")
+    for item in data.get("proactive_actions", []):
+        rows.append((actions_section, f"{item['acknowledged_at'][:10]} {item['category']} · {item['district']} "
+                     f"({item['cases']})", safe_cell(item["action"])))
     ranking_section = _("Agency ranking")
     for item in data["ranking"]:
         prefix = f"{item['rank']}. {item['agency']}"
@@ -179,6 +184,12 @@ def render_xlsx(data):
         for name, count in data["breakdowns"][key]:
             part.append([_label(KIND_LABELS, name) if key == "kind" else (name or "-"), count])
         part.column_dimensions["A"].width = 45
+    actions = workbook.create_sheet(_("Proactive actions")[:31])
+    actions.append([_("Date"), _("Alert"), _("Category"), _("District"), _("Cases"), _("Action taken")])
+    for item in data.get("proactive_actions", []):
+        actions.append([item["acknowledged_at"][:10], str(_label(HOTSPOT_KIND_LABELS, item["kind"])), item["category"],
+                        item["district"], item["cases"], safe_cell(item["action"])])
+    actions.column_dimensions["F"].width = 60
     ranking = workbook.create_sheet(_("Agency ranking")[:31])
     ranking.append(ranking_headers())
     for item in data["ranking"]:
@@ -200,6 +211,15 @@ def compute(period, now=None, progress=None):
                              ranking_min_cases=int(current_app.config.get("REPORT_RANKING_MIN_CASES", 5)))
     data.update(period=period, start=start.isoformat(), end=end.isoformat(),
                 generated_at=now.isoformat(timespec="seconds"))
+    # hotspot alerts acknowledged in the period, with the action taken: the proactive fixes
+    from app.workflow import hotspots
+
+    data["proactive_actions"] = [{
+        "acknowledged_at": a.acknowledged_at.isoformat(timespec="minutes"), "kind": a.kind,
+        "category": a.category.name if a.category is not None else "-",
+        "district": a.district.name if a.district is not None else "-",
+        "cases": a.case_count, "action": a.action_taken,
+    } for a in hotspots.actions_in(start, end)]
     return data
 
 

@@ -43,6 +43,7 @@ PERMISSION_LABELS = {
     "can_this_form_post": _l("submit the form"), "can_userinfo": _l("view own profile"),
     "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
     "userinfoedit": _l("edit own profile"), "can_download": _l("download"),
+    "can_acknowledge": _l("acknowledge"),
 }
 
 

@@ -95,11 +95,13 @@ PUBLIC_STATUSES = ("dispatched", "in_progress", "resolved", "closed", "forwarded
 
 
 def public_cases_clause():
-    return and_(Complaint.is_confidential.is_(False), Complaint.status.in_(PUBLIC_STATUSES))
+    # a merged duplicate (child) is never listed: the public sees the parent only
+    return and_(Complaint.is_confidential.is_(False), Complaint.status.in_(PUBLIC_STATUSES),
+                Complaint.parent_id.is_(None))
 
 
 def publicly_listed(complaint):
-    return not complaint.is_confidential and complaint.status in PUBLIC_STATUSES
+    return not complaint.is_confidential and complaint.status in PUBLIC_STATUSES and complaint.parent_id is None
 
 
 def trackable_without_code(complaint):

@@ -8,12 +8,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.models import Complaint
+from sqlalchemy import inspect
+
+from app.extensions import db
 from app.views.filters import ACCESS_BASE_FILTERS
-from app.workflow import lifecycle
+from app.workflow import lifecycle, regions
 
 PUBLIC_FIELDS = [
     "id", "tracking_number", "kind", "title", "description", "status",
-    "category.name", "channel.name", "agency.id", "agency.name", "district", "village", "address",
+    "category.name", "channel.name", "agency.id", "agency.name", "district", "village", "region_code", "district_code",
+    "latitude", "longitude", "parent_id", "duplicate_count", "address",
     "received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at",
     "verification_due", "first_response_due", "resolution_due", "auto_close_due",
     "is_anonymous", "is_confidential", "rating", "version",
@@ -34,6 +38,13 @@ class ComplaintApi(ModelRestApi):
     base_order = ("received_at", "desc")
 
     def pre_update(self, item):
+        # typed names are matched to the official regions (codes follow), as on every channel
+        state = inspect(item)
+        if state.attrs.district.history.has_changes() or state.attrs.village.history.has_changes():
+            with db.session.no_autoflush:  # the edit is audited below from the pending changes
+                fields = regions.location_fields(None, item.district, item.village)
+            item.region_code, item.district_code = fields["region_code"], fields["district_code"]
+            item.district, item.village = fields["district"], fields["village"]
         lifecycle.audit_form_edit(item, current_user, self.edit_columns)
 
     def delete_headless(self, pk):
