@@ -79,7 +79,12 @@ class Config:
     UPLOAD_FOLDER = os.environ.get(
         "UPLOAD_FOLDER", os.path.join(INSTANCE_DIR, "uploads")
     )
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024)))
+    # attachments (app/workflow/attachments.py): each file up to ATTACHMENT_MAX_BYTES (phones take
+    # large photos), images downscaled to ATTACHMENT_MAX_PIXELS on the long side and re-encoded
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+    ATTACHMENT_MAX_PIXELS = int(os.environ.get("ATTACHMENT_MAX_PIXELS", "2560"))
+    # a whole request: 5 files of ATTACHMENT_MAX_BYTES plus the form's text
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     INSTALLATION_NAME = os.environ.get("INSTALLATION_NAME", "Pemerintah Kabupaten Contoh")
 
@@ -208,6 +213,10 @@ class Config:
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(lambda password: _password_strength(password))
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis down: limits go on in this process's memory (reported by /health), never a 500
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
     # public list and detail pages: ETag/Last-Modified, 304, shared cache for this long (0 = off)
@@ -260,5 +269,22 @@ class Config:
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
+
+    # --- web security (app/views/headers.py, app/security.py) -----------------------------
+    # "https" in production behind TLS: secure cookies and HSTS follow
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PREFERRED_URL_SCHEME == "https")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    # number of reverse proxies in front of the app whose X-Forwarded-For/-Proto is trusted
+    # (nginx alone = 1); 0 = none: the headers are ignored
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # password policy (app/passwords.py) on every form that sets a password, and the CLI
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    # FAB_PASSWORD_COMPLEXITY_VALIDATOR = app.passwords.fab_validator (set by create_app)
+    # extra sources for the Content-Security-Policy (space-separated), e.g. a map tile server
+    CSP_IMG_SOURCES = os.environ.get("CSP_IMG_SOURCES", "")
+    CSP_CONNECT_SOURCES = os.environ.get("CSP_CONNECT_SOURCES", "")

@@ -72,9 +72,16 @@ def seed_demo_command(cases, if_empty):
 @with_appcontext
 def create_admin_command(username, email, first_name, last_name, password):
     """Create a real administrator account (production; never uses the demo password)."""
+    from flask_babel import force_locale
+
     from app.extensions import appbuilder
+    from app.passwords import problems
     from app.security import sync_roles
 
+    with force_locale("id"):
+        found = problems(password, username)
+    if found:
+        raise click.ClickException("Kata sandi ditolak: " + " ".join(found))
     sync_roles(appbuilder)
     sm = appbuilder.sm
     if sm.find_user(username=username):

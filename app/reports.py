@@ -27,6 +27,7 @@ from app.extensions import db
 from app.labels import HOTSPOT_KIND_LABELS, KIND_LABELS, STATUS_LABELS
 from app.spreadsheets import safe_cell
 from app.models import ReportAudit, TransparencyReport
+from app.spreadsheets import safe_row
 from app.workflow import periods
 from app.workflow.errors import InvalidTransition, ValidationFailed
 
@@ -148,10 +149,11 @@ def ranking_headers():
 def render_csv(data):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("Period"), data["period"]])
-    writer.writerow([_("Section"), _("Measure"), _("Value")])
+    writer.writerow(safe_row([_("Period"), data["period"]]))
+    writer.writerow(safe_row([_("Section"), _("Measure"), _("Value")]))
     for section, item, value in rows_for_files(data):
-        writer.writerow([section, item, "" if value is None else value])
+        # category, channel, district and agency names may come from citizens or staff: never a formula
+        writer.writerow(safe_row([section, item, value]))
     # UTF-8 with BOM so that spreadsheet programs read the Indonesian text correctly
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -164,25 +166,25 @@ def render_xlsx(data):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Summary")[:31]
-    sheet.append([_("Transparency report"), data["period"]])
-    sheet.append([_("Generated at"), data["generated_at"]])
+    sheet.append(safe_row([_("Transparency report"), data["period"]]))
+    sheet.append(safe_row([_("Generated at"), data["generated_at"]]))
     sheet.append([])
     sheet.append([_("Measure"), _("Value")])
     for cell in sheet[4]:
         cell.font = bold
     for key, label in SUMMARY_LABELS:
-        sheet.append([str(label), data["summary"].get(key)])
+        sheet.append(safe_row([str(label), data["summary"].get(key)]))
     sheet.column_dimensions["A"].width = 55
 
     status_sheet = workbook.create_sheet(_("By status")[:31])
     status_sheet.append([_("Status"), _("Cases")])
     for code, text in STATUS_LABELS.items():
-        status_sheet.append([str(text), data["by_status"].get(code, 0)])
+        status_sheet.append(safe_row([str(text), data["by_status"].get(code, 0)]))
     for key, label in BREAKDOWN_LABELS:
         part = workbook.create_sheet(str(label)[:31])
         part.append([str(label), _("Cases")])
         for name, count in data["breakdowns"][key]:
-            part.append([_label(KIND_LABELS, name) if key == "kind" else (name or "-"), count])
+            part.append(safe_row([_label(KIND_LABELS, name) if key == "kind" else (name or "-"), count]))
         part.column_dimensions["A"].width = 45
     actions = workbook.create_sheet(_("Proactive actions")[:31])
     actions.append([_("Date"), _("Alert"), _("Category"), _("District"), _("Cases"), _("Action taken")])
@@ -193,7 +195,7 @@ def render_xlsx(data):
     ranking = workbook.create_sheet(_("Agency ranking")[:31])
     ranking.append(ranking_headers())
     for item in data["ranking"]:
-        ranking.append([item.get(key) for key, _label in RANKING_COLUMNS])
+        ranking.append(safe_row([item.get(key) for key, _label in RANKING_COLUMNS]))
     ranking.column_dimensions["B"].width = 45
     for extra in workbook.worksheets[1:]:
         for cell in extra[1]:

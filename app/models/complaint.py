@@ -212,7 +212,8 @@ class Attachment(Model):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     def __repr__(self):
-        return self.original_name
+        # never the original name: it may carry the reporter's identity (see workflow/attachments)
+        return f"lampiran-{self.id}"
 
 
 @event.listens_for(ComplaintEvent, "before_update")

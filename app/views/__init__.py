@@ -46,7 +46,15 @@ def register_views(appbuilder):
     appbuilder.add_view(HolidayView, "Holidays", label=_l("Holidays"), icon="fa-calendar", **ref)
     appbuilder.add_view(SlaSettingView, "Service levels", label=_l("Service Deadlines"), icon="fa-clock-o", **ref)
 
+    from app.views.admin.logins import LoginHistoryView
+
+    appbuilder.add_view(LoginHistoryView, "Login history", label=_l("Login History"), icon="fa-history",
+                        category="Security", category_label=_l("Security"))
+
     appbuilder.add_api(ComplaintApi)
+    from app.views.api.openapi import PublicOpenApi
+
+    appbuilder.add_api(PublicOpenApi)
     from flask import current_app
 
     current_app.register_blueprint(health_bp)

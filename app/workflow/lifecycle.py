@@ -739,8 +739,8 @@ def perform(operation, complaint_id, who, expected_version=None, **kwargs):
             getattr(who, "is_authenticated", False) and not access.can_see(who, complaint)
         ):
             raise NotAllowed(_l("Case not found."))
-        if expected_version is not None and int(expected_version) != complaint.version:
-            raise Conflict()
+        if expected_version is not None and str(expected_version) != str(complaint.version):
+            raise Conflict()  # also a forged, non-numeric version: never a 500
         outcome = func(complaint, who, **kwargs)
         db.session.commit()
         return outcome

@@ -42,9 +42,10 @@ class PublicSearch:
             search.kind = args["jenis"]
         if args.get("status") in access.PUBLIC_STATUSES:
             search.status = args["status"]
-        if args.get("kategori", "").isdigit():
+        # ids, never numbers past the column's range (a 30-digit "id" is ignored, not a 500)
+        if args.get("kategori", "").isdigit() and len(args["kategori"]) < 10:
             search.category_id = int(args["kategori"])
-        if args.get("instansi", "").isdigit():
+        if args.get("instansi", "").isdigit() and len(args["instansi"]) < 10:
             search.agency_id = int(args["instansi"])
         if args.get("kecamatan"):
             search.district = args["kecamatan"][:13]  # the kecamatan's Kemendagri code

@@ -78,6 +78,8 @@ MATRIX = [
     ("LaporUserDBModelView", "resetpasswords", "POST", "/users/action/resetpasswords/{me}", {ADMIN}),
     ("ResetPasswordView", "can_this_form_get", "GET", "/resetpassword/form?pk={me}", {ADMIN}),
     ("MenuApi", "can_get", "GET", "/api/v1/menu/", {ADMIN}),
+    ("LoginHistoryView", "can_list", "GET", "/loginhistoryview/list/", {ADMIN}),
+    ("LoginHistoryView", "can_show", "GET", "/loginhistoryview/show/{missing}", {ADMIN}),
 ]
 
 # the case screen and its work queues: same permissions, each queue for the roles that work it
@@ -127,7 +129,7 @@ MENU = {
     "Outbox": COORDINATION, "Queue state": COORDINATION,
     "Notifications": STAFF,
     "Intake": COORDINATION, "Spreadsheet import": COORDINATION, "API keys": {ADMIN},
-    "Security": {ADMIN}, "List Users": {ADMIN}, "List Roles": {ADMIN}, "List Groups": {ADMIN},
+    "Security": {ADMIN}, "Login history": {ADMIN}, "List Users": {ADMIN}, "List Roles": {ADMIN}, "List Groups": {ADMIN},
     "Base Permissions": {ADMIN}, "Views/Menus": {ADMIN}, "Permission on Views/Menus": {ADMIN},
 }
 

@@ -26,9 +26,10 @@ from wtforms.validators import DataRequired, Email, Length, Optional as Optional
 from app.extensions import db
 from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime
+from app.spreadsheets import safe_row
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
-from app.workflow import access, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
+from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
@@ -391,6 +392,7 @@ class ComplaintView(ModelView):
             widgets=widgets,
             related_views=self._related_views,
             complaint=item,
+            attachment_names={a.id: attachments.display_name(a, current_user) for a in item.attachments},
             reporter=reporter or reporter_display(current_user, item),
             new_code=new_code,
             access_log=privacy.access_log(current_user, item) if access.is_coordinator(current_user) else None,
@@ -465,14 +467,20 @@ class ComplaintView(ModelView):
         from flask import send_file
 
         from app.models import Attachment
-        from app.workflow.attachments import path_of
 
         row = db.session.get(Attachment, attachment_id)
         if row is None:
             abort(404)
         self._get_visible(row.complaint_id)
-        return send_file(path_of(row), mimetype=row.content_type, download_name=row.original_name,
-                         as_attachment=row.content_type == "application/pdf", max_age=0)
+        # images inline (they were re-encoded on upload), everything else as a download;
+        # never sniffed, never able to run script (sandbox), name neutral unless Admin/Koordinator
+        response = send_file(attachments.path_of(row), mimetype=row.content_type,
+                             download_name=attachments.display_name(row, current_user),
+                             as_attachment=not attachments.is_image(row), max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     # --- lifecycle transitions (single case) ------------------------------------
     @expose("/transition/<int:pk>/<string:name>", methods=["POST"])

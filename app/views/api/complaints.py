@@ -5,13 +5,12 @@ The API never returns reporter identity; cases are not deleted through it.
 from flask_appbuilder.api import ModelRestApi
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from app.models import Complaint
 from sqlalchemy import inspect
 
 from app.extensions import db
-from app.views.filters import ACCESS_BASE_FILTERS
+from app.views.filters import ACCESS_BASE_FILTERS, request_user
 from app.workflow import lifecycle, regions
 
 PUBLIC_FIELDS = [
@@ -37,6 +36,13 @@ class ComplaintApi(ModelRestApi):
     order_columns = ["received_at", "tracking_number", "status"]
     base_order = ("received_at", "desc")
 
+    def pre_info(self, data):
+        # FAB translates a missing column description, and gettext("") is the catalog's header
+        for key in ("add_columns", "edit_columns"):
+            for column in data.get(key) or []:
+                if str(column.get("description", "")).startswith("Project-Id-Version"):
+                    column["description"] = ""
+
     def pre_update(self, item):
         # typed names are matched to the official regions (codes follow), as on every channel
         state = inspect(item)
@@ -45,7 +51,7 @@ class ComplaintApi(ModelRestApi):
                 fields = regions.location_fields(None, item.district, item.village)
             item.region_code, item.district_code = fields["region_code"], fields["district_code"]
             item.district, item.village = fields["district"], fields["village"]
-        lifecycle.audit_form_edit(item, current_user, self.edit_columns)
+        lifecycle.audit_form_edit(item, request_user(), self.edit_columns)
 
     def delete_headless(self, pk):
         """Cases are archived, never deleted: 404 outside the user's scope, 409 inside."""

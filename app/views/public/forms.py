@@ -45,7 +45,7 @@ class ReportForm(FlaskForm):
     latitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,2}(\.\d+)?$", message=_l("The map point is not valid."))])
     longitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,3}(\.\d+)?$", message=_l("The map point is not valid."))])
     incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
-    attachments = MultipleFileField(_l("Photos or documents (at most 5 files, 5 MB each, JPG/PNG/GIF/WebP/PDF)"))
+    attachments = MultipleFileField(_l("Photos or documents (at most 5 files, 20 MB each, JPG/PNG/GIF/WebP/PDF)"))
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=150)])
     phone = StringField(_l("Phone / WhatsApp"), validators=[
         Optional(), Regexp(r"^[0-9+()\-\s]{8,20}$", message=_l("Write a valid phone number, e.g. 0812 3456 7890."))])
