@@ -43,6 +43,9 @@ def create_app(config=None):
                 "sla_labels": SLA_STATE_LABELS, "has_endpoint": lambda name: name in app.view_functions}
 
     register_filters(app)
+    from app.views.public import assets
+
+    assets.init_app(app)
     from app.cli import lapor_cli
 
     app.cli.add_command(lapor_cli)

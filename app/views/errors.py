@@ -26,7 +26,16 @@ def _render(code, message=None):
         return {"message": message}, code
     from flask import current_app
 
-    return render_template("error.html", code=code, message=message,
+    draft_link = None
+    if code == 413 and request.path.rstrip("/") == "/lapor":
+        # the body was refused before it was read; the form keeps the typed text in the browser tab
+        limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        message = _("The files you chose are together larger than %(size)d MB, so the report was not sent. "
+                    "What you typed is kept: go back, choose fewer or smaller photos, and send again.", size=limit)
+        from flask import url_for
+
+        draft_link = url_for("public.submit")
+    return render_template("error.html", code=code, message=message, draft_link=draft_link,
                            appbuilder=current_app.appbuilder), code
 
 
