@@ -77,7 +77,7 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     INSTALLATION_NAME = os.environ.get("INSTALLATION_NAME", "Pemerintah Kabupaten Contoh")
     # shown in the public pages' footer and on the privacy page
-    INSTALLATION_ADDRESS = os.environ.get("INSTALLATION_ADDRESS", "Jl. Merdeka No. 1, Kota Contoh")
+    INSTALLATION_ADDRESS = os.environ.get("INSTALLATION_ADDRESS", "Jl. Merdeka 1, Kota Contoh")
     INSTALLATION_PHONE = os.environ.get("INSTALLATION_PHONE", "(0260) 123456")
     INSTALLATION_EMAIL = os.environ.get("INSTALLATION_EMAIL", "pengaduan@contoh.go.id")
     # who answers questions and erasure requests about personal data (UU PDP); defaults to the above

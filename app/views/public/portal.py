@@ -370,6 +370,7 @@ def _period(start, end):
 
 
 @public_bp.route("/laporan/<number>")
+@limiter.limit(_track_limit)
 def public_detail(number):
     complaint = _find(number)
     if not access.publicly_listed(complaint):
