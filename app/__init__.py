@@ -6,7 +6,7 @@ from flask import Flask
 
 from app.extensions import appbuilder, csrf, db, limiter, migrate
 
-__version__ = "0.1.0"
+from app.version import __version__  # noqa: F401  (re-exported)
 
 
 def create_app(config=None):
@@ -55,7 +55,7 @@ def create_app(config=None):
     from app.views.guards import register_guards
 
     register_guards(app)
-    from app.jobs.queue import init_app as init_jobs
+    from app.jobs.schedule import init_app as init_jobs
 
     init_jobs(app)
     return app

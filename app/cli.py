@@ -85,7 +85,7 @@ def scheduler_command(tick):
         signal.signal(signum, lambda *_args: stop.set())
     if queue.is_embedded(current_app):
         # no Redis: this process runs the embedded worker as well
-        embedded.ensure_started(current_app._get_current_object(), scheduler=False)
+        embedded.ensure_started(current_app._get_current_object())
     click.echo("Penjadwal berjalan (Ctrl+C untuk berhenti).")
     schedule.run_forever(stop, tick)
     embedded.stop()
@@ -98,7 +98,7 @@ def scheduler_command(tick):
 def run_job_command(name, period):
     """Run one periodic job now, in this process (e.g. from cron or by hand)."""
     from app.jobs import tasks
-    from app.workflow import reports
+    from app import reports
 
     if name == "outbox":
         from app.workflow import outbox

@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.extensions import appbuilder, db
+from app.jobs.queue import deliver
 from app.models import Agency, Category, Channel, Complaint
 from app.workflow import lifecycle
 from app.workflow.access import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_LEADER, ROLE_OPD
 from app.workflow.calendar import current_calendar
 from app.workflow.defaults import ensure_reference_data
 from app.workflow.errors import DomainError
+from app.workflow.outcome import Outcome
 from app.workflow.reporters import reporter_from_form
 
 KABUPATEN = "Kabupaten Sukamaju"
@@ -203,6 +205,7 @@ def seed_cases(count, agencies, categories, users, rng, now):
     states = [state for state, share in STATE_MIX for _ in range(share)]
     category_list = [(categories[name], agency_code, samples) for name, agency_code, samples in CATEGORIES]
     created = 0
+    batch = Outcome()  # messages of the cases not yet committed
     for i in range(count):
         # the first cases cover every state once (old enough to get there), then by weight
         target = STATE_MIX[i][0] if i < len(STATE_MIX) else rng.choice(states)
@@ -224,7 +227,7 @@ def seed_cases(count, agencies, categories, users, rng, now):
                 f"{first.lower()}.{last.lower()}{i}@contoh.id" if rng.random() < 0.6 else None,
                 f"32{rng.randrange(10**13, 10**14)}" if rng.random() < 0.3 else None, True)
         staff_channel = channel.code in ("phone", "in_person", "letter")
-        complaint, _code = lifecycle.register(
+        outcome = lifecycle.register(
             who=coordinator if staff_channel else lifecycle.REPORTER,
             title=title, description=description, kind=kind, channel=channel, reporter=reporter,
             category=category, is_anonymous=anonymous, is_confidential=confidential,
@@ -237,16 +240,21 @@ def seed_cases(count, agencies, categories, users, rng, now):
             show_reporter_name=bool(reporter) and not staff_channel and not anonymous and not confidential
             and i % 4 == 0,
         )
-        _advance(complaint, target, rng, now, coordinator, agencies[agency_code], staff_by_agency, agencies)
+        complaint = outcome.complaint
+        _advance(complaint, target, rng, now, coordinator, agencies[agency_code], staff_by_agency, agencies, outcome)
+        batch.add(outcome)
         created += 1
         if created % 50 == 0:
             db.session.commit()
+            deliver(batch.settle())
     db.session.commit()
+    deliver(batch.settle())
     return created
 
 
-def _advance(complaint, target, rng, now, coordinator, agency, staff_by_agency, agencies):
-    """Move a new case towards ``target`` with plausible timings, never into the future."""
+def _advance(complaint, target, rng, now, coordinator, agency, staff_by_agency, agencies, done):
+    """Move a new case towards ``target`` with plausible timings, never into the future
+    (the outcome of every step is folded into ``done``)."""
     t = complaint.received_at
 
     def step(hours_min, hours_max):
@@ -261,53 +269,53 @@ def _advance(complaint, target, rng, now, coordinator, agency, staff_by_agency, 
         return
     if target == "on_hold":
         if step(2, 30):
-            lifecycle.hold(complaint, coordinator, "Mohon lengkapi lokasi persis dan foto kejadian.", now=t)
+            done.add(lifecycle.hold(complaint, coordinator, "Mohon lengkapi lokasi persis dan foto kejadian.", now=t))
         return
     if target == "archived":
         if step(2, 50):
-            lifecycle.archive(complaint, coordinator, rng.choice(list(lifecycle.ARCHIVE_REASONS)), now=t)
+            done.add(lifecycle.archive(complaint, coordinator, rng.choice(list(lifecycle.ARCHIVE_REASONS)), now=t))
         return
     if target == "forwarded":
         if step(2, 50):
-            lifecycle.forward(complaint, coordinator, "Kantor Wilayah BPN Provinsi", note="Kewenangan instansi vertikal.", now=t)
+            done.add(lifecycle.forward(complaint, coordinator, "Kantor Wilayah BPN Provinsi", note="Kewenangan instansi vertikal.", now=t))
         return
     if rng.random() < 0.1 and step(1, 20):  # some cases wait for the reporter first
-        lifecycle.hold(complaint, coordinator, "Mohon lengkapi alamat lengkap lokasi.", now=t)
+        done.add(lifecycle.hold(complaint, coordinator, "Mohon lengkapi alamat lengkap lokasi.", now=t))
         if not step(4, 72):
             return
-        lifecycle.complete_hold(complaint, lifecycle.REPORTER, "Lokasi di depan gang samping masjid.", now=t)
+        done.add(lifecycle.complete_hold(complaint, lifecycle.REPORTER, "Lokasi di depan gang samping masjid.", now=t))
     if not step(1, 70):
         return
     if rng.random() < 0.06:  # disposed to the wrong agency first, returned as bukan wewenang
         wrong = agencies["SATPOLPP"] if agency.code != "SATPOLPP" else agencies["DLH"]
-        lifecycle.dispose(complaint, coordinator, wrong, now=t)
+        done.add(lifecycle.dispose(complaint, coordinator, wrong, now=t))
         if not step(2, 40):
             return
-        lifecycle.return_to_coordinator(complaint, staff_by_agency.get(wrong.id) or _opd_actor(wrong),
-                                        "Bukan kewenangan instansi kami.", now=t)
+        done.add(lifecycle.return_to_coordinator(complaint, staff_by_agency.get(wrong.id) or _opd_actor(wrong),
+                                        "Bukan kewenangan instansi kami.", now=t))
         if not step(1, 24):
             return
-    lifecycle.dispose(complaint, coordinator, agency, now=t)
+    done.add(lifecycle.dispose(complaint, coordinator, agency, now=t))
     officer = staff_by_agency.get(agency.id) or _opd_actor(agency)
     if target == "dispatched":
         return
     if not step(3, 120):
         return
-    lifecycle.follow_up(complaint, officer, rng.choice(FOLLOW_UPS), now=t)
+    done.add(lifecycle.follow_up(complaint, officer, rng.choice(FOLLOW_UPS), now=t))
     if rng.random() < 0.3:
-        lifecycle.internal_note(complaint, officer, "Koordinasi internal: anggaran perbaikan dari pos pemeliharaan rutin.", now=t)
+        done.add(lifecycle.internal_note(complaint, officer, "Koordinasi internal: anggaran perbaikan dari pos pemeliharaan rutin.", now=t))
     if target == "in_progress":
         return
     if not step(12, 24 * 20):
         return
-    lifecycle.resolve(complaint, officer, rng.choice(RESOLUTIONS), now=t)
+    done.add(lifecycle.resolve(complaint, officer, rng.choice(RESOLUTIONS), now=t))
     if target == "resolved":
         return
     if rng.random() < 0.6:
         if step(2, 24 * 8):
-            lifecycle.confirm(complaint, lifecycle.REPORTER, rng.choice([3, 4, 4, 5, 5, 5, 2]), "Terima kasih, sudah ditangani.", now=t)
+            done.add(lifecycle.confirm(complaint, lifecycle.REPORTER, rng.choice([3, 4, 4, 5, 5, 5, 2]), "Terima kasih, sudah ditangani.", now=t))
     elif complaint.auto_close_due and complaint.auto_close_due < now:
-        lifecycle.auto_close(complaint, now=complaint.auto_close_due + datetime.timedelta(minutes=5))
+        done.add(lifecycle.auto_close(complaint, now=complaint.auto_close_due + datetime.timedelta(minutes=5)))
 
 
 def _opd_actor(agency):

@@ -1,38 +1,11 @@
-"""Indonesian formats through Babel (dates, numbers, durations), as Jinja filters."""
-from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal, gettext as _
-
-from app.workflow.calendar import TZ_ABBREVIATIONS
-
-
-def tz_label():
-    name = current_app.config["TIMEZONE"]
-    return TZ_ABBREVIATIONS.get(name, name)
-
-
-def lapor_datetime(value):
-    if value is None:
-        return "-"
-    return f"{format_datetime(value, 'EEEE, d MMMM yyyy HH.mm')} {tz_label()}"
-
-
-def lapor_date(value):
-    if value is None:
-        return "-"
-    return format_date(value, "d MMMM yyyy")
-
-
-def lapor_number(value, digits=1):
-    if value is None:
-        return "-"
-    return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
-
-
-def lapor_working_days(value):
-    """``1.8912`` -> "1,89 hari kerja" (locale-aware)."""
-    if value is None:
-        return "-"
-    return _("%(days)s working days", days=format_decimal(value, format="#,##0.##"))
+"""Indonesian formats as Jinja filters (the functions live in :mod:`app.formats`)."""
+from app.formats import (  # noqa: F401  (re-exported for the screens)
+    lapor_date,
+    lapor_datetime,
+    lapor_number,
+    lapor_working_days,
+    tz_label,
+)
 
 
 def register_filters(app):

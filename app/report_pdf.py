@@ -3,7 +3,7 @@
 Everything the PDF lists comes from the same label lists as the CSV and XLSX
 (``reports.SUMMARY_LABELS``, ``BREAKDOWN_LABELS``, ``RANKING_COLUMNS``, ``STATUS_LABELS``, passed in):
 a new measure added there appears here without an edit. Called by
-``app.workflow.reports.build`` inside the report's locale.
+``app.reports.build`` inside the report's locale.
 """
 import datetime
 import os

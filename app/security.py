@@ -1,86 +1,17 @@
 """Security: the extended user, its admin screen, and the roles defined in code.
 
-Roles are synchronised by :func:`sync_roles` (run by ``flask lapor init``):
-each role gets exactly the permissions its rules below match, so a fresh
-install needs no clicking and a changed rule reaches every installation.
+Roles are synchronised by :func:`sync_roles` (run by ``flask lapor init``): each
+role gets exactly the permissions written for it in :mod:`app.permissions` (one
+explicit table, nothing matched by name), so a fresh install needs no clicking
+and a changed table reaches every installation.
 """
-import re
-
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from app.models import LaporUser
-from app.workflow.access import (
-    ROLE_ADMIN,
-    ROLE_COORDINATOR,
-    ROLE_LEADER,
-    ROLE_OPD,
-    ROLE_PUBLIC,
-)
-
-SELF_SERVICE = [
-    (r"UserDBModelView", r"can_userinfo|resetmypassword|userinfoedit"),
-    (r"ResetMyPasswordView|UserInfoEditView", r"can_this_form_(get|post)"),
-    (r"LocaleView", r"can_index"),
-]
-CASE_VIEWS = r"ComplaintView"
-REFERENCE_VIEWS = r"(Agency|Category|Channel|Holiday|SlaSetting)View"
-
-
-CASE_MENUS = r"Cases|Dashboard|All cases|Queues"
-CASE_READ = r"can_(list|show|export)"
-CASE_WORK = r"can_(list|show|add|edit|export|act)"
-REFERENCE_MENUS = r"Reference|Agencies|Categories|Channels|Holidays|Service levels"
-# background jobs (app/views/admin/jobs.py); everyone on staff reads their own notifications
-MONITORING_MENUS = r"Monitoring|Transparency reports|Reminders|Outbox|Queue state"
-OWN_NOTIFICATIONS = [(r"NotificationView", r"can_(list|read)"), (r"Notifications", r"menu_access")]
-
-# (view regex, permission regex) rules per role; Admin gets everything.
-ROLE_RULES = {
-    ROLE_COORDINATOR: SELF_SERVICE + [
-        (CASE_VIEWS, CASE_WORK),
-        (r"Queue(ToVerify|Returned|Overdue)View", CASE_WORK),
-        (r"To verify|Returned by OPD|Overdue", r"menu_access"),
-        (r"ComplaintApi", r"can_(get|info|put)"),
-        (REFERENCE_VIEWS, r"can_(list|show|add|edit|delete)"),
-        (r"DashboardView", r"can_index"),
-        (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
-        (r"TransparencyReportView", r"can_(list|show|download|generate|publish)"),
-        (r"OutboxView", r"can_(list|show|retry)"),
-        (r"ReminderView", r"can_(list|show)"),
-        (r"QueueStateView", r"can_index"),
-        (MONITORING_MENUS, r"menu_access"),
-    ] + OWN_NOTIFICATIONS,
-    ROLE_OPD: SELF_SERVICE + [
-        (CASE_VIEWS, CASE_WORK),
-        (r"Queue(ToFollowUp|AwaitingReporter|Overdue)View", CASE_WORK),
-        (r"To follow up|Awaiting reporter|Overdue", r"menu_access"),
-        (r"ComplaintApi", r"can_(get|info|put)"),
-        (r"DashboardView", r"can_index"),
-        (CASE_MENUS, r"menu_access"),
-    ] + OWN_NOTIFICATIONS,
-    ROLE_LEADER: SELF_SERVICE + [
-        (CASE_VIEWS, CASE_READ),
-        (r"QueueOverdueView", CASE_READ),
-        (r"Overdue", r"menu_access"),
-        (r"ComplaintApi", r"can_(get|info)"),
-        (REFERENCE_VIEWS, r"can_(list|show)"),
-        (r"DashboardView", r"can_index"),
-        (CASE_MENUS + "|" + REFERENCE_MENUS, r"menu_access"),
-        (r"TransparencyReportView", r"can_(list|show|download)"),
-        (r"Monitoring|Transparency reports", r"menu_access"),
-    ] + OWN_NOTIFICATIONS,
-    ROLE_PUBLIC: [],
-}
-ROLE_NAMES = [ROLE_ADMIN, ROLE_COORDINATOR, ROLE_OPD, ROLE_LEADER, ROLE_PUBLIC]
-
-
-def role_matches(role, view_name, permission_name):
-    return any(
-        re.fullmatch(v, view_name) and re.fullmatch(p, permission_name)
-        for v, p in ROLE_RULES.get(role, [])
-    )
+from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
+from app.workflow.access import ROLE_ADMIN
 
 
 class LaporUserDBModelView(UserDBModelView):
@@ -176,23 +107,44 @@ class LaporSecurityManager(SecurityManager):
         return user
 
 
+class UndeclaredPermission(RuntimeError):
+    """app/permissions.py names a view, menu entry or permission that is not registered."""
+
+
 def sync_roles(appbuilder):
-    """Create the permission/view rows of every registered view, then give each role its set."""
+    """Create the permission/view rows of every registered view, then give each role its set
+    from :data:`app.permissions.ROLE_PERMISSIONS` (Admin: everything).
+
+    Raises :class:`UndeclaredPermission` when the table names something no registered
+    view provides (a view class or menu entry renamed without updating the table).
+    """
     sm = appbuilder.sm
     for name in ROLE_NAMES:
         if sm.find_role(name) is None:
             sm.add_role(name)
     appbuilder.add_permissions(update_perms=True)
-    all_pvms = appbuilder.session.query(sm.permissionview_model).all()
+    by_pair = {
+        (pvm.view_menu.name, pvm.permission.name): pvm
+        for pvm in appbuilder.session.query(sm.permissionview_model).all()
+        if pvm.permission and pvm.view_menu
+    }
+    missing = sorted(
+        f"{role}: {permission} on {view}"
+        for role, table in ROLE_PERMISSIONS.items()
+        for view, permissions in table.items() for permission in permissions
+        if (view, permission) not in by_pair
+    )
+    if missing:
+        appbuilder.session.rollback()
+        raise UndeclaredPermission(
+            "app/permissions.py grants permissions that no registered view or menu entry provides "
+            "(renamed or removed?): " + "; ".join(missing))
     for name in ROLE_NAMES:
         role = sm.find_role(name)
         if name == ROLE_ADMIN:
-            wanted = list(all_pvms)
+            role.permissions = sorted(by_pair.values(), key=lambda pvm: pvm.id)
         else:
-            wanted = [
-                pvm for pvm in all_pvms
-                if pvm.permission and pvm.view_menu
-                and role_matches(name, pvm.view_menu.name, pvm.permission.name)
-            ]
-        role.permissions = wanted
+            table = ROLE_PERMISSIONS.get(name, {})
+            role.permissions = [by_pair[(view, permission)]
+                                for view, permissions in table.items() for permission in permissions]
     appbuilder.session.commit()

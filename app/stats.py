@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Complaint
 from app.workflow import access, sla
+from app.workflow.calendar import current_calendar
 
 
 def staff_counts(user):
@@ -24,7 +25,7 @@ def staff_counts(user):
     }
 
 
-# --- the measures of a period (DOMAIN.md), for transparency reports ---------------------
+# --- the measures of a period (docs/domain.md), for transparency reports ---------------------
 
 
 def _days_between(later, earlier):
@@ -55,7 +56,7 @@ def _median(values):
 
 
 def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
-    """The measures of DOMAIN.md for the cases received in [start, end) (naive UTC).
+    """The measures of docs/domain.md for the cases received in [start, end) (naive UTC).
 
     Counts, shares, averages and breakdowns are SQL aggregates over the period's
     cases (``received_at`` is indexed). Medians and working-day durations need the
@@ -66,7 +67,7 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
     from sqlalchemy import and_, distinct
 
     from app.clock import utcnow
-    from app.models import Agency, Category, Channel, LaporUser
+    from app.models import Agency, Category, Channel, LaporUser, Role
     from app.workflow.calendar import current_calendar
 
     now = now or utcnow()
@@ -118,8 +119,6 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
 
     # keterhubungan / keaktifan: agencies (not the Pemda itself) with an active OPD officer,
     # and with an officer whose last login falls in or after the period
-    from flask_appbuilder.security.sqla.models import Role
-
     agencies = and_(Agency.active.is_(True), Agency.level != "pemda")
     agencies_total = db.session.execute(select(func.count()).select_from(Agency).where(agencies)).scalar()
     officers = (select(distinct(LaporUser.agency_id)).join(LaporUser.roles).join(Agency, Agency.id == LaporUser.agency_id)
@@ -214,6 +213,13 @@ def received_count(start, end):
         select(func.count()).select_from(Complaint)
         .where(Complaint.received_at >= start, Complaint.received_at < end)
     ).scalar()
+
+
+def received_trend(period):
+    """[(month "YYYY-MM", cases received)] for the trend chart of ``period``
+    (see :meth:`app.workflow.periods.Period.trend_months`)."""
+    calendar = current_calendar()
+    return [(month.value, received_count(*month.bounds(calendar))) for month in period.trend_months()]
 
 
 _CACHE = {}

@@ -37,16 +37,18 @@ class Runtime:
         self.last_tick = None
 
     # -- lifecycle ------------------------------------------------------------------
-    def start(self, scheduler=True):
+    def start(self, tick=None):
+        """Start the worker thread, and a scheduler thread calling ``tick()`` when given."""
+        self.tick = tick
         self.stop_event.clear()
         self.started_at = utcnow()
         worker = threading.Thread(target=self._work, name="lapor-embedded-worker", daemon=True)
         self.threads = [worker]
-        if scheduler:
+        if tick is not None:
             self.threads.append(threading.Thread(target=self._schedule, name="lapor-embedded-scheduler", daemon=True))
         for thread in self.threads:
             thread.start()
-        log.info("embedded job runtime started (worker%s)", " + scheduler" if scheduler else "")
+        log.info("embedded job runtime started (worker%s)", " + scheduler" if tick is not None else "")
 
     def stop(self, timeout=10):
         self.stop_event.set()
@@ -105,17 +107,15 @@ class Runtime:
                 self.current.job_id = None
 
     def _schedule(self):
-        from app.jobs import schedule
-
-        tick = float(self.app.config.get("JOBS_SCHEDULER_TICK_SECONDS", 30))
+        every = float(self.app.config.get("JOBS_SCHEDULER_TICK_SECONDS", 30))
         while not self.stop_event.is_set():
             try:
                 with self.app.app_context():
-                    schedule.tick()
+                    self.tick()
                 self.last_tick = utcnow()
             except Exception:
                 log.exception("embedded scheduler tick failed")
-            self.stop_event.wait(tick)
+            self.stop_event.wait(every)
 
     # -- state ------------------------------------------------------------------------
     def state(self, job_id):
@@ -138,8 +138,13 @@ def autostart_enabled(app):
     return bool(value)
 
 
-def ensure_started(app, scheduler=True):
-    """Start the runtime once per process (no-op when it is already running)."""
+def ensure_started(app, tick=None):
+    """Start the runtime once per process (no-op when it is already running).
+
+    ``tick``: the scheduler's tick (``app.jobs.schedule.tick``) to run periodically in a
+    thread of its own; None = worker thread only. Passed in so that this module, the
+    lowest of the jobs layer, imports neither the scheduler nor the queue.
+    """
     runtime = _runtime["current"]
     if runtime is not None and runtime.running:
         return runtime
@@ -147,7 +152,7 @@ def ensure_started(app, scheduler=True):
         runtime = _runtime["current"]
         if runtime is None or not runtime.running:
             runtime = Runtime(app)
-            runtime.start(scheduler=scheduler)
+            runtime.start(tick=tick)
             _runtime["current"] = runtime
     return runtime
 

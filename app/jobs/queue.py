@@ -9,17 +9,16 @@ Everything else in the app talks to this module only:
   meta, or the embedded runtime's table), polled by the report screen.
 * :func:`queue_status` - queued/failed jobs and live workers, for ``/health``
   and the queue screen.
-* :func:`init_app` - enqueue the delivery of outbox rows after each commit, and
-  (embedded mode) start the worker and scheduler threads on the first request.
+* :func:`deliver` - after the caller committed a domain call, queue the delivery of
+  the messages its :class:`~app.workflow.outcome.Outcome` wrote (``outbox_ids``).
+(Embedded mode's threads are started by :func:`app.jobs.schedule.init_app`.)
 """
 import logging
 import threading
 import time
 
 import redis
-from flask import current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from flask import current_app, has_request_context
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +130,19 @@ def enqueue_deliveries(outbox_ids, app=None, from_request=False):
         log.warning("could not enqueue %d deliveries: %s: %s (the outbox sweep will retry)",
                     len(outbox_ids), exc.__class__.__name__, exc)
         return queued
+
+
+def deliver(outcome, app=None):
+    """Queue the delivery of what a committed domain call wrote (``outcome.outbox_ids``).
+
+    Call it after ``db.session.commit()``: the outbox rows are the durable record, so
+    when the queue is unavailable nothing is lost (the outbox sweep sends them later).
+    Returns the job ids queued.
+    """
+    ids = outcome.outbox_ids if outcome is not None else []
+    if not ids:
+        return []
+    return enqueue_deliveries(ids, app=app, from_request=has_request_context())
 
 
 # --- progress of a job ----------------------------------------------------------------
@@ -254,42 +266,3 @@ def failed_jobs(app, limit=20):
         return result
     except redis.RedisError:
         return []
-
-
-# --- wiring -------------------------------------------------------------------------------
-
-
-def _after_commit(session):
-    from app.workflow import notify
-
-    ids = notify.new_outbox_ids(session)
-    if ids and has_app_context():
-        from flask import has_request_context
-
-        enqueue_deliveries(ids, from_request=has_request_context())
-
-
-def _after_rollback(session):
-    from app.workflow import notify
-
-    notify.forget_new_outbox(session)
-
-
-_listeners = {"installed": False}
-
-
-def init_app(app):
-    """After each commit, queue the delivery of the messages it wrote; embedded mode
-    starts its threads on the first request (lazily, once per process)."""
-    if not _listeners["installed"]:
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-        _listeners["installed"] = True
-
-    @app.before_request
-    def _start_embedded_jobs():
-        if is_embedded(app):
-            from app.jobs import embedded
-
-            if embedded.autostart_enabled(app):
-                embedded.ensure_started(app)

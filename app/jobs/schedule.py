@@ -20,7 +20,9 @@ from app.clock import utcnow
 from app.extensions import db
 from app.jobs import queue
 from app.models import JobRun
+from app.workflow import periods
 from app.workflow.calendar import current_calendar
+from app.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +56,10 @@ PERIODIC = [
 BY_NAME = {job.name: job for job in PERIODIC}
 
 
-def _config(name, default=None):
-    return current_app.config.get(name, default)
-
 
 def retry_policy():
     """(max retries, [waits]) for sweeps and reports: one retry per configured wait."""
-    waits = [int(float(x)) for x in str(_config("JOBS_RETRY_INTERVALS", "10,60,300")).split(",") if x.strip()]
+    waits = [int(float(x)) for x in str(setting("JOBS_RETRY_INTERVALS", "10,60,300")).split(",") if x.strip()]
     return (len(waits), waits) if waits else None
 
 
@@ -70,21 +69,20 @@ def due_periods(now=None):
     local = current_calendar().to_local(now)
     due = []
     for job in PERIODIC:
-        if job.enabled_if and _config(job.enabled_if[0]) != job.enabled_if[1]:
+        if job.enabled_if and setting(job.enabled_if[0]) != job.enabled_if[1]:
             continue
         if job.kind == "interval":
-            every = max(1, int(float(_config(job.setting, 1)) * job.unit))
+            every = max(1, int(float(setting(job.setting, 1)) * job.unit))
             epoch = int((now - datetime.datetime(1970, 1, 1)).total_seconds())
             due.append((job, f"{every}s:{epoch // every}", ()))
         elif job.kind == "daily":
-            hour = int(_config(job.setting, 3)) if job.setting else 3
+            hour = int(setting(job.setting, 3)) if job.setting else 3
             if local.hour >= hour:
                 due.append((job, local.date().isoformat(), ()))
         elif job.kind == "monthly":
-            day, hour = int(_config("REPORT_MONTHLY_DAY", 1)), int(_config("REPORT_MONTHLY_HOUR", 1))
+            day, hour = int(setting("REPORT_MONTHLY_DAY", 1)), int(setting("REPORT_MONTHLY_HOUR", 1))
             if (local.day, local.hour) >= (day, hour):
-                first = local.date().replace(day=1)
-                period = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
+                period = periods.previous_month(now).value
                 due.append((job, period, (period,)))
     return due
 
@@ -131,7 +129,7 @@ def tick(now=None):
 def prune(now=None):
     """Forget old claims of frequent jobs (the daily/monthly ones are kept)."""
     now = now or utcnow()
-    cutoff = now - datetime.timedelta(days=int(_config("JOBS_RUN_RETENTION_DAYS", 14)))
+    cutoff = now - datetime.timedelta(days=int(setting("JOBS_RUN_RETENTION_DAYS", 14)))
     frequent = [job.name for job in PERIODIC if not job.keep_runs]
     result = db.session.execute(delete(JobRun).where(JobRun.name.in_(frequent), JobRun.claimed_at < cutoff))
     db.session.commit()
@@ -147,9 +145,9 @@ def run_forever(stop_event=None, tick_seconds=None):
     import threading
 
     stop_event = stop_event or threading.Event()
-    tick_seconds = tick_seconds or float(_config("JOBS_SCHEDULER_TICK_SECONDS", 30))
+    tick_seconds = tick_seconds or float(setting("JOBS_SCHEDULER_TICK_SECONDS", 30))
     log.info("scheduler started (tick every %ss, queue %s)", tick_seconds,
-             "embedded" if queue.is_embedded(current_app) else _config("JOBS_QUEUE"))
+             "embedded" if queue.is_embedded(current_app) else setting("JOBS_QUEUE"))
     while not stop_event.is_set():
         try:
             names = tick()
@@ -161,3 +159,17 @@ def run_forever(stop_event=None, tick_seconds=None):
         finally:
             db.session.remove()
         stop_event.wait(tick_seconds)
+
+
+# --- wiring -------------------------------------------------------------------------------
+
+
+def init_app(app):
+    """Embedded mode (no Redis) starts its worker and scheduler threads on the first
+    request, lazily and once per process."""
+    from app.jobs import embedded
+
+    @app.before_request
+    def _start_embedded_jobs():
+        if queue.is_embedded(app) and embedded.autostart_enabled(app):
+            embedded.ensure_started(app, tick=tick)

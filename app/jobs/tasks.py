@@ -2,8 +2,9 @@
 inside an application context.
 
 RQ workers import this module by name (``app.jobs.tasks.deliver``...). A worker
-process builds the application once (``create_app()`` from the environment);
-``app.jobs.worker.LaporWorker`` builds it before forking so each job starts warm.
+process builds the application once: ``app.jobs.worker.LaporWorker`` calls
+:func:`worker_app` with the factory before forking, so each job starts warm (and
+this module does not import the application package: no import cycle).
 """
 import functools
 import logging
@@ -15,12 +16,13 @@ log = logging.getLogger(__name__)
 _process_app = {"app": None, "pid": None, "pool_pid": None}
 
 
-def worker_app():
-    """The application of this worker process (created once, from the environment)."""
+def worker_app(factory=None):
+    """The application of this worker process, created once by ``factory`` (``create_app``)."""
     if _process_app["app"] is None:
-        from app import create_app
-
-        _process_app["app"] = create_app()
+        if factory is None:
+            raise RuntimeError("no application for this job: start RQ workers with "
+                               "--worker-class app.jobs.worker.LaporWorker")
+        _process_app["app"] = factory()
         _process_app["pid"] = _process_app["pool_pid"] = os.getpid()
     return _process_app["app"]
 
@@ -90,30 +92,33 @@ def deliver_due():
 
 @task
 def sweep_reminders():
+    from app.jobs import queue
     from app.workflow import reminders
 
-    return reminders.sweep()
+    return reminders.sweep(deliver=queue.deliver).counts  # each batch queued once committed
 
 
 @task
 def send_digest():
+    from app.jobs import queue
     from app.workflow import reminders
 
-    return reminders.send_digest()
+    return reminders.send_digest(deliver=queue.deliver).counts["emails"]
 
 
 @task
 def auto_close():
+    from app.jobs import queue
     from app.workflow import autoclose
 
-    return autoclose.close_due()
+    return autoclose.close_due(deliver=queue.deliver).counts["closed"]
 
 
 @task
 def build_report(period, user_id=None):
     """On demand (admin screen): the report of ``period``, with progress for the page."""
     from app.jobs import queue
-    from app.workflow import reports
+    from app import reports
 
     report = reports.build(period, user_id=user_id, progress=queue.set_progress)
     return report.id
@@ -121,7 +126,7 @@ def build_report(period, user_id=None):
 
 @task
 def build_monthly_report(period):
-    from app.workflow import reports
+    from app import reports
 
     return reports.build(period).id
 

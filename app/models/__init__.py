@@ -3,7 +3,7 @@ from app.models.agency import Agency  # noqa: F401
 from app.models.complaint import Attachment, Complaint, ComplaintEvent  # noqa: F401
 from app.models.reference import Category, Channel, Holiday, SlaSetting  # noqa: F401
 from app.models.reporter import Reporter  # noqa: F401
-from app.models.user import LaporUser  # noqa: F401
+from app.models.user import LaporUser, Role  # noqa: F401
 from app.models.reminder import Reminder  # noqa: F401
 from app.models.notification import Notification, Outbox  # noqa: F401
 from app.models.report import TransparencyReport  # noqa: F401

@@ -54,7 +54,7 @@ class Holiday(Model):
 
 
 class SlaSetting(Model):
-    """Deadline lengths, in working days, for one report kind (DOMAIN.md defaults)."""
+    """Deadline lengths, in working days, for one report kind (defaults: docs/domain.md)."""
 
     __tablename__ = "sla_setting"
 

@@ -1,7 +1,7 @@
 """The FAB user, extended with the agency a staff member belongs to."""
 from typing import Optional
 
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User  # noqa: F401  (Role re-exported)
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

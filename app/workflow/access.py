@@ -5,12 +5,10 @@ counts) and every job goes through :func:`case_scope_clause` /
 :func:`visible_cases` / :func:`can_touch`; nothing else decides visibility.
 """
 from flask import g, has_request_context
-from flask_appbuilder.models.filters import BaseFilter
-from flask_login import current_user
 from sqlalchemy import and_, false, select, true
 
-from app.extensions import db
-from app.models import Agency, Complaint
+from app.models import Complaint
+from app.workflow import agencies
 
 ROLE_ADMIN = "Admin"
 ROLE_COORDINATOR = "Koordinator"
@@ -38,14 +36,6 @@ def is_opd(user):
     return ROLE_OPD in names and not (names & ALL_CASES_ROLES)
 
 
-def agency_subtree_ids(agency_id, session=None):
-    """The agency and all its sub-units (recursive CTE; agencies are few)."""
-    session = session or db.session
-    tree = select(Agency.id).where(Agency.id == agency_id).cte("subtree", recursive=True)
-    tree = tree.union_all(select(Agency.id).where(Agency.parent_id == tree.c.id))
-    return [row[0] for row in session.execute(select(tree.c.id))]
-
-
 def agency_scope(user, session=None):
     """None = every case; otherwise the list of agency ids whose cases the user may see."""
     names = role_names(user)
@@ -55,7 +45,7 @@ def agency_scope(user, session=None):
         cache_key = ("lapor_scope", user.id, user.agency_id)
         if has_request_context() and g.get("lapor_scope_key") == cache_key:
             return g.lapor_scope
-        scope = agency_subtree_ids(user.agency_id, session)
+        scope = agencies.descendant_ids(user.agency_id, session)
         if has_request_context():
             g.lapor_scope_key, g.lapor_scope = cache_key, scope
         return scope
@@ -123,16 +113,3 @@ def public_reporter_name(complaint):
     if complaint.reporter.erased_at or not complaint.show_reporter_name:
         return None  # the name is shown only when the reporter explicitly chose it (off by default)
     return complaint.reporter.name
-
-
-class CaseAccessFilter(BaseFilter):
-    """FAB filter applying the access rule; used in ``base_filters`` of views and APIs."""
-
-    name = "Akses"
-    arg_name = "lapor_access"
-
-    def apply(self, query, value):
-        return query.filter(case_scope_clause(current_user))
-
-
-ACCESS_BASE_FILTERS = [["id", CaseAccessFilter, lambda: None]]

@@ -7,23 +7,28 @@ or loses cleanly and nothing is closed twice.
 """
 import logging
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Complaint
+from app.settings import setting
 from app.workflow import lifecycle
 from app.workflow.errors import DomainError
+from app.workflow.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
 
-def close_due(now=None, batch_size=None):
+def close_due(now=None, batch_size=None, deliver=None):
+    """Close every due case; returns an :class:`Outcome` with ``counts["closed"]`` and the
+    ``outbox_ids`` of the reporters' messages. Each case is committed on its own, then its
+    outcome handed to ``deliver`` (the caller's queue, e.g. ``app.jobs.queue.deliver``)."""
     now = now or utcnow()
-    batch_size = batch_size or int(current_app.config.get("REMINDER_BATCH_SIZE", 500))
-    closed, skipped = 0, set()
+    outcome = Outcome(counts={"closed": 0})
+    batch_size = batch_size or int(setting("REMINDER_BATCH_SIZE", 500))
+    skipped = set()
     while True:
         query = (select(Complaint.id)
                  .where(Complaint.status == "resolved", Complaint.auto_close_due < now)
@@ -40,13 +45,14 @@ def close_due(now=None, batch_size=None):
                 if complaint is None:
                     db.session.rollback()
                     continue
-                lifecycle.auto_close(complaint, lifecycle.SYSTEM, now=now)
+                closed = lifecycle.auto_close(complaint, lifecycle.SYSTEM, now=now)
                 db.session.commit()
-                closed += 1
+                outcome.committed(closed, deliver)
+                outcome.counts["closed"] += 1
             except (DomainError, StaleDataError) as exc:
                 db.session.rollback()
                 skipped.add(complaint_id)
                 log.info("auto-close skipped case %s: %s", complaint_id, exc.__class__.__name__)
         if len(ids) < batch_size:
             break
-    return closed
+    return outcome

@@ -11,12 +11,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_timezone_name
 from flask import current_app, g, has_app_context
 
-TZ_ABBREVIATIONS = {
-    "Asia/Jakarta": "WIB",
-    "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA",
-    "Asia/Jayapura": "WIT",
-}
+from app.formats import TZ_ABBREVIATIONS  # noqa: F401  (re-exported)
+
 END_OF_DAY = datetime.time(23, 59, 59, 999999)
 
 

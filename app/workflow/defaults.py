@@ -1,4 +1,4 @@
-"""Installation defaults (DOMAIN.md): channels, SLA per kind, national holidays."""
+"""Installation defaults (docs/domain.md): channels, SLA per kind, national holidays."""
 import datetime
 
 from sqlalchemy import select

@@ -15,9 +15,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Agency, Complaint, ComplaintEvent, SlaSetting
+from app.models import Agency, Complaint, ComplaintEvent
 from app.models.reference import KINDS
 from app.workflow import access, notify
+from app.workflow.outcome import Outcome
+from app.workflow.sla import sla_for
 from app.workflow.calendar import current_calendar
 from app.workflow.errors import (
     Conflict,
@@ -153,19 +155,6 @@ def _guard(name, complaint, actor):
 # --- helpers ----------------------------------------------------------------
 
 
-def sla_for(kind, session=None):
-    session = session or db.session
-    setting = session.execute(select(SlaSetting).where(SlaSetting.kind == kind)).scalar_one_or_none()
-    return setting or SlaSetting(
-        kind=kind,
-        verify_days=3,
-        first_response_days=5,
-        resolution_days=14 if kind == "complaint" else 5,
-        inspection_resolution_days=60,
-        auto_close_days=10,
-    )
-
-
 def _resolution_days(complaint, sla):
     if complaint.kind == "complaint" and complaint.needs_inspection:
         return sla.inspection_resolution_days
@@ -173,7 +162,9 @@ def _resolution_days(complaint, sla):
 
 
 def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_public=False,
-           from_status=None, to_agency_id=None, from_agency_id=None, changes=None, now=None):
+           from_status=None, to_agency_id=None, from_agency_id=None, changes=None, now=None,
+           reply_code=None):
+    """Write one event and the messages it causes; returns their :class:`Outcome`."""
     event = ComplaintEvent(
         complaint=complaint,
         created_at=now or utcnow(),
@@ -190,12 +181,13 @@ def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_p
         changes=json.dumps(changes, default=str, ensure_ascii=False) if changes else None,
     )
     db.session.add(event)
-    # messages caused by the event (outbox, in-app notices) join the same transaction
-    notify.on_event(event)
+    # messages caused by the event (outbox, in-app notices) join the same transaction;
+    # the outbox rows travel back to the caller in the outcome
+    outbox = notify.on_event(event, reply_code=reply_code)
     # every event is a change of the case: it moves the version, so a form opened
     # before it is refused as stale rather than acting on an outdated view
     complaint.updated_at = event.created_at
-    return event
+    return Outcome(complaint=complaint, events=[event], outbox=outbox)
 
 
 def _require_text(text, message):
@@ -222,7 +214,8 @@ def _agency(agency_or_id):
 def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
              category=None, target_agency=None, agency=None, is_anonymous=False,
              is_confidential=False, needs_inspection=False, now=None, **details):
-    """Create a new case in state *received*; returns ``(complaint, reply_code)``.
+    """Create a new case in state *received*; returns its :class:`Outcome` (the case, its
+    event, the outbox ids once flushed, and the one-time ``reply_code``).
 
     Staff entering a case on a reporter's behalf pass ``who=user``; an OPD user
     may only create cases for their own agency (or its units).
@@ -266,12 +259,13 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
     )
     sla = sla_for(kind)
     complaint.verification_due = current_calendar().deadline(now, sla.verify_days)
-    complaint.new_reply_code = reply_code  # not stored: notify e-mails it to the reporter once
     db.session.add(complaint)
-    _event(complaint, actor, "received", is_public=True, now=now,
-           public_text=None, to_agency_id=getattr(agency, "id", None))
+    # the code is not stored in clear: notify sends it to the reporter once (encrypted in the outbox)
+    outcome = _event(complaint, actor, "received", is_public=True, now=now, public_text=None,
+                     to_agency_id=getattr(agency, "id", None), reply_code=reply_code)
     db.session.flush()
-    return complaint, reply_code
+    outcome.reply_code = reply_code
+    return outcome
 
 
 # --- coordinator ------------------------------------------------------------
@@ -284,7 +278,7 @@ def verify(complaint, who, note=None, now=None):
         raise InvalidTransition(_l("This case has already been verified."))
     now = now or utcnow()
     complaint.verified_at = now
-    _event(complaint, actor, "verified", is_public=True, internal_note=note,
+    return _event(complaint, actor, "verified", is_public=True, internal_note=note,
            from_status=complaint.status, now=now)
 
 
@@ -302,7 +296,7 @@ def dispose(complaint, who, agency, note=None, public_text=None, now=None):
     complaint.status = "dispatched"
     complaint.dispatched_at = now
     _start_response_clocks(complaint, now)
-    _event(complaint, actor, "dispatched", is_public=True, public_text=public_text,
+    return _event(complaint, actor, "dispatched", is_public=True, public_text=public_text,
            internal_note=note, from_status=previous, from_agency_id=from_agency,
            to_agency_id=agency.id, now=now)
 
@@ -321,7 +315,7 @@ def hold(complaint, who, reason, now=None):
     now = now or utcnow()
     complaint.status = "on_hold"
     complaint.on_hold_since = now
-    _event(complaint, actor, "held", is_public=True, public_text=reason,
+    return _event(complaint, actor, "held", is_public=True, public_text=reason,
            from_status="received", now=now)
 
 
@@ -338,7 +332,7 @@ def complete_hold(complaint, who, text, now=None):
         )
     complaint.on_hold_since = None
     complaint.status = "received"
-    _event(complaint, actor, "hold_completed", is_public=True, public_text=text,
+    return _event(complaint, actor, "hold_completed", is_public=True, public_text=text,
            from_status="on_hold", now=now)
 
 
@@ -353,7 +347,7 @@ def archive(complaint, who, reason, note=None, now=None):
     complaint.archive_reason = reason
     complaint.closed_at = now
     complaint.on_hold_since = None
-    _event(complaint, actor, "archived", is_public=True,
+    return _event(complaint, actor, "archived", is_public=True,
            public_text=str(ARCHIVE_REASONS[reason]), internal_note=note,
            from_status=previous, now=now)
 
@@ -368,7 +362,7 @@ def forward(complaint, who, institution, note=None, now=None):
     complaint.forwarded_to = institution
     complaint.closed_at = now
     complaint.on_hold_since = None
-    _event(complaint, actor, "forwarded", is_public=True, public_text=institution,
+    return _event(complaint, actor, "forwarded", is_public=True, public_text=institution,
            internal_note=note, from_status=previous, now=now)
 
 
@@ -385,7 +379,7 @@ def redispose(complaint, who, agency, note=None, now=None):
     complaint.dispatched_at = now
     complaint.first_response_at = None
     _start_response_clocks(complaint, now)
-    _event(complaint, actor, "redispatched", is_public=True, internal_note=note,
+    return _event(complaint, actor, "redispatched", is_public=True, internal_note=note,
            from_status=previous, from_agency_id=from_agency, to_agency_id=agency.id, now=now)
 
 
@@ -410,9 +404,9 @@ def reclassify(complaint, who, now=None, **changes):
             diff[name] = [before, value]
             setattr(complaint, name, value)
     if not diff:
-        return
+        return Outcome(complaint=complaint)
     now = now or utcnow()
-    _event(complaint, actor, "reclassified", from_status=complaint.status, changes=diff, now=now)
+    return _event(complaint, actor, "reclassified", from_status=complaint.status, changes=diff, now=now)
 
 
 def audit_form_edit(complaint, who, fields, now=None):
@@ -436,9 +430,9 @@ def audit_form_edit(complaint, who, fields, now=None):
 
 def record_edit(complaint, who, diff, now=None):
     """Audit an edit of case fields made through a form: {field: [before, after]}."""
-    if diff:
-        actor = as_actor(who)
-        _event(complaint, actor, "edited", from_status=complaint.status, changes=diff, now=now)
+    if not diff:
+        return Outcome(complaint=complaint)
+    return _event(complaint, as_actor(who), "edited", from_status=complaint.status, changes=diff, now=now)
 
 
 # --- OPD --------------------------------------------------------------------
@@ -492,7 +486,7 @@ def return_to_coordinator(complaint, who, reason, now=None):
     complaint.first_response_due = None
     complaint.resolution_due = None
     complaint.verification_due = current_calendar().deadline(now, sla_for(complaint.kind).verify_days)
-    _event(complaint, actor, "returned", is_public=False, internal_note=reason,
+    return _event(complaint, actor, "returned", is_public=False, internal_note=reason,
            from_status=previous, from_agency_id=from_agency, now=now)
 
 
@@ -606,7 +600,9 @@ def perform(operation, complaint_id, who, expected_version=None, **kwargs):
     """Run one transition in its own transaction (staff user, REPORTER or SYSTEM).
 
     Locks the row, checks the version the user saw (optimistic lock), applies the
-    transition and commits; on any domain error nothing is changed.
+    transition and commits; on any domain error nothing is changed. Returns the
+    transition's :class:`Outcome`: the caller queues ``outcome.outbox_ids`` for
+    delivery (``app.jobs.queue.deliver``), the commit having happened.
     """
     func = OPERATIONS[operation]
     try:
@@ -617,9 +613,9 @@ def perform(operation, complaint_id, who, expected_version=None, **kwargs):
             raise NotAllowed(_l("Case not found."))
         if expected_version is not None and int(expected_version) != complaint.version:
             raise Conflict()
-        func(complaint, who, **kwargs)
+        outcome = func(complaint, who, **kwargs)
         db.session.commit()
-        return complaint
+        return outcome
     except StaleDataError:
         db.session.rollback()
         raise Conflict()

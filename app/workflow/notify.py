@@ -2,8 +2,9 @@
 
 :func:`on_event` is the one hook of the lifecycle (``lifecycle._event`` calls it
 for every event): it adds the messages to ``db.session`` so that they commit or
-roll back together with the case change. Delivery happens later, in a job
-(``app.jobs``), which picks the new rows up after the commit.
+roll back together with the case change, and returns the outbox rows it wrote.
+The lifecycle hands them back to its caller in an ``Outcome``; the caller queues
+their delivery (``app.jobs``) after the commit.
 
 Rules:
 * The reporter hears about received, held, dispatched, answered (follow-up),
@@ -16,22 +17,18 @@ Rules:
 """
 import datetime
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from app.labels import CLOCK_LABELS, LEVEL_LABELS, TOPIC_LABELS  # noqa: F401 (re-exported)
 from sqlalchemy import select
 
 from app.clock import utcnow
 from app.extensions import db
-from app.formatting import lapor_datetime
-from app.models import Agency, LaporUser, Notification, Outbox
+from app.formats import lapor_datetime
+from app.models import Agency, LaporUser, Notification, Outbox, Role
 from app.models.notification import SECRET_MARK
-from app.workflow import access
-
-# session.info key: outbox rows added in the current transaction (the jobs layer
-# enqueues their delivery after the commit)
-NEW_OUTBOX_KEY = "lapor_new_outbox"
+from app.workflow import access, agencies
+from app.workflow.sla import CLOCK_LABELS, sla_for
+from app.settings import setting
 
 # event kind -> what the reporter is told
 REPORTER_TOPICS = {
@@ -47,21 +44,18 @@ REPORTER_TOPICS = {
     "forwarded": "forwarded",
 }
 
-def _config(name, default=None):
-    return current_app.config.get(name, default)
-
 
 def _locale():
-    return _config("BABEL_DEFAULT_LOCALE", "id")
+    return setting("BABEL_DEFAULT_LOCALE", "id")
 
 
 def _reporter_channels():
-    raw = _config("NOTIFY_REPORTER_CHANNELS", "email,whatsapp") or ""
+    raw = setting("NOTIFY_REPORTER_CHANNELS", "email,whatsapp") or ""
     return [c.strip() for c in raw.split(",") if c.strip() in ("email", "whatsapp", "sms")]
 
 
 def _base_url():
-    return (_config("PUBLIC_BASE_URL") or "").rstrip("/")
+    return (setting("PUBLIC_BASE_URL") or "").rstrip("/")
 
 
 def track_url(complaint):
@@ -86,8 +80,6 @@ class Recipients:
 
     def with_role(self, role_name):
         if role_name not in self._by_role:
-            from flask_appbuilder.security.sqla.models import Role
-
             self._by_role[role_name] = list(db.session.execute(
                 select(LaporUser).join(LaporUser.roles)
                 .where(Role.name == role_name, LaporUser.active.is_(True))
@@ -104,13 +96,7 @@ class Recipients:
     def _agency_chain(self, agency_id):
         """The agency and its parents: OPD staff of any of them may see its cases."""
         if agency_id not in self._ancestors:
-            chain, current, seen = [], agency_id, set()
-            while current is not None and current not in seen:
-                seen.add(current)
-                chain.append(current)
-                agency = db.session.get(Agency, current)
-                current = agency.parent_id if agency is not None else None
-            self._ancestors[agency_id] = chain
+            self._ancestors[agency_id] = agencies.ancestor_ids(agency_id)
         return self._ancestors[agency_id]
 
     def agency_staff(self, complaint):
@@ -159,7 +145,6 @@ def _add_outbox(channel, topic, recipient, subject, body, complaint=None, event=
     if reminder is not None:
         row.reminder = reminder
     db.session.add(row)
-    db.session.info.setdefault(NEW_OUTBOX_KEY, []).append(row)
     return row
 
 
@@ -172,10 +157,10 @@ def _add_notice(user, topic, text, complaint=None, now=None):
 
 def _footer():
     return _("This message was sent automatically by %(app)s (%(installation)s). Please do not reply to it.",
-             app=_config("APP_NAME", "LAPOR!"), installation=_config("INSTALLATION_NAME", ""))
+             app=setting("APP_NAME", "LAPOR!"), installation=setting("INSTALLATION_NAME", ""))
 
 
-def _reporter_texts(topic, complaint, event):
+def _reporter_texts(topic, complaint, event, reply_code=None):
     """(subject, body) for the reporter: only public information, never internal notes."""
     number = complaint.tracking_number
     agency = complaint.agency.name if complaint.agency is not None else ""
@@ -195,8 +180,6 @@ def _reporter_texts(topic, complaint, event):
         subject = _("New follow-up on your report %(number)s", number=number)
         body = _("%(agency)s responded to your report %(number)s:", agency=agency, number=number) + "\n" + text
     elif topic == "resolved":
-        from app.workflow.lifecycle import sla_for
-
         subject = _("Your report %(number)s has been resolved", number=number)
         body = (_("%(agency)s posted the final follow-up of your report %(number)s:", agency=agency, number=number)
                 + "\n" + text + "\n\n"
@@ -215,7 +198,7 @@ def _reporter_texts(topic, complaint, event):
     else:  # pragma: no cover - every topic above is handled
         raise ValueError(topic)
     url = track_url(complaint)
-    if topic == "received" and _reply_code(complaint):
+    if topic == "received" and reply_code:
         # the private code, shown once on screen, is also sent here; the outbox keeps it
         # encrypted and inserts it only when sending (SECRET_MARK)
         body += "\n\n" + _("Your private reply code: %(code)s", code=SECRET_MARK) + "\n" + _(
@@ -228,34 +211,34 @@ def _reporter_texts(topic, complaint, event):
     return subject, body
 
 
-def _reply_code(complaint):
-    return getattr(complaint, "new_reply_code", None)
-
-
-def _sms_text(topic, subject, complaint):
-    text = f"{_config('APP_NAME', 'LAPOR!')}: {subject}."
-    if topic == "received" and _reply_code(complaint):
+def _sms_text(topic, subject, complaint, reply_code=None):
+    text = f"{setting('APP_NAME', 'LAPOR!')}: {subject}."
+    if topic == "received" and reply_code:
         text += " " + _("Reply code: %(code)s", code=SECRET_MARK)
     url = track_url(complaint)
     return f"{text} {url}" if url else text
 
 
-def _notify_reporter(topic, complaint, event, now):
+def _notify_reporter(topic, complaint, event, now, reply_code=None):
+    """The reporter's messages about ``event``; returns the outbox rows written."""
     reporter = complaint.reporter
     if reporter is None or reporter.erased_at is not None:
-        return
-    subject, body = _reporter_texts(topic, complaint, event)
-    secret = _reply_code(complaint) if topic == "received" else None
+        return []
+    subject, body = _reporter_texts(topic, complaint, event, reply_code)
+    secret = reply_code if topic == "received" else None
+    rows = []
     for channel in _reporter_channels():
         if channel == "email" and reporter.email:
-            _add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
-                        complaint=complaint, event=event, now=now, secret=secret)
+            rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
+                        complaint=complaint, event=event, now=now, secret=secret))
         elif channel == "whatsapp" and reporter.phone:
-            _add_outbox("whatsapp", topic, reporter.phone, subject, subject + "\n\n" + body,
-                        complaint=complaint, event=event, now=now, secret=secret)
+            rows.append(_add_outbox("whatsapp", topic, reporter.phone, subject, subject + "\n\n" + body,
+                                    complaint=complaint, event=event, now=now, secret=secret))
         elif channel == "sms" and reporter.phone:
-            _add_outbox("sms", topic, reporter.phone, subject, _sms_text(topic, subject, complaint),
-                        complaint=complaint, event=event, now=now, secret=secret)
+            rows.append(_add_outbox("sms", topic, reporter.phone, subject,
+                                    _sms_text(topic, subject, complaint, reply_code),
+                                    complaint=complaint, event=event, now=now, secret=secret))
+    return rows
 
 
 def _notify_staff(event, complaint, recipients, now):
@@ -287,19 +270,25 @@ def _notify_staff(event, complaint, recipients, now):
         _add_notice(user, topic, text, complaint=complaint, now=now)
 
 
-def on_event(event):
-    """The lifecycle hook: add the messages caused by ``event`` to the current transaction."""
+def on_event(event, reply_code=None):
+    """The lifecycle hook: add the messages caused by ``event`` to the current transaction.
+
+    ``reply_code``: the one-time code of a newly received case, sent to the reporter once.
+    Returns the outbox rows written (the caller queues their delivery after the commit).
+    """
     now = utcnow()
-    max_age = float(_config("NOTIFY_MAX_EVENT_AGE_HOURS", 24) or 0)
+    max_age = float(setting("NOTIFY_MAX_EVENT_AGE_HOURS", 24) or 0)
     if max_age and event.created_at and event.created_at < now - datetime.timedelta(hours=max_age):
-        return
+        return []
     complaint = event.complaint
+    rows = []
     # no autoflush: the lifecycle decides when the case is flushed (and its version moves)
     with db.session.no_autoflush, force_locale(_locale()):
         topic = REPORTER_TOPICS.get(event.kind)
         if topic is not None:
-            _notify_reporter(topic, complaint, event, now)
+            rows += _notify_reporter(topic, complaint, event, now, reply_code)
         _notify_staff(event, complaint, Recipients(), now)
+    return rows
 
 
 # --- reminders ----------------------------------------------------------------------
@@ -320,7 +309,7 @@ def reminder_recipients(complaint, clock, level, recipients):
 
 def _reminder_line(complaint, clock, level, due_at):
     values = dict(number=complaint.tracking_number, clock=CLOCK_LABELS[clock], due=lapor_datetime(due_at),
-                  days=int(_config("ESCALATION_WORKING_DAYS", 3)))
+                  days=int(setting("ESCALATION_WORKING_DAYS", 3)))
     if level == "due_soon":
         return _("Reminder: the %(clock)s deadline of case %(number)s is %(due)s.", **values)
     if level == "overdue":
@@ -342,32 +331,36 @@ def _case_lines(complaint):
 def reminder_messages(reminder, complaint, recipients, immediate=True, now=None):
     """Write the in-app notices (always) and e-mails (unless digest mode) of one new reminder.
 
-    Returns the number of staff reminded.
+    Returns ``(number of staff reminded, outbox rows written)``.
     """
     now = now or utcnow()
+    rows = []
     users = reminder_recipients(complaint, reminder.clock, reminder.level, recipients)
     with force_locale(_locale()):
         line = _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
         body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
         for user in users:
             _add_notice(user, "reminder", line, complaint=complaint, now=now)
-            if immediate and _config("NOTIFY_STAFF_EMAIL", True) and user.email:
-                _add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
-                            reminder=reminder, user=user, now=now)
-    return len(users)
+            if immediate and setting("NOTIFY_STAFF_EMAIL", True) and user.email:
+                rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
+                                        reminder=reminder, user=user, now=now))
+    return len(users), rows
 
 
 def digest_messages(reminders_with_cases, recipients, now=None):
-    """One e-mail per staff member listing their reminders (daily digest mode)."""
+    """One e-mail per staff member listing their reminders (daily digest mode).
+
+    Returns the outbox rows written (one per staff member).
+    """
     now = now or utcnow()
     per_user = {}
     for reminder, complaint in reminders_with_cases:
         for user in reminder_recipients(complaint, reminder.clock, reminder.level, recipients):
             per_user.setdefault(user.id, (user, []))[1].append((reminder, complaint))
-    written = 0
+    rows = []
     with force_locale(_locale()):
         for user, items in per_user.values():
-            if not (_config("NOTIFY_STAFF_EMAIL", True) and user.email):
+            if not (setting("NOTIFY_STAFF_EMAIL", True) and user.email):
                 continue
             subject = _("Daily summary: %(count)d deadline reminders", count=len(items))
             lines = [subject, ""]
@@ -379,25 +372,8 @@ def digest_messages(reminders_with_cases, recipients, now=None):
             for agency_name in sorted(by_agency):
                 lines += [agency_name] + by_agency[agency_name] + [""]
             lines += ["-- ", _footer()]
-            _add_outbox("email", "digest", user.email, subject, "\n".join(lines), user=user, now=now)
-            written += 1
-    return written
-
-
-def new_outbox_ids(session):
-    """Ids of the outbox rows written in the transaction just committed (no SQL emitted)."""
-    from sqlalchemy import inspect as sa_inspect
-
-    ids = []
-    for row in session.info.pop(NEW_OUTBOX_KEY, []):
-        identity = sa_inspect(row).identity
-        if identity:
-            ids.append(identity[0])
-    return ids
-
-
-def forget_new_outbox(session):
-    session.info.pop(NEW_OUTBOX_KEY, None)
+            rows.append(_add_outbox("email", "digest", user.email, subject, "\n".join(lines), user=user, now=now))
+    return rows
 
 
 # --- a staff member's own notices (every query filtered to that user) ----------------

@@ -17,28 +17,25 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Outbox
 from app.models.notification import SECRET_MARK
+from app.settings import setting
 
-
-def _config(name, default):
-    return current_app.config.get(name, default)
 
 
 def backoff_seconds(attempts):
     """Wait before the next attempt, after ``attempts`` failed ones (1-based)."""
-    raw = str(_config("NOTIFY_BACKOFF_SECONDS", "60,300,900,3600,10800"))
+    raw = str(setting("NOTIFY_BACKOFF_SECONDS", "60,300,900,3600,10800"))
     steps = [int(float(x)) for x in raw.split(",") if x.strip()] or [60]
     return steps[min(max(attempts, 1), len(steps)) - 1]
 
 
 def _lease():
-    return datetime.timedelta(seconds=int(_config("NOTIFY_LEASE_SECONDS", 300)))
+    return datetime.timedelta(seconds=int(setting("NOTIFY_LEASE_SECONDS", 300)))
 
 
 def _claimable(now):
@@ -113,7 +110,7 @@ def mark_failed(outbox_id, token, error, now=None):
     if attempts is None:
         db.session.rollback()
         return None
-    gave_up = attempts >= int(_config("NOTIFY_MAX_ATTEMPTS", 6))
+    gave_up = attempts >= int(setting("NOTIFY_MAX_ATTEMPTS", 6))
     values = dict(last_error=(error or "")[:4000], locked_until=None)
     if gave_up:
         values.update(status="failed")

@@ -17,7 +17,6 @@ Deadlines older than ``REMINDER_MAX_AGE_DAYS`` are left alone (bounds the sweep)
 import datetime
 import logging
 
-from flask import current_app
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -27,13 +26,12 @@ from app.extensions import db
 from app.models import Complaint, Reminder
 from app.workflow import notify, sla
 from app.workflow.calendar import current_calendar
+from app.workflow.outcome import Outcome
+from app.settings import setting
 
 log = logging.getLogger(__name__)
 LEVELS = ("escalated", "overdue", "due_soon")
 
-
-def _config(name, default):
-    return current_app.config.get(name, default)
 
 
 def working_day_before(calendar, day, n):
@@ -59,8 +57,8 @@ def escalation_cutoff(now, calendar, working_days):
 
 def level_ranges(column, now, calendar):
     horizon = sla.due_soon_horizon(now, calendar)
-    oldest = now - datetime.timedelta(days=int(_config("REMINDER_MAX_AGE_DAYS", 90)))
-    cutoff = escalation_cutoff(now, calendar, int(_config("ESCALATION_WORKING_DAYS", 3)))
+    oldest = now - datetime.timedelta(days=int(setting("REMINDER_MAX_AGE_DAYS", 90)))
+    cutoff = escalation_cutoff(now, calendar, int(setting("ESCALATION_WORKING_DAYS", 3)))
     return {
         "due_soon": and_(column >= now, column <= horizon),
         "overdue": and_(column < now, column > cutoff, column >= oldest),
@@ -91,14 +89,20 @@ def _insert_ignoring_duplicates(rows):
     return ids
 
 
-def sweep(now=None, batch_size=None):
-    """Record and announce every reminder now due; returns {level: count inserted}."""
+def sweep(now=None, batch_size=None, deliver=None):
+    """Record and announce every reminder now due.
+
+    Returns an :class:`Outcome`: ``counts`` = {level: reminders inserted}, ``outbox_ids`` =
+    the e-mails written. Each batch is committed, then handed to ``deliver`` (the caller's
+    queue, e.g. ``app.jobs.queue.deliver``) so its e-mails leave even if the sweep dies later.
+    """
     now = now or utcnow()
     calendar = current_calendar()
-    batch_size = batch_size or int(_config("REMINDER_BATCH_SIZE", 500))
-    immediate = _config("REMINDER_DELIVERY", "immediate") != "digest"
+    batch_size = batch_size or int(setting("REMINDER_BATCH_SIZE", 500))
+    immediate = setting("REMINDER_DELIVERY", "immediate") != "digest"
     recipients = notify.Recipients()
     counts = dict.fromkeys(LEVELS, 0)
+    outcome = Outcome(counts=counts)
     for status, column_name in sla.CLOCK_BY_STATUS.items():
         clock = sla.CLOCK_NAMES[column_name]
         column = getattr(Complaint, column_name)
@@ -120,15 +124,15 @@ def sweep(now=None, batch_size=None):
                          created_at=now, notified_at=now if immediate else None, recipients=0)
                     for cid, due, agency_id in found
                 ])
-                if inserted:
-                    _announce(inserted, recipients, immediate, now)
+                batch = Outcome(outbox=_announce(inserted, recipients, immediate, now) if inserted else [])
                 db.session.commit()
+                outcome.committed(batch, deliver)
                 counts[level] += len(inserted)
                 if len(found) < batch_size:
                     break
     if any(counts.values()):
         log.info("reminders written: %s", counts)
-    return counts
+    return outcome
 
 
 def _announce(reminder_ids, recipients, immediate, now):
@@ -137,16 +141,23 @@ def _announce(reminder_ids, recipients, immediate, now):
         .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
         .order_by(Reminder.id)
     ).scalars().all()
+    rows = []
     for reminder in reminders:
-        reminder.recipients = notify.reminder_messages(reminder, reminder.complaint, recipients,
-                                                       immediate=immediate, now=now)
+        reminder.recipients, written = notify.reminder_messages(reminder, reminder.complaint, recipients,
+                                                                immediate=immediate, now=now)
+        rows += written
+    return rows
 
 
-def send_digest(now=None, batch_size=5000):
-    """Daily digest mode: one e-mail per staff member for the reminders not yet announced."""
+def send_digest(now=None, batch_size=5000, deliver=None):
+    """Daily digest mode: one e-mail per staff member for the reminders not yet announced.
+
+    Returns an :class:`Outcome`: ``counts["emails"]`` and the ``outbox_ids``; each committed
+    batch is handed to ``deliver`` first (as in :func:`sweep`).
+    """
     now = now or utcnow()
     recipients = notify.Recipients()
-    total = 0
+    outcome = Outcome(counts={"emails": 0})
     for _ in range(1000):
         pending = select(Reminder.id).where(Reminder.notified_at.is_(None)).order_by(Reminder.id).limit(batch_size)
         # claiming by UPDATE ... RETURNING: a concurrent digest gets only what we did not take
@@ -163,8 +174,10 @@ def send_digest(now=None, batch_size=5000):
             .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
             .order_by(Reminder.id)
         ).scalars().all()
-        total += notify.digest_messages([(r, r.complaint) for r in rows], recipients, now=now)
+        written = notify.digest_messages([(r, r.complaint) for r in rows], recipients, now=now)
+        outcome.counts["emails"] += len(written)
         db.session.commit()
+        outcome.committed(Outcome(outbox=written), deliver)
         if len(claimed) < batch_size:
             break
-    return total
+    return outcome

@@ -1,7 +1,27 @@
-"""SLA state of a case: which clock is running and whether it is on time."""
+"""Service levels: the configured working-day allowances, and the SLA state of a case
+(which clock is running and whether it is on time)."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
 from app.clock import utcnow
-from app.models import Complaint
+from app.extensions import db
+from app.models import Complaint, SlaSetting
 from app.workflow.calendar import current_calendar
+
+
+def sla_for(kind, session=None):
+    """The working-day allowances of ``kind`` (the defaults of docs/domain.md when not configured)."""
+    session = session or db.session
+    setting = session.execute(select(SlaSetting).where(SlaSetting.kind == kind)).scalar_one_or_none()
+    return setting or SlaSetting(
+        kind=kind,
+        verify_days=3,
+        first_response_days=5,
+        resolution_days=14 if kind == "complaint" else 5,
+        inspection_resolution_days=60,
+        auto_close_days=10,
+    )
+
 
 # the deadline that matters to staff in each status
 CLOCK_BY_STATUS = {
@@ -13,6 +33,12 @@ CLOCK_BY_STATUS = {
 
 # the clock names used by reminders: "verification_due" -> "verification"
 CLOCK_NAMES = {column: column[: -len("_due")] for column in CLOCK_BY_STATUS.values()}
+# ... and how messages and screens name them
+CLOCK_LABELS = {
+    "verification": _l("verification and dispatch"),
+    "first_response": _l("first response"),
+    "resolution": _l("resolution"),
+}
 
 
 def due_soon_horizon(now=None, calendar=None):

@@ -15,6 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+# the database helpers shared with tests/workflow live in tests/conftest.py (re-exported here)
+from tests.conftest import config_values, outbox_rows, set_deadline, wipe_job_tables  # noqa: F401
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JOBS_REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/14")
 QUEUE_NAME = "lapor-test"
@@ -42,45 +45,7 @@ def denied(response):
         response.status_code == 302 and "/login" in response.headers.get("Location", ""))
 
 
-# --- database rows of the jobs tables ---------------------------------------------------
-
-
-def wipe_job_tables():
-    from sqlalchemy import delete
-
-    from app.extensions import db
-    from app.models import JobRun, Notification, Outbox, Reminder, TransparencyReport
-
-    db.session.rollback()
-    for model in (Outbox, Notification, Reminder, TransparencyReport, JobRun):
-        db.session.execute(delete(model))
-    db.session.commit()
-
-
-@pytest.fixture
-def jobs(ctx):
-    """An app context with the jobs tables empty before and after (other tests leave outbox rows)."""
-    wipe_job_tables()
-    yield ctx
-    wipe_job_tables()
-
-
 # --- configuration switches -------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def config_values(app, **values):
-    missing = object()
-    before = {k: app.config.get(k, missing) for k in values}
-    app.config.update(values)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is missing:
-                app.config.pop(key, None)
-            else:
-                app.config[key] = value
 
 
 @pytest.fixture
@@ -407,31 +372,3 @@ def redis_proxy(redis_db):
     proxy.url = f"redis://127.0.0.1:{proxy.port}{url.path}"
     yield proxy
     proxy.stop()
-
-
-# --- domain helpers ----------------------------------------------------------------------------
-
-
-def outbox_rows(**filters):
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Outbox
-
-    db.session.expire_all()
-    query = select(Outbox).order_by(Outbox.id)
-    for name, value in filters.items():
-        query = query.where(getattr(Outbox, name) == value)
-    return db.session.execute(query).scalars().all()
-
-
-def set_deadline(complaint_id, **deadlines):
-    """Move a case's deadlines (test set-up only: the lifecycle computes them in real use)."""
-    from sqlalchemy import update
-
-    from app.extensions import db
-    from app.models import Complaint
-
-    db.session.execute(update(Complaint).where(Complaint.id == complaint_id).values(**deadlines)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()

@@ -9,7 +9,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.jobs import embedded
 from app.models import TransparencyReport
-from app.workflow import reports
+from app import reports
 from tests.jobs.conftest import config_values, set_deadline, wait_until
 
 

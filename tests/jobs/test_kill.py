@@ -127,5 +127,5 @@ def test_worker_killed_in_the_middle_of_a_sweep_the_job_is_retried_and_nobody_is
     # and one more sweep later finds nothing new
     from app.workflow import reminders
 
-    assert reminders.sweep() == {"escalated": 0, "overdue": 0, "due_soon": 0}
+    assert reminders.sweep().counts == {"escalated": 0, "overdue": 0, "due_soon": 0}
     assert db.session.execute(select(func.count()).select_from(Outbox).where(Outbox.topic == "reminder")).scalar() == 10

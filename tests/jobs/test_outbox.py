@@ -9,7 +9,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.jobs import queue, schedule
 from app.models import Complaint
-from app.workflow import outbox
+from app.workflow import lifecycle, outbox
 from tests.jobs.conftest import config_values, denied, outbox_rows, work_in_process
 
 CITIZEN = {
@@ -142,3 +142,25 @@ def test_only_coordinators_and_admins_see_the_outbox(redis_mode, login_as):
         assert client.get("/outboxview/list/").status_code == 200
         assert client.get("/reminderview/list/").status_code == 200
         assert client.get("/antrean/").status_code == 200
+
+
+def test_a_commit_queues_nothing_by_itself_the_caller_delivers_the_outcome_once(
+        app, redis_mode, smtp_server, make_case, world):
+    with config_values(app, NOTIFY_REPORTER_CHANNELS="email"):
+        case = make_case(agency="DINKES", status="dispatched", reporter={"email": "warga@contoh.id"})
+        work_in_process(app)  # what make_case delivered (received, dispatched)
+        assert len(smtp_server.to("warga@contoh.id")) == 2
+        outcome = lifecycle.perform("follow_up", case.id, world.user("opd_dinkes"), text="Sudah kami cek.")
+    # committed, but no listener queued anything: the rows wait for the caller (or the sweep)
+    assert rq_queue_count(app) == 0
+    (row,) = outbox_rows(complaint_id=case.id, topic="answered")
+    assert outcome.outbox_ids == [row.id] and row.status == "pending"
+    assert len(queue.deliver(outcome)) == 1 and rq_queue_count(app) == 1
+    queue.deliver(outcome)  # a caller delivering twice still sends once
+    work_in_process(app)
+    assert outbox_rows(id=row.id)[0].status == "sent"
+    assert len(smtp_server.to("warga@contoh.id")) == 3
+
+
+def rq_queue_count(app):
+    return queue.rq_queue(app).count

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import TransparencyReport
-from app.workflow import reports
+from app import reports
 from tests.jobs.test_reports import PERIOD, march_2019  # noqa: F401  (the hand-computed fixture)
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import delete, select
 
 from app.extensions import appbuilder, db
 from app.models import Holiday, TransparencyReport
-from app.workflow import lifecycle, reports
+from app import reports
+from app.workflow import lifecycle
 from app.workflow.calendar import current_calendar, invalidate_calendar
 from app.workflow.reporters import reporter_from_form
 from tests.jobs.conftest import denied, work_in_process
@@ -38,11 +39,10 @@ def march_2019(jobs, world):
 
     def case(received, kind="complaint", channel="web", district=None, confidential=False):
         reporter = reporter_from_form("Pelapor Uji", None, "uji@contoh.id", None, True)
-        complaint, _code = lifecycle.register(
+        return lifecycle.register(
             title="Laporan uji periode", description="Isi laporan untuk uji laporan bulanan.", kind=kind,
             channel=world.channel(channel), reporter=reporter, is_confidential=confidential,
-            district=district, now=received)
-        return complaint
+            district=district, now=received).complaint
 
     a = case(at(3, 4, 9), district="Sukamaju Kota")
     lifecycle.dispose(a, coordinator, world.agency("DINKES"), now=at(3, 4, 10))

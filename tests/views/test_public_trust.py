@@ -51,7 +51,7 @@ def publish(case, world):
 
 def public_bodies(app, case):
     """Every page, API and export reachable without a staff login that could mention the case."""
-    from app.workflow import reports
+    from app import reports
 
     period = case.received_at.strftime("%Y-%m")
     report = reports.build(period)

@@ -53,3 +53,110 @@ def test_nothing_imports_views():
         if re.search(r"^\s*(from app\.views|import app\.views)", path.read_text(), re.M):
             offenders.append(str(rel))
     assert offenders == []
+
+
+# --- the domain knows nothing of the web framework or the UI, and app/ has no import cycle ------
+
+FORBIDDEN_IN_WORKFLOW = ("flask_appbuilder", "flask_login", "app.formatting", "app.labels", "app.views",
+                         "app.jobs", "app.security", "app.permissions", "app.reports")
+
+
+def _module_name(path):
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules():
+    return {_module_name(path): path for path in ROOT.rglob("*.py")}
+
+
+def _imports(path, module, modules):
+    """Every import of ``path`` (module level AND inside functions), resolved to the module
+    it loads: ``from app import stats`` -> ``app.stats``; ``from app.x import name`` -> ``app.x``."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                found.add((full if full in modules else base, node.lineno))
+    return found
+
+
+def _resolve(name, modules):
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _graph():
+    modules = _modules()
+    graph = {}
+    for module, path in modules.items():
+        targets = {_resolve(name, modules) for name, _line in _imports(path, module, modules)
+                   if name == "app" or name.startswith("app.")}
+        graph[module] = sorted(t for t in targets if t and t != module)
+    return graph
+
+
+def test_workflow_imports_neither_the_web_framework_nor_the_ui():
+    modules = _modules()
+    offenders = []
+    for module, path in modules.items():
+        if not module.startswith("app.workflow"):
+            continue
+        for name, line in _imports(path, module, modules):
+            if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN_IN_WORKFLOW):
+                offenders.append(f"{path.relative_to(ROOT.parent)}:{line} imports {name}")
+    assert offenders == []
+
+
+def _cycles(graph):
+    """Strongly connected components with more than one module (Tarjan), plus self-loops."""
+    index, low, stack, on_stack, result, counter = {}, {}, [], set(), [], [0]
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                result.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return result
+
+
+def test_no_import_cycle_inside_app():
+    graph = _graph()
+    cycles = _cycles(graph)
+    described = [" <-> ".join(c) + "  (" + "; ".join(f"{m} -> {t}" for m in c for t in graph[m] if t in c) + ")"
+                 for c in cycles]
+    assert described == [], "import cycles (module-level and function-level imports alike):\n" + "\n".join(described)
+
+
+def test_the_cycle_detector_finds_a_cycle():
+    assert _cycles({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
+    assert _cycles({"a": ["b"], "b": []}) == []

@@ -1,4 +1,4 @@
-"""Every transition, from every state, by every actor: allowed exactly where DOMAIN.md says.
+"""Every transition, from every state, by every actor: allowed exactly where docs/domain.md says.
 
 The expectations below restate the domain (they are not read from the code's table).
 A refused transition raises a DomainError with a message and leaves the case unchanged.

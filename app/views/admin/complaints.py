@@ -24,6 +24,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
 
 from app.extensions import db
+from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
@@ -31,6 +32,7 @@ from app.workflow import access, lifecycle, privacy, reply_codes, sla
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
+from app.views.filters import ACCESS_BASE_FILTERS, queue_base_filters
 from app.clock import utcnow
 
 ACCESS_PURPOSE_LABELS = {"reveal": _l("Full data shown"), "export": _l("Export"), "erase": _l("Erased")}
@@ -67,7 +69,7 @@ class OverdueFilter(FilterInFunction):
 
 class ComplaintView(ModelView):
     datamodel = SQLAInterface(Complaint)
-    base_filters = access.ACCESS_BASE_FILTERS
+    base_filters = ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
     method_permission_name = {"export": "export", "transition": "act", "bulk": "act", "attachment": "show",
                               "reveal": "show", "reissue_code": "act", "erase_identity": "act",
@@ -219,7 +221,7 @@ class ComplaintView(ModelView):
                         form.reporter_name.data, form.reporter_phone.data, form.reporter_email.data,
                         form.reporter_nik.data, form.reporter_consent.data,
                     )
-                    complaint, reply_code = lifecycle.register(
+                    outcome = lifecycle.register(
                         who=current_user,
                         kind=form.kind.data,
                         title=form.title.data,
@@ -236,6 +238,8 @@ class ComplaintView(ModelView):
                         incident_date=form.incident_date.data,
                     )
                     db.session.commit()
+                    deliver(outcome)
+                    complaint, reply_code = outcome.complaint, outcome.reply_code
                 except NotAllowed as exc:
                     db.session.rollback()
                     flash(str(exc.message), "danger")
@@ -374,7 +378,8 @@ class ComplaintView(ModelView):
         item = self._get_visible(pk)
         try:
             kwargs = transition_forms.read_form(name, request.form)
-            lifecycle.perform(name, item.id, current_user, expected_version=request.form.get("expected_version") or None, **kwargs)
+            deliver(lifecycle.perform(name, item.id, current_user,
+                                      expected_version=request.form.get("expected_version") or None, **kwargs))
         except DomainError as exc:
             flash(str(exc.message), "danger")
         else:
@@ -404,7 +409,7 @@ class ComplaintView(ModelView):
                 done, refused = 0, []
                 for item in items:
                     try:
-                        lifecycle.perform(name, item.id, current_user, **kwargs)
+                        deliver(lifecycle.perform(name, item.id, current_user, **kwargs))
                         done += 1
                     except DomainError as exc:
                         refused.append(f"{item.tracking_number}: {exc.message}")
@@ -434,7 +439,7 @@ class ComplaintView(ModelView):
         done, refused = 0, 0
         for item in items:
             try:
-                lifecycle.perform("verify", item.id, current_user)
+                deliver(lifecycle.perform("verify", item.id, current_user))
                 done += 1
             except DomainError:
                 refused += 1
@@ -489,31 +494,26 @@ class ComplaintView(ModelView):
 # --- work queues: the same screen with one more filter each -------------------------
 
 
-def _queue_filter(queue_name):
-    from app.workflow.queues import QUEUES
-
-    class QueueFilter(CaseAccessFilterBase):
-        name = queue_name
-
-        def apply(self, query, value):
-            return query.filter(QUEUES[queue_name]())
-
-    return [["id", QueueFilter, lambda: None]]
+class QueueToVerifyView(ComplaintView):
+    base_filters = queue_base_filters("to_verify")
+    list_title = _l("Cases to verify")
 
 
-class CaseAccessFilterBase(access.CaseAccessFilter):
-    arg_name = None
+class QueueReturnedView(ComplaintView):
+    base_filters = queue_base_filters("returned")
+    list_title = _l("Cases returned by an OPD")
 
 
-def _queue_view(class_name, queue_name, title):
-    return type(class_name, (ComplaintView,), {
-        "base_filters": access.ACCESS_BASE_FILTERS + _queue_filter(queue_name),
-        "list_title": title,
-    })
+class QueueToFollowUpView(ComplaintView):
+    base_filters = queue_base_filters("to_follow_up")
+    list_title = _l("Cases to follow up")
 
 
-QueueToVerifyView = _queue_view("QueueToVerifyView", "to_verify", _l("Cases to verify"))
-QueueReturnedView = _queue_view("QueueReturnedView", "returned", _l("Cases returned by an OPD"))
-QueueToFollowUpView = _queue_view("QueueToFollowUpView", "to_follow_up", _l("Cases to follow up"))
-QueueAwaitingReporterView = _queue_view("QueueAwaitingReporterView", "awaiting_reporter", _l("Cases awaiting the reporter"))
-QueueOverdueView = _queue_view("QueueOverdueView", "overdue", _l("Overdue cases"))
+class QueueAwaitingReporterView(ComplaintView):
+    base_filters = queue_base_filters("awaiting_reporter")
+    list_title = _l("Cases awaiting the reporter")
+
+
+class QueueOverdueView(ComplaintView):
+    base_filters = queue_base_filters("overdue")
+    list_title = _l("Overdue cases")

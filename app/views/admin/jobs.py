@@ -12,7 +12,6 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from app.clock import utcnow
 from app.crypto import mask
 from app.formatting import lapor_datetime
 from app.interface import LaporInterface as SQLAInterface
@@ -29,7 +28,8 @@ from app.labels import (
 )
 from app.models import Outbox, Reminder, TransparencyReport
 from app.models.notification import SECRET_MARK
-from app.workflow import notify, outbox, reports
+from app import reports
+from app.workflow import notify, outbox, periods
 from app.workflow.errors import DomainError
 
 REPORT_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
@@ -236,7 +236,7 @@ class TransparencyReportView(ModelView):
         if request.method == "POST":
             return self._start(request.form.get("period", ""))
         return self.render_template("jobs/report_generate.html", title=_("Generate Transparency Report"),
-                                    default_period=reports.previous_period(), max_period=utcnow().strftime("%Y-%m"))
+                                    default_period=reports.previous_period(), max_period=periods.current_month().value)
 
     @expose("/regenerate/<int:pk>", methods=["POST"])
     @has_access

@@ -3,16 +3,34 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
+from flask import request
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.labels import AGENCY_LEVEL_LABELS, HOLIDAY_KIND_LABELS, KIND_LABELS, choices, label
 from app.models import Agency, Category, Channel, Holiday, SlaSetting
+from app.workflow import agencies
 from app.workflow.calendar import invalidate_calendar
+from app.workflow.errors import DomainError
+
+# no file columns: FAB's download route (can_download) is left out
+REFERENCE_PERMISSIONS = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+
+
+def _parent_without_loop(form, field):
+    """Form check of the parent agency (the domain rule, shown next to the field; input kept)."""
+    pk = (request.view_args or {}).get("pk")
+    if field.data is None or pk is None or not str(pk).isdigit():
+        return
+    try:
+        agencies.assert_valid_parent(int(pk), field.data.id)
+    except DomainError as exc:
+        raise ValidationError(str(exc.message))
 
 
 class AgencyView(ModelView):
     datamodel = SQLAInterface(Agency)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Agency List")
     show_title = _l("Agency Details")
     add_title = _l("Add Agency")
@@ -30,7 +48,14 @@ class AgencyView(ModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "level": SelectField(_l("Level"), choices=choices(AGENCY_LEVEL_LABELS), widget=Select2Widget()),
     }
-    validators_columns = {"code": [DataRequired(), Length(max=40)], "name": [DataRequired(), Length(max=200)]}
+    validators_columns = {"code": [DataRequired(), Length(max=40)], "name": [DataRequired(), Length(max=200)],
+                          "parent": [_parent_without_loop]}
+
+    def pre_add(self, item):
+        agencies.assert_valid_parent(item.id, getattr(item.parent, "id", None))
+
+    def pre_update(self, item):
+        agencies.assert_valid_parent(item.id, getattr(item.parent, "id", None))
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_agency_deletable
@@ -40,6 +65,7 @@ class AgencyView(ModelView):
 
 class CategoryView(ModelView):
     datamodel = SQLAInterface(Category)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Category List")
     show_title = _l("Category Details")
     add_title = _l("Add Category")
@@ -61,6 +87,7 @@ class CategoryView(ModelView):
 
 class ChannelView(ModelView):
     datamodel = SQLAInterface(Channel)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Channel List")
     show_title = _l("Channel Details")
     add_title = _l("Add Channel")
@@ -77,6 +104,7 @@ class ChannelView(ModelView):
 
 class HolidayView(ModelView):
     datamodel = SQLAInterface(Holiday)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Holiday List")
     show_title = _l("Holiday Details")
     add_title = _l("Add Holiday")
@@ -99,6 +127,7 @@ class HolidayView(ModelView):
 
 class SlaSettingView(ModelView):
     datamodel = SQLAInterface(SlaSetting)
+    base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Service Deadlines by Case Type")
     show_title = _l("Service Deadline Details")
     add_title = _l("Add Service Deadline")

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.models import Complaint
-from app.workflow import access, lifecycle
+from app.views.filters import ACCESS_BASE_FILTERS
+from app.workflow import lifecycle
 
 PUBLIC_FIELDS = [
     "id", "tracking_number", "kind", "title", "description", "status",
@@ -22,7 +23,7 @@ PUBLIC_FIELDS = [
 class ComplaintApi(ModelRestApi):
     resource_name = "complaint"
     datamodel = SQLAInterface(Complaint)
-    base_filters = access.ACCESS_BASE_FILTERS
+    base_filters = ACCESS_BASE_FILTERS
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "put", "delete"}
     list_columns = ["id", "tracking_number", "kind", "title", "status", "agency.name", "district", "received_at", "resolution_due"]

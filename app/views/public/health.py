@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from app import __version__
+from app.version import __version__
 from app.extensions import db
 
 health_bp = Blueprint("health", __name__)

@@ -4,7 +4,6 @@ Thin: every decision (what is public, who may act, which transition) is made by
 ``app.workflow``; these views only read forms and render.
 """
 import datetime
-import math
 
 from flask import (
     Blueprint,
@@ -18,20 +17,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, limiter
-from app.labels import KIND_LABELS, STATUS_LABELS
+from app.jobs.queue import deliver
+from app.labels import STATUS_LABELS
 from app.models import Agency, Category, Channel, Complaint
-from app.workflow import access, attachments, lifecycle, reply_codes, sla
+from app.workflow import access, attachments, lifecycle, periods, reply_codes, sla
+from app.workflow import public_list as public_list_rules
 from app.workflow.errors import DomainError
 from app.workflow.numbers import normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
 from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
 
 public_bp = Blueprint("public", __name__)
-PAGE_SIZE = 20
 
 
 def _submit_limit():
@@ -83,7 +83,7 @@ def submit():
             reporter = reporter_from_form(form.name.data, form.phone.data, form.email.data, form.nik.data,
                                           form.consent.data)
             web = db.session.execute(select(Channel).where(Channel.code == "web")).scalar_one()
-            complaint, reply_code = lifecycle.register(
+            outcome = lifecycle.register(
                 who=lifecycle.REPORTER, kind=form.kind.data, title=form.title.data,
                 description=form.description.data, channel=web, reporter=reporter, category=category,
                 target_agency=agency, is_anonymous=form.is_anonymous.data,
@@ -95,8 +95,10 @@ def submit():
                 latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
                 incident_date=form.incident_date.data,
             )
+            complaint, reply_code = outcome.complaint, outcome.reply_code
             written = attachments.store(complaint, files)
             db.session.commit()
+            deliver(outcome)
         except DomainError as exc:
             db.session.rollback()
             attachments.discard(written)
@@ -296,7 +298,7 @@ def reporter_action(number, action):
     kwargs = {"rating": form.rating.data, "feedback": form.feedback.data} if action == "confirm" \
         else {"text": form.text.data}
     try:
-        lifecycle.perform(action, complaint.id, lifecycle.REPORTER, **kwargs)
+        deliver(lifecycle.perform(action, complaint.id, lifecycle.REPORTER, **kwargs))
     except DomainError as exc:
         flash(str(exc.message), "danger")
     else:
@@ -309,64 +311,23 @@ def reporter_action(number, action):
 
 @public_bp.route("/laporan")
 def public_list():
-    query = select(Complaint).where(access.public_cases_clause())
     args = request.args
-    filters = {}
-    if args.get("jenis") in KIND_LABELS:
-        filters["jenis"] = args["jenis"]
-        query = query.where(Complaint.kind == args["jenis"])
-    if args.get("status") in access.PUBLIC_STATUSES:
-        filters["status"] = args["status"]
-        query = query.where(Complaint.status == args["status"])
-    for key, column in (("kategori", Complaint.category_id), ("instansi", Complaint.agency_id)):
-        if args.get(key, "").isdigit():
-            filters[key] = int(args[key])
-            query = query.where(column == int(args[key]))
-    if args.get("kecamatan"):
-        filters["kecamatan"] = args["kecamatan"][:100]
-        query = query.where(Complaint.district == filters["kecamatan"])
-    period = _period(args.get("dari"), args.get("sampai"))
-    if period[0]:
-        query = query.where(Complaint.received_at >= period[0])
-    if period[1]:
-        query = query.where(Complaint.received_at < period[1])
-    q = (args.get("q") or "").strip()[:100]
-    if q:
-        like = f"%{q}%"
-        query = query.where(or_(Complaint.title.ilike(like), Complaint.description.ilike(like),
-                                Complaint.tracking_number == (normalise_tracking_number(q) or "")))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(int(args["hal"]) if args.get("hal", "").isdigit() and len(args["hal"]) < 7 else 1, 1), pages)
-    rows = db.session.execute(
-        query.options(joinedload(Complaint.agency), joinedload(Complaint.category))
-        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).scalars().all()
+    criteria = public_list_rules.PublicSearch.from_args(args)
+    found = public_list_rules.search(criteria, public_list_rules.page_number(args.get("hal")))
+    page = found.number
+
     def page_url(number):
         params = {k: v for k, v in args.items() if k != "hal"}
         return url_for("public.public_list", hal=number, **params)
 
     return render_template(
-        "public/list.html", rows=rows, total=total, page=page, pages=pages, q=q, filters=filters,
-        prev_url=page_url(page - 1) if page > 1 else None, next_url=page_url(page + 1) if page < pages else None,
-        args=args, categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
+        "public/list.html", rows=found.rows, total=found.total, page=page, pages=found.pages, q=criteria.text,
+        filters=criteria.filters, args=args,
+        prev_url=page_url(page - 1) if page > 1 else None,
+        next_url=page_url(page + 1) if page < found.pages else None,
+        categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
         districts=_districts(), statuses=[(s, STATUS_LABELS[s]) for s in access.PUBLIC_STATUSES],
     )
-
-
-def _period(start, end):
-    """'2026-01' style months from the filter form -> naive UTC bounds (None when absent/invalid)."""
-    from app.workflow.calendar import current_calendar
-
-    def month(text):
-        try:
-            year, number = (int(x) for x in (text or "").split("-")[:2])
-            return current_calendar().month_range(year, number)
-        except (ValueError, TypeError):
-            return None, None
-
-    return month(start)[0], month(end)[1]
 
 
 @public_bp.route("/laporan/<number>")
@@ -383,66 +344,21 @@ def public_detail(number):
 # --- transparency ---------------------------------------------------------------------
 
 
-def _period_choice(text, now_local):
-    """'2026-11' (month), '2026-Q4' (quarter) or '2026' (year) -> (value, label, first month, months)."""
-    from flask_babel import format_date
-
-    import datetime
-
-    text = (text or "").strip()
-    try:
-        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
-            year, month = int(text[:4]), int(text[5:])
-            if 1 <= month <= 12:
-                return text, format_date(datetime.date(year, month, 1), "MMMM yyyy"), (year, month), 1
-        if len(text) == 7 and text[4:6] == "-Q" and text[6] in "1234":
-            year, quarter = int(text[:4]), int(text[6])
-            return text, _("Quarter %(quarter)d %(year)d", quarter=quarter, year=year), (year, 3 * quarter - 2), 3
-        if len(text) == 4 and text.isdigit():
-            return text, _("Year %(year)s", year=text), (int(text), 1), 12
-    except ValueError:
-        pass
-    value = f"{now_local.year}-{now_local.month:02d}"
-    return value, format_date(now_local.date().replace(day=1), "MMMM yyyy"), (now_local.year, now_local.month), 1
-
-
-def _period_options(now_local):
-    from flask_babel import format_date
-
-    import datetime
-
-    options = []
-    year, month = now_local.year, now_local.month
-    for _i in range(12):
-        options.append((f"{year}-{month:02d}", format_date(datetime.date(year, month, 1), "MMMM yyyy")))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    for y in (now_local.year, now_local.year - 1):
-        for q in (4, 3, 2, 1):
-            if y < now_local.year or 3 * q - 2 <= now_local.month:
-                options.append((f"{y}-Q{q}", _("Quarter %(quarter)d %(year)d", quarter=q, year=y)))
-        options.append((str(y), _("Year %(year)s", year=y)))
-    return options
+def _period_label(value):
+    period = periods.parse(value)
+    return period.label() if period is not None else value
 
 
 @public_bp.route("/transparansi")
 def transparency():
     from app import stats
-    from app.clock import utcnow
-    from app.workflow import reports
-    from app.workflow.calendar import current_calendar
+    from app import reports
 
-    cal = current_calendar()
-    now_local = cal.to_local(utcnow())
-    value, label, (year, month), months = _period_choice(request.args.get("periode"), now_local)
-    start, end = cal.month_range(year, month, months)
+    period = periods.parse(request.args.get("periode")) or periods.current_month()
+    start, end = period.bounds()
     min_cases = current_app.config.get("REPORT_RANKING_MIN_CASES", 5)
     kpi = stats.cached_period_kpis(start, end, ranking_min_cases=min_cases)
-    trend = []
-    for offset in range(max(months, 6) if months == 1 else months):
-        m_index = (month - 1 + offset - (5 if months == 1 else 0))
-        y, m = year + m_index // 12, m_index % 12 + 1
-        m_start, m_end = cal.month_range(y, m)
-        trend.append((f"{y}-{m:02d}", stats.received_count(m_start, m_end)))
+    trend = stats.received_trend(period)
 
     def series(pairs, labels=None):
         pairs = list(pairs)[:12]
@@ -456,10 +372,9 @@ def transparency():
         "channel": series(kpi["breakdowns"]["channel"]),
         "district": series(kpi["breakdowns"]["district"]),
     }
-    archive = [{"period": row.period, "label": _period_choice(row.period, now_local)[1]}
-               for row in reports.published_reports()]
-    return render_template("public/transparency.html", kpi=kpi, period={"value": value, "label": label},
-                           period_options=_period_options(now_local), charts=charts, archive=archive,
+    archive = [{"period": row.period, "label": _period_label(row.period)} for row in reports.published_reports()]
+    return render_template("public/transparency.html", kpi=kpi, period={"value": period.value, "label": period.label()},
+                           period_options=periods.recent_choices(), charts=charts, archive=archive,
                            ranking_min=min_cases)
 
 
@@ -468,7 +383,7 @@ def transparency_file(period, fmt):
     from flask import send_file
     import io
 
-    from app.workflow import reports
+    from app import reports
 
     found = reports.published_file(period, fmt)
     if found is None:

@@ -1,5 +1,8 @@
 """Monthly transparency reports: build (KPIs + CSV + XLSX), keep as a draft, publish.
 
+Next to :mod:`app.stats` (whose figures it files) rather than in the domain: it labels
+figures for people (``app.labels``), which ``app.workflow`` never imports.
+
 * ``build(period)`` computes the measures with :func:`app.stats.period_kpis`,
   renders the files in the installation's language and stores them as the
   period's draft, replacing an existing draft (never a second one: the
@@ -9,12 +12,9 @@
   public.
 Public figures are counts and rates only: no case content, no identity.
 """
-import calendar as std_calendar
 import csv
-import datetime
 import io
 import json
-import re
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -26,10 +26,8 @@ from app.clock import utcnow
 from app.extensions import db
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import TransparencyReport
-from app.workflow.calendar import current_calendar
+from app.workflow import periods
 from app.workflow.errors import InvalidTransition, ValidationFailed
-
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 SUMMARY_LABELS = [
     ("received", _l("Cases received")),
@@ -64,33 +62,18 @@ BREAKDOWN_LABELS = [
 ]
 
 
-def parse_period(period):
-    """``"2026-03"`` -> (first day, first day of next month); raises ValidationFailed."""
-    match = PERIOD_RE.match((period or "").strip())
-    if not match:
-        raise ValidationFailed(_l("Choose a month (YYYY-MM)."))
-    year, month = int(match.group(1)), int(match.group(2))
-    first = datetime.date(year, month, 1)
-    following = first + datetime.timedelta(days=std_calendar.monthrange(year, month)[1])
-    return first, following
-
-
 def period_bounds(period):
-    """The period as naive UTC instants [start, end) in the installation's time zone."""
-    first, _following = parse_period(period)
-    return current_calendar().month_range(first.year, first.month)
+    """The month ``YYYY-MM`` as naive UTC instants [start, end) in the installation's time zone."""
+    return periods.parse_month(period).bounds()
 
 
 def previous_period(now=None):
-    local = current_calendar().to_local(now or utcnow())
-    first = local.date().replace(day=1)
-    return (first - datetime.timedelta(days=1)).strftime("%Y-%m")
+    return periods.previous_month(now).value
 
 
 def validate_period(period, now=None):
-    first, _following = parse_period(period)
-    local_today = current_calendar().local_date(now or utcnow())
-    if first > local_today:
+    """A month ``YYYY-MM`` that has begun; raises :class:`ValidationFailed` otherwise."""
+    if periods.is_future(periods.parse_month(period), now):
         raise ValidationFailed(_l("A report cannot cover a future month."))
     return period
 
@@ -308,7 +291,8 @@ def published_file(period, fmt):
     """(bytes, filename, mimetype) of a published report, or None."""
     column = {"csv": TransparencyReport.csv_file, "xlsx": TransparencyReport.xlsx_file,
               "pdf": TransparencyReport.pdf_file}.get(fmt)
-    if column is None or not PERIOD_RE.match(period or ""):
+    parsed = periods.parse(period)
+    if column is None or parsed is None or parsed.kind != "month":
         return None
     row = db.session.execute(
         select(column, TransparencyReport.id).where(TransparencyReport.period == period,

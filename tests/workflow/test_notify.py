@@ -7,7 +7,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.workflow import lifecycle
-from tests.jobs.conftest import outbox_rows
+from tests.conftest import outbox_rows
 
 SITI = {"name": "Siti Pelapor", "phone": "081234567890", "email": "siti@contoh.id", "nik": "3201010101010001"}
 NOTE = "Catatan internal: kepala seksi sedang cuti"

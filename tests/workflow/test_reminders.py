@@ -1,4 +1,5 @@
-"""Reminder sweeps (levels, recipients, concurrency, digest), auto-close, and the scheduler's claims."""
+"""Reminder sweeps (levels, recipients, concurrency, digest), auto-close and the outbox sweep: each
+touches only due cases, through the deadline indexes, once."""
 import datetime
 import threading
 
@@ -7,11 +8,10 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.extensions import db
-from app.jobs import schedule
-from app.models import Complaint, ComplaintEvent, JobRun, Notification, Outbox, Reminder
+from app.models import Complaint, ComplaintEvent, Notification, Outbox, Reminder
 from app.workflow import autoclose, lifecycle, reminders
 from app.workflow.calendar import current_calendar
-from tests.jobs.conftest import config_values, outbox_rows, rq_queue, set_deadline
+from tests.conftest import config_values, outbox_rows, set_deadline
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -50,7 +50,7 @@ def test_levels_reach_the_right_people_and_only_due_cases_are_touched(jobs, make
     set_deadline(very_late.id, first_response_due=long_ago)
     set_deadline(unverified.id, verification_due=now + HOUR)
 
-    counts = reminders.sweep(now=now)
+    counts = reminders.sweep(now=now).counts
     assert counts == {"due_soon": 2, "overdue": 1, "escalated": 1}
     assert _reminded(soon.id) == {("first_response", "due_soon")}
     assert _reminded(late.id) == {("resolution", "overdue")}
@@ -66,22 +66,43 @@ def test_levels_reach_the_right_people_and_only_due_cases_are_touched(jobs, make
     mail = outbox_rows(complaint_id=very_late.id, topic="reminder")[0]
     assert very_late.tracking_number in mail.subject and mail.recipient.endswith("@uji.go.id")
 
-    assert reminders.sweep(now=now) == {"due_soon": 0, "overdue": 0, "escalated": 0}
+    assert reminders.sweep(now=now).counts == {"due_soon": 0, "overdue": 0, "escalated": 0}
     # time passes: the due-soon cases become overdue -> one more reminder each, coordinators hear
-    assert reminders.sweep(now=now + 2 * HOUR)["overdue"] == 2
+    assert reminders.sweep(now=now + 2 * HOUR).counts["overdue"] == 2
     assert _reminded(soon.id) == {("first_response", "due_soon"), ("first_response", "overdue")}
     assert _notice_users(soon.id) == _user_ids(world, "opd_dinkes", "koordinator")
+
+
+def test_each_committed_batch_is_handed_to_the_caller_for_delivery_at_once(app, jobs, make_case, world):
+    now = utcnow()
+    cases = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(5)]
+    for case in cases:
+        set_deadline(case.id, first_response_due=now + HOUR)
+    handed = []
+
+    def deliver(batch):  # what app.jobs.queue.deliver receives: committed rows only
+        db.session.expire_all()
+        committed = {row.id for row in outbox_rows(topic="reminder")}
+        handed.append((list(batch.outbox_ids), set(batch.outbox_ids) <= committed))
+
+    with config_values(app, REMINDER_BATCH_SIZE=2):
+        outcome = reminders.sweep(now=now, deliver=deliver)
+    assert outcome.counts["due_soon"] == 5
+    assert [len(ids) for ids, _committed in handed] == [2, 2, 1]  # one hand-off per batch (one officer each)
+    assert all(committed for _ids, committed in handed)
+    assert sorted(outcome.outbox_ids) == sorted(i for ids, _c in handed for i in ids) == \
+        sorted(row.id for row in outbox_rows(topic="reminder"))
 
 
 def test_a_new_deadline_starts_a_new_reminder_cycle(jobs, make_case, world):
     case = make_case(agency="DINKES", status="dispatched", reporter=False)
     now = utcnow()
     set_deadline(case.id, first_response_due=now - HOUR)
-    assert reminders.sweep(now=now)["overdue"] == 1
+    assert reminders.sweep(now=now).counts["overdue"] == 1
     lifecycle.perform("redispose", case.id, world.user("koordinator"), agency=world.agency("PUPR").id)
     db.session.refresh(case)
     set_deadline(case.id, first_response_due=now - 2 * HOUR)  # the new agency is late too
-    assert reminders.sweep(now=now)["overdue"] == 1
+    assert reminders.sweep(now=now).counts["overdue"] == 1
     users = {r.user_id for r in outbox_rows(complaint_id=case.id, topic="reminder")}
     assert world.user("opd_pupr").id in users
 
@@ -116,7 +137,7 @@ def test_two_sweeps_at_the_same_time_remind_each_case_once(app, jobs, make_case,
     for case in cases:
         set_deadline(case.id, first_response_due=now - HOUR)
     with config_values(app, REMINDER_BATCH_SIZE=4):
-        results = _concurrent(2, lambda: reminders.sweep(now=now))
+        results = _concurrent(2, lambda: reminders.sweep(now=now).counts)
     assert sum(r["overdue"] for r in results) == 12
     pairs = db.session.execute(select(Reminder.complaint_id, Reminder.level)).all()
     assert len(pairs) == 12 and len(set(pairs)) == 12
@@ -134,22 +155,22 @@ def test_daily_digest_mode_sends_one_summary_per_person(app, jobs, make_case, wo
     for case in cases:
         set_deadline(case.id, first_response_due=now - HOUR)
     with config_values(app, REMINDER_DELIVERY="digest"):
-        assert reminders.sweep(now=now)["overdue"] == 3
+        assert reminders.sweep(now=now).counts["overdue"] == 3
         assert outbox_rows(topic="reminder") == []  # no e-mail per reminder...
         assert len(_notice_users(cases[0].id)) == 2  # ...the in-app list still shows them
-        assert reminders.send_digest(now=now) == 2  # the Dinkes officer and the coordinator
+        assert reminders.send_digest(now=now).counts["emails"] == 2  # the Dinkes officer and the coordinator
         digests = outbox_rows(topic="digest")
         assert {d.user_id for d in digests} == _user_ids(world, "opd_dinkes", "koordinator")
         for digest in digests:
             assert all(case.tracking_number in digest.body for case in cases)
-        assert reminders.send_digest(now=now) == 0  # nothing twice
+        assert reminders.send_digest(now=now).counts["emails"] == 0  # nothing twice
 
 
 def test_auto_close_closes_overdue_resolved_cases_through_the_lifecycle(jobs, make_case):
     due = make_case(agency="DINKES", status="resolved")
     waiting = make_case(agency="DINKES", status="resolved")
     set_deadline(due.id, auto_close_due=utcnow() - HOUR)
-    assert autoclose.close_due() == 1
+    assert autoclose.close_due().counts["closed"] == 1
     db.session.expire_all()
     assert db.session.get(Complaint, due.id).status == "closed"
     assert db.session.get(Complaint, waiting.id).status == "resolved"
@@ -158,31 +179,7 @@ def test_auto_close_closes_overdue_resolved_cases_through_the_lifecycle(jobs, ma
     assert event.actor_kind == "system" and event.actor_id is None
     assert [(r.channel, r.topic) for r in outbox_rows(complaint_id=due.id, topic="closed")] == \
         [("email", "closed"), ("whatsapp", "closed")]
-    assert autoclose.close_due() == 0
-
-
-def test_two_schedulers_enqueue_each_period_once(app, redis_mode):
-    now = utcnow()
-    results = _concurrent(3, lambda: schedule.tick(now=now))
-    names = sorted(name for result in results for name in result)
-    expected = sorted(job.name for job, _key, _args in schedule.due_periods(now))
-    assert names == expected and len(names) == len(set(names))
-    assert rq_queue(app).count == len(expected)
-    assert db.session.execute(select(func.count()).select_from(JobRun)).scalar() == len(expected)
-    assert schedule.tick(now=now) == []  # the same periods are never enqueued again
-
-
-@pytest.mark.parametrize("local_time,expected", [
-    ("2026-12-01 00:30", None),
-    ("2026-12-01 01:00", "2026-11"),
-    ("2026-12-15 09:00", "2026-11"),
-    ("2027-01-01 01:05", "2026-12"),
-])
-def test_monthly_report_is_due_from_the_first_at_one_local_time(jobs, local_time, expected):
-    cal = current_calendar()
-    local = datetime.datetime.strptime(local_time, "%Y-%m-%d %H:%M").replace(tzinfo=cal.tz)
-    due = {job.name: args for job, _key, args in schedule.due_periods(cal.to_utc(local))}
-    assert due.get("monthly_report") == ((expected,) if expected else None)
+    assert autoclose.close_due().counts["closed"] == 0
 
 
 def test_outbox_sweep_requeues_messages_whose_enqueue_was_lost(jobs, make_case):
@@ -231,8 +228,8 @@ def test_sweeps_read_only_due_cases_through_the_deadline_indexes(jobs, make_case
     engine = db.engine
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        counts = reminders.sweep()
-        closed = autoclose.close_due()
+        counts = reminders.sweep().counts
+        closed = autoclose.close_due().counts["closed"]
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     assert closed == 0

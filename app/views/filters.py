@@ -1,0 +1,40 @@
+"""Flask-AppBuilder adapters of the domain's rules (``base_filters`` of views and APIs).
+
+The rules themselves live in :mod:`app.workflow.access` and :mod:`app.workflow.queues`;
+these classes only hand FAB's query to them, so the domain never imports FAB.
+"""
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+
+from app.workflow import access
+from app.workflow.queues import QUEUES
+
+
+class CaseAccessFilter(BaseFilter):
+    """The access rule: only the cases the logged-in user may see."""
+
+    name = "Akses"
+    arg_name = "lapor_access"
+
+    def apply(self, query, value):
+        return query.filter(access.case_scope_clause(current_user))
+
+
+class QueueFilter(BaseFilter):
+    """One work queue of :data:`app.workflow.queues.QUEUES`; the value is the queue's name."""
+
+    name = "Antrean"
+    arg_name = "lapor_queue"
+
+    def apply(self, query, value):
+        return query.filter(QUEUES[value]())
+
+
+ACCESS_BASE_FILTERS = [["id", CaseAccessFilter, None]]
+
+
+def queue_base_filters(queue_name):
+    """``base_filters`` of a queue screen: the access rule, then the queue."""
+    if queue_name not in QUEUES:
+        raise KeyError(f"unknown work queue {queue_name!r}; known: {sorted(QUEUES)}")
+    return ACCESS_BASE_FILTERS + [["id", QueueFilter, queue_name]]

@@ -1,0 +1,110 @@
+"""The public list of reports (``/laporan``): which filters exist and the query they make.
+
+Only what :func:`app.workflow.access.public_cases_clause` allows is ever listed; the
+filters narrow it. The view reads the request and renders; the rule lives here.
+"""
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Complaint
+from app.models.reference import KINDS
+from app.workflow import access, periods
+from app.workflow.numbers import normalise_tracking_number
+
+PAGE_SIZE = 20
+MAX_PAGE_DIGITS = 6
+
+
+@dataclass
+class PublicSearch:
+    """The filters of the public list, as typed by a visitor (all optional)."""
+
+    kind: str = None
+    status: str = None
+    category_id: int = None
+    agency_id: int = None
+    district: str = None
+    received_from: periods.Period = None  # a month: from its first day
+    received_until: periods.Period = None  # a month: up to its last day
+    text: str = ""
+
+    @classmethod
+    def from_args(cls, args):
+        """From the query string (``jenis``, ``status``, ``kategori``, ``instansi``, ``kecamatan``,
+        ``dari``, ``sampai``, ``q``); anything invalid is ignored, never an error."""
+        search = cls()
+        if args.get("jenis") in KINDS:
+            search.kind = args["jenis"]
+        if args.get("status") in access.PUBLIC_STATUSES:
+            search.status = args["status"]
+        if args.get("kategori", "").isdigit():
+            search.category_id = int(args["kategori"])
+        if args.get("instansi", "").isdigit():
+            search.agency_id = int(args["instansi"])
+        if args.get("kecamatan"):
+            search.district = args["kecamatan"][:100]
+        search.received_from = periods.parse_loose_month(args.get("dari"))
+        search.received_until = periods.parse_loose_month(args.get("sampai"))
+        search.text = (args.get("q") or "").strip()[:100]
+        return search
+
+    @property
+    def filters(self):
+        """The active choice filters, keyed as in the query string (for the form)."""
+        values = {"jenis": self.kind, "status": self.status, "kategori": self.category_id,
+                  "instansi": self.agency_id, "kecamatan": self.district}
+        return {key: value for key, value in values.items() if value is not None}
+
+    def query(self):
+        """SELECT of the public cases matching the filters (no order, no paging)."""
+        query = select(Complaint).where(access.public_cases_clause())
+        if self.kind:
+            query = query.where(Complaint.kind == self.kind)
+        if self.status:
+            query = query.where(Complaint.status == self.status)
+        if self.category_id is not None:
+            query = query.where(Complaint.category_id == self.category_id)
+        if self.agency_id is not None:
+            query = query.where(Complaint.agency_id == self.agency_id)
+        if self.district:
+            query = query.where(Complaint.district == self.district)
+        if self.received_from is not None:
+            query = query.where(Complaint.received_at >= self.received_from.bounds()[0])
+        if self.received_until is not None:
+            query = query.where(Complaint.received_at < self.received_until.bounds()[1])
+        if self.text:
+            like = f"%{self.text}%"
+            query = query.where(or_(Complaint.title.ilike(like), Complaint.description.ilike(like),
+                                    Complaint.tracking_number == (normalise_tracking_number(self.text) or "")))
+        return query
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    number: int
+    pages: int
+
+
+def page_number(text):
+    """``hal`` from the query string: a positive number, 1 when absent or absurd."""
+    return int(text) if (text or "").isdigit() and len(text) <= MAX_PAGE_DIGITS else 1
+
+
+def search(criteria, number=1, page_size=PAGE_SIZE):
+    """One page of the public list, newest first (the page number is clamped to what exists)."""
+    query = criteria.query()
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    pages = max(1, math.ceil(total / page_size))
+    number = min(max(number, 1), pages)
+    rows = db.session.execute(
+        query.options(joinedload(Complaint.agency), joinedload(Complaint.category))
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .limit(page_size).offset((number - 1) * page_size)
+    ).scalars().all()
+    return Page(rows=rows, total=total, number=number, pages=pages)
