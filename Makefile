@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps pdf-deps npm-deps lighthouse test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
+.PHONY: run test browser-deps pdf-deps imap-deps npm-deps lighthouse test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,7 +62,13 @@ node_modules/.installed: package.json package-lock.json
 
 npm-deps: node_modules/.installed
 
-test: venv translations browser-deps pdf-deps npm-deps
+# Debian's dovecot-imapd plays the mailbox of the e-mail-to-case tests (started by the fixture)
+imap-deps:
+	@command -v dovecot >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q dovecot-imapd >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dovecot-imapd >/dev/null 2>&1; }; }; } || \
+	  echo "dovecot is not installed: the e-mail tests will be skipped (apt-get install dovecot-imapd)"
+
+test: venv translations browser-deps pdf-deps imap-deps npm-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

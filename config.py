@@ -134,6 +134,10 @@ class Config:
     # WhatsApp/SMS gateway: JSON POST with a bearer token (unset = log only)
     NOTIFY_GATEWAY_URL = os.environ.get("NOTIFY_GATEWAY_URL") or None
     NOTIFY_GATEWAY_TOKEN = os.environ.get("NOTIFY_GATEWAY_TOKEN") or None
+    # shape of outbound WhatsApp messages: generic | cloud_api | waha | gowa (SMS: always generic)
+    NOTIFY_GATEWAY_PROVIDER = os.environ.get("NOTIFY_GATEWAY_PROVIDER", "generic")
+    NOTIFY_SMS_GATEWAY_URL = os.environ.get("NOTIFY_SMS_GATEWAY_URL") or None
+    WAHA_SESSION = os.environ.get("WAHA_SESSION", "default")
     NOTIFY_GATEWAY_TIMEOUT = float(os.environ.get("NOTIFY_GATEWAY_TIMEOUT", "10"))
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
     # waits before attempt 2, 3, ... (seconds); the last value repeats
@@ -143,6 +147,37 @@ class Config:
     NOTIFY_SWEEP_SECONDS = int(os.environ.get("NOTIFY_SWEEP_SECONDS", "60"))
     # events recorded with an older timestamp (imports, demo data) notify nobody
     NOTIFY_MAX_EVENT_AGE_HOURS = float(os.environ.get("NOTIFY_MAX_EVENT_AGE_HOURS", "24"))
+
+    # --- intake channels (app/channels; see the README) -----------------------------
+    # Open311 GeoReport v2: jurisdiction served (empty = the host name of the request)
+    OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
+    OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")
+    # reads of the Open311 API, per address (POSTs have each key's own limit)
+    OPEN311_RATE_LIMIT = os.environ.get("OPEN311_RATE_LIMIT", "120 per minute")
+    # inbound WhatsApp/SMS webhooks: one HMAC secret per provider (unset = that webhook refuses all)
+    WEBHOOK_SECRET_CLOUD_API = os.environ.get("WEBHOOK_SECRET_CLOUD_API", "")
+    WEBHOOK_SECRET_WAHA = os.environ.get("WEBHOOK_SECRET_WAHA", "")
+    WEBHOOK_SECRET_GOWA = os.environ.get("WEBHOOK_SECRET_GOWA", "")
+    WEBHOOK_SECRET_SMS = os.environ.get("WEBHOOK_SECRET_SMS", "")
+    WHATSAPP_CLOUD_VERIFY_TOKEN = os.environ.get("WHATSAPP_CLOUD_VERIFY_TOKEN", "")
+    # the WhatsApp gateway (WAHA / go-whatsapp server, or the Graph API base for the Cloud API):
+    # media of inbound messages are fetched only from this host and INBOUND_MEDIA_HOSTS
+    WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
+    INBOUND_MEDIA_HOSTS = os.environ.get("INBOUND_MEDIA_HOSTS", "")
+    # e-mail to case: the mailbox read every INBOUND_IMAP_INTERVAL_MINUTES (unset host = off)
+    INBOUND_IMAP_HOST = os.environ.get("INBOUND_IMAP_HOST", "")
+    INBOUND_IMAP_PORT = int(os.environ.get("INBOUND_IMAP_PORT", "993"))
+    INBOUND_IMAP_SSL = _env_bool("INBOUND_IMAP_SSL", True)
+    INBOUND_IMAP_STARTTLS = _env_bool("INBOUND_IMAP_STARTTLS", False)
+    INBOUND_IMAP_USER = os.environ.get("INBOUND_IMAP_USER", "")
+    INBOUND_IMAP_PASSWORD = os.environ.get("INBOUND_IMAP_PASSWORD", "")
+    INBOUND_IMAP_FOLDER = os.environ.get("INBOUND_IMAP_FOLDER", "INBOX")
+    INBOUND_IMAP_PROCESSED_FOLDER = os.environ.get("INBOUND_IMAP_PROCESSED_FOLDER", "Diproses")
+    INBOUND_IMAP_INTERVAL_MINUTES = int(os.environ.get("INBOUND_IMAP_INTERVAL_MINUTES", "5"))
+    INBOUND_IMAP_BATCH = int(os.environ.get("INBOUND_IMAP_BATCH", "50"))
+    INBOUND_IMAP_TIMEOUT = float(os.environ.get("INBOUND_IMAP_TIMEOUT", "30"))
+    INBOUND_IMAP_ENABLED = bool(os.environ.get("INBOUND_IMAP_HOST"))
 
     # --- Flask-AppBuilder -------------------------------------------------
     APP_NAME = os.environ.get("APP_NAME", "LAPOR! Kabupaten")

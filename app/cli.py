@@ -65,7 +65,8 @@ def create_admin_command(username, email, first_name, last_name, password):
 
 # --- background jobs ------------------------------------------------------------------
 
-JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune", "privacy_retention"]
+JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune", "privacy_retention",
+             "inbound_email"]
 
 
 @lapor_cli.command("scheduler")
@@ -113,8 +114,72 @@ def run_job_command(name, period):
         result = tasks.auto_close()
     elif name == "digest":
         result = tasks.send_digest()
+    elif name == "inbound_email":
+        result = tasks.read_mailbox()
+    elif name == "privacy_retention":
+        result = tasks.privacy_retention()
     elif name == "monthly_report":
         result = tasks.build_monthly_report(period or reports.previous_period())
     else:
         result = tasks.prune()
     click.echo(f"{name}: {result}")
+
+
+# --- Open311 API keys ------------------------------------------------------------------
+
+api_key_cli = AppGroup("api-key", help="Kunci API Open311 (buat, daftar, cabut).")
+lapor_cli.add_command(api_key_cli)
+
+
+@api_key_cli.command("create")
+@click.argument("name")
+@click.option("--channel", default="mobile_app", show_default=True, help="Kode kanal yang dicatat pada laporan.")
+@click.option("--rate-limit", default="60 per minute", show_default=True, help="Batas permintaan per kunci.")
+@with_appcontext
+def api_key_create_command(name, channel, rate_limit):
+    """Create a key for client NAME and print it once (only its hash is stored)."""
+    from app.extensions import db
+    from app.workflow import apikeys
+    from app.workflow.errors import DomainError
+
+    try:
+        row, plaintext = apikeys.create(name, channel, rate_limit)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message))
+    click.echo(f"Kunci API untuk {row.name} (simpan sekarang, tidak akan ditampilkan lagi):")
+    click.echo(plaintext)
+
+
+@api_key_cli.command("list")
+@with_appcontext
+def api_key_list_command():
+    """List the keys (name, first characters, use, status)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import ApiClientKey
+
+    for row in db.session.execute(select(ApiClientKey).order_by(ApiClientKey.name)).scalars():
+        state = "dicabut" if row.revoked_at else "aktif"
+        click.echo(f"{row.name}\t{row.prefix}…\t{row.rate_limit}\t{row.request_count} permintaan\t{state}")
+
+
+@api_key_cli.command("revoke")
+@click.argument("name")
+@with_appcontext
+def api_key_revoke_command(name):
+    """Revoke the key of client NAME."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import ApiClientKey
+    from app.workflow import apikeys
+
+    row = db.session.execute(select(ApiClientKey).where(ApiClientKey.name == name)).scalar_one_or_none()
+    if row is None:
+        raise click.ClickException("Kunci tidak ditemukan.")
+    apikeys.revoke(row)
+    db.session.commit()
+    click.echo(f"Kunci {name} dicabut.")

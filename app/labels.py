@@ -74,6 +74,7 @@ TOPIC_LABELS = {
     "returned": _l("Returned by an agency"),
     "reporter_reply": _l("Reporter response"),
     "reopened": _l("Reopened by the reporter"),
+    "channel_reply": _l("Answer to a message"),
     "hold_completed": _l("Reporter supplied information"),
 }
 

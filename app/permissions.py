@@ -62,6 +62,9 @@ ROLE_PERMISSIONS = {
         **_each(("Cases", "Dashboard", "All cases", "Queues", "To verify", "Returned by OPD", "Overdue")
                 + REFERENCE_MENUS
                 + ("Monitoring", "Transparency reports", "Reminders", "Outbox", "Queue state"), MENU),
+        # intake channels: spreadsheet import (Open311 API keys are the Admin's)
+        "ImportView": ("can_list", "can_add", "can_run"),
+        **_each(("Intake", "Spreadsheet import"), MENU),
     },
     # OPD: the cases of their agency and its sub-units (the access rule narrows every list)
     ROLE_OPD: {

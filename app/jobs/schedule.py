@@ -52,6 +52,8 @@ PERIODIC = [
     Periodic("monthly_report", TASKS + "build_monthly_report", "monthly", keep_runs=True, timeout=3600),
     Periodic("prune", TASKS + "prune", "daily", "", retry=None),
     Periodic("privacy_retention", TASKS + "privacy_retention", "daily", "PRIVACY_RETENTION_HOUR"),
+    Periodic("inbound_email", TASKS + "read_mailbox", "interval", "INBOUND_IMAP_INTERVAL_MINUTES", 60,
+             enabled_if=("INBOUND_IMAP_ENABLED", True), retry=None),
 ]
 BY_NAME = {job.name: job for job in PERIODIC}
 

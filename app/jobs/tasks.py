@@ -91,6 +91,28 @@ def deliver_due():
 
 
 @task
+def import_spreadsheet(batch_id):
+    """Spreadsheet import (app.channels.spreadsheet): one case per good row, with progress."""
+    from app.channels import spreadsheet
+    from app.jobs import queue
+
+    try:
+        return spreadsheet.run_import(batch_id, progress=queue.set_progress, deliver=queue.enqueue_deliveries)
+    except Exception:
+        spreadsheet.mark_failed(batch_id)
+        raise
+
+
+@task
+def read_mailbox():
+    """E-mail to case: process the new messages of the IMAP mailbox (app.channels.email)."""
+    from app.channels import email
+    from app.jobs import queue
+
+    return email.poll(deliver=queue.deliver)
+
+
+@task
 def sweep_reminders():
     from app.jobs import queue
     from app.workflow import reminders

@@ -67,6 +67,9 @@ def send_email(row, config):
     # stable across retries: lets mail systems recognise a resent copy
     message["Message-ID"] = f"<{row.idempotency_key}@{_domain(sender)}>"
     message["Auto-Submitted"] = "auto-generated"
+    if getattr(row, "reply_to", None):  # an answer to the reporter's own e-mail: same thread
+        message["In-Reply-To"] = row.reply_to
+        message["References"] = row.reply_to
     message.set_content(row.body)
     timeout = float(config.get("NOTIFY_SMTP_TIMEOUT", 30))
     host, port = config.get("MAIL_SERVER") or "localhost", int(config.get("MAIL_PORT") or 25)
@@ -100,14 +103,61 @@ def e164(phone):
     return "+" + digits if digits else ""
 
 
-def send_gateway(row, config):
-    payload = {"id": row.idempotency_key, "channel": row.channel, "to": e164(row.recipient),
-               "subject": row.subject, "text": row.body}
+def gateway_request(row, config):
+    """(url, payload, headers) of one message in the configured provider's shape.
+
+    ``NOTIFY_GATEWAY_PROVIDER``: ``generic`` (the contract above), ``cloud_api`` (WhatsApp
+    Business Cloud API ``/<phone-number-id>/messages``), ``waha`` (``/api/sendText``) or
+    ``gowa`` (go-whatsapp-web-multidevice ``/send/message``). SMS always uses the generic
+    shape (``NOTIFY_SMS_GATEWAY_URL`` when set, else ``NOTIFY_GATEWAY_URL``). A reply to an
+    inbound message quotes it (``reply_to``) where the provider can thread replies.
+    """
+    provider = (config.get("NOTIFY_GATEWAY_PROVIDER") or "generic").strip().lower()
+    token = config.get("NOTIFY_GATEWAY_TOKEN")
     headers = {"Content-Type": "application/json", "Idempotency-Key": row.idempotency_key,
                "User-Agent": "LAPOR-notifier/1"}
-    if config.get("NOTIFY_GATEWAY_TOKEN"):
-        headers["Authorization"] = f"Bearer {config['NOTIFY_GATEWAY_TOKEN']}"
-    request = urllib.request.Request(config["NOTIFY_GATEWAY_URL"], data=json.dumps(payload).encode("utf-8"),
+    to = e164(row.recipient)
+    reply_to = getattr(row, "reply_to", None)
+    url = config["NOTIFY_GATEWAY_URL"]
+    if row.channel == "sms" or provider == "generic":
+        if row.channel == "sms" and config.get("NOTIFY_SMS_GATEWAY_URL"):
+            url = config["NOTIFY_SMS_GATEWAY_URL"]
+        payload = {"id": row.idempotency_key, "channel": row.channel, "to": to,
+                   "subject": row.subject, "text": row.body}
+        if reply_to:
+            payload["reply_to"] = reply_to
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+    elif provider == "cloud_api":
+        payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
+                   "type": "text", "text": {"preview_url": False, "body": row.body}}
+        if reply_to:
+            payload["context"] = {"message_id": reply_to}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+    elif provider == "waha":
+        payload = {"session": config.get("WAHA_SESSION") or "default", "chatId": to.lstrip("+") + "@c.us",
+                   "text": row.body}
+        if reply_to:
+            payload["reply_to"] = reply_to
+        if token:
+            headers["X-Api-Key"] = token
+    elif provider == "gowa":
+        payload = {"phone": to.lstrip("+") + "@s.whatsapp.net", "message": row.body}
+        if reply_to:
+            payload["reply_message_id"] = reply_to
+        if token:  # "user:password" of the gateway's basic auth
+            import base64
+
+            headers["Authorization"] = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
+    else:
+        raise DeliveryError(f"unknown gateway provider {provider}")
+    return url, payload, headers
+
+
+def send_gateway(row, config):
+    url, payload, headers = gateway_request(row, config)
+    request = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"),
                                      headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=float(config.get("NOTIFY_GATEWAY_TIMEOUT", 10))) as response:
@@ -119,4 +169,12 @@ def send_gateway(row, config):
         answer = json.loads(body or b"{}")
     except ValueError:
         answer = {}
-    return str(answer.get("id") or answer.get("message_id") or "") if isinstance(answer, dict) else ""
+    if not isinstance(answer, dict):
+        return ""
+    messages = answer.get("messages")  # Cloud API: {"messages": [{"id": "wamid..."}]}
+    if isinstance(messages, list) and messages and isinstance(messages[0], dict):
+        return str(messages[0].get("id") or "")
+    results = answer.get("results")  # go-whatsapp-web-multidevice: {"results": {"message_id": ...}}
+    if isinstance(results, dict):
+        return str(results.get("message_id") or "")
+    return str(answer.get("id") or answer.get("message_id") or "")

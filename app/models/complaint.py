@@ -76,6 +76,8 @@ class Complaint(Model):
     target_agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
     target_agency = relationship("Agency", foreign_keys=[target_agency_id])
     forwarded_to: Mapped[Optional[str]] = mapped_column(String(200))
+    # a link to a photo given by an Open311 client: shown to staff, never fetched by the server
+    media_url: Mapped[Optional[str]] = mapped_column(String(500))
     archive_reason: Mapped[Optional[str]] = mapped_column(String(40))
 
     # milestones (naive UTC)

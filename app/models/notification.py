@@ -52,6 +52,8 @@ class Outbox(Model):
     secret: Mapped[Optional[str]] = mapped_column(EncryptedText)
     subject: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     body: Mapped[str] = mapped_column(Text, nullable=False)
+    # the provider's id of the inbound message this one answers (WhatsApp threads the reply)
+    reply_to: Mapped[Optional[str]] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

@@ -50,3 +50,14 @@ def register_views(appbuilder):
     from app.views.admin.jobs import register_job_views
 
     register_job_views(appbuilder)
+    from app.views.admin.channels import ApiKeyView, ImportView
+
+    intake = dict(category="Intake", category_label=_l("Intake channels"), category_icon="fa-plug")
+    appbuilder.add_view(ImportView, "Spreadsheet import", label=_l("Import from a spreadsheet"), icon="fa-table", **intake)
+    appbuilder.add_view(ApiKeyView, "API keys", label=_l("API keys (Open311)"), icon="fa-key", **intake)
+    from app.channels.open311.api import register as register_open311
+
+    register_open311(current_app)
+    from app.channels.webhooks import webhooks_bp
+
+    current_app.register_blueprint(webhooks_bp)

@@ -2,7 +2,8 @@
 
 Every route (list, show, edit, delete, actions, create, API, exports, dashboard
 counts) and every job goes through :func:`case_scope_clause` /
-:func:`visible_cases` / :func:`can_touch`; nothing else decides visibility.
+:func:`visible_cases` / :func:`can_see`; nothing else decides visibility. Screens
+and the API apply it through the FAB adapter in ``app/views/filters.py``.
 """
 from flask import g, has_request_context
 from sqlalchemy import and_, false, select, true

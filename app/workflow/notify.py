@@ -219,6 +219,26 @@ def _sms_text(topic, subject, complaint, reply_code=None):
     return f"{text} {url}" if url else text
 
 
+def _channels_for(complaint):
+    """The configured channels; a reporter who wrote by WhatsApp or SMS is answered on that
+    channel (never on the other one)."""
+    configured = _reporter_channels()
+    code = getattr(complaint.channel, "code", None)
+    if code in ("whatsapp", "sms"):
+        return [c for c in configured if c == "email"] + [code]
+    return configured
+
+
+def direct_message(channel, recipient, text, complaint=None, reply_to=None, now=None):
+    """An answer to someone who wrote to us (WhatsApp, SMS, e-mail): one outbox row (the caller
+    queues its delivery after the commit)."""
+    with force_locale(_locale()):
+        subject = _("Answer from %(app)s", app=setting("APP_NAME", "LAPOR!"))
+    row = _add_outbox(channel, "channel_reply", recipient, subject, text, complaint=complaint, now=now)
+    row.reply_to = reply_to
+    return row
+
+
 def _notify_reporter(topic, complaint, event, now, reply_code=None):
     """The reporter's messages about ``event``; returns the outbox rows written."""
     reporter = complaint.reporter
@@ -227,7 +247,7 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None):
     subject, body = _reporter_texts(topic, complaint, event, reply_code)
     secret = reply_code if topic == "received" else None
     rows = []
-    for channel in _reporter_channels():
+    for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
             rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
                         complaint=complaint, event=event, now=now, secret=secret))

@@ -55,6 +55,7 @@ class Message:
     recipient: str
     subject: str
     body: str
+    reply_to: str = None  # provider id of the inbound message answered (threads the reply)
 
     @property
     def idempotency_key(self):
@@ -82,7 +83,7 @@ def claim(outbox_id, now=None):
     row = db.session.get(Outbox, outbox_id)
     body = row.body.replace(SECRET_MARK, row.secret) if row.secret else row.body
     message = Message(id=row.id, channel=row.channel, recipient=row.recipient or "",
-                      subject=row.subject, body=body)
+                      subject=row.subject, body=body, reply_to=row.reply_to)
     reason = cancel_reason(row)
     db.session.commit()  # end the read transaction before the network call
     return message, token, reason

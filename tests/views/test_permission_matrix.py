@@ -48,6 +48,13 @@ MATRIX = [
     ("ReminderView", "can_list", "GET", "/reminderview/list/", COORDINATION),
     ("ReminderView", "can_show", "GET", "/reminderview/show/{missing}", COORDINATION),
     ("QueueStateView", "can_index", "GET", "/antrean/", COORDINATION),
+    # --- intake channels ------------------------------------------------------------------------
+    ("ImportView", "can_list", "GET", "/impor/", COORDINATION),
+    ("ImportView", "can_add", "POST", "/impor/unggah", COORDINATION),
+    ("ImportView", "can_run", "POST", "/impor/{missing}/jalankan", COORDINATION),
+    ("ApiKeyView", "can_list", "GET", "/apikeys/", {ADMIN}),
+    ("ApiKeyView", "can_add", "POST", "/apikeys/create", {ADMIN}),
+    ("ApiKeyView", "can_revoke", "POST", "/apikeys/{missing}/revoke", {ADMIN}),
     # --- every staff member: own notifications, profile, password ------------------------------
     ("NotificationView", "can_list", "GET", "/notifikasi/", STAFF),
     ("NotificationView", "can_read", "POST", "/notifikasi/read-all", STAFF),
@@ -113,6 +120,7 @@ MENU = {
     "Monitoring": READERS, "Transparency reports": READERS, "Reminders": COORDINATION,
     "Outbox": COORDINATION, "Queue state": COORDINATION,
     "Notifications": STAFF,
+    "Intake": COORDINATION, "Spreadsheet import": COORDINATION, "API keys": {ADMIN},
     "Security": {ADMIN}, "List Users": {ADMIN}, "List Roles": {ADMIN}, "List Groups": {ADMIN},
     "Base Permissions": {ADMIN}, "Views/Menus": {ADMIN}, "Permission on Views/Menus": {ADMIN},
 }

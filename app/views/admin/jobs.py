@@ -41,6 +41,7 @@ JOB_LABELS = {
     "monthly_report": _l("Monthly transparency report"),
     "prune": _l("Clean-up"),
     "privacy_retention": _l("Personal data retention"),
+    "inbound_email": _l("E-mail to case"),
 }
 WORKER_STATE_LABELS = {"idle": _l("Idle"), "busy": _l("Busy"), "started": _l("Starting"),
                        "suspended": _l("Suspended")}

@@ -1,0 +1,238 @@
+"""E-mail to case: a periodic job reads a mailbox over IMAP (``INBOUND_IMAP_*``).
+
+Each new message opens a case (subject -> title, text body -> description, attachments
+checked like web uploads) or, when it answers one of the sender's cases (tracking number in
+the subject, or ``In-Reply-To``/``References`` naming our mail about the case or their first
+message), is added to it as the reporter's reply. Processed mail is moved to
+``INBOUND_IMAP_PROCESSED_FOLDER``; the Message-ID is remembered so a message is never processed
+twice. Bounces and auto-replies (RFC 3834 ``Auto-Submitted``, ``multipart/report``, ...) open
+nothing. The reporter is answered by e-mail (the lifecycle's "received" notice carries the
+tracking number and the private reply code; replies are acknowledged), threaded on their message.
+"""
+import email
+import email.policy
+import hashlib
+import html
+import imaplib
+import logging
+import re
+import ssl
+from email.utils import parseaddr
+
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from app.channels import intake
+from app.extensions import db
+from app.models import InboundMessage, Outbox
+from app.settings import setting
+from app.workflow import attachments
+from app.workflow.errors import DomainError
+from app.workflow.outcome import Outcome
+
+log = logging.getLogger(__name__)
+PROVIDER = "email"
+OUR_MESSAGE_ID = re.compile(r"^<?lapor-outbox-(\d+)@", re.IGNORECASE)
+AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
+DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply")
+
+
+def connect():
+    host, port = setting("INBOUND_IMAP_HOST"), int(setting("INBOUND_IMAP_PORT") or 993)
+    timeout = float(setting("INBOUND_IMAP_TIMEOUT") or 30)
+    if setting("INBOUND_IMAP_SSL", True):
+        conn = imaplib.IMAP4_SSL(host, port, ssl_context=ssl.create_default_context(), timeout=timeout)
+    else:
+        conn = imaplib.IMAP4(host, port, timeout=timeout)
+        if setting("INBOUND_IMAP_STARTTLS", False):
+            conn.starttls(ssl_context=ssl.create_default_context())
+    conn.login(setting("INBOUND_IMAP_USER") or "", setting("INBOUND_IMAP_PASSWORD") or "")
+    return conn
+
+
+def _quote(folder):
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def poll(limit=None, deliver=None):
+    """Process up to ``limit`` messages of the inbox; returns {what: count}. ``deliver(outcome)``
+    queues each message's answers after its commit (the job passes the queue's)."""
+    limit = limit or int(setting("INBOUND_IMAP_BATCH") or 50)
+    inbox = setting("INBOUND_IMAP_FOLDER") or "INBOX"
+    done_folder = setting("INBOUND_IMAP_PROCESSED_FOLDER") or "Diproses"
+    counts = {}
+    conn = connect()
+    try:
+        conn.create(_quote(done_folder))  # "already exists" is fine
+        status, _data = conn.select(_quote(inbox))
+        if status != "OK":
+            raise RuntimeError(f"cannot open IMAP folder {inbox}")
+        status, data = conn.uid("SEARCH", None, "ALL")
+        uids = (data[0] or b"").split()[:limit] if status == "OK" else []
+        can_move = b"MOVE" in b" ".join(c.encode() if isinstance(c, str) else c for c in conn.capabilities)
+        for uid in uids:
+            status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), None) if status == "OK" else None
+            if raw is None:
+                continue
+            what, outcome = handle(raw)
+            if deliver is not None:
+                deliver(outcome)
+            counts[what] = counts.get(what, 0) + 1
+            if can_move:
+                conn.uid("MOVE", uid, _quote(done_folder))
+            else:
+                conn.uid("COPY", uid, _quote(done_folder))
+                conn.uid("STORE", uid, "+FLAGS", r"(\Deleted)")
+        if not can_move:
+            conn.expunge()
+    finally:
+        try:
+            conn.logout()
+        except Exception:  # pragma: no cover - the connection may already be gone
+            pass
+    return counts
+
+
+# --- one message ----------------------------------------------------------------------------------
+
+
+def message_id(msg, raw):
+    value = (msg.get("Message-ID") or "").strip()
+    return value[:255] if value else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def is_automatic(msg):
+    """Bounces and auto-replies (RFC 3834 and the usual headers) must never open a case."""
+    auto = (msg.get("Auto-Submitted") or "no").strip().lower()
+    if auto != "no":
+        return True
+    if (msg.get("Precedence") or "").strip().lower() in AUTO_PRECEDENCE:
+        return True
+    if any(msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")):
+        return True
+    if msg.get_content_type() == "multipart/report":
+        return True
+    if (msg.get("Return-Path") or "").strip() == "<>":
+        return True
+    sender = parseaddr(msg.get("From") or "")[1].lower()
+    return not sender or sender.split("@", 1)[0] in DAEMONS
+
+
+def _text_of(msg):
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        text = part.get_content()
+    except (LookupError, UnicodeDecodeError):
+        text = part.get_payload(decode=True).decode("utf-8", "replace")
+    if part.get_content_type() == "text/html":
+        text = html.unescape(re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>|<[^>]+>", " ", text))
+    # drop the quoted previous message of a reply
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(">") or re.match(r"^(On|Pada) .+ (wrote|menulis):\s*$", line):
+            break
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip()
+
+
+def _files_of(msg):
+    files = []
+    for part in msg.iter_attachments():
+        name = part.get_filename() or "lampiran"
+        data = part.get_payload(decode=True) or b""
+        files.append((name, data))
+    return files
+
+
+def _referenced_case(msg, sender):
+    """The sender's case this message answers: tracking number in the subject, or a
+    Message-ID we know in In-Reply-To/References."""
+    mine = {c.tracking_number: c for c in intake.cases_of(email=sender, open_only=False)}
+    if not mine:
+        return None
+    for number in intake.tracking_numbers_in(msg.get("Subject") or ""):
+        if number in mine:
+            return mine[number]
+    ids = " ".join((msg.get("In-Reply-To") or "", msg.get("References") or "")).split()
+    by_id = {c.id: c for c in mine.values()}
+    for ref in ids:
+        match = OUR_MESSAGE_ID.match(ref)
+        if match:
+            row = db.session.get(Outbox, int(match.group(1)))
+            if row is not None and row.complaint_id in by_id:
+                return by_id[row.complaint_id]
+        else:
+            row = db.session.execute(select(InboundMessage).where(
+                InboundMessage.provider == PROVIDER, InboundMessage.external_id == ref[:255])).scalar_one_or_none()
+            if row is not None and row.complaint_id in by_id:
+                return by_id[row.complaint_id]
+    return None
+
+
+def _answer(result, sender, text, complaint, msg_id):
+    intake.answer(result, "email", sender, text, complaint=complaint,
+                  reply_to=msg_id if msg_id.startswith("<") else None)
+    if complaint is not None:
+        result.outbox[-1].subject = _("Re: report %(number)s", number=complaint.tracking_number)
+
+
+def handle(raw):
+    """Process one raw message; returns ``(what it did, outcome)``: "case", "reply", "ignored",
+    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues."""
+    result = Outcome()
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    msg_id = message_id(msg, raw)
+    if not intake.claim(PROVIDER, msg_id):
+        return "duplicate", result
+    if is_automatic(msg):
+        intake.set_outcome(PROVIDER, msg_id, "ignored")
+        db.session.commit()
+        return "ignored", result
+    name, sender = parseaddr(msg.get("From") or "")
+    sender = sender.strip().lower()
+    written = []
+    locale = setting("BABEL_DEFAULT_LOCALE", "id")
+    try:
+        with force_locale(locale):
+            subject = " ".join((msg.get("Subject") or "").split())
+            text = _text_of(msg)
+            files = _files_of(msg)
+            target = _referenced_case(msg, sender)
+            if target is not None:
+                outcome, written = intake.add_reply(target, text or subject or _("(attachment only)"), files)
+                result.add(outcome)
+                _answer(result, sender, _("Your message was added to report %(number)s.",
+                                          number=target.tracking_number), target, msg_id)
+                what, complaint = "reply", target
+            else:
+                reporter = intake.make_reporter(name=name or None, email=sender)
+                outcome, written = intake.open_case(
+                    intake.channel("email"), title=re.sub(r"^((re|fwd?|aw)\s*:\s*)+", "", subject, flags=re.I),
+                    description=text or subject or _("(attachment only)"), reporter=reporter, files=files)
+                what, complaint = "case", outcome.complaint
+                if msg_id.startswith("<"):
+                    for row in outcome.outbox:
+                        if row.channel == "email":
+                            row.reply_to = msg_id  # the "received" mail answers their message
+                result.add(outcome)
+            intake.set_outcome(PROVIDER, msg_id, what, complaint)
+            db.session.commit()
+            return what, result
+    except DomainError as exc:
+        db.session.rollback()
+        attachments.discard(written)
+        result = Outcome()
+        with force_locale(locale):
+            _answer(result, sender, _("Your message could not be processed: %(reason)s", reason=str(exc.message)),
+                    None, msg_id)
+        intake.set_outcome(PROVIDER, msg_id, "rejected")
+        db.session.commit()
+        return "rejected", result
+    except Exception:
+        db.session.rollback()
+        attachments.discard(written)
+        intake.release(PROVIDER, msg_id)
+        raise

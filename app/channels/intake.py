@@ -1,0 +1,160 @@
+"""What every channel adapter shares: dedupe of deliveries, the channel row, opening a case
+with checked attachments, finding a reporter's open cases by contact, replying to a sender.
+
+Adapters stay thin: they parse their input, then call :func:`open_case` or
+:func:`add_reply`, both of which end in one lifecycle call.
+"""
+import io
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Channel, Complaint, InboundMessage, Reporter
+from app.models.complaint import OPEN_STATUSES
+from app.workflow import attachments, lifecycle
+from app.workflow.errors import ValidationFailed
+from app.workflow.numbers import normalise_tracking_number
+
+TRACKING_IN_TEXT = re.compile(r"\b([A-Za-z0-9]{4})[- ]?([A-Za-z0-9]{4})[- ]?([A-Za-z0-9])\b")
+
+
+def channel(code):
+    row = db.session.execute(select(Channel).where(Channel.code == code)).scalar_one_or_none()
+    if row is None:
+        raise ValidationFailed()
+    return row
+
+
+def seen(provider, external_id):
+    return db.session.execute(
+        select(InboundMessage.id).where(InboundMessage.provider == provider,
+                                        InboundMessage.external_id == str(external_id)[:255])
+    ).first() is not None
+
+
+def record(provider, external_id, outcome, complaint=None, api_key=None, import_batch_id=None, now=None):
+    row = InboundMessage(provider=provider, external_id=str(external_id)[:255], outcome=outcome,
+                         complaint=complaint, api_key=api_key, import_batch_id=import_batch_id,
+                         created_at=now or utcnow())
+    db.session.add(row)
+    return row
+
+
+def claim(provider, external_id):
+    """Record a delivery before acting on it, in its own transaction: a second (concurrent or
+    later) delivery of the same message finds the row and is ignored. True when it is new."""
+    if seen(provider, external_id):
+        return False
+    try:
+        record(provider, external_id, "received")
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def release(provider, external_id):
+    """Forget a claimed delivery whose processing failed unexpectedly (so a retry is processed)."""
+    from sqlalchemy import delete
+
+    db.session.execute(delete(InboundMessage).where(InboundMessage.provider == provider,
+                                                    InboundMessage.external_id == str(external_id)[:255]))
+    db.session.commit()
+
+
+def set_outcome(provider, external_id, outcome, complaint=None):
+    row = db.session.execute(
+        select(InboundMessage).where(InboundMessage.provider == provider,
+                                     InboundMessage.external_id == str(external_id)[:255])
+    ).scalar_one()
+    row.outcome = outcome
+    if complaint is not None:
+        row.complaint = complaint
+
+
+def as_uploads(files):
+    """[(name, bytes)] -> file objects the web form's checks accept."""
+    return [FileStorage(stream=io.BytesIO(data), filename=name or "lampiran") for name, data in files]
+
+
+def open_case(channel_row, *, title, description, reporter=None, files=(), kind="complaint",
+              now=None, **details):
+    """Check the attachments, open the case (one lifecycle call) and store the files.
+
+    Returns ``(outcome, written paths)``: the caller commits, then queues
+    ``outcome.outbox_ids`` (and discards the written files when the commit fails).
+    """
+    accepted = attachments.validate_uploads(as_uploads(files)) if files else []
+    title = " ".join((title or "").split())[:200] or _title_from(description)
+    outcome = lifecycle.register(
+        who=lifecycle.REPORTER, title=title, description=description, kind=kind, channel=channel_row,
+        reporter=reporter, now=now, **details)
+    written = attachments.store(outcome.complaint, accepted) if accepted else []
+    return outcome, written
+
+
+def _title_from(description):
+    first = " ".join((description or "").split())
+    return (first[:77] + "...") if len(first) > 80 else first
+
+
+def add_reply(complaint, text, files=(), now=None):
+    """The reporter's message on an existing case: completes a hold or is added as a reply.
+    Returns ``(outcome, written paths)``."""
+    accepted = attachments.validate_uploads(as_uploads(files)) if files else []
+    operation = "complete_hold" if complaint.status == "on_hold" else "reporter_reply"
+    outcome = lifecycle.OPERATIONS[operation](complaint, lifecycle.REPORTER, text, now=now)
+    db.session.flush()
+    written = attachments.store(complaint, accepted, event=outcome.event) if accepted else []
+    return outcome, written
+
+
+def answer(outcome, channel, recipient, text, complaint=None, reply_to=None):
+    """A direct answer to the sender, added to ``outcome`` (queued by the caller after commit)."""
+    from app.workflow import notify
+
+    outcome.outbox.append(notify.direct_message(channel, recipient, text, complaint=complaint, reply_to=reply_to))
+    return outcome
+
+
+def make_reporter(name=None, phone=None, email=None):
+    """A reporter who contacted us themselves (the message is their consent to be answered)."""
+    if not any((name, phone, email)):
+        return None
+    reporter = Reporter(consent_at=utcnow())
+    reporter.set_identity(name=name, phone=phone, email=email)
+    db.session.add(reporter)
+    return reporter
+
+
+def cases_of(phone=None, email=None, open_only=True):
+    """The cases whose reporter has this phone number / e-mail (blind-index lookups)."""
+    if phone:
+        clause = Reporter.phone_index == Reporter.phone_lookup(phone)
+    elif email:
+        clause = Reporter.email_index == Reporter.email_lookup(email)
+    else:
+        return []
+    query = select(Complaint).join(Complaint.reporter).where(clause)
+    if open_only:
+        query = query.where(Complaint.status.in_(OPEN_STATUSES))
+    return list(db.session.execute(query.order_by(Complaint.id).limit(50)).scalars())
+
+
+def tracking_numbers_in(text):
+    """Tracking numbers named in a text (valid check symbol only)."""
+    found = []
+    for match in TRACKING_IN_TEXT.finditer(text or ""):
+        number = normalise_tracking_number("".join(match.groups()))
+        if number and number not in found:
+            found.append(number)
+    return found
+
+
+def find_case(number):
+    return db.session.execute(select(Complaint).where(Complaint.tracking_number == number)).scalar_one_or_none()

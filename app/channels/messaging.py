@@ -1,0 +1,366 @@
+"""Inbound WhatsApp and SMS: provider shapes, signatures, media, and what a message does.
+
+Providers (one webhook each, ``/webhooks/<provider>``):
+
+* ``cloud_api``: WhatsApp Business Cloud API. ``X-Hub-Signature-256: sha256=<hex>``, an
+  HMAC-SHA256 of the raw body with the app secret. Media by id from the Graph API.
+* ``waha``: WAHA (WhatsApp HTTP API) ``message`` events. ``X-Webhook-Hmac: <hex>`` with
+  ``X-Webhook-Hmac-Algorithm: sha512`` (HMAC-SHA512 of the raw body).
+* ``gowa``: go-whatsapp-web-multidevice. ``X-Hub-Signature-256: sha256=<hex>``.
+* ``sms``: a generic SMS gateway posting ``{"from", "text", "id", "received_at"}`` with
+  ``X-Signature: sha256=<hex>`` (HMAC-SHA256 of the raw body).
+
+Every provider needs its secret (``WEBHOOK_SECRET_<PROVIDER>``): without one, or with a wrong
+signature, the webhook answers 403 and creates nothing. Media are fetched only from the
+configured gateway (``WHATSAPP_GATEWAY_URL``, plus ``INBOUND_MEDIA_HOSTS``), never following a
+redirect elsewhere, and checked like web uploads.
+"""
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from flask_babel import force_locale, gettext as _
+
+from app.channels import intake
+from app.settings import setting
+from app.extensions import db
+from app.labels import STATUS_LABELS
+from app.workflow import access, attachments
+from app.workflow.errors import DomainError
+from app.workflow.outcome import Outcome
+
+log = logging.getLogger(__name__)
+
+MEDIA_TIMEOUT = 20
+# "STATUS" alone or followed by one tracking number (valid or not): never a complaint text
+STATUS_COMMAND = re.compile(r"^\s*status\s*[:#]?\s*([A-Za-z0-9][A-Za-z0-9 .\-]{0,14})?\s*$", re.IGNORECASE)
+
+
+@dataclasses.dataclass
+class Media:
+    ref: str  # URL, path on the gateway, or (Cloud API) media id
+    mime_type: str = ""
+    filename: str = ""
+
+
+@dataclasses.dataclass
+class Message:
+    id: str
+    sender: str  # phone number, digits
+    text: str = ""
+    name: str = ""
+    media: list = dataclasses.field(default_factory=list)
+
+
+def _digits(value):
+    return "".join(ch for ch in (value or "").split("@", 1)[0] if ch.isdigit())
+
+
+def _hmac(secret, body, algorithm):
+    return hmac.new(secret.encode("utf-8"), body, algorithm).hexdigest()
+
+
+def _same(expected, given):
+    return bool(given) and hmac.compare_digest(expected, given.strip().lower())
+
+
+class Provider:
+    key = ""
+    channel = "whatsapp"
+    secret_setting = ""
+
+    def secret(self):
+        return setting(self.secret_setting) or ""
+
+    def verify(self, headers, body):
+        raise NotImplementedError
+
+    def parse(self, payload):
+        raise NotImplementedError
+
+    def media_url(self, media):
+        """Where to download ``media`` from (must be on the gateway host)."""
+        return urllib.parse.urljoin(_gateway_base() + "/", media.ref)
+
+
+class CloudApi(Provider):
+    key, secret_setting = "cloud_api", "WEBHOOK_SECRET_CLOUD_API"
+
+    def verify(self, headers, body):
+        secret = self.secret()
+        given = headers.get("X-Hub-Signature-256", "")
+        return bool(secret) and given.startswith("sha256=") and _same(
+            _hmac(secret, body, hashlib.sha256), given[len("sha256="):])
+
+    def parse(self, payload):
+        messages = []
+        for entry in payload.get("entry") or []:
+            for change in (entry or {}).get("changes") or []:
+                value = (change or {}).get("value") or {}
+                names = {c.get("wa_id"): ((c.get("profile") or {}).get("name") or "")
+                         for c in value.get("contacts") or [] if isinstance(c, dict)}
+                for item in value.get("messages") or []:
+                    if not isinstance(item, dict) or not item.get("id") or not item.get("from"):
+                        continue
+                    kind = item.get("type")
+                    text, media = "", []
+                    if kind == "text":
+                        text = (item.get("text") or {}).get("body") or ""
+                    elif kind in ("image", "document"):
+                        part = item.get(kind) or {}
+                        text = part.get("caption") or ""
+                        if part.get("id"):
+                            media.append(Media(str(part["id"]), part.get("mime_type") or "", part.get("filename") or ""))
+                    messages.append(Message(str(item["id"]), _digits(item["from"]), text,
+                                            names.get(item["from"], ""), media))
+        return messages
+
+    def media_url(self, media):
+        # the Graph API tells where the file is: GET <base>/<media id> -> {"url": ...}
+        answer = json.loads(_download(f"{_gateway_base()}/{urllib.parse.quote(media.ref)}", limit=65536))
+        return answer.get("url") or ""
+
+
+class Waha(Provider):
+    key, secret_setting = "waha", "WEBHOOK_SECRET_WAHA"
+
+    def verify(self, headers, body):
+        secret = self.secret()
+        algorithm = (headers.get("X-Webhook-Hmac-Algorithm") or "sha512").lower()
+        if not secret or algorithm != "sha512":
+            return False
+        return _same(_hmac(secret, body, hashlib.sha512), headers.get("X-Webhook-Hmac", ""))
+
+    def parse(self, payload):
+        if payload.get("event") not in ("message", "message.any"):
+            return []
+        item = payload.get("payload") or {}
+        if not isinstance(item, dict) or item.get("fromMe") or not item.get("id") or not item.get("from"):
+            return []
+        sender = item["from"]
+        if not sender.endswith("@c.us") and not sender.endswith("@s.whatsapp.net"):
+            return []  # groups, broadcasts, channels
+        media = []
+        if item.get("hasMedia") and isinstance(item.get("media"), dict) and item["media"].get("url"):
+            part = item["media"]
+            media.append(Media(part["url"], part.get("mimetype") or "", part.get("filename") or ""))
+        name = ((item.get("_data") or {}).get("notifyName") or "") if isinstance(item.get("_data"), dict) else ""
+        return [Message(str(item["id"]), _digits(sender), item.get("body") or "", name, media)]
+
+
+class Gowa(Provider):
+    key, secret_setting = "gowa", "WEBHOOK_SECRET_GOWA"
+
+    def verify(self, headers, body):
+        secret = self.secret()
+        given = headers.get("X-Hub-Signature-256", "")
+        return bool(secret) and given.startswith("sha256=") and _same(
+            _hmac(secret, body, hashlib.sha256), given[len("sha256="):])
+
+    def parse(self, payload):
+        message = payload.get("message") or {}
+        if not isinstance(message, dict) or not message.get("id") or payload.get("is_from_me"):
+            return []
+        sender = payload.get("from") or payload.get("sender_id") or ""
+        if "@g.us" in sender or not _digits(sender):
+            return []
+        media = []
+        for kind in ("image", "document", "video"):
+            part = payload.get(kind)
+            if isinstance(part, dict) and part.get("media_path"):
+                media.append(Media(part["media_path"], part.get("mime_type") or "", part.get("file_name") or ""))
+        text = message.get("text") or ""
+        if not text:
+            for kind in ("image", "document"):
+                if isinstance(payload.get(kind), dict):
+                    text = payload[kind].get("caption") or text
+        return [Message(str(message["id"]), _digits(sender), text, payload.get("pushname") or "", media)]
+
+
+class Sms(Provider):
+    key, channel, secret_setting = "sms", "sms", "WEBHOOK_SECRET_SMS"
+
+    def verify(self, headers, body):
+        secret = self.secret()
+        given = headers.get("X-Signature", "")
+        return bool(secret) and given.startswith("sha256=") and _same(
+            _hmac(secret, body, hashlib.sha256), given[len("sha256="):])
+
+    def parse(self, payload):
+        if not payload.get("id") or not _digits(payload.get("from")):
+            return []
+        return [Message(str(payload["id"]), _digits(payload["from"]), str(payload.get("text") or ""))]
+
+
+PROVIDERS = {p.key: p for p in (CloudApi(), Waha(), Gowa(), Sms())}
+
+
+# --- media: only from the gateway -----------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an error: it could lead away from the gateway
+
+
+def _gateway_base():
+    return (setting("WHATSAPP_GATEWAY_URL") or "").rstrip("/")
+
+
+def allowed_media_host(url):
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    allowed = set()
+    base = _gateway_base()
+    if base:
+        gateway = urllib.parse.urlsplit(base)
+        allowed.add((gateway.hostname, gateway.port or (443 if gateway.scheme == "https" else 80)))
+    for host in (setting("INBOUND_MEDIA_HOSTS") or "").split(","):
+        host = host.strip().lower()
+        if host:
+            name, _sep, port = host.partition(":")
+            allowed.add((name, int(port) if port.isdigit() else 443))
+    return (parts.hostname.lower(), parts.port or (443 if parts.scheme == "https" else 80)) in allowed
+
+
+def _download(url, limit):
+    if not allowed_media_host(url):
+        raise ValueError("media outside the gateway host")
+    headers = {"User-Agent": "LAPOR-intake/1"}
+    token = setting("NOTIFY_GATEWAY_TOKEN")
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+        headers["X-Api-Key"] = token
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(urllib.request.Request(url, headers=headers), timeout=MEDIA_TIMEOUT) as response:
+        data = response.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("media too large")
+    return data
+
+
+def fetch_media(provider, message):
+    """[(name, bytes)] of the message's media; what cannot be fetched is skipped (and logged)."""
+    files, skipped = [], 0
+    limit = getattr(attachments, "MAX_BYTES", 5 * 1024 * 1024)
+    for index, media in enumerate(message.media[: getattr(attachments, "MAX_FILES", 5)]):
+        try:
+            url = provider.media_url(media)
+            data = _download(url, limit)
+        except (ValueError, OSError, urllib.error.URLError) as exc:
+            log.warning("%s message %s: media %d not fetched: %s", provider.key, message.id, index, exc)
+            skipped += 1
+            continue
+        files.append((media.filename or f"lampiran-{index + 1}", data))
+    return files, skipped
+
+
+# --- what a message does ---------------------------------------------------------------------------
+
+
+def _answer(result, provider, message, text, complaint=None):
+    intake.answer(result, provider.channel, message.sender, text, complaint=complaint, reply_to=message.id)
+
+
+def _thread(provider, message, outcome):
+    """The messages the lifecycle wrote for the new case answer the inbound message."""
+    for row in outcome.outbox:
+        if row.channel == provider.channel:
+            row.reply_to = message.id
+
+
+def _status_text(complaint):
+    agency = complaint.agency.name if complaint.agency is not None else "-"
+    return _("Report %(number)s: %(status)s. Agency: %(agency)s.", number=complaint.tracking_number,
+             status=STATUS_LABELS.get(complaint.status, complaint.status), agency=agency)
+
+
+def _status_allowed(sender):
+    """STATUS looks cases up by number: limited per sender like the public tracking page."""
+    from app.extensions import limiter
+
+    if not (limiter.enabled and setting("RATELIMIT_ENABLED", True)):
+        return True
+    from limits import parse
+
+    rate = setting("PUBLIC_TRACK_RATE_LIMIT") or "60 per minute"
+    return limiter.limiter.hit(parse(rate), "status", sender)
+
+
+def handle(provider, message):
+    """Process one inbound message; returns ``(what it did, outcome)``: "case", "reply", "status",
+    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues after
+    the commit (done here)."""
+    result = Outcome()
+    if not intake.claim(provider.key, message.id):
+        return "duplicate", result
+    files, skipped = fetch_media(provider, message) if message.media else ([], 0)
+    text = (message.text or "").strip()
+    written = []
+    what, complaint = "rejected", None
+    locale = setting("BABEL_DEFAULT_LOCALE", "id")
+    try:
+        with force_locale(locale):
+            numbers = intake.tracking_numbers_in(text)
+            mine = intake.cases_of(phone=message.sender, open_only=False)
+            if STATUS_COMMAND.match(text):
+                what = "status"
+                if not _status_allowed(message.sender):
+                    _answer(result, provider, message, _("Too many status requests. Please try again later."))
+                else:
+                    complaint = next((c for c in mine if c.tracking_number in numbers), None)
+                    shown = complaint
+                    if complaint is None and numbers:
+                        found = intake.find_case(numbers[0])
+                        shown = found if found is not None and access.trackable_without_code(found) else None
+                    # the answer joins the case only when the sender is its reporter
+                    _answer(result, provider, message, _status_text(shown) if shown is not None else _(
+                        "No report found with that number. Send STATUS followed by the tracking number, "
+                        "e.g. STATUS ABCD-EFGH-J."), complaint)
+            else:
+                open_mine = [c for c in mine if c.status in intake.OPEN_STATUSES]
+                named = [c for c in mine if c.tracking_number in numbers]
+                target = named[0] if named else (open_mine[0] if len(open_mine) == 1 and not numbers else None)
+                if target is not None:
+                    complaint, what = target, "reply"
+                    outcome, written = intake.add_reply(target, text or _("(attachment only)"), files)
+                    result.add(outcome)
+                    _answer(result, provider, message, _("Your message was added to report %(number)s.",
+                                                         number=target.tracking_number), target)
+                else:
+                    reporter = intake.make_reporter(name=message.name or None, phone=message.sender)
+                    outcome, written = intake.open_case(
+                        intake.channel(provider.channel), title="", reporter=reporter, files=files,
+                        description=text or _("(attachment only)"))
+                    complaint, what = outcome.complaint, "case"
+                    _thread(provider, message, outcome)
+                    result.add(outcome)
+                if skipped:
+                    _answer(result, provider, message, _(
+                        "%(count)d attachment(s) could not be received; please send them again.", count=skipped),
+                        complaint)
+            intake.set_outcome(provider.key, message.id, what, complaint)
+            db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        attachments.discard(written)
+        result = Outcome()
+        with force_locale(locale):
+            _answer(result, provider, message, _("Your message could not be processed: %(reason)s",
+                                                 reason=str(exc.message)))
+        intake.set_outcome(provider.key, message.id, "rejected")
+        db.session.commit()
+        return "rejected", result
+    except Exception:
+        db.session.rollback()
+        attachments.discard(written)
+        intake.release(provider.key, message.id)  # the provider's retry may process it again
+        raise
+    return what, result

@@ -1,0 +1,461 @@
+"""The Open311 GeoReport v2 server, ``/open311/v2/`` (JSON and XML).
+
+Reading is open to anyone (like the public list); filing a request needs an API key
+(``flask lapor api-key create NAME`` or the admin screen). Every rule (what is public,
+who the reporter is, which states exist) comes from ``app.workflow``: this module only
+maps GeoReport's names onto ours.
+
+Privacy: a confidential case never appears; no reporter identity (name, contact, device,
+account) is ever in a response; the private reply code is never in a response.
+"""
+import datetime
+import logging
+import secrets
+
+from flask import Blueprint, request, url_for
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app.channels import intake
+from app.channels.open311.encode import errors, respond
+from app.clock import utcnow
+from app.settings import setting
+from app.extensions import db, limiter
+from app.labels import KIND_LABELS, STATUS_LABELS
+from app.models import Category, Complaint, ComplaintEvent, InboundMessage
+from app.models.reference import KINDS
+from app.workflow import access, apikeys, attachments, sla
+from app.workflow.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+open311_bp = Blueprint("open311", __name__)
+FMT = "<any(xml, json):fmt>"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = datetime.datetime(2026, 11, 24, 0, 0, 0)  # last change of this API's shape (UTC)
+PROVIDER = "open311"
+
+# our states -> GeoReport's two
+OPEN = ("received", "on_hold", "dispatched", "in_progress")
+CLOSED = ("resolved", "closed", "archived", "forwarded")
+# events whose public text is the agency's answer (never the reporter's own words)
+ANSWER_EVENTS = ("held", "dispatched", "follow_up", "resolved", "archived", "forwarded")
+MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
+BOOLEAN_VALUES = {"ya": True, "true": True, "1": True, "tidak": False, "false": False, "0": False}
+
+
+class Open311Error(Exception):
+    def __init__(self, status, description):
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+def _fmt():
+    return request.view_args.get("fmt", "xml") if request.view_args else "xml"
+
+
+@open311_bp.errorhandler(Open311Error)
+def _open311_error(exc):
+    return errors(_fmt(), exc.status, exc.description)
+
+
+@open311_bp.errorhandler(DomainError)
+def _domain_error(exc):
+    return errors(_fmt(), exc.status_code if exc.status_code in (400, 403, 404) else 400, exc.message)
+
+
+def _read_limit():
+    return setting("OPEN311_RATE_LIMIT") or "120 per minute"
+
+
+# every read is limited per address (tracking numbers must not be enumerated)
+_limited = limiter.limit(_read_limit, methods=["GET"])
+
+
+@open311_bp.before_request
+def _jurisdiction():
+    wanted = (request.values.get("jurisdiction_id") or "").strip()
+    if wanted and wanted != jurisdiction_id():
+        raise Open311Error(404, _("jurisdiction_id %(id)s not found; this server serves %(ours)s.",
+                                  id=wanted[:100], ours=jurisdiction_id()))
+
+
+def jurisdiction_id():
+    configured = setting("OPEN311_JURISDICTION_ID")
+    if configured:
+        return configured
+    return request.host.split(":")[0]
+
+
+def _is_test_endpoint():
+    return request.blueprint == "open311_test"
+
+
+# --- discovery and services ------------------------------------------------------------
+
+
+@open311_bp.route(f"/discovery.{FMT}")
+@_limited
+def discovery(fmt):
+    base = (setting("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
+    endpoints = []
+    for kind, blueprint in (("production", "open311"), ("test", "open311_test")):
+        path = url_for(f"{blueprint}.discovery", fmt="xml").rsplit("/", 1)[0] + "/"
+        endpoints.append({"specification": SPECIFICATION, "url": base + path, "changeset": CHANGESET,
+                          "type": kind, "formats": ["text/xml", "application/json"]})
+    with force_locale("id"):
+        document = {
+            "changeset": CHANGESET,
+            "contact": setting("OPEN311_CONTACT") or _(
+                "%(installation)s, complaint service coordinator", installation=setting("INSTALLATION_NAME")),
+            "key_service": setting("OPEN311_KEY_SERVICE") or _(
+                "API keys are issued by the portal administrator (Admin menu, API keys)."),
+            "endpoints": endpoints,
+        }
+    return respond(fmt, "discovery", document)
+
+
+def _categories():
+    return db.session.execute(
+        select(Category).where(Category.active.is_(True)).options(joinedload(Category.parent))
+        .order_by(Category.name)).scalars().all()
+
+
+def _category(service_code):
+    if not (service_code or "").isdigit() or len(service_code) > 9:
+        return None
+    category = db.session.get(Category, int(service_code))
+    return category if category is not None and category.active else None
+
+
+@open311_bp.route(f"/services.{FMT}")
+@_limited
+def services(fmt):
+    items = []
+    for category in _categories():
+        group = category.parent.name if category.parent is not None else _("General")
+        items.append({"service_code": str(category.id), "service_name": category.name,
+                      "description": category.description or category.name, "metadata": True,
+                      "type": "realtime", "keywords": ", ".join([category.name, group]), "group": group})
+    return respond(fmt, "services", items)
+
+
+def _attributes():
+    from app import stats
+
+    with force_locale("id"):
+        yes_no = [{"key": "ya", "name": _("Yes")}, {"key": "tidak", "name": _("No")}]
+        return [
+            {"variable": True, "code": "judul", "datatype": "string", "required": False,
+             "datatype_description": _("At most 200 characters"), "order": 1,
+             "description": _("Title of the report (taken from the description when empty)"), "values": []},
+            {"variable": True, "code": "jenis", "datatype": "singlevaluelist", "required": False,
+             "datatype_description": None, "order": 2, "description": _("Type of report"),
+             "values": [{"key": kind, "name": str(KIND_LABELS[kind])} for kind in KINDS]},
+            {"variable": True, "code": "kecamatan", "datatype": "singlevaluelist", "required": False,
+             "datatype_description": None, "order": 3, "description": _("District (kecamatan)"),
+             "values": [{"key": name, "name": name} for name in stats.known_districts()]},
+            {"variable": True, "code": "anonim", "datatype": "singlevaluelist", "required": False,
+             "datatype_description": None, "order": 4,
+             "description": _("Anonymous: the reporter's identity is hidden from everyone except the coordinators"),
+             "values": yes_no},
+            {"variable": True, "code": "rahasia", "datatype": "singlevaluelist", "required": False,
+             "datatype_description": None, "order": 5,
+             "description": _("Confidential: the report itself is not published"), "values": yes_no},
+        ]
+
+
+@open311_bp.route(f"/services/<service_code>.{FMT}")
+@_limited
+def service_definition(service_code, fmt):
+    category = _category(service_code)
+    if category is None:
+        raise Open311Error(404, _("service_code %(code)s not found.", code=service_code[:20]))
+    return respond(fmt, "service_definition", {"service_code": str(category.id), "attributes": _attributes()})
+
+
+# --- API keys ---------------------------------------------------------------------------
+
+
+def _authenticate():
+    """The active key sent with the request (403 otherwise), counted against its rate limit."""
+    key = apikeys.find_active(request.values.get("api_key"))
+    if key is None:
+        raise Open311Error(403, _("api_key missing, invalid or revoked."))
+    if limiter.enabled and setting("RATELIMIT_ENABLED", True):
+        from limits import parse
+
+        if not limiter.limiter.hit(parse(key.rate_limit), PROVIDER, str(key.id)):
+            raise Open311Error(429, _("Too many requests with this api_key (limit %(limit)s).", limit=key.rate_limit))
+    apikeys.record_use(key)
+    log.info("open311 %s %s by api key %s (#%s)", request.method, request.path, key.prefix, key.id)
+    return key
+
+
+@open311_bp.errorhandler(429)
+def _too_many(exc):
+    return errors(_fmt(), 429, _("Too many requests. Please try again later."))
+
+
+# --- POST a request ------------------------------------------------------------------------
+
+
+def _number(name, low, high):
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Open311Error(400, _("%(name)s must be a number.", name=name)) from None
+    if not low <= value <= high or value != value:
+        raise Open311Error(400, _("%(name)s is out of range.", name=name))
+    return value
+
+
+def _attribute(code):
+    return (request.form.get(f"attribute[{code}]") or "").strip()
+
+
+def _flag(code):
+    raw = _attribute(code).lower()
+    if not raw:
+        return False
+    if raw not in BOOLEAN_VALUES:
+        raise Open311Error(400, _("attribute[%(code)s] must be \"ya\" or \"tidak\".", code=code))
+    return BOOLEAN_VALUES[raw]
+
+
+def _media_url():
+    url = (request.form.get("media_url") or "").strip()
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+        raise Open311Error(400, _("media_url must be an http(s) address of at most 500 characters."))
+    return url  # kept as a link for staff; the server never fetches it
+
+
+def _parse_post():
+    service_code = (request.form.get("service_code") or "").strip()
+    if not service_code:
+        raise Open311Error(400, _("service_code is required."))
+    category = _category(service_code)
+    if category is None:
+        raise Open311Error(404, _("service_code %(code)s not found.", code=service_code[:20]))
+    lat, lon = _number("lat", -90, 90), _number("long", -180, 180)
+    address = (request.form.get("address_string") or "").strip()[:300]
+    address_id = (request.form.get("address_id") or "").strip()[:100]
+    if (lat is None) != (lon is None):
+        raise Open311Error(400, _("lat and long must be sent together."))
+    if lat is None and not address and not address_id:
+        raise Open311Error(400, _("A location is required: lat and long, address_string or address_id."))
+    description = (request.form.get("description") or "").strip()
+    if not description:
+        raise Open311Error(400, _("description is required."))
+    kind = _attribute("jenis") or "complaint"
+    if kind not in KINDS:
+        raise Open311Error(400, _("attribute[jenis] must be one of: %(values)s.", values=", ".join(KINDS)))
+    if not address and address_id:
+        address = _("Address id %(id)s", id=address_id)
+    name = " ".join(p for p in ((request.form.get("first_name") or "").strip(),
+                                (request.form.get("last_name") or "").strip()) if p)[:200]
+    return dict(category=category, latitude=lat, longitude=lon, address=address or None,
+                description=description[:10000], title=_attribute("judul")[:200], kind=kind,
+                district=_attribute("kecamatan")[:100] or None, is_anonymous=_flag("anonim"),
+                is_confidential=_flag("rahasia"), media_url=_media_url(),
+                reporter=dict(name=name or None, email=(request.form.get("email") or "").strip()[:200] or None,
+                              phone=(request.form.get("phone") or "").strip()[:40] or None))
+
+
+@open311_bp.route(f"/requests.{FMT}", methods=["POST"])
+def create_request(fmt):
+    key = _authenticate()
+    data = _parse_post()
+    account_id = (request.form.get("account_id") or "").strip()[:100] or None
+    if _is_test_endpoint():
+        db.session.commit()  # the key's use is counted; nothing else is written
+        with force_locale("id"):
+            notice = _("Test endpoint: the request is valid and was not stored.")
+        return respond(fmt, "service_requests", [{"token": None, "service_notice": notice, "account_id": account_id}])
+    who = data.pop("reporter")
+    written = []
+    try:
+        from app.workflow.reporters import reporter_from_form
+
+        if who["email"]:
+            from email_validator import EmailNotValidError, validate_email
+
+            try:
+                validate_email(who["email"], check_deliverability=False)
+            except EmailNotValidError:
+                raise Open311Error(400, _("email is not a valid e-mail address.")) from None
+        reporter = reporter_from_form(who["name"], who["phone"], who["email"], None, True)
+        outcome, written = intake.open_case(key.channel, reporter=reporter, **data)
+        complaint = outcome.complaint
+        token = secrets.token_urlsafe(16)
+        intake.record(PROVIDER, token, "case", complaint=complaint, api_key=key)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        attachments.discard(written)
+        raise
+    from app.jobs.queue import deliver
+
+    deliver(outcome)  # the reporter's receipt (tracking number, private code) by e-mail/WhatsApp
+    with force_locale("id"):
+        notice = _("Received. It will be verified within the service deadline; follow it with the tracking number.")
+    return respond(fmt, "service_requests", [{
+        "service_request_id": complaint.tracking_number, "token": token,
+        "service_notice": notice, "account_id": account_id}])
+
+
+# --- reading requests ---------------------------------------------------------------------------
+
+
+def _status_of(complaint):
+    return "open" if complaint.status in OPEN else "closed"
+
+
+def _latest_answers(ids):
+    """{case id: latest public answer text} in one query."""
+    if not ids:
+        return {}
+    latest = (select(func.max(ComplaintEvent.id).label("id"))
+              .where(ComplaintEvent.complaint_id.in_(ids), ComplaintEvent.is_public.is_(True),
+                     ComplaintEvent.kind.in_(ANSWER_EVENTS), ComplaintEvent.public_text.is_not(None))
+              .group_by(ComplaintEvent.complaint_id)).subquery()
+    rows = db.session.execute(select(ComplaintEvent.complaint_id, ComplaintEvent.public_text)
+                              .join(latest, latest.c.id == ComplaintEvent.id))
+    return {row.complaint_id: row.public_text for row in rows}
+
+
+def _record(complaint, answers):
+    """One service request; never the reporter's identity, never a confidential case."""
+    category = complaint.category
+    return {
+        "service_request_id": complaint.tracking_number,
+        "status": _status_of(complaint),
+        "status_notes": answers.get(complaint.id),
+        "service_name": category.name if category is not None else None,
+        "service_code": str(category.id) if category is not None else None,
+        "description": complaint.description,
+        "agency_responsible": complaint.agency.name if complaint.agency is not None else None,
+        "service_notice": str(STATUS_LABELS.get(complaint.status, "")),
+        "requested_datetime": complaint.received_at,
+        "updated_datetime": complaint.updated_at,
+        "expected_datetime": sla.current_deadline(complaint),
+        "address": complaint.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": complaint.latitude,
+        "long": complaint.longitude,
+        "media_url": complaint.media_url,
+    }
+
+
+def _records(complaints):
+    answers = _latest_answers([c.id for c in complaints])
+    with force_locale("id"):
+        return [_record(c, answers) for c in complaints]
+
+
+def _query():
+    return select(Complaint).options(joinedload(Complaint.category), joinedload(Complaint.agency))
+
+
+def _date_arg(name):
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, _("%(name)s must be an ISO 8601 date and time, e.g. 2026-01-31T00:00:00+07:00.",
+                                  name=name)) from None
+    if value.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        value = value.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
+    return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+@open311_bp.route(f"/requests.{FMT}", methods=["GET"])
+@_limited
+def list_requests(fmt):
+    ids = [part.strip() for part in (request.args.get("service_request_id") or "").split(",") if part.strip()]
+    if ids:
+        # the spec: with service_request_id every other filter is ignored; tracking by number
+        # shows any non-confidential case (like the public tracking page)
+        from app.workflow.numbers import normalise_tracking_number
+
+        numbers = [n for n in (normalise_tracking_number(i) for i in ids[:MAX_REQUESTS]) if n]
+        rows = db.session.execute(_query().where(Complaint.tracking_number.in_(numbers),
+                                                 Complaint.is_confidential.is_(False))).scalars().all()
+        order = {n: i for i, n in enumerate(numbers)}
+        return respond(fmt, "service_requests", _records(sorted(rows, key=lambda c: order[c.tracking_number])))
+    start, end = _date_arg("start_date"), _date_arg("end_date")
+    if start and end and start > end:
+        raise Open311Error(400, _("start_date must not be after end_date."))
+    end = end or utcnow()
+    start = start or end - datetime.timedelta(days=DEFAULT_DAYS)
+    clauses = [access.public_cases_clause(), Complaint.received_at >= start, Complaint.received_at <= end]
+    codes = [c.strip() for c in (request.args.get("service_code") or "").split(",") if c.strip()]
+    if codes:
+        if not all(c.isdigit() and len(c) < 10 for c in codes):
+            raise Open311Error(400, _("service_code must be codes from services."))
+        clauses.append(Complaint.category_id.in_([int(c) for c in codes]))
+    statuses = [s.strip().lower() for s in (request.args.get("status") or "").split(",") if s.strip()]
+    if statuses:
+        if set(statuses) - {"open", "closed"}:
+            raise Open311Error(400, _("status must be open or closed."))
+        states = [s for name in set(statuses) for s in (OPEN if name == "open" else CLOSED)]
+        clauses.append(Complaint.status.in_(states))
+    rows = db.session.execute(_query().where(and_(*clauses))
+                              .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+                              .limit(MAX_REQUESTS)).scalars().all()
+    return respond(fmt, "service_requests", _records(rows))
+
+
+@open311_bp.route(f"/requests/<service_request_id>.{FMT}")
+@_limited
+def show_request(service_request_id, fmt):
+    complaint = _trackable(service_request_id)
+    return respond(fmt, "service_requests", _records([complaint]))
+
+
+def _trackable(number):
+    from app.workflow.numbers import normalise_tracking_number
+
+    canonical = normalise_tracking_number(number)
+    complaint = None
+    if canonical:
+        complaint = db.session.execute(_query().where(Complaint.tracking_number == canonical)).scalar_one_or_none()
+    if complaint is None or not access.trackable_without_code(complaint):
+        raise Open311Error(404, _("service_request_id %(id)s not found.", id=(number or "")[:20]))
+    return complaint
+
+
+@open311_bp.route(f"/tokens/<token>.{FMT}")
+@_limited
+def token(token, fmt):
+    row = db.session.execute(
+        select(InboundMessage).where(InboundMessage.provider == PROVIDER, InboundMessage.external_id == token[:255])
+        .options(joinedload(InboundMessage.complaint))).scalar_one_or_none()
+    if row is None or row.complaint is None or not access.trackable_without_code(row.complaint):
+        raise Open311Error(404, _("token %(token)s not found.", token=token[:40]))
+    return respond(fmt, "service_requests", [{"service_request_id": row.complaint.tracking_number, "token": token}])
+
+
+@open311_bp.route("/<path:anything>", methods=["GET", "POST"])
+def not_found(anything):
+    fmt = "json" if anything.endswith(".json") else "xml"
+    return errors(fmt, 404, _("Unknown Open311 resource. See discovery.xml."))
+
+
+def register(app):
+    app.register_blueprint(open311_bp, url_prefix="/open311/v2")
+    app.register_blueprint(open311_bp, url_prefix="/open311/test/v2", name="open311_test")

@@ -1,0 +1,486 @@
+"""Spreadsheet import: an XLSX or CSV register of cases (telephone log, export of SP4N-LAPOR!...).
+
+1. :func:`start` stores the upload and reads its header row;
+2. the coordinator maps columns to case fields (:data:`FIELDS`; a mapping can be saved by name
+   and reused);
+3. :func:`dry_run` checks every row and reports, row by row, what will be created, what exists
+   already (same external reference) and what is wrong;
+4. :func:`run_import` (a background job) opens one case per good row through the lifecycle,
+   recording each row's external reference in ``inbound_message``: importing the same file again
+   creates nothing twice.
+"""
+import csv
+import datetime
+import io
+import json
+import os
+import re
+import secrets
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
+
+from app.channels import intake
+from app.clock import utcnow
+from app.settings import setting
+from app.extensions import db
+from app.models import Category, Channel, ImportBatch, ImportMapping, InboundMessage
+from app.models.reference import KINDS
+from app.workflow import lifecycle
+from app.workflow.errors import DomainError, ValidationFailed
+
+PROVIDER = "import"
+MAX_ROWS = 50000
+MAX_BYTES = 20 * 1024 * 1024
+COMMIT_EVERY = 100
+
+# field -> (label, required)
+FIELDS = {
+    "external_ref": (_l("External reference (e.g. number in the register)"), True),
+    "title": (_l("Title"), False),
+    "description": (_l("Description"), True),
+    "kind": (_l("Report type"), False),
+    "category": (_l("Category"), False),
+    "received_at": (_l("Date received"), False),
+    "incident_date": (_l("Incident date"), False),
+    "district": (_l("District (kecamatan)"), False),
+    "village": (_l("Village (kelurahan/desa)"), False),
+    "address": (_l("Address"), False),
+    "latitude": (_l("Latitude"), False),
+    "longitude": (_l("Longitude"), False),
+    "reporter_name": (_l("Reporter name"), False),
+    "reporter_phone": (_l("Reporter phone"), False),
+    "reporter_email": (_l("Reporter e-mail"), False),
+    "is_anonymous": (_l("Anonymous (ya/tidak)"), False),
+    "is_confidential": (_l("Confidential (ya/tidak)"), False),
+}
+# header names recognised without a saved mapping (lower case)
+GUESSES = {
+    "external_ref": ("no", "nomor", "no. laporan", "nomor laporan", "id", "referensi", "tracking id", "ref"),
+    "title": ("judul", "judul laporan", "title"),
+    "description": ("isi", "isi laporan", "uraian", "deskripsi", "description", "laporan"),
+    "kind": ("jenis", "klasifikasi", "jenis laporan", "kind"),
+    "category": ("kategori", "category"),
+    "received_at": ("tanggal", "tanggal laporan", "tanggal diterima", "received_at"),
+    "incident_date": ("tanggal kejadian", "incident_date"),
+    "district": ("kecamatan", "district"),
+    "village": ("kelurahan", "desa", "kelurahan/desa", "village"),
+    "address": ("alamat", "lokasi", "address"),
+    "latitude": ("lat", "latitude", "lintang"),
+    "longitude": ("long", "lon", "lng", "longitude", "bujur"),
+    "reporter_name": ("nama", "nama pelapor", "pelapor"),
+    "reporter_phone": ("telepon", "no. hp", "no hp", "hp", "telepon pelapor", "phone"),
+    "reporter_email": ("email", "e-mail", "surel", "email pelapor"),
+    "is_anonymous": ("anonim", "anonymous"),
+    "is_confidential": ("rahasia", "confidential"),
+}
+KIND_WORDS = {"pengaduan": "complaint", "aspirasi": "aspiration", "permintaan informasi": "information",
+              "informasi": "information", **{k: k for k in KINDS}}
+YES = {"ya", "y", "yes", "true", "1", "benar"}
+NO = {"tidak", "t", "no", "false", "0", "", "salah"}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
+
+
+# --- reading files -------------------------------------------------------------------------------
+
+
+def _folder():
+    folder = os.path.join(setting("UPLOAD_FOLDER"), "imports")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def path_of(batch):
+    return os.path.join(_folder(), batch.stored_name)
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_rows(path):
+    """(headers, [row values...]) of the first sheet / the CSV, every cell as text or date."""
+    if path.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            raise ValidationFailed(_l("The file cannot be read as an XLSX workbook.")) from None
+        try:
+            sheet = book.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            headers = [str(_cell(v)) for v in next(rows, ())]
+            data = []
+            for row in rows:
+                values = [_cell(v) for v in row]
+                if any(v not in ("", None) for v in values):
+                    data.append(values)
+                if len(data) > MAX_ROWS:
+                    break
+        finally:
+            book.close()
+    else:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", "replace")
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(io.StringIO(text), dialect)
+        headers = [h.strip() for h in next(reader, [])]
+        data = [[c.strip() for c in row] for row in reader if any(c.strip() for c in row)]
+    headers = [h or _("Column %(n)d", n=i + 1) for i, h in enumerate(headers)]
+    if not headers:
+        raise ValidationFailed(_l("The file has no header row."))
+    if len(data) > MAX_ROWS:
+        raise ValidationFailed(_l("The file has more than %(count)d rows; split it into smaller files.", count=MAX_ROWS))
+    return headers, data
+
+
+def start(upload, channel_code, user=None):
+    """Store an uploaded XLSX/CSV as a new batch; returns it (with its headers read)."""
+    name = os.path.basename(getattr(upload, "filename", "") or "")[:255]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in ("xlsx", "csv"):
+        raise ValidationFailed(_l("Upload an XLSX or CSV file."))
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed(_l("The file is larger than 20 MB."))
+    if not data:
+        raise ValidationFailed(_l("The file is empty."))
+    channel = db.session.execute(select(Channel).where(Channel.code == channel_code)).scalar_one_or_none()
+    if channel is None:
+        raise ValidationFailed(_l("Choose the channel the cases came from."))
+    stored = f"{secrets.token_hex(16)}.{ext}"
+    path = os.path.join(_folder(), stored)
+    with open(path, "xb") as fh:
+        fh.write(data)
+    try:
+        headers, rows = read_rows(path)
+    except DomainError:
+        os.remove(path)
+        raise
+    batch = ImportBatch(filename=name, stored_name=stored, channel=channel, status="uploaded",
+                        mapping=json.dumps({}), total_rows=len(rows), created_by_id=getattr(user, "id", None),
+                        created_at=utcnow())
+    db.session.add(batch)
+    db.session.flush()
+    return batch, headers
+
+
+def guess_mapping(headers):
+    lowered = {h.strip().lower(): h for h in headers}
+    mapping = {}
+    for field, names in GUESSES.items():
+        for name in names:
+            if name in lowered:
+                mapping[field] = lowered[name]
+                break
+    return mapping
+
+
+def saved_mappings():
+    return db.session.execute(select(ImportMapping).order_by(ImportMapping.name)).scalars().all()
+
+
+def set_mapping(batch, mapping, headers, save_as=None):
+    """Check and keep the column mapping of ``batch`` (and save it for reuse under ``save_as``)."""
+    mapping = {f: c for f, c in mapping.items() if f in FIELDS and c}
+    unknown = [c for c in mapping.values() if c not in headers]
+    if unknown:
+        raise ValidationFailed(_l("Column %(name)s is not in the file.", name=unknown[0]))
+    missing = [str(FIELDS[f][0]) for f, (_label, required) in FIELDS.items() if required and f not in mapping]
+    if missing:
+        raise ValidationFailed(_l("Choose the column of: %(fields)s.", fields=", ".join(missing)))
+    batch.mapping = json.dumps(mapping, ensure_ascii=False)
+    save_as = (save_as or "").strip()[:100]
+    if save_as:
+        row = db.session.execute(select(ImportMapping).where(ImportMapping.name == save_as)).scalar_one_or_none()
+        if row is None:
+            row = ImportMapping(name=save_as, created_at=utcnow())
+            db.session.add(row)
+        row.mapping = batch.mapping
+    return mapping
+
+
+# --- checking rows -----------------------------------------------------------------------------------
+
+
+def _parse_date(value):
+    if isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, datetime.date):
+        return datetime.datetime.combine(value, datetime.time())
+    text = (value or "").strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+class Lookups:
+    def __init__(self):
+        self.categories = {name.strip().lower(): cid for cid, name in db.session.execute(
+            select(Category.id, Category.name).where(Category.active.is_(True)))}
+
+
+def check_row(values, index_of, lookups, now):
+    """(case data, errors) of one row; errors are Indonesian sentences naming the column."""
+    def get(field):
+        i = index_of.get(field)
+        return values[i] if i is not None and i < len(values) else ""
+
+    errors, data = [], {}
+    ref = str(get("external_ref") or "").strip()
+    if not ref:
+        errors.append(_("the external reference is empty"))
+    elif len(ref) > 200:
+        errors.append(_("the external reference is longer than 200 characters"))
+    data["external_ref"] = ref
+    description = str(get("description") or "").strip()
+    if not description:
+        errors.append(_("the description is empty"))
+    data["description"] = description[:10000]
+    data["title"] = str(get("title") or "").strip()[:200]
+    kind_text = str(get("kind") or "").strip().lower()
+    data["kind"] = KIND_WORDS.get(kind_text, "complaint" if not kind_text else None)
+    if data["kind"] is None:
+        errors.append(_("unknown report type \"%(value)s\" (pengaduan, aspirasi, permintaan informasi)", value=kind_text[:40]))
+    category_text = str(get("category") or "").strip()
+    data["category_id"] = None
+    if category_text:
+        data["category_id"] = lookups.categories.get(category_text.lower())
+        if data["category_id"] is None:
+            errors.append(_("unknown category \"%(value)s\"", value=category_text[:60]))
+    for field in ("received_at", "incident_date"):
+        raw = get(field)
+        parsed = _parse_date(raw) if raw not in ("", None) else None
+        if raw not in ("", None) and parsed is None:
+            errors.append(_("%(field)s \"%(value)s\" is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+                            field=str(FIELDS[field][0]).lower(), value=str(raw)[:30]))
+        elif parsed is not None and parsed > now + datetime.timedelta(days=1):
+            errors.append(_("%(field)s is in the future", field=str(FIELDS[field][0]).lower()))
+        data[field] = parsed
+    for field, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        raw = str(get(field) or "").strip().replace(",", ".")
+        data[field] = None
+        if raw:
+            try:
+                data[field] = float(raw)
+                if not low <= data[field] <= high:
+                    raise ValueError
+            except ValueError:
+                errors.append(_("%(field)s is not a valid coordinate", field=str(FIELDS[field][0]).lower()))
+    for field in ("district", "village"):
+        data[field] = str(get(field) or "").strip()[:100] or None
+    data["address"] = str(get("address") or "").strip()[:300] or None
+    for field in ("is_anonymous", "is_confidential"):
+        raw = str(get(field) or "").strip().lower()
+        if raw in YES:
+            data[field] = True
+        elif raw in NO:
+            data[field] = False
+        else:
+            errors.append(_("%(field)s must be ya or tidak", field=str(FIELDS[field][0]).split(" (")[0].lower()))
+    email = str(get("reporter_email") or "").strip()
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errors.append(_("the reporter's e-mail is not valid"))  # the value itself is not repeated
+    phone = str(get("reporter_phone") or "").strip()
+    if phone and len(re.sub(r"\D", "", phone)) < 6:
+        errors.append(_("the reporter's phone number is not valid"))
+    data["reporter"] = {"name": str(get("reporter_name") or "").strip()[:200] or None,
+                        "phone": phone or None, "email": email or None}
+    return data, errors
+
+
+def _existing_refs(channel_code, refs):
+    keys = [f"{channel_code}:{r}" for r in refs if r]
+    found = set()
+    for start in range(0, len(keys), 500):
+        found.update(db.session.execute(select(InboundMessage.external_id).where(
+            InboundMessage.provider == PROVIDER, InboundMessage.external_id.in_(keys[start:start + 500]))).scalars())
+    return {k.split(":", 1)[1] for k in found}
+
+
+def _plan(batch, now=None):
+    """Yield (row number, data, errors, exists) for every row of the file."""
+    now = now or utcnow()
+    headers, rows = read_rows(path_of(batch))
+    mapping = json.loads(batch.mapping or "{}")
+    index_of = {field: headers.index(column) for field, column in mapping.items() if column in headers}
+    lookups = Lookups()
+    checked = [check_row(values, index_of, lookups, now) for values in rows]
+    existing = _existing_refs(batch.channel.code, [data["external_ref"] for data, _errors in checked])
+    first_seen = {}
+    for number, (data, errors) in enumerate(checked, start=2):  # row 1 holds the headers
+        ref = data["external_ref"]
+        if ref:
+            if ref in first_seen:
+                errors.append(_("the external reference %(ref)s is also on row %(row)d", ref=ref[:40], row=first_seen[ref]))
+            else:
+                first_seen[ref] = number
+        yield number, data, errors, ref in existing
+
+
+def dry_run(batch, now=None):
+    """Check every row; keeps the report on the batch and returns it."""
+    report = {"rows": 0, "create": 0, "existing": 0, "errors": [], "preview": []}
+    for number, data, errors, exists in _plan(batch, now):
+        report["rows"] += 1
+        if errors:
+            report["errors"].append({"row": number, "errors": errors})
+        elif exists:
+            report["existing"] += 1
+        else:
+            report["create"] += 1
+            if len(report["preview"]) < 10:
+                report["preview"].append({"row": number, "ref": data["external_ref"],
+                                          "title": data["title"] or data["description"][:80],
+                                          "kind": data["kind"]})
+    batch.total_rows = report["rows"]
+    batch.error_count = len(report["errors"])
+    batch.existing_count = report["existing"]
+    batch.report = json.dumps(report, ensure_ascii=False, default=str)
+    batch.status = "checked"
+    return report
+
+
+# --- importing ----------------------------------------------------------------------------------------
+
+
+def run_import(batch_id, progress=None, now=None, deliver=None):
+    """Create a case per good, new row; returns {"created", "existing", "errors"}. Resumable: rows
+    already imported (by reference) are skipped, so a retried job creates nothing twice."""
+    from app.models import LaporUser
+
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise ValueError(f"import batch {batch_id} not found")
+    user = db.session.get(LaporUser, batch.created_by_id) if batch.created_by_id else None
+    who = user if user is not None else lifecycle.SYSTEM
+    batch.status, batch.processed_rows, batch.created_count = "running", 0, 0
+    db.session.commit()
+    channel = batch.channel
+    counts = {"created": 0, "existing": 0, "errors": 0}
+    plan = list(_plan(batch, now))
+    total = len(plan) or 1
+    processed = 0
+    for first in range(0, len(plan), COMMIT_EVERY):
+        chunk = plan[first:first + COMMIT_EVERY]
+        todo = []
+        for _number, data, row_errors, exists in chunk:
+            if row_errors:
+                counts["errors"] += 1
+            elif exists:
+                counts["existing"] += 1
+            else:
+                todo.append(data)
+        outbox_ids = _import_chunk(batch, channel, todo, who, counts)
+        if deliver is not None and outbox_ids:
+            deliver(outbox_ids)  # receipts of recent cases (old dates notify nobody)
+        processed += len(chunk)
+        batch.processed_rows, batch.created_count = processed, counts["created"]
+        db.session.commit()
+        if progress:
+            progress(int(processed * 100 / total))
+    created, existing, errors = counts["created"], counts["existing"], counts["errors"]
+    batch.processed_rows, batch.created_count = processed, created
+    batch.existing_count, batch.error_count = existing, errors
+    batch.status, batch.finished_at = "done", utcnow()
+    db.session.commit()
+    discard_file(batch)  # the file holds personal data: not kept once imported
+    return {"created": created, "existing": existing, "errors": errors}
+
+
+def _import_chunk(batch, channel, rows, who, counts):
+    """One transaction for the chunk; if any row fails (a rule refused it, or another import
+    committed the same reference meanwhile), the chunk is redone one row per transaction.
+    Returns the ids of the messages written (to queue after the commit)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        outcomes = [_create(batch, channel, data, who) for data in rows]
+        db.session.commit()
+        counts["created"] += len(rows)
+        return [i for outcome in outcomes for i in outcome.outbox_ids]
+    except (DomainError, IntegrityError):
+        db.session.rollback()
+    ids = []
+    for data in rows:
+        try:
+            outcome = _create(batch, channel, data, who)
+            db.session.commit()
+            counts["created"] += 1
+            ids += outcome.outbox_ids
+        except IntegrityError:
+            db.session.rollback()
+            counts["existing"] += 1
+        except DomainError:
+            db.session.rollback()
+            counts["errors"] += 1
+    return ids
+
+
+def _create(batch, channel, data, who):
+    reporter_data = data["reporter"]
+    reporter = intake.make_reporter(**reporter_data) if any(reporter_data.values()) else None
+    if reporter is not None:
+        reporter.consent_at = None  # identity from a register: no online consent was given
+    received_at = data["received_at"]
+    if received_at is not None:  # a local date and time of the installation -> stored UTC
+        from zoneinfo import ZoneInfo
+
+        from app.workflow.calendar import current_calendar
+
+        local = received_at.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
+        received_at = current_calendar().to_utc(local)
+    outcome = lifecycle.register(
+        who=who, title=data["title"] or _title_from(data["description"]), description=data["description"],
+        kind=data["kind"], channel=channel, reporter=reporter, category=db.session.get(Category, data["category_id"]) if data["category_id"] else None,
+        is_anonymous=data["is_anonymous"], is_confidential=data["is_confidential"],
+        district=data["district"], village=data["village"], address=data["address"],
+        latitude=data["latitude"], longitude=data["longitude"],
+        incident_date=data["incident_date"].date() if data["incident_date"] else None,
+        now=received_at)
+    db.session.add(InboundMessage(provider=PROVIDER, external_id=f"{channel.code}:{data['external_ref']}"[:255],
+                                  outcome="case", complaint=outcome.complaint, import_batch_id=batch.id,
+                                  created_at=utcnow()))
+    db.session.flush()
+    return outcome
+
+
+def _title_from(description):
+    first = " ".join(description.split())
+    return (first[:77] + "...") if len(first) > 80 else first
+
+
+def mark_queued(batch, job_id):
+    batch.status, batch.job_id = "queued", job_id
+
+
+def mark_failed(batch_id):
+    db.session.rollback()
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is not None:
+        batch.status = "failed"
+        db.session.commit()
+
+
+def discard_file(batch):
+    try:
+        os.remove(path_of(batch))
+    except OSError:
+        pass

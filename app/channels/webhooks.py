@@ -1,0 +1,50 @@
+"""Webhook endpoints of the messaging providers: ``/webhooks/<provider>``.
+
+Thin: check the signature over the raw body (403 and nothing created when it is missing or
+wrong), parse the provider's shape, hand each message to :func:`messaging.handle`.
+"""
+import json
+import logging
+
+from flask import Blueprint, abort, jsonify, request
+
+from app.channels import messaging
+from app.settings import setting
+
+log = logging.getLogger(__name__)
+webhooks_bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@webhooks_bp.route("/<provider>", methods=["POST"])
+def receive(provider):
+    handler = messaging.PROVIDERS.get(provider)
+    if handler is None:
+        abort(404)
+    body = request.get_data(cache=False)
+    if not handler.verify(request.headers, body):
+        log.warning("webhook %s: missing or wrong signature from %s", provider, request.remote_addr)
+        return jsonify({"error": "invalid signature"}), 403
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return jsonify({"error": "invalid JSON"}), 400
+    if not isinstance(payload, dict):
+        return jsonify({"error": "invalid JSON"}), 400
+    from app.jobs.queue import deliver
+
+    results = []
+    for message in handler.parse(payload):
+        what, outcome = messaging.handle(handler, message)
+        deliver(outcome)  # after the commit: the answers go out through the gateway
+        results.append(what)
+    return jsonify({"ok": True, "results": results})
+
+
+@webhooks_bp.route("/cloud_api", methods=["GET"])
+def cloud_api_subscribe():
+    """The Cloud API's subscription handshake (hub.mode / hub.verify_token / hub.challenge)."""
+    token = setting("WHATSAPP_CLOUD_VERIFY_TOKEN") or ""
+    if (request.args.get("hub.mode") == "subscribe" and token
+            and request.args.get("hub.verify_token") == token):
+        return (request.args.get("hub.challenge") or "")[:200], 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return jsonify({"error": "forbidden"}), 403

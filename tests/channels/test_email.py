@@ -1,0 +1,159 @@
+"""E-mail to case against a real IMAP server (dovecot on loopback, throw-away mailbox)."""
+import io
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy import func, select
+
+
+def png_bytes():
+    from tests.channels.test_messaging import png_bytes as make
+
+    return make()
+
+
+def mail(subject, body, sender="Rina Warga <rina.warga@contoh.id>", attachment=None, headers=None, msgid=None):
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "lapor@pemda.go.id"
+    message["Subject"] = subject
+    message["Message-ID"] = msgid or make_msgid(domain="contoh.id")
+    for key, value in (headers or {}).items():
+        message[key] = value
+    message.set_content(body)
+    if attachment:
+        name, data, maintype, subtype = attachment
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return bytes(message)
+
+
+def cases_of(address="rina.warga@contoh.id"):
+    from app.channels import intake
+
+    return intake.cases_of(email=address, open_only=False)
+
+
+def count_cases():
+    from app.extensions import db
+    from app.models import Complaint
+
+    return db.session.execute(select(func.count()).select_from(Complaint)).scalar()
+
+
+def read_mailbox():
+    from app.jobs import tasks
+
+    return tasks.read_mailbox()
+
+
+def outbox_to(address):
+    from app.extensions import db
+    from app.models import Outbox
+
+    db.session.expire_all()
+    return [row for row in db.session.execute(select(Outbox).order_by(Outbox.id)).scalars() if row.recipient == address]
+
+
+def test_an_email_becomes_one_case_with_its_attachment_and_a_reply_lands_on_it(mailbox):
+    from app.extensions import db
+
+    raw = mail("Sampah menumpuk di Pasar Baru", "Sudah tiga hari sampah tidak diangkut di Pasar Baru.\n\nRina",
+               attachment=("sampah.png", png_bytes(), "image", "png"))
+    mailbox.deliver(raw)
+    mailbox.deliver(raw)  # the same message twice (same Message-ID)
+    assert read_mailbox() == {"case": 1, "duplicate": 1}
+    cases = cases_of()
+    assert len(cases) == 1
+    case = cases[0]
+    assert case.title == "Sampah menumpuk di Pasar Baru" and case.status == "received"
+    assert case.description.startswith("Sudah tiga hari sampah tidak diangkut")
+    assert case.channel.code == "email" and case.reporter.name == "Rina Warga"
+    assert len(case.attachments) == 1 and case.attachments[0].content_type == "image/png"
+    # processed mail moved out of the inbox; reading again changes nothing
+    assert mailbox.count("INBOX") == 0 and mailbox.count("Diproses") == 2
+    assert read_mailbox() == {}
+    # answered with the tracking number (and the private code), threaded on their message
+    received = outbox_to("rina.warga@contoh.id")
+    assert len(received) == 1 and case.tracking_number in received[0].subject
+    assert received[0].secret and received[0].reply_to and received[0].reply_to.startswith("<")
+
+    reply = mail(f"Re: Laporan Anda {case.tracking_number} telah diterima", "Tambahan: baunya menyengat.\n\n> kutipan lama")
+    mailbox.deliver(reply)
+    assert read_mailbox() == {"reply": 1}
+    db.session.expire_all()
+    assert len(cases_of()) == 1
+    assert [e.kind for e in case.events] == ["received", "reporter_reply"]
+    assert case.events[-1].public_text == "Tambahan: baunya menyengat."
+
+
+def test_a_reply_found_by_in_reply_to_of_our_mail(mailbox):
+    from app.extensions import db
+
+    mailbox.deliver(mail("Jalan rusak di Desa Mekar", "Jalan desa rusak parah."))
+    read_mailbox()
+    case = cases_of()[0]
+    ours = outbox_to("rina.warga@contoh.id")[0]
+    reply = mail("Re: pertanyaan", "Ini fotonya menyusul.",
+                 headers={"In-Reply-To": f"<lapor-outbox-{ours.id}@localhost>"})
+    mailbox.deliver(reply)
+    assert read_mailbox() == {"reply": 1}
+    db.session.expire_all()
+    assert case.events[-1].kind == "reporter_reply"
+
+
+def test_someone_else_naming_the_number_does_not_reply_on_the_case(mailbox):
+    from app.extensions import db
+
+    mailbox.deliver(mail("Air PDAM keruh", "Air keruh sejak kemarin."))
+    read_mailbox()
+    case = cases_of()[0]
+    mailbox.deliver(mail(f"Re: {case.tracking_number}", "Saya ikut menanggapi.", sender="orang.lain@contoh.id"))
+    assert read_mailbox() == {"case": 1}
+    db.session.expire_all()
+    assert [e.kind for e in case.events] == ["received"]
+
+
+def test_auto_replies_and_bounces_open_nothing(mailbox):
+    before = count_cases()
+    mailbox.deliver(mail("Out of office", "Saya sedang cuti.", headers={"Auto-Submitted": "auto-replied"}))
+    mailbox.deliver(mail("Liburan", "Saya sedang cuti.", headers={"Precedence": "auto_reply"}))
+    mailbox.deliver(mail("Undelivered Mail Returned to Sender", "gagal kirim",
+                         sender="MAILER-DAEMON@mail.contoh.id"))
+    bounce = EmailMessage()
+    bounce["From"] = "postmaster@contoh.id"
+    bounce["Subject"] = "Delivery Status Notification"
+    bounce["Message-ID"] = make_msgid()
+    bounce.set_type("multipart/report")
+    mailbox.deliver(bytes(bounce))
+    assert read_mailbox() == {"ignored": 4}
+    assert count_cases() == before and mailbox.count("INBOX") == 0
+
+
+def test_a_bad_attachment_is_refused_and_the_sender_told(mailbox):
+    before = count_cases()
+    mailbox.deliver(mail("Laporan", "Lihat lampiran", attachment=("data.exe", b"MZ\x90\x00bukan", "application", "octet-stream")))
+    assert read_mailbox() == {"rejected": 1}
+    assert count_cases() == before
+    told = outbox_to("rina.warga@contoh.id")
+    assert len(told) == 1 and "tidak dapat diproses" in told[0].body
+
+
+def test_html_only_mail_is_read_as_text(mailbox):
+    message = EmailMessage()
+    message["From"] = "rina.warga@contoh.id"
+    message["Subject"] = "Pohon tumbang"
+    message["Message-ID"] = make_msgid()
+    message.set_content("<p>Pohon <b>tumbang</b> di Jl. Kenanga &amp; sekitarnya</p><script>x()</script>", subtype="html")
+    mailbox.deliver(bytes(message))
+    read_mailbox()
+    description = " ".join(cases_of()[0].description.split())
+    assert description == "Pohon tumbang di Jl. Kenanga & sekitarnya"
+
+
+def test_the_scheduler_reads_the_mailbox_only_when_configured(app, mailbox):
+    from app.jobs import schedule
+    from tests.jobs.conftest import config_values
+
+    assert "inbound_email" in [job.name for job, _key, _args in schedule.due_periods()]
+    with config_values(app, INBOUND_IMAP_ENABLED=False):
+        assert "inbound_email" not in [job.name for job, _key, _args in schedule.due_periods()]

@@ -1,0 +1,202 @@
+"""Spreadsheet import: column mapping, dry run naming bad rows, import as a background job,
+external references so a re-import creates nothing."""
+import io
+import json
+import os
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+HEADERS = ["No. Laporan", "Tanggal", "Judul", "Isi Laporan", "Jenis", "Kecamatan", "Nama Pelapor", "Telepon"]
+
+
+def register_rows(count=1000, bad=(), start=1):
+    """A telephone register: ``count`` rows, some of them bad on purpose."""
+    rows = []
+    for i in range(start, start + count):
+        rows.append([f"TEL-{i:05d}", "2026-10-15", f"Keluhan nomor {i}", f"Isi keluhan warga nomor {i} tentang jalan.",
+                     "Pengaduan", "Sukamaju Kota", f"Warga {i}", f"0812{i:08d}"])
+    return rows
+
+
+def xlsx_bytes(headers, rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def thousand_with_three_bad():
+    rows = register_rows(1000)
+    rows[9][3] = ""                  # row 11: no description
+    rows[499][1] = "31/31/2026"      # row 501: not a date
+    rows[997][4] = "Keluhan"         # row 999: unknown report type
+    return rows
+
+
+def count_imported():
+    from app.extensions import db
+    from app.models import Complaint
+
+    return db.session.execute(select(func.count()).select_from(Complaint)
+                              .where(Complaint.title.like("Keluhan nomor %"))).scalar()
+
+
+class Upload:
+    def __init__(self, name, data):
+        self.filename, self._data = name, data
+
+    def read(self, size=-1):
+        return self._data
+
+
+def test_dry_run_names_the_three_bad_rows_then_997_cases_then_none(channels, world):
+    from app.channels import spreadsheet
+    from app.extensions import db
+
+    coordinator = world.user("koordinator")
+    data = xlsx_bytes(HEADERS, thousand_with_three_bad())
+    batch, headers = spreadsheet.start(Upload("register-telepon.xlsx", data), "phone", coordinator)
+    mapping = spreadsheet.guess_mapping(headers)
+    assert mapping == {"external_ref": "No. Laporan", "title": "Judul", "description": "Isi Laporan",
+                       "kind": "Jenis", "received_at": "Tanggal", "district": "Kecamatan",
+                       "reporter_name": "Nama Pelapor", "reporter_phone": "Telepon"}
+    spreadsheet.set_mapping(batch, mapping, headers, save_as="Register telepon")
+    report = spreadsheet.dry_run(batch)
+    db.session.commit()
+    assert (report["rows"], report["create"], report["existing"]) == (1000, 997, 0)
+    assert [e["row"] for e in report["errors"]] == [11, 501, 999]
+    reasons = {e["row"]: " ".join(e["errors"]) for e in report["errors"]}
+    assert "uraian kosong" in reasons[11]
+    assert "31/31/2026" in reasons[501] and "bukan tanggal" in reasons[501]
+    assert "jenis laporan \"keluhan\" tidak dikenal" in reasons[999]
+    assert count_imported() == 0  # a dry run writes no case
+
+    started = time.perf_counter()
+    result = spreadsheet.run_import(batch.id)
+    elapsed = time.perf_counter() - started
+    assert result == {"created": 997, "existing": 0, "errors": 3}
+    assert count_imported() == 997
+    assert not os.path.exists(spreadsheet.path_of(batch))  # the file (personal data) is not kept
+    print(f"import of 1,000 rows: {elapsed:.1f} s")
+
+    again, headers = spreadsheet.start(Upload("register-telepon.xlsx", data), "phone", coordinator)
+    saved = {m.name: json.loads(m.mapping) for m in spreadsheet.saved_mappings()}
+    spreadsheet.set_mapping(again, saved["Register telepon"], headers)
+    report = spreadsheet.dry_run(again)
+    assert (report["create"], report["existing"], len(report["errors"])) == (0, 997, 3)
+    assert spreadsheet.run_import(again.id) == {"created": 0, "existing": 997, "errors": 3}
+    assert count_imported() == 997
+
+
+# --- the screens, with the job on the real Redis queue -------------------------------------------
+
+
+def upload(client, name, data, channel="phone"):
+    return client.post("/impor/unggah", data={"channel": channel, "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def mapping_form(save_as=""):
+    form = {"map_external_ref": "No. Laporan", "map_received_at": "Tanggal", "map_title": "Judul",
+            "map_description": "Isi Laporan", "map_kind": "Jenis", "map_district": "Kecamatan",
+            "map_reporter_name": "Nama Pelapor", "map_reporter_phone": "Telepon"}
+    if save_as:
+        form["save_as"] = save_as
+    return form
+
+
+def test_coordinator_maps_checks_and_imports_in_the_background(app, client, login_as, channels, redis_mode):
+    from app.extensions import db
+    from app.models import ImportBatch
+    from tests.jobs.conftest import work_in_process
+
+    rows = register_rows(30, start=5001)
+    rows[4][0] = rows[3][0]  # row 6 repeats the reference of row 5
+    rows[20][7] = "12"       # row 22: not a phone number
+    login_as("koordinator")
+    response = upload(client, "register.xlsx", xlsx_bytes(HEADERS, rows))
+    assert response.status_code == 302
+    columns_url = response.headers["Location"]
+    page = client.get(columns_url)
+    assert page.status_code == 200 and "No. Laporan" in page.data.decode()
+    # a required field left out: a clear message, nothing lost
+    missing = client.post(columns_url, data={**mapping_form(), "map_description": ""})
+    assert missing.status_code == 400 and "Pilih kolom untuk" in missing.data.decode()
+    checked = client.post(columns_url, data=mapping_form(save_as="Register telepon Dinkes"))
+    assert checked.status_code == 302
+    show = client.get(checked.headers["Location"]).data.decode()
+    assert "28 baris akan menjadi laporan baru" in show
+    assert "<td>6</td><td>referensi eksternal TEL-05004 juga ada di baris 5</td>" in show
+    assert "<td>22</td><td>nomor telepon pelapor tidak valid</td>" in show
+    batch = db.session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
+    assert client.post(f"/impor/{batch.id}/jalankan").status_code == 302
+    db.session.expire_all()
+    assert batch.status == "queued" and batch.job_id
+    work_in_process(app)
+    state = client.get(f"/impor/{batch.id}/status").get_json()
+    assert state["status"] == "done" and state["progress"] == 100
+    assert (state["created"], state["existing"], state["errors"]) == (28, 0, 2)
+    assert count_imported() == 28
+
+    # the next file of the same shape: the saved mapping, and nothing imported twice
+    again = upload(client, "register.xlsx", xlsx_bytes(HEADERS, rows + register_rows(2, start=6001)))
+    url = again.headers["Location"]
+    from app.models import ImportMapping
+
+    saved = db.session.execute(select(ImportMapping)).scalar_one()
+    prefilled = client.get(url, query_string={"mapping": saved.id}).data.decode()
+    assert '<option value="Isi Laporan" selected>' in prefilled
+    client.post(url, data=mapping_form())
+    batch = db.session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
+    client.post(f"/impor/{batch.id}/jalankan")
+    work_in_process(app)
+    state = client.get(f"/impor/{batch.id}/status").get_json()
+    assert (state["created"], state["existing"], state["errors"]) == (2, 28, 2)
+    assert count_imported() == 30
+
+
+def test_csv_with_semicolons_and_bad_files_get_clear_messages(client, login_as, channels):
+    from app.extensions import db
+    from app.models import ImportBatch
+
+    login_as("koordinator")
+    text = ";".join(HEADERS) + "\n" + "\n".join(";".join(r) for r in register_rows(3, start=7001))
+    response = upload(client, "register.csv", text.encode("utf-8-sig"))
+    assert response.status_code == 302
+    checked = client.post(response.headers["Location"], data=mapping_form())
+    assert checked.status_code == 302
+    batch = db.session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
+    assert json.loads(batch.report)["create"] == 3
+    for name, data, message in (("laporan.pdf", b"%PDF-1.4", "Unggah berkas XLSX atau CSV"),
+                                ("kosong.csv", b"", "Berkas kosong"),
+                                ("rusak.xlsx", b"PK\x03\x04 bukan xlsx", "tidak dapat dibaca")):
+        page = client.get(upload(client, name, data).headers["Location"])
+        assert message in page.data.decode()
+
+
+@pytest.mark.parametrize("username", ["opd_dinkes", "pimpinan"])
+def test_only_coordinators_import(client, login_as, channels, username):
+    login_as(username)
+    for response in (client.get("/impor/"), upload(client, "x.csv", b"a,b\n1,2")):
+        assert response.status_code in (302, 403)
+        assert response.status_code == 403 or "/login" in response.headers.get("Location", "")
+
+
+def test_progress_is_reported_while_importing(channels, world):
+    from app.channels import spreadsheet
+
+    batch, headers = spreadsheet.start(Upload("r.xlsx", xlsx_bytes(HEADERS, register_rows(250, start=8001))),
+                                       "phone", world.user("koordinator"))
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    spreadsheet.dry_run(batch)
+    seen = []
+    spreadsheet.run_import(batch.id, progress=seen.append)
+    assert seen == [40, 80, 100]
