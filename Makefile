@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps pdf-deps imap-deps npm-deps lighthouse test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench clean
+.PHONY: run test browser-deps pdf-deps imap-deps npm-deps lighthouse test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-deps clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,7 +85,13 @@ worker: venv  ## one RQ worker (run N of them); needs REDIS_URL
 scheduler: venv  ## the one scheduler of the installation
 	$(BIN)/flask lapor scheduler
 
-bench: venv
+# Debian's wrk measures throughput; installed when missing and we may (root + apt)
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1; }; }; } || \
+	  echo "wrk is not installed: throughput is measured with a Python load generator"
+
+bench: venv translations bench-deps
 	$(BIN)/python bench/run_all.py
 
 lighthouse: venv translations browser-deps npm-deps  ## Lighthouse (mobile) on the public pages of a demo installation

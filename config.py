@@ -198,6 +198,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
+    # public list and detail pages: ETag/Last-Modified, 304, shared cache for this long (0 = off)
+    PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "30"))
+    # filter-widget and form choices (agencies, categories, channels) reused per process
+    CHOICES_CACHE_SECONDS = int(os.environ.get("CHOICES_CACHE_SECONDS", "60"))
     PUBLIC_CODE_RATE_LIMIT = os.environ.get("PUBLIC_CODE_RATE_LIMIT", "20 per hour")
     # tracking-number lookups per address (the /lacak form and /lacak/<number>, every method)
     PUBLIC_TRACK_RATE_LIMIT = os.environ.get("PUBLIC_TRACK_RATE_LIMIT", "60 per minute")

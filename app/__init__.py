@@ -43,7 +43,8 @@ def create_app(config=None):
     @app.context_processor
     def _inject_common():
         return {"appbuilder": appbuilder, "status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS,
-                "sla_labels": SLA_STATE_LABELS, "has_endpoint": lambda name: name in app.view_functions}
+                "sla_labels": SLA_STATE_LABELS, "has_endpoint": lambda name: name in app.view_functions,
+                "lapor_locale": _locale_code}
 
     register_filters(app)
     from app.views.public import assets
@@ -62,6 +63,12 @@ def create_app(config=None):
 
     init_jobs(app)
     return app
+
+
+def _locale_code():
+    from flask_babel import get_locale
+
+    return str(get_locale() or "id")
 
 
 def _protect_unsafe_methods(app):

@@ -1,6 +1,24 @@
 """Shared pieces of the staff screens."""
 from flask_appbuilder.models.filters import Filters
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
+
+from app.workflow.paging import COUNT_CAP
+
+# coded columns: the first filter (the one a link like ``_flt_0_status=received`` uses) is
+# equality, which an index serves, not FAB's default "starts with" (ILIKE, a scan)
+EQUALITY_FIRST = ("status", "kind")
+
+
+class CappedCount(int):
+    """A list count that stopped at COUNT_CAP + 1: pages are computed from it, people read
+    "more than 10,000" (lists never count a million rows on every page)."""
+
+    def __str__(self):
+        if self > COUNT_CAP:
+            return gettext("more than %(count)s", count=f"{COUNT_CAP:,}".replace(",", "."))
+        return int.__str__(self)
 
 
 class SafeFilters(Filters):
@@ -18,11 +36,25 @@ class SafeFilters(Filters):
             for flt in filters:
                 if not any(type(existing) is type(flt) for existing in known):
                     known.append(flt)
+        for column in EQUALITY_FIRST:
+            known = self._all_filters.get(column, [])
+            equal = [f for f in known if type(f) is FilterEqual]
+            if equal:
+                known.remove(equal[0])
+                known.insert(0, equal[0])
 
     def add_filter_index(self, column_name, filter_instance_index, value):
         filters = self._all_filters.get(column_name, [])
         if 0 <= filter_instance_index < len(filters):
             self._add_filter(filters[filter_instance_index], value)
+
+
+CHOICE_MODELS = ("Agency", "Category", "Channel")
+_choices = {}
+
+
+def clear_choices():
+    _choices.clear()
 
 
 class LaporInterface(SQLAInterface):
@@ -41,6 +73,63 @@ class LaporInterface(SQLAInterface):
     def get_filters(self, search_columns=None, search_filters=None):
         return SafeFilters(self.filter_converter_class, self, search_columns=search_columns or [],
                            search_filters=search_filters)
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        """Choices of the filter widgets and relation fields (agencies, categories, channels) are
+        read once per ``CHOICES_CACHE_SECONDS`` per process, not twice per widget per page."""
+        from flask import current_app, has_app_context
+
+        import time
+
+        plain = not (filters or order_column or page or page_size or select_columns)
+        if plain and self.obj.__name__ in CHOICE_MODELS and has_app_context():
+            ttl = current_app.config.get("CHOICES_CACHE_SECONDS", 60)
+            hit = _choices.get(self.obj.__name__)
+            if ttl and hit and time.monotonic() - hit[0] < ttl:
+                # this request's own instances, rebuilt from the cached column values without SQL
+                from sqlalchemy.orm import make_transient_to_detached
+                from sqlalchemy.orm.util import identity_key
+
+                items = []
+                for values in hit[1]:
+                    present = self.session.identity_map.get(identity_key(self.obj, values["id"]))
+                    if present is None:  # never overwrite an instance this request already holds
+                        present = self.obj(**values)
+                        make_transient_to_detached(present)
+                        present = self.session.merge(present, load=False)
+                    items.append(present)
+                return len(items), items
+            count, items = super().query()
+            columns = [c.key for c in self.obj.__mapper__.column_attrs]
+            _choices[self.obj.__name__] = (time.monotonic(),
+                                           [{c: getattr(item, c) for c in columns} for item in items])
+            return count, items
+        return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                             outer_default_load)
+
+    def add(self, item, commit=True):
+        clear_choices()
+        return super().add(item, commit)
+
+    def edit(self, item, commit=True):
+        clear_choices()
+        return super().edit(item, commit)
+
+    def delete(self, item, commit=True):
+        clear_choices()
+        return super().delete(item, commit)
+
+    def query_count(self, query, filters=None, select_columns=None):
+        """Count up to COUNT_CAP + 1 rows only (an index range, never the whole table)."""
+        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        return CappedCount(inner.order_by(None).limit(COUNT_CAP + 1).count())
+
+    def apply_pagination(self, query, page, page_size):
+        """OFFSET never walks past the capped count: deeper pages are reached by a date filter."""
+        if page and page_size and page * page_size > COUNT_CAP:
+            page = max(0, COUNT_CAP // page_size - 1)
+        return super().apply_pagination(query, page, page_size)
 
     def get(self, id, filters=None, *args, **kwargs):
         """A primary key that is not a sane integer finds nothing (404), not a database error."""

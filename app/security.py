@@ -9,6 +9,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
+from app import permission_cache
 from app.models import LaporUser
 from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
 from app.workflow.access import ROLE_ADMIN
@@ -80,6 +81,29 @@ def record_login(user, username, success, now=None):
     db.session.commit()
 
 
+class InvalidatesPermissionCache:
+    """Admin screens of users, roles and groups: a change drops every process's permission cache."""
+
+    def post_add(self, item):
+        permission_cache.bump()
+        super().post_add(item)
+
+    def post_update(self, item):
+        permission_cache.bump()
+        super().post_update(item)
+
+    def post_delete(self, item):
+        permission_cache.bump()
+        super().post_delete(item)
+
+
+def _invalidating(view_class):
+    if view_class is None or issubclass(view_class, InvalidatesPermissionCache):
+        return view_class
+    # same class name: FAB derives the view's permission name and endpoint from it
+    return type(view_class.__name__, (InvalidatesPermissionCache, view_class), {})
+
+
 class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
@@ -87,6 +111,9 @@ class LaporSecurityManager(SecurityManager):
     userstatschartview = None
 
     def __init__(self, appbuilder):
+        self.userdbmodelview = _invalidating(self.userdbmodelview)
+        self.rolemodelview = _invalidating(self.rolemodelview)
+        self.groupmodelview = _invalidating(getattr(self, "groupmodelview", None))
         super().__init__(appbuilder)
         # FAB's security screens get the same safe filters as ours
         from app.interface import LaporInterface
@@ -97,6 +124,110 @@ class LaporSecurityManager(SecurityManager):
                      self.viewmenumodelview, self.permissionviewmodelview, self.userstatschartview):
             if view is not None and getattr(view, "datamodel", None) is not None:
                 view.datamodel = LaporInterface(view.datamodel.obj)
+
+    # --- permissions from the per-process cache (app/permission_cache.py): no SQL per check -----
+    def _role_names(self, user):
+        if user is None or not getattr(user, "is_authenticated", False):
+            return (self.auth_role_public,)
+        return permission_cache.user_role_names(self, user)
+
+    def _names_allow(self, names, permission_name, view_name):
+        roles = permission_cache.role_permissions(self)
+        for name in names:
+            if name in self.builtin_roles:
+                if any(re.match(v, view_name) and re.match(p, permission_name)
+                       for v, p in self.builtin_roles[name]):
+                    return True
+            elif (permission_name, view_name) in roles.get(name, ()):
+                return True
+        return False
+
+    def _has_view_access(self, user, permission_name, view_name):
+        return self._names_allow(self._role_names(user), permission_name, view_name)
+
+    def is_item_public(self, permission_name, view_name):
+        return self._names_allow((self.auth_role_public,), permission_name, view_name)
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        names = self._role_names(user)
+        roles = permission_cache.role_permissions(self)
+        granted = {view for name in names for permission, view in roles.get(name, ()) if permission == permission_name}
+        for name in names:
+            if name in self.builtin_roles:
+                granted.update(v for v in (view_menus_name or ())
+                               if any(re.match(bv, v) and re.match(bp, permission_name)
+                                      for bv, bp in self.builtin_roles[name]))
+        if view_menus_name is None:
+            return granted
+        return granted & set(view_menus_name)
+
+    def get_role_permissions(self, role):
+        if role.name in self.builtin_roles:
+            return super().get_role_permissions(role)
+        return set(permission_cache.role_permissions(self).get(role.name, ()))
+
+    def get_user_permissions(self, user):
+        result = set()
+        roles = permission_cache.role_permissions(self)
+        for name in self._role_names(user):
+            if name in self.builtin_roles:
+                result.update((p, v) for v, p in self.builtin_roles[name])
+            else:
+                result.update(roles.get(name, ()))
+        return result
+
+    def get_user_by_id(self, pk):
+        """The signed-in user with their roles in the same statement (no lazy role load per request)."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
+
+        return self.session.execute(
+            select(self.user_model).where(self.user_model.id == pk)
+            .options(joinedload(self.user_model.roles))
+        ).unique().scalar_one_or_none()
+
+    # every change of users, roles and permissions through the manager drops the cache
+    def add_user(self, *args, **kwargs):
+        try:
+            return super().add_user(*args, **kwargs)
+        finally:
+            permission_cache.bump()
+
+    def update_user(self, *args, **kwargs):
+        try:
+            return super().update_user(*args, **kwargs)
+        finally:
+            permission_cache.bump()
+
+    def add_role(self, *args, **kwargs):
+        try:
+            return super().add_role(*args, **kwargs)
+        finally:
+            permission_cache.bump()
+
+    def update_role(self, *args, **kwargs):
+        try:
+            return super().update_role(*args, **kwargs)
+        finally:
+            permission_cache.bump()
+
+    def delete_role(self, *args, **kwargs):
+        try:
+            return super().delete_role(*args, **kwargs)
+        finally:
+            permission_cache.bump()
+
+    def add_permission_role(self, *args, **kwargs):
+        try:
+            return super().add_permission_role(*args, **kwargs)
+        finally:
+            permission_cache.bump()
+
+    def del_permission_role(self, *args, **kwargs):
+        try:
+            return super().del_permission_role(*args, **kwargs)
+        finally:
+            permission_cache.bump()
 
     # --- login history: every attempt, success or failure -------------------------
     def auth_user_db(self, username, password):
@@ -148,3 +279,4 @@ def sync_roles(appbuilder):
             role.permissions = [by_pair[(view, permission)]
                                 for view, permissions in table.items() for permission in permissions]
     appbuilder.session.commit()
+    permission_cache.bump()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy import event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,8 +38,21 @@ class Complaint(Model):
     __tablename__ = "complaint"
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="ck_complaint_rating"),
-        Index("ix_complaint_agency_status", "agency_id", "status"),
-        Index("ix_complaint_received_at", "received_at"),
+        # lists are sorted by time and paged by keyset (received_at, id): every filter of every
+        # role leads an index that ends with the time, so a page reads ~20 index entries
+        Index("ix_complaint_received_at", "received_at", "id"),
+        Index("ix_complaint_status_time", "status", "received_at", "id"),
+        Index("ix_complaint_agency_time", "agency_id", "received_at"),
+        Index("ix_complaint_agency_status", "agency_id", "status", "received_at"),  # OPD scope + status + time
+        Index("ix_complaint_category_time", "category_id", "received_at"),
+        Index("ix_complaint_channel_time", "channel_id", "received_at"),
+        Index("ix_complaint_district_time", "district", "received_at"),
+        Index("ix_complaint_kind_time", "kind", "received_at"),
+        # the reminder sweep reads only the running clock of each state (partial indexes)
+        *[Index(f"ix_complaint_due_{column}", column,
+                postgresql_where=text(f"status = '{status}'"), sqlite_where=text(f"status = '{status}'"))
+          for status, column in (("received", "verification_due"), ("dispatched", "first_response_due"),
+                                 ("in_progress", "resolution_due"), ("resolved", "auto_close_due"))],
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,12 +66,12 @@ class Complaint(Model):
     needs_inspection: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)
-    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("category.id"), index=True)
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("category.id"))
     category = relationship("Category")
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), nullable=False, index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), nullable=False)
     channel = relationship("Channel")
     address: Mapped[Optional[str]] = mapped_column(String(300))
-    district: Mapped[Optional[str]] = mapped_column(String(100), index=True)  # kecamatan
+    district: Mapped[Optional[str]] = mapped_column(String(100))  # kecamatan
     village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
@@ -69,7 +83,7 @@ class Complaint(Model):
     # the reporter explicitly chose to show their name on the public pages (off by default)
     show_reporter_name: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                      server_default=false())
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received", index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
     agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
     agency = relationship("Agency", foreign_keys=[agency_id])
     # agency the reporter suggested (optional)

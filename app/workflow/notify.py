@@ -77,6 +77,7 @@ class Recipients:
     def __init__(self):
         self._by_role = {}
         self._ancestors = {}
+        self._staff = {}
 
     def with_role(self, role_name):
         if role_name not in self._by_role:
@@ -108,10 +109,14 @@ class Recipients:
         agency_id = complaint.agency.id if complaint.agency is not None else complaint.agency_id
         if agency_id is None:
             return []
-        chain = set(self._agency_chain(agency_id))
-        case = _CaseRef(agency_id)
-        return [user for user in self.with_role(access.ROLE_OPD)
+        found = self._staff.get(agency_id)
+        if found is None:  # once per agency and sweep: a backlog has thousands of cases per agency
+            chain = set(self._agency_chain(agency_id))
+            case = _CaseRef(agency_id)
+            found = self._staff[agency_id] = [
+                user for user in self.with_role(access.ROLE_OPD)
                 if user.agency_id in chain and access.is_opd(user) and access.can_see(user, case)]
+        return list(found)
 
 
 class _CaseRef:
@@ -367,6 +372,63 @@ def reminder_messages(reminder, complaint, recipients, immediate=True, now=None)
     return len(users), rows
 
 
+GROUP_LIST_LIMIT = 100  # cases listed in one grouped message; the rest are counted
+
+
+def grouped_reminder_messages(reminders_with_cases, recipients, immediate=True, now=None):
+    """One in-app notice and (unless digest mode) one e-mail per person for a whole sweep.
+
+    A person with a single reminder gets the message of that case; with several, one message
+    listing them (the first ``GROUP_LIST_LIMIT``, then how many more), so that the first sweep
+    after an outage or an import never floods anybody. Returns ``({reminder id: people
+    reminded}, outbox rows written)``.
+    """
+    now = now or utcnow()
+    per_user, reached, rows = {}, {}, []
+    for reminder, complaint in reminders_with_cases:
+        users = reminder_recipients(complaint, reminder.clock, reminder.level, recipients)
+        reached[reminder.id] = len(users)
+        for user in users:
+            per_user.setdefault(user.id, (user, []))[1].append((reminder, complaint))
+    email = immediate and setting("NOTIFY_STAFF_EMAIL", True)
+    with force_locale(_locale()):
+        for user, items in per_user.values():
+            if len(items) == 1:
+                reminder, complaint = items[0]
+                line = _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
+                _add_notice(user, "reminder", line, complaint=complaint, now=now)
+                if email and user.email:
+                    body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
+                    rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
+                                            reminder=reminder, user=user, now=now))
+                continue
+            items.sort(key=lambda item: (LEVEL_ORDER.get(item[0].level, 9), item[0].due_at))
+            subject = _("%(count)d cases need attention: deadline reminders", count=len(items))
+            lines = [
+                "- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
+                for reminder, complaint in items[:GROUP_LIST_LIMIT]
+            ]
+            if len(items) > GROUP_LIST_LIMIT:
+                lines.append(_("... and %(count)d more cases.", count=len(items) - GROUP_LIST_LIMIT))
+            numbers = ", ".join(c.tracking_number for _r, c in items[:20])
+            more = _(" and %(count)d more", count=len(items) - 20) if len(items) > 20 else ""
+            _add_notice(user, "reminder", f"{subject}: {numbers}{more}", now=now)
+            if email and user.email:
+                url = staff_queue_url()
+                body = "\n".join([subject, ""] + lines + ([""] + [url] if url else []) + ["", "-- ", _footer()])
+                rows.append(_add_outbox("email", "reminder", user.email, subject, body, user=user, now=now))
+    return reached, rows
+
+
+LEVEL_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2}
+
+
+def staff_queue_url():
+    """Absolute link to the overdue queue (empty without PUBLIC_BASE_URL)."""
+    base = (setting("PUBLIC_BASE_URL", "") or "").rstrip("/")
+    return f"{base}/queueoverdueview/list/" if base else ""
+
+
 def digest_messages(reminders_with_cases, recipients, now=None):
     """One e-mail per staff member listing their reminders (daily digest mode).
 
@@ -399,13 +461,18 @@ def digest_messages(reminders_with_cases, recipients, now=None):
 # --- a staff member's own notices (every query filtered to that user) ----------------
 
 
-def unread_count(user_id):
+def unread_count(user_id, cap=None):
+    """Unread notices of one person; with ``cap``, counting stops there (the menu shows "99+"):
+    an index range of at most ``cap`` entries, however many notices piled up."""
     from sqlalchemy import func
 
-    return db.session.execute(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).scalar()
+    unread = select(Notification.id).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if cap:
+        unread = unread.limit(cap)
+    return db.session.execute(select(func.count()).select_from(unread.subquery())).scalar()
+
+
+UNREAD_MENU_CAP = 100
 
 
 def notices_for(user_id, page=1, per_page=30):

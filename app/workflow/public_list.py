@@ -108,3 +108,35 @@ def search(criteria, number=1, page_size=PAGE_SIZE):
         .limit(page_size).offset((number - 1) * page_size)
     ).scalars().all()
     return Page(rows=rows, total=total, number=number, pages=pages)
+
+
+def jump_date(text):
+    """The jump by date of the list: '2026-01-15' -> (the text, naive UTC end of that local day)."""
+    import datetime
+
+    from app.workflow.calendar import current_calendar
+
+    try:
+        day = datetime.date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return None
+    if not datetime.date(2000, 1, 1) <= day <= datetime.date(2100, 1, 1):
+        return None
+    return day.isoformat(), current_calendar().end_of_local_day(day)
+
+
+def seek(criteria, page_size=PAGE_SIZE, before=None, after=None, until=None):
+    """One keyset page of the public list, newest first, and the count capped at 10,000.
+
+    ``before`` / ``after``: (time, id) cursors of the neighbouring pages; ``until``: the jump by
+    date. Reads an index range of the page's size, however deep the page (see ``paging``).
+    Returns ``(paging.Page, capped total)``.
+    """
+    from app.workflow import paging
+
+    query = criteria.query()
+    total = db.session.execute(paging.capped_count(query, Complaint.id, Complaint.received_at)).scalar()
+    page = paging.seek_page(
+        db.session, query.options(joinedload(Complaint.agency), joinedload(Complaint.category)),
+        Complaint.received_at, Complaint.id, page_size, before=before, after=after, until=until)
+    return page, total

@@ -92,17 +92,20 @@ def _insert_ignoring_duplicates(rows):
 def sweep(now=None, batch_size=None, deliver=None):
     """Record and announce every reminder now due.
 
-    Returns an :class:`Outcome`: ``counts`` = {level: reminders inserted}, ``outbox_ids`` =
-    the e-mails written. Each batch is committed, then handed to ``deliver`` (the caller's
-    queue, e.g. ``app.jobs.queue.deliver``) so its e-mails leave even if the sweep dies later.
+    Reminders are inserted batch by batch (each committed), then announced together: every
+    person gets ONE message (and one in-app notice) for the whole sweep, listing their cases.
+    In immediate mode the announcement claims every reminder not yet announced (those of this
+    sweep and any left by an interrupted one) and writes the messages in the same transaction.
+    Returns an :class:`Outcome`: ``counts`` = {level: reminders inserted}, ``outbox_ids`` = the
+    e-mails written, handed to ``deliver`` (the caller's queue) right after their commit.
     """
     now = now or utcnow()
     calendar = current_calendar()
     batch_size = batch_size or int(setting("REMINDER_BATCH_SIZE", 500))
     immediate = setting("REMINDER_DELIVERY", "immediate") != "digest"
-    recipients = notify.Recipients()
     counts = dict.fromkeys(LEVELS, 0)
     outcome = Outcome(counts=counts)
+    new_ids = []
     for status, column_name in sla.CLOCK_BY_STATUS.items():
         clock = sla.CLOCK_NAMES[column_name]
         column = getattr(Complaint, column_name)
@@ -121,31 +124,54 @@ def sweep(now=None, batch_size=None, deliver=None):
                     break
                 inserted = _insert_ignoring_duplicates([
                     dict(complaint_id=cid, clock=clock, level=level, due_at=due, agency_id=agency_id,
-                         created_at=now, notified_at=now if immediate else None, recipients=0)
+                         created_at=now, notified_at=None, recipients=0)
                     for cid, due, agency_id in found
                 ])
-                batch = Outcome(outbox=_announce(inserted, recipients, immediate, now) if inserted else [])
                 db.session.commit()
-                outcome.committed(batch, deliver)
+                new_ids += inserted
                 counts[level] += len(inserted)
                 if len(found) < batch_size:
                     break
+    if immediate:
+        batch = _announce_pending(now)
+    else:  # digest mode: the in-app notices now, the e-mail with the daily digest
+        batch = Outcome(outbox=_announce(new_ids, immediate=False, now=now) if new_ids else [])
+        db.session.commit()
+    outcome.committed(batch, deliver)
     if any(counts.values()):
         log.info("reminders written: %s", counts)
     return outcome
 
 
-def _announce(reminder_ids, recipients, immediate, now):
-    reminders = db.session.execute(
-        select(Reminder).where(Reminder.id.in_(reminder_ids))
-        .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
-        .order_by(Reminder.id)
-    ).scalars().all()
-    rows = []
-    for reminder in reminders:
-        reminder.recipients, written = notify.reminder_messages(reminder, reminder.complaint, recipients,
-                                                                immediate=immediate, now=now)
-        rows += written
+def _announce_pending(now):
+    """Claim every reminder not yet announced and write one message per person (one transaction)."""
+    claimed = list(db.session.execute(
+        update(Reminder).where(Reminder.notified_at.is_(None)).values(notified_at=now)
+        .returning(Reminder.id).execution_options(synchronize_session=False)
+    ).scalars())
+    rows = _announce(claimed, immediate=True, now=now) if claimed else []
+    db.session.commit()
+    return Outcome(outbox=rows)
+
+
+def _announce(reminder_ids, immediate, now, chunk=2000):
+    """Write the grouped messages of these reminders; returns the outbox rows."""
+    items = []
+    for i in range(0, len(reminder_ids), chunk):
+        items += db.session.execute(
+            select(Reminder, Complaint).join(Complaint, Complaint.id == Reminder.complaint_id)
+            .where(Reminder.id.in_(reminder_ids[i:i + chunk]))
+            .options(joinedload(Complaint.agency))
+            .order_by(Reminder.id)
+        ).tuples().all()
+    reached, rows = notify.grouped_reminder_messages(items, notify.Recipients(), immediate=immediate, now=now)
+    by_count = {}
+    for reminder_id, people in reached.items():
+        by_count.setdefault(people, []).append(reminder_id)
+    for people, ids in by_count.items():
+        for i in range(0, len(ids), chunk):
+            db.session.execute(update(Reminder).where(Reminder.id.in_(ids[i:i + chunk]))
+                               .values(recipients=people).execution_options(synchronize_session=False))
     return rows
 
 

@@ -67,3 +67,18 @@ def test_health_reports_the_redis_queue(app, redis_mode, client):
     queue = body["queue"]
     assert queue["mode"] == "redis" and queue["ok"] is True
     assert {"queued", "started", "failed", "scheduled", "workers"} <= set(queue)
+
+
+def test_the_unread_count_stops_at_99_plus(jobs, make_case, login_as, world):
+    from app.models import Notification
+    from app.workflow import notify
+
+    user = world.user("opd_dinkes")
+    db.session.add_all([Notification(user_id=user.id, topic="reminder", text=f"Pengingat {i}") for i in range(120)])
+    db.session.commit()
+    assert notify.unread_count(user.id) == 120
+    assert notify.unread_count(user.id, cap=notify.UNREAD_MENU_CAP) == 100
+    page = login_as("opd_dinkes").get("/complaintview/list/").get_data(as_text=True)
+    assert "Notifikasi (99+)" in page
+    db.session.execute(Notification.__table__.delete().where(Notification.user_id == user.id))
+    db.session.commit()

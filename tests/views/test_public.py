@@ -1,6 +1,7 @@
 """The public portal: submit, track, reply and rate, the public list — and what must hold."""
 import io
 import os
+import html
 import re
 
 import pytest
@@ -209,8 +210,19 @@ def test_public_list_filters_search_and_pages(client, make_case):
     assert other.tracking_number in first and "Jalan rusak ruas" not in first
     page1 = client.get("/laporan?q=Jalan+rusak").get_data(as_text=True)
     assert "23 laporan" in visible_text(page1) and 'id="next-page"' in page1
-    page2 = client.get("/laporan?q=Jalan+rusak&hal=2").get_data(as_text=True)
+    next_link = html.unescape(re.search(r'<a href="([^"]+)" id="next-page"', page1).group(1))
+    page2 = client.get(next_link).get_data(as_text=True)
     assert len(re.findall(r'class="panel panel-default public-report"', page2)) == 3
+    assert 'id="next-page"' not in page2
+    # keyset pages: back to the newer page gives exactly page 1's rows
+    prev_link = html.unescape(re.search(r'<a href="([^"]+)" id="prev-page"', page2).group(1))
+    numbers = re.compile(r'data-number="([^"]+)"')
+    assert numbers.findall(client.get(prev_link).get_data(as_text=True)) == numbers.findall(page1)
+    assert not set(numbers.findall(page2)) & set(numbers.findall(page1))
+    # jump by date: the newest cases received on or before that day
+    jumped = client.get("/laporan?tanggal=2026-01-31").get_data(as_text=True)
+    assert numbers.findall(jumped) == [old.tracking_number] and 'id="first-page"' in jumped
+    assert client.get("/laporan?sebelum=bukan-kursor&sesudah=x.y&tanggal=2026-13-45").status_code == 200
     assert other.tracking_number in client.get("/laporan?jenis=aspiration").get_data(as_text=True)
     january = client.get("/laporan?dari=2026-01&sampai=2026-01").get_data(as_text=True)
     assert old.tracking_number in january and other.tracking_number not in january
@@ -252,3 +264,22 @@ def test_rate_limit_storage_follows_redis_url(monkeypatch):
         assert importlib.reload(config).Config.RATELIMIT_STORAGE_URI == "memory://"
     finally:
         importlib.reload(config)
+
+
+def test_public_list_and_detail_are_cacheable_and_change_with_the_cases(client, make_case, world):
+    case = make_case(status="dispatched", agency="PUPR", title="Lampu jalan padam di alun-alun")
+    for url in ("/laporan", f"/laporan/{case.tracking_number}"):
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+        assert "public" in first.headers["Cache-Control"] and "max-age" in first.headers["Cache-Control"]
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b""
+    before = client.get("/laporan")
+    # an event of any case changes the version: a new ETag and a fresh page
+    from app.workflow import lifecycle
+
+    lifecycle.perform("follow_up", case.id, world.user("opd_pupr"), text="Petugas sudah ke lokasi.")
+    db.session.commit()
+    after = client.get("/laporan", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert "Proses" in visible_text(after.get_data(as_text=True))

@@ -26,13 +26,15 @@ def _reminded(complaint_id):
     return {(r.clock, r.level) for r in rows}
 
 
-def _notice_users(complaint_id, topic="reminder"):
-    return {n.user_id for n in db.session.execute(select(Notification).where(
-        Notification.complaint_id == complaint_id, Notification.topic == topic)).scalars()}
+def _notice_users(case, topic="reminder"):
+    """Staff whose in-app notices name the case (its own notice, or a grouped one listing it)."""
+    return {n.user_id for n in db.session.execute(select(Notification).where(Notification.topic == topic)).scalars()
+            if n.complaint_id == case.id or case.tracking_number in n.text}
 
 
-def _mail_users(complaint_id):
-    return {r.user_id for r in outbox_rows(complaint_id=complaint_id, topic="reminder")}
+def _mail_users(case):
+    return {r.user_id for r in outbox_rows(topic="reminder")
+            if r.complaint_id == case.id or case.tracking_number in r.body}
 
 
 def test_levels_reach_the_right_people_and_only_due_cases_are_touched(jobs, make_case, world):
@@ -59,18 +61,24 @@ def test_levels_reach_the_right_people_and_only_due_cases_are_touched(jobs, make
     assert _reminded(on_time.id) == set()
 
     # due soon -> the agency's officers; overdue -> + coordinators; escalated -> + Pimpinan
-    assert _notice_users(soon.id) == _mail_users(soon.id) == _user_ids(world, "opd_dinkes")
-    assert _notice_users(late.id) == _user_ids(world, "opd_rsud", "opd_dinkes", "koordinator")
-    assert _notice_users(very_late.id) == _user_ids(world, "opd_pupr", "koordinator", "pimpinan")
-    assert _notice_users(unverified.id) == _user_ids(world, "koordinator")
-    mail = outbox_rows(complaint_id=very_late.id, topic="reminder")[0]
-    assert very_late.tracking_number in mail.subject and mail.recipient.endswith("@uji.go.id")
+    assert _notice_users(soon) == _mail_users(soon) == _user_ids(world, "opd_dinkes")
+    assert _notice_users(late) == _user_ids(world, "opd_rsud", "opd_dinkes", "koordinator")
+    assert _notice_users(very_late) == _user_ids(world, "opd_pupr", "koordinator", "pimpinan")
+    assert _notice_users(unverified) == _user_ids(world, "koordinator")
+    # ONE message per person for the whole sweep: the officer of PUPR hears of one case only
+    # (that case's own message), the coordinator of three cases in one grouped message
+    mail = outbox_rows(user_id=world.user("opd_pupr").id, topic="reminder")
+    assert len(mail) == 1 and very_late.tracking_number in mail[0].subject
+    assert mail[0].recipient.endswith("@uji.go.id")
+    coordinator_mail = outbox_rows(user_id=world.user("koordinator").id, topic="reminder")
+    assert len(coordinator_mail) == 1 and coordinator_mail[0].complaint_id is None
+    assert all(c.tracking_number in coordinator_mail[0].body for c in (late, very_late, unverified))
 
     assert reminders.sweep(now=now).counts == {"due_soon": 0, "overdue": 0, "escalated": 0}
     # time passes: the due-soon cases become overdue -> one more reminder each, coordinators hear
     assert reminders.sweep(now=now + 2 * HOUR).counts["overdue"] == 2
     assert _reminded(soon.id) == {("first_response", "due_soon"), ("first_response", "overdue")}
-    assert _notice_users(soon.id) == _user_ids(world, "opd_dinkes", "koordinator")
+    assert _notice_users(soon) == _user_ids(world, "opd_dinkes", "koordinator")
 
 
 def test_each_committed_batch_is_handed_to_the_caller_for_delivery_at_once(app, jobs, make_case, world):
@@ -88,7 +96,9 @@ def test_each_committed_batch_is_handed_to_the_caller_for_delivery_at_once(app, 
     with config_values(app, REMINDER_BATCH_SIZE=2):
         outcome = reminders.sweep(now=now, deliver=deliver)
     assert outcome.counts["due_soon"] == 5
-    assert [len(ids) for ids, _committed in handed] == [2, 2, 1]  # one hand-off per batch (one officer each)
+    # reminders are inserted in batches of 2, then announced together: one hand-off after the
+    # announcement's commit, carrying the officer's ONE grouped e-mail for the five cases
+    assert [len(ids) for ids, _committed in handed] == [1]
     assert all(committed for _ids, committed in handed)
     assert sorted(outcome.outbox_ids) == sorted(i for ids, _c in handed for i in ids) == \
         sorted(row.id for row in outbox_rows(topic="reminder"))
@@ -103,7 +113,7 @@ def test_a_new_deadline_starts_a_new_reminder_cycle(jobs, make_case, world):
     db.session.refresh(case)
     set_deadline(case.id, first_response_due=now - 2 * HOUR)  # the new agency is late too
     assert reminders.sweep(now=now).counts["overdue"] == 1
-    users = {r.user_id for r in outbox_rows(complaint_id=case.id, topic="reminder")}
+    users = _mail_users(case)
     assert world.user("opd_pupr").id in users
 
 
@@ -141,12 +151,69 @@ def test_two_sweeps_at_the_same_time_remind_each_case_once(app, jobs, make_case,
     assert sum(r["overdue"] for r in results) == 12
     pairs = db.session.execute(select(Reminder.complaint_id, Reminder.level)).all()
     assert len(pairs) == 12 and len(set(pairs)) == 12
+    # each case reaches the Dinkes officer and the coordinator exactly once, in grouped messages
     mails = outbox_rows(topic="reminder")
-    assert len(mails) == 24  # 12 cases x (Dinkes officer + coordinator), each written once
-    assert len({(m.complaint_id, m.user_id) for m in mails}) == 24
-    notices = db.session.execute(select(func.count()).select_from(Notification)
-                                 .where(Notification.topic == "reminder")).scalar()
-    assert notices == 24
+    for username in ("opd_dinkes", "koordinator"):
+        bodies = [m.body for m in mails if m.user_id == world.user(username).id]
+        assert 1 <= len(bodies) <= 2  # one per sweep at most
+        assert sorted(sum(body.count(c.tracking_number) for body in bodies) for c in cases) == [1] * 12
+    notices = db.session.execute(select(Notification).where(Notification.topic == "reminder")).scalars().all()
+    assert 2 <= len(notices) <= 4
+
+
+def test_a_sweep_over_a_backlog_sends_one_grouped_message_per_person(app, jobs, make_case, world):
+    """The first sweep after an outage or an import: 30 late cases of every level, one message each."""
+    now = utcnow()
+    cal = current_calendar()
+    long_ago = cal.end_of_local_day(reminders.working_day_before(cal, cal.local_date(now), 6))
+    dinkes = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(12)]
+    pupr = [make_case(agency="PUPR", status="in_progress", reporter=False) for _ in range(10)]
+    unverified = [make_case(reporter=False) for _ in range(8)]
+    for i, case in enumerate(dinkes):
+        set_deadline(case.id, first_response_due=(now - HOUR) if i % 2 else long_ago)
+    for case in pupr:
+        set_deadline(case.id, resolution_due=now + HOUR)
+    for case in unverified:
+        set_deadline(case.id, verification_due=now - 3 * HOUR)
+    with config_values(app, REMINDER_BATCH_SIZE=5):  # several batches: still one message per person
+        counts = reminders.sweep(now=now).counts
+    assert counts == {"due_soon": 10, "overdue": 14, "escalated": 6}
+    mails = outbox_rows(topic="reminder")
+    per_user = {}
+    for mail in mails:
+        per_user.setdefault(mail.user_id, []).append(mail)
+    assert all(len(rows) == 1 for rows in per_user.values()), "one message per recipient per sweep"
+    assert set(per_user) == _user_ids(world, "opd_dinkes", "opd_pupr", "koordinator", "pimpinan")
+    body = {user_id: rows[0].body for user_id, rows in per_user.items()}
+    assert all(c.tracking_number in body[world.user("opd_dinkes").id] for c in dinkes)
+    assert all(c.tracking_number in body[world.user("opd_pupr").id] for c in pupr)
+    assert all(c.tracking_number in body[world.user("koordinator").id] for c in dinkes + unverified)
+    assert sum(c.tracking_number in body[world.user("pimpinan").id] for c in dinkes) == 6  # escalated only
+    notices = db.session.execute(select(Notification).where(Notification.topic == "reminder")).scalars().all()
+    assert sorted(n.user_id for n in notices) == sorted(per_user)  # one in-app notice per person
+    assert next(n.text for n in notices if n.user_id == world.user("koordinator").id).startswith("20 ")
+    reminded = db.session.execute(select(Reminder)).scalars().all()
+    assert len(reminded) == 30 and all(r.notified_at == now and r.recipients >= 1 for r in reminded)
+    # a second sweep adds nothing
+    assert reminders.sweep(now=now).counts == {"due_soon": 0, "overdue": 0, "escalated": 0}
+    assert len(outbox_rows(topic="reminder")) == len(mails)
+
+
+def test_reminders_left_unannounced_by_an_interrupted_sweep_are_sent_by_the_next(jobs, make_case, world):
+    now = utcnow()
+    cases = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(3)]
+    for case in cases:
+        set_deadline(case.id, first_response_due=now - HOUR)
+    original = reminders._announce_pending
+    reminders._announce_pending = lambda now: None  # the worker died after inserting
+    try:
+        assert reminders.sweep(now=now).counts["overdue"] == 3
+    finally:
+        reminders._announce_pending = original
+    assert outbox_rows(topic="reminder") == []
+    assert reminders.sweep(now=now).counts["overdue"] == 0  # nothing new, but the pending ones go out
+    mails = outbox_rows(topic="reminder", user_id=world.user("opd_dinkes").id)
+    assert len(mails) == 1 and all(c.tracking_number in mails[0].body for c in cases)
 
 
 def test_daily_digest_mode_sends_one_summary_per_person(app, jobs, make_case, world):
@@ -157,7 +224,9 @@ def test_daily_digest_mode_sends_one_summary_per_person(app, jobs, make_case, wo
     with config_values(app, REMINDER_DELIVERY="digest"):
         assert reminders.sweep(now=now).counts["overdue"] == 3
         assert outbox_rows(topic="reminder") == []  # no e-mail per reminder...
-        assert len(_notice_users(cases[0].id)) == 2  # ...the in-app list still shows them
+        assert len(_notice_users(cases[0])) == 2  # ...the in-app list still shows them (one notice each)
+        assert db.session.execute(select(func.count()).select_from(Notification)
+                                  .where(Notification.topic == "reminder")).scalar() == 2
         assert reminders.send_digest(now=now).counts["emails"] == 2  # the Dinkes officer and the coordinator
         digests = outbox_rows(topic="digest")
         assert {d.user_id for d in digests} == _user_ids(world, "opd_dinkes", "koordinator")

@@ -366,7 +366,9 @@ def _notifications_label():
 
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         if "lapor_unread" not in g:
-            g.lapor_unread = notify.unread_count(current_user.id)
+            g.lapor_unread = notify.unread_count(current_user.id, cap=notify.UNREAD_MENU_CAP)
+        if g.lapor_unread >= notify.UNREAD_MENU_CAP:
+            return _("Notifications (%(count)s)", count="99+")
         if g.lapor_unread:
             return _("Notifications (%(count)d)", count=g.lapor_unread)
     return _("Notifications")

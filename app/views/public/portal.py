@@ -24,11 +24,12 @@ from app.extensions import db, limiter
 from app.jobs.queue import deliver
 from app.labels import STATUS_LABELS
 from app.models import Agency, Category, Channel, Complaint
-from app.workflow import access, attachments, lifecycle, periods, reply_codes, sla
+from app.workflow import access, attachments, lifecycle, paging, periods, reply_codes, sla
 from app.workflow import public_list as public_list_rules
 from app.workflow.errors import DomainError
 from app.workflow.numbers import normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
+from app.views.public.http_cache import public_cache
 from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
 
 public_bp = Blueprint("public", __name__)
@@ -310,21 +311,27 @@ def reporter_action(number, action):
 
 
 @public_bp.route("/laporan")
+@public_cache
 def public_list():
     args = request.args
     criteria = public_list_rules.PublicSearch.from_args(args)
-    found = public_list_rules.search(criteria, public_list_rules.page_number(args.get("hal")))
-    page = found.number
+    size = int(args["n"]) if args.get("n") in ("20", "50", "100") else public_list_rules.PAGE_SIZE
+    jump = public_list_rules.jump_date(args.get("tanggal"))
+    page, total = public_list_rules.seek(
+        criteria, size, before=paging.decode_cursor(args.get("sebelum")),
+        after=paging.decode_cursor(args.get("sesudah")), until=jump[1] if jump else None)
 
-    def page_url(number):
-        params = {k: v for k, v in args.items() if k != "hal"}
-        return url_for("public.public_list", hal=number, **params)
+    def page_url(**cursor):
+        params = {k: v for k, v in args.items() if k not in ("sebelum", "sesudah", "tanggal", "hal")}
+        return url_for("public.public_list", **params, **cursor)
 
     return render_template(
-        "public/list.html", rows=found.rows, total=found.total, page=page, pages=found.pages, q=criteria.text,
-        filters=criteria.filters, args=args,
-        prev_url=page_url(page - 1) if page > 1 else None,
-        next_url=page_url(page + 1) if page < found.pages else None,
+        "public/list.html", rows=page.rows, total=total,
+        more_than=paging.COUNT_CAP if total > paging.COUNT_CAP else None,
+        q=criteria.text, filters=criteria.filters, args=args, jump=jump[0] if jump else "",
+        prev_url=page_url(sesudah=page.newer) if page.newer else None,
+        next_url=page_url(sebelum=page.older) if page.older else None,
+        first_url=page_url() if (page.newer or args.get("sebelum") or args.get("sesudah") or jump) else None,
         categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
         districts=_districts(), statuses=[(s, STATUS_LABELS[s]) for s in access.PUBLIC_STATUSES],
     )
@@ -332,6 +339,7 @@ def public_list():
 
 @public_bp.route("/laporan/<number>")
 @limiter.limit(_track_limit)
+@public_cache
 def public_detail(number):
     complaint = _find(number)
     if not access.publicly_listed(complaint):

@@ -1,0 +1,97 @@
+"""Public pages as HTTP caches like them: ETag / Last-Modified, 304, and a short shared cache.
+
+The version of everything public is the newest case event: every change a visitor could see
+(a new public case, a status change, a published answer) writes one. One indexed statement
+(``max(id)`` of the timeline) tells whether a page changed; a conditional request then gets
+``304 Not Modified`` without rendering, and an unconditional one is served from the shared cache
+(Flask-Caching on Redis when ``REDIS_URL`` is set, in-process otherwise) for
+``PUBLIC_CACHE_SECONDS``. A new event changes the key, so nothing stale is ever served.
+"""
+import functools
+import hashlib
+import time
+
+from flask import current_app, make_response, request, session
+from sqlalchemy import select
+
+from app.extensions import db
+
+_local = {}
+
+
+def _version():
+    from app.models import ComplaintEvent
+
+    row = db.session.execute(
+        select(ComplaintEvent.id, ComplaintEvent.created_at).order_by(ComplaintEvent.id.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def _shared_cache():
+    import app.extensions as extensions
+
+    return getattr(extensions, "cache", None)
+
+
+def _get(key):
+    cache = _shared_cache()
+    if cache is not None:
+        try:
+            return cache.get(key)
+        except Exception:  # the cache is an optimisation: a Redis outage means rendering again
+            return None
+    hit = _local.get(key)
+    return hit[1] if hit and hit[0] > time.monotonic() else None
+
+
+def _set(key, value, ttl):
+    cache = _shared_cache()
+    if cache is not None:
+        try:
+            cache.set(key, value, timeout=ttl)
+        except Exception:
+            pass
+        return
+    if len(_local) > 256:
+        _local.clear()
+    _local[key] = (time.monotonic() + ttl, value)
+
+
+def public_cache(view):
+    """Decorator of a public GET view whose page is the same for every visitor."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        ttl = int(current_app.config.get("PUBLIC_CACHE_SECONDS", 30))
+        if ttl <= 0 or request.method != "GET" or session.get("_flashes"):
+            return view(*args, **kwargs)
+        from flask_babel import get_locale
+
+        event_id, changed_at = _version()
+        locale = str(get_locale() or "")
+        digest = hashlib.sha1(f"{event_id}|{changed_at}|{locale}|{request.full_path}".encode()).hexdigest()[:20]
+        etag = f"lapor-{digest}"
+        if request.if_none_match.contains_weak(etag):
+            response = make_response("", 304)
+        else:
+            key = f"lapor:page:{digest}"
+            body = _get(key)
+            if body is None:
+                result = view(*args, **kwargs)
+                response = make_response(result)
+                if response.status_code != 200:
+                    return response
+                _set(key, response.get_data(as_text=True), ttl)
+            else:
+                response = make_response(body)
+        response.set_etag(etag, weak=True)
+        if changed_at is not None:
+            response.last_modified = changed_at.replace(microsecond=0)
+        response.cache_control.public = True
+        response.cache_control.max_age = ttl
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+        return response
+
+    return wrapper
