@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps pdf-deps imap-deps npm-deps lighthouse test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-deps clean
+.PHONY: run test browser-deps pdf-deps imap-deps npm-deps lighthouse test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-deps bench-proactive clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -96,6 +96,9 @@ bench: venv translations bench-deps
 
 lighthouse: venv translations browser-deps npm-deps  ## Lighthouse (mobile) on the public pages of a demo installation
 	$(BIN)/python bench/lighthouse.py
+
+bench-proactive: venv  ## issue 15: duplicate suggestions and the hotspot job at scale
+	$(BIN)/python bench/proactive.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -73,7 +73,12 @@ class Config:
     UPLOAD_FOLDER = os.environ.get(
         "UPLOAD_FOLDER", os.path.join(INSTANCE_DIR, "uploads")
     )
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024)))
+    # attachments (app/workflow/attachments.py): each file up to ATTACHMENT_MAX_BYTES (phones take
+    # large photos), images downscaled to ATTACHMENT_MAX_PIXELS on the long side and re-encoded
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+    ATTACHMENT_MAX_PIXELS = int(os.environ.get("ATTACHMENT_MAX_PIXELS", "2560"))
+    # a whole request: 5 files of ATTACHMENT_MAX_BYTES plus the form's text
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     INSTALLATION_NAME = os.environ.get("INSTALLATION_NAME", "Pemerintah Kabupaten Contoh")
     # shown in the public pages' footer and on the privacy page
@@ -196,6 +201,10 @@ class Config:
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis down: limits go on in this process's memory (reported by /health), never a 500
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
     # public list and detail pages: ETag/Last-Modified, 304, shared cache for this long (0 = off)
@@ -217,6 +226,26 @@ class Config:
     IDENTITY_RETENTION_DAYS = int(os.environ.get("IDENTITY_RETENTION_DAYS", "0"))
     PRIVACY_RETENTION_HOUR = int(os.environ.get("PRIVACY_RETENTION_HOUR", "2"))  # local hour of the daily job
 
+    # --- regions, map, duplicates, hotspots (issue 15) ----------------------------
+    # the installation's kabupaten/kota (Kemendagri code); the demo is Kabupaten Sumedang
+    REGION_CODE = os.environ.get("REGION_CODE", "32.11")
+    # map tiles, e.g. an intranet tile server; empty = offline outline of the kecamatan only
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "30"))
+    DUPLICATE_DISTANCE_M = int(os.environ.get("DUPLICATE_DISTANCE_M", "500"))
+    DUPLICATE_MIN_SIMILARITY = float(os.environ.get("DUPLICATE_MIN_SIMILARITY", "0.15"))
+    DUPLICATE_MAX_SUGGESTIONS = int(os.environ.get("DUPLICATE_MAX_SUGGESTIONS", "5"))
+    HOTSPOT_WINDOW_DAYS = int(os.environ.get("HOTSPOT_WINDOW_DAYS", "7"))
+    HOTSPOT_BASELINE_WEEKS = int(os.environ.get("HOTSPOT_BASELINE_WEEKS", "8"))
+    HOTSPOT_MIN_COUNT = int(os.environ.get("HOTSPOT_MIN_COUNT", "5"))
+    HOTSPOT_P_VALUE = float(os.environ.get("HOTSPOT_P_VALUE", "0.001"))
+    HOTSPOT_MIN_BASELINE = float(os.environ.get("HOTSPOT_MIN_BASELINE", "0.5"))
+    HOTSPOT_CLUSTER_MIN = int(os.environ.get("HOTSPOT_CLUSTER_MIN", "5"))
+    HOTSPOT_CLUSTER_RADIUS_M = int(os.environ.get("HOTSPOT_CLUSTER_RADIUS_M", "300"))
+    HOTSPOT_CLUSTER_DAYS = int(os.environ.get("HOTSPOT_CLUSTER_DAYS", "3"))
+    HOTSPOT_HOUR = int(os.environ.get("HOTSPOT_HOUR", "6"))  # local time of the daily job
+
     # --- i18n ---------------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Jakarta")
@@ -228,5 +257,22 @@ class Config:
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
+
+    # --- web security (app/views/headers.py, app/security.py) -----------------------------
+    # "https" in production behind TLS: secure cookies and HSTS follow
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PREFERRED_URL_SCHEME == "https")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    # number of reverse proxies in front of the app whose X-Forwarded-For/-Proto is trusted
+    # (nginx alone = 1); 0 = none: the headers are ignored
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # password policy (app/passwords.py) on every form that sets a password, and the CLI
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    # FAB_PASSWORD_COMPLEXITY_VALIDATOR = app.passwords.fab_validator (set by create_app)
+    # extra sources for the Content-Security-Policy (space-separated), e.g. a map tile server
+    CSP_IMG_SOURCES = os.environ.get("CSP_IMG_SOURCES", "")
+    CSP_CONNECT_SOURCES = os.environ.get("CSP_CONNECT_SOURCES", "")

@@ -19,10 +19,14 @@ def create_app(config=None):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    from app.passwords import fab_validator
+
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_validator)
     logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
+    _trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
@@ -59,10 +63,23 @@ def create_app(config=None):
     from app.views.guards import register_guards
 
     register_guards(app)
+    from app.views.headers import register_headers
+
+    register_headers(app)
     from app.jobs.schedule import init_app as init_jobs
 
     init_jobs(app)
     return app
+
+
+def _trust_proxies(app):
+    """Behind nginx/Apache: take the client's address from X-Forwarded-For, but only as many hops
+    as ``TRUSTED_PROXIES`` says (0 = not behind a proxy: the header is ignored, anyone could forge it)."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=0, x_prefix=0)
 
 
 def _locale_code():
@@ -72,9 +89,11 @@ def _locale_code():
 
 
 def _protect_unsafe_methods(app):
-    """CSRF on every state-changing request from a browser session (FAB's list actions,
-    deletes, our transition forms, the API used with a session cookie). API clients that
-    authenticate with a bearer token are not cookie-based and are exempt."""
+    """CSRF on every state-changing request that carries the session cookie (FAB's list actions,
+    deletes, our transition forms, the API used from a browser session), whatever other header
+    it sends: an ``Authorization: Bearer`` header never switches it off. A request to the API
+    without the session cookie (a JWT client, the JSON login) has no ambient credential a forged
+    page could borrow, so it is not checked. Forms of the public portal carry their own token."""
     from flask import request
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
@@ -85,7 +104,33 @@ def _protect_unsafe_methods(app):
             return
         if request.blueprint in CSRF_EXEMPT_BLUEPRINTS:
             return  # machine clients: API keys (Open311) or signed webhooks, never a session cookie
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.headers.get(
-            "Authorization", ""
-        ).startswith("Bearer "):
-            csrf.protect()
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return
+        has_session_cookie = app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
+        if request.path.startswith("/api/") and not has_session_cookie:
+            return
+        csrf.protect()
+
+    @app.before_request
+    def _api_arguments_are_objects():
+        """A JSON body or a ``q`` argument the API cannot use (unparsable, or not an object) is a
+        400 with a message, never FAB's 500."""
+        if not request.path.startswith("/api/"):
+            return None
+        from flask_babel import gettext as _
+
+        if "q" in request.args:
+            import prison
+
+            try:
+                parsed = prison.loads(request.args["q"])
+            except Exception:  # prison raises plain Exceptions on bad syntax
+                parsed = None
+            if not isinstance(parsed, dict) or any(
+                    key in parsed and not (isinstance(parsed[key], int) and 0 <= parsed[key] < 10**9)
+                    for key in ("page", "page_size")):
+                return {"message": _("The q argument must be a Rison object, e.g. (page:0,page_size:25).")}, 400
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
+            if not isinstance(request.get_json(silent=True), dict):
+                return {"message": _("The request body must be a JSON object.")}, 400
+        return None

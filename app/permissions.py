@@ -52,14 +52,17 @@ ROLE_PERMISSIONS = {
         "QueueToVerifyView": CASE_WORK,
         "QueueReturnedView": CASE_WORK,
         "QueueOverdueView": CASE_WORK,
+        "QueueUnmappedLocationView": CASE_WORK,
         "ComplaintApi": ("can_get", "can_info", "can_put"),
         "DashboardView": ("can_index",),
+        "HotspotView": ("can_index", "can_show", "can_acknowledge"),
         **_each(REFERENCE_VIEWS, REFERENCE_MANAGE),
         "TransparencyReportView": ("can_list", "can_show", "can_download", "can_generate", "can_publish"),
         "OutboxView": ("can_list", "can_show", "can_retry"),
         "ReminderView": ("can_list", "can_show"),
         "QueueStateView": ("can_index",),
-        **_each(("Cases", "Dashboard", "All cases", "Queues", "To verify", "Returned by OPD", "Overdue")
+        **_each(("Cases", "Dashboard", "All cases", "Queues", "To verify", "Returned by OPD", "Overdue",
+                 "Unmapped locations", "Hotspots")
                 + REFERENCE_MENUS
                 + ("Monitoring", "Transparency reports", "Reminders", "Outbox", "Queue state"), MENU),
         # intake channels: spreadsheet import (Open311 API keys are the Admin's)
@@ -84,9 +87,10 @@ ROLE_PERMISSIONS = {
         "QueueOverdueView": CASE_READ,
         "ComplaintApi": ("can_get", "can_info"),
         "DashboardView": ("can_index",),
+        "HotspotView": ("can_index", "can_show"),
         **_each(REFERENCE_VIEWS, REFERENCE_READ),
         "TransparencyReportView": ("can_list", "can_show", "can_download"),
-        **_each(("Cases", "Dashboard", "All cases", "Queues", "Overdue") + REFERENCE_MENUS
+        **_each(("Cases", "Dashboard", "All cases", "Queues", "Overdue", "Hotspots") + REFERENCE_MENUS
                 + ("Monitoring", "Transparency reports"), MENU),
     },
     # not logged in: only the public pages (plain Flask views, no FAB permission)

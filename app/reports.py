@@ -24,8 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from app import stats
 from app.clock import utcnow
 from app.extensions import db
-from app.labels import KIND_LABELS, STATUS_LABELS
+from app.labels import HOTSPOT_KIND_LABELS, KIND_LABELS, STATUS_LABELS
+from app.spreadsheets import safe_cell
 from app.models import TransparencyReport
+from app.spreadsheets import safe_row
 from app.workflow import periods
 from app.workflow.errors import InvalidTransition, ValidationFailed
 
@@ -98,6 +100,10 @@ def rows_for_files(data):
         for name, count in data["breakdowns"][key]:
             name = _label(KIND_LABELS, name) if key == "kind" else (name or "-")
             rows.append((str(label), name, count))
+    actions_section = _("Proactive actions (hotspot alerts)")
+    for item in data.get("proactive_actions", []):
+        rows.append((actions_section, f"{item['acknowledged_at'][:10]} {item['category']} · {item['district']} "
+                     f"({item['cases']})", safe_cell(item["action"])))
     ranking_section = _("Agency ranking")
     for item in data["ranking"]:
         prefix = f"{item['rank']}. {item['agency']}"
@@ -143,10 +149,11 @@ def ranking_headers():
 def render_csv(data):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("Period"), data["period"]])
-    writer.writerow([_("Section"), _("Measure"), _("Value")])
+    writer.writerow(safe_row([_("Period"), data["period"]]))
+    writer.writerow(safe_row([_("Section"), _("Measure"), _("Value")]))
     for section, item, value in rows_for_files(data):
-        writer.writerow([section, item, "" if value is None else value])
+        # category, channel, district and agency names may come from citizens or staff: never a formula
+        writer.writerow(safe_row([section, item, value]))
     # UTF-8 with BOM so that spreadsheet programs read the Indonesian text correctly
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -159,30 +166,36 @@ def render_xlsx(data):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Summary")[:31]
-    sheet.append([_("Transparency report"), data["period"]])
-    sheet.append([_("Generated at"), data["generated_at"]])
+    sheet.append(safe_row([_("Transparency report"), data["period"]]))
+    sheet.append(safe_row([_("Generated at"), data["generated_at"]]))
     sheet.append([])
     sheet.append([_("Measure"), _("Value")])
     for cell in sheet[4]:
         cell.font = bold
     for key, label in SUMMARY_LABELS:
-        sheet.append([str(label), data["summary"].get(key)])
+        sheet.append(safe_row([str(label), data["summary"].get(key)]))
     sheet.column_dimensions["A"].width = 55
 
     status_sheet = workbook.create_sheet(_("By status")[:31])
     status_sheet.append([_("Status"), _("Cases")])
     for code, text in STATUS_LABELS.items():
-        status_sheet.append([str(text), data["by_status"].get(code, 0)])
+        status_sheet.append(safe_row([str(text), data["by_status"].get(code, 0)]))
     for key, label in BREAKDOWN_LABELS:
         part = workbook.create_sheet(str(label)[:31])
         part.append([str(label), _("Cases")])
         for name, count in data["breakdowns"][key]:
-            part.append([_label(KIND_LABELS, name) if key == "kind" else (name or "-"), count])
+            part.append(safe_row([_label(KIND_LABELS, name) if key == "kind" else (name or "-"), count]))
         part.column_dimensions["A"].width = 45
+    actions = workbook.create_sheet(_("Proactive actions")[:31])
+    actions.append([_("Date"), _("Alert"), _("Category"), _("District"), _("Cases"), _("Action taken")])
+    for item in data.get("proactive_actions", []):
+        actions.append([item["acknowledged_at"][:10], str(_label(HOTSPOT_KIND_LABELS, item["kind"])), item["category"],
+                        item["district"], item["cases"], safe_cell(item["action"])])
+    actions.column_dimensions["F"].width = 60
     ranking = workbook.create_sheet(_("Agency ranking")[:31])
     ranking.append(ranking_headers())
     for item in data["ranking"]:
-        ranking.append([item.get(key) for key, _label in RANKING_COLUMNS])
+        ranking.append(safe_row([item.get(key) for key, _label in RANKING_COLUMNS]))
     ranking.column_dimensions["B"].width = 45
     for extra in workbook.worksheets[1:]:
         for cell in extra[1]:
@@ -200,6 +213,15 @@ def compute(period, now=None, progress=None):
                              ranking_min_cases=int(current_app.config.get("REPORT_RANKING_MIN_CASES", 5)))
     data.update(period=period, start=start.isoformat(), end=end.isoformat(),
                 generated_at=now.isoformat(timespec="seconds"))
+    # hotspot alerts acknowledged in the period, with the action taken: the proactive fixes
+    from app.workflow import hotspots
+
+    data["proactive_actions"] = [{
+        "acknowledged_at": a.acknowledged_at.isoformat(timespec="minutes"), "kind": a.kind,
+        "category": a.category.name if a.category is not None else "-",
+        "district": a.district.name if a.district is not None else "-",
+        "cases": a.case_count, "action": a.action_taken,
+    } for a in hotspots.actions_in(start, end)]
     return data
 
 

@@ -5,6 +5,10 @@ role gets exactly the permissions written for it in :mod:`app.permissions` (one
 explicit table, nothing matched by name), so a fresh install needs no clicking
 and a changed table reaches every installation.
 """
+import re
+
+from flask_appbuilder.api import expose
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
@@ -42,6 +46,7 @@ PERMISSION_LABELS = {
     "can_this_form_post": _l("submit the form"), "can_userinfo": _l("view own profile"),
     "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
     "userinfoedit": _l("edit own profile"), "can_download": _l("download"),
+    "can_acknowledge": _l("acknowledge"),
 }
 
 
@@ -59,7 +64,7 @@ def describe_permission_view(pvm):
 def _client_address():
     from flask import has_request_context, request
 
-    return (request.remote_addr or "")[:64] or None if has_request_context() else None
+    return ((request.remote_addr or "")[:64] or None) if has_request_context() else None
 
 
 def _login_method():
@@ -69,16 +74,36 @@ def _login_method():
 
 
 def record_login(user, username, success, now=None):
-    """Write one row of the login history (see app/models/login.py)."""
-    from app.clock import utcnow
-    from app.extensions import db
-    from app.models import LoginEvent
+    """Write one row of the login history (see app/models/login.py and app/workflow/logins.py)."""
+    from app.workflow import logins
 
-    db.session.add(LoginEvent(
-        user_id=getattr(user, "id", None), username=(username or getattr(user, "username", "") or "")[:100],
-        success=bool(success), method=_login_method(), address=_client_address(), created_at=now or utcnow(),
-    ))
-    db.session.commit()
+    logins.record(getattr(user, "id", None), username or getattr(user, "username", "") or "", success,
+                  _login_method(), _client_address(), now=now)
+
+
+class LaporSecurityApi(SecurityApi):
+    """FAB's JWT login, answering 429 with a wait time while brute-force protection refuses it."""
+
+    @expose("/login", methods=["POST"])
+    def login(self):
+        from flask import g
+
+        g.pop("lapor_login_refused", None)
+        response = super().login()
+        if response.status_code == 400:  # FAB answers field errors as a dict: the schema says a string
+            message = (response.get_json(silent=True) or {}).get("message")
+            if not isinstance(message, str):
+                fields = message if isinstance(message, dict) else {}
+                text = "; ".join(f"{name}: {' '.join(map(str, errors if isinstance(errors, list) else [errors]))}"
+                                 for name, errors in fields.items()) or str(message)
+                response = self.response(400, message=text)
+        verdict = g.get("lapor_login_refused")
+        if verdict is not None:
+            response = self.response(429, message=verdict.message)
+            response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
+
+    login.__doc__ = SecurityApi.login.__doc__
 
 
 class InvalidatesPermissionCache:
@@ -107,6 +132,7 @@ def _invalidating(view_class):
 class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
+    security_api = LaporSecurityApi
     # FAB's user statistics chart loads Google Charts from the internet: not on an intranet
     userstatschartview = None
 
@@ -125,6 +151,75 @@ class LaporSecurityManager(SecurityManager):
             if view is not None and getattr(view, "datamodel", None) is not None:
                 view.datamodel = LaporInterface(view.datamodel.obj)
 
+    # --- sessions end server-side: logout and password change --------------------------
+    # The session cookie carries the user's ``session_version``; logout and a password change
+    # raise it, so a cookie copied before is refused afterwards (FAB's cookie sessions are
+    # otherwise valid until they expire). JWTs carry it too ("sv" claim).
+    SESSION_KEY = "_lapor_sv"
+
+    def create_login_manager(self, app):
+        manager = super().create_login_manager(app)
+        manager.user_loader(self.load_session_user)
+        return manager
+
+    def create_jwt_manager(self, app):
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(self._jwt_claims)
+        return manager
+
+    def _jwt_claims(self, identity):
+        user = self.get_user_by_id(int(identity)) if str(identity).isdigit() else None
+        return {"sv": user.session_version if user is not None else None}
+
+    def load_session_user(self, pk):
+        from flask import session
+
+        user = self.load_user(pk)
+        if user is None or session.get(self.SESSION_KEY) != user.session_version:
+            return None
+        return user
+
+    def load_user_jwt(self, jwt_header, jwt_data):
+        user = super().load_user_jwt(jwt_header, jwt_data)
+        if user is not None and jwt_data.get("sv") != user.session_version:
+            from flask import g
+
+            g.pop("user", None)
+            return None
+        return user
+
+    def on_user_login(self, user):
+        if _login_method() == "web":
+            from flask import session
+
+            session[self.SESSION_KEY] = user.session_version
+
+    def end_sessions(self, user, keep_current=False):
+        """Refuse every session and token ``user`` holds (optionally keeping this request's session)."""
+        from flask import has_request_context, session
+
+        user.session_version = (user.session_version or 0) + 1
+        from app.extensions import db
+
+        db.session.commit()
+        if keep_current and has_request_context():
+            session[self.SESSION_KEY] = user.session_version
+
+    def on_user_logout(self, user):
+        user = self.get_user_by_id(user.id)
+        if user is not None:
+            self.end_sessions(user)
+
+    def reset_password(self, userid, password):
+        from flask import g
+
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(int(userid))
+        if user is not None:
+            current = getattr(g, "user", None)
+            self.end_sessions(user, keep_current=getattr(current, "id", None) == user.id)
+
+    # --- login history and brute-force protection (web form and JWT API) ------------
     # --- permissions from the per-process cache (app/permission_cache.py): no SQL per check -----
     def _role_names(self, user):
         if user is None or not getattr(user, "is_authenticated", False):
@@ -231,10 +326,24 @@ class LaporSecurityManager(SecurityManager):
 
     # --- login history: every attempt, success or failure -------------------------
     def auth_user_db(self, username, password):
+        if not username:
+            return super().auth_user_db(username, password)
+        from flask import flash, g
+
+        from app.workflow import logins
+
+        g.pop("lapor_login_refused", None)
+        known = self.find_user(username=username) or self.find_user(email=username)
+        verdict = logins.check(getattr(known, "id", None), username, _client_address())
+        if not verdict.allowed:
+            # refused before the password is looked at; still one more failure in the history
+            record_login(known, username, False)
+            g.lapor_login_refused = verdict
+            if _login_method() == "web":
+                flash(verdict.message, "danger")
+            return None
         user = super().auth_user_db(username, password)
-        if username:
-            known = user or self.find_user(username=username) or self.find_user(email=username)
-            record_login(known, username, user is not None)
+        record_login(user or known, username, user is not None)
         return user
 
 

@@ -18,6 +18,8 @@ def safe_cell(value):
     if isinstance(value, (bool, int, float, decimal.Decimal, datetime.date, datetime.datetime)):
         return value
     text = str(value)
+    if text in ("-", "+"):  # a lone dash ("no value") is not a formula
+        return text
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text

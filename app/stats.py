@@ -67,12 +67,13 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
     from sqlalchemy import and_, distinct
 
     from app.clock import utcnow
-    from app.models import Agency, Category, Channel, LaporUser, Role
+    from app.models import Agency, Category, Channel, LaporUser, Region, Role
     from app.workflow.calendar import current_calendar
 
     now = now or utcnow()
     progress = progress or (lambda pct, message=None: None)
-    cohort = and_(Complaint.received_at >= start, Complaint.received_at < end)
+    # merged duplicates are counted once: only the parent (a child has parent_id set) is a case here
+    cohort = and_(Complaint.received_at >= start, Complaint.received_at < end, Complaint.parent_id.is_(None))
     responded = Complaint.first_response_at.isnot(None)
     fr_with_due = and_(responded, Complaint.first_response_due.isnot(None))
     verified = and_(Complaint.verified_at.isnot(None), Complaint.verification_due.isnot(None))
@@ -130,10 +131,11 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
 
     def breakdown(key, label_column=None, join=None):
         column = label_column if label_column is not None else key
+        group = [key, column] if key is not None and label_column is not None else [column]
         query = select(column, func.count()).where(cohort)
         if join is not None:
             query = query.select_from(Complaint).outerjoin(*join)
-        rows = db.session.execute(query.group_by(column).order_by(func.count().desc(), column)).all()
+        rows = db.session.execute(query.group_by(*group).order_by(func.count().desc(), column)).all()
         return [[name, count] for name, count in rows]
 
     by_status = dict(db.session.execute(
@@ -143,7 +145,8 @@ def period_kpis(start, end, now=None, ranking_min_cases=5, progress=None):
         "category": breakdown(None, Category.name, (Category, Category.id == Complaint.category_id)),
         "channel": breakdown(None, Channel.name, (Channel, Channel.id == Complaint.channel_id)),
         "agency": breakdown(None, Agency.name, (Agency, Agency.id == Complaint.agency_id)),
-        "district": breakdown(Complaint.district),
+        # by official kecamatan (Kemendagri code); cases whose typed location matches no region: None
+        "district": breakdown(Complaint.district_code, Region.name, (Region, Region.code == Complaint.district_code)),
     }
     progress(75)
 
@@ -248,10 +251,3 @@ def cached_period_kpis(start, end, ranking_min_cases=5):
     a full aggregation per visit is not (think 1,000,000 cases)."""
     return _cached(("kpis", start, end, ranking_min_cases),
                    lambda: period_kpis(start, end, ranking_min_cases=ranking_min_cases))
-
-
-def known_districts():
-    """The kecamatan names cases use (for filters and the report form), cached."""
-    return _cached(("districts",), lambda: [row[0] for row in db.session.execute(
-        select(Complaint.district).where(Complaint.district.is_not(None))
-        .group_by(Complaint.district).order_by(Complaint.district).limit(200))])

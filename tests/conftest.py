@@ -122,8 +122,12 @@ def _build_world(application):
     from app.security import sync_roles
     from app.workflow.defaults import ensure_reference_data
 
+    from app.workflow import regions
+
     sync_roles(appbuilder)
     ensure_reference_data()
+    regions.load("32.11")  # Kabupaten Sumedang, the demo's real kabupaten
+    regions.load_shipped_outline("32.11")
     by_code = {}
     for code, name, level, parent in WORLD_AGENCIES:
         agency = Agency(code=code, name=name, level=level, parent=by_code.get(parent), active=True)
@@ -150,9 +154,11 @@ def _cleanup():
     from sqlalchemy import delete
 
     from app.extensions import db
-    from app.models import Attachment, Complaint, ComplaintEvent, IdentityAccess, Reporter
+    from app.models import Attachment, Complaint, ComplaintEvent, HotspotAlert, IdentityAccess, Reporter
 
     db.session.rollback()
+    db.session.execute(delete(HotspotAlert))
+    db.session.execute(Complaint.__table__.update().values(parent_id=None))
     for model in (IdentityAccess, Attachment, ComplaintEvent, Complaint, Reporter):
         db.session.execute(delete(model))
     db.session.commit()
@@ -201,7 +207,8 @@ def make_case(world):
 
     def _make(agency=None, status="received", kind="complaint", title="Jalan berlubang di depan pasar",
               description="Lubang besar di jalan kabupaten membahayakan pengendara motor.",
-              anonymous=False, confidential=False, reporter=None, channel="web", now=None, show_name=False):
+              anonymous=False, confidential=False, reporter=None, channel="web", now=None, show_name=False,
+              category=None, **location):
         reporter_row = None
         if reporter is not False:
             data = reporter or {"name": "Siti Pelapor", "phone": "081234567890",
@@ -211,7 +218,8 @@ def make_case(world):
         outcome = lifecycle.register(
             title=title, description=description, kind=kind, channel=world.channel(channel),
             reporter=reporter_row, is_anonymous=anonymous, is_confidential=confidential,
-            district="Sukamaju Kota", now=now, show_reporter_name=show_name,
+            now=now, show_reporter_name=show_name, category=_category(category),
+            **(location or {"district": "Sukamaju Kota"}),
         )
         complaint = outcome.complaint
         if status != "received":
@@ -222,6 +230,23 @@ def make_case(world):
         return complaint
 
     return _make
+
+
+def _category(name):
+    """A category by name, created on first use (the world has none of its own)."""
+    if name is None:
+        return None
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Category
+
+    row = db.session.execute(select(Category).where(Category.name == name)).scalar_one_or_none()
+    if row is None:
+        row = Category(name=name, active=True)
+        db.session.add(row)
+        db.session.flush()
+    return row
 
 
 def _advance_to(complaint, status, agency_code, coordinator, world, outcome):

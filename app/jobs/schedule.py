@@ -50,6 +50,7 @@ PERIODIC = [
     Periodic("digest", TASKS + "send_digest", "daily", "REMINDER_DIGEST_HOUR",
              enabled_if=("REMINDER_DELIVERY", "digest"), keep_runs=True),
     Periodic("monthly_report", TASKS + "build_monthly_report", "monthly", keep_runs=True, timeout=3600),
+    Periodic("hotspots", TASKS + "detect_hotspots", "daily", "HOTSPOT_HOUR", keep_runs=True),
     Periodic("prune", TASKS + "prune", "daily", "", retry=None),
     Periodic("privacy_retention", TASKS + "privacy_retention", "daily", "PRIVACY_RETENTION_HOUR"),
     Periodic("inbound_email", TASKS + "read_mailbox", "interval", "INBOUND_IMAP_INTERVAL_MINUTES", 60,

@@ -129,6 +129,19 @@ def send_digest():
 
 
 @task
+def detect_hotspots():
+    """Daily: raise hotspot alerts and e-mail them to coordinators and Pimpinan (after commit)."""
+    from app.extensions import db
+    from app.jobs import queue
+    from app.workflow import hotspots
+
+    outcome = hotspots.run_daily()
+    db.session.commit()
+    queue.deliver(outcome)
+    return outcome.counts["alerts"]
+
+
+@task
 def auto_close():
     from app.jobs import queue
     from app.workflow import autoclose

@@ -9,5 +9,7 @@ from app.models.notification import Notification, Outbox  # noqa: F401
 from app.models.report import TransparencyReport  # noqa: F401
 from app.models.jobs import JobRun  # noqa: F401
 from app.models.login import LoginEvent  # noqa: F401
+from app.models.region import Region  # noqa: F401
+from app.models.hotspot import HotspotAlert  # noqa: F401
 from app.models.privacy import IdentityAccess  # noqa: F401
 from app.models.channels import ApiClientKey, ImportBatch, ImportMapping, InboundMessage  # noqa: F401

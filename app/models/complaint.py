@@ -53,6 +53,12 @@ class Complaint(Model):
                 postgresql_where=text(f"status = '{status}'"), sqlite_where=text(f"status = '{status}'"))
           for status, column in (("received", "verification_due"), ("dispatched", "first_response_due"),
                                  ("in_progress", "resolution_due"), ("resolved", "auto_close_due"))],
+        # hotspots and duplicate suggestions: one category in one kecamatan over a window
+        Index("ix_complaint_category_district_received", "category_id", "district_code", "received_at"),
+        # duplicate suggestions in one kelurahan/desa
+        Index("ix_complaint_region_category_received", "region_code", "category_id", "received_at"),
+        # the public list filtered by kecamatan (code), paged by time
+        Index("ix_complaint_district_code_time", "district_code", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -71,8 +77,14 @@ class Complaint(Model):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), nullable=False)
     channel = relationship("Channel")
     address: Mapped[Optional[str]] = mapped_column(String(300))
-    district: Mapped[Optional[str]] = mapped_column(String(100))  # kecamatan
-    village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa
+    district: Mapped[Optional[str]] = mapped_column(String(100))  # kecamatan (name)
+    village: Mapped[Optional[str]] = mapped_column(String(100))  # kelurahan/desa (name)
+    # the official place: kelurahan/desa and its kecamatan (Kemendagri codes); district/village
+    # above then hold their names, or the free text that could not be matched yet
+    region_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
+    region = relationship("Region", foreign_keys=[region_code])
+    district_code: Mapped[Optional[str]] = mapped_column(ForeignKey("region.code"))
+    district_region = relationship("Region", foreign_keys=[district_code])
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
     incident_date: Mapped[Optional[datetime.date]] = mapped_column(Date)
@@ -93,6 +105,12 @@ class Complaint(Model):
     # a link to a photo given by an Open311 client: shown to staff, never fetched by the server
     media_url: Mapped[Optional[str]] = mapped_column(String(500))
     archive_reason: Mapped[Optional[str]] = mapped_column(String(40))
+    # duplicates: a merged child points at its parent; the parent counts its merged children
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("complaint.id"), index=True)
+    parent = relationship("Complaint", remote_side=[id], foreign_keys=[parent_id])
+    merged_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    status_before_merge: Mapped[Optional[str]] = mapped_column(String(20))
+    duplicate_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     # milestones (naive UTC)
     received_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -192,7 +210,8 @@ class Attachment(Model):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     def __repr__(self):
-        return self.original_name
+        # never the original name: it may carry the reporter's identity (see workflow/attachments)
+        return f"lampiran-{self.id}"
 
 
 @event.listens_for(ComplaintEvent, "before_update")

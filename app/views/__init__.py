@@ -10,6 +10,7 @@ def register_views(appbuilder):
         QueueReturnedView,
         QueueToFollowUpView,
         QueueToVerifyView,
+        QueueUnmappedLocationView,
     )
     from app.views.admin.dashboard import DashboardView
     from app.views.admin.reference import (
@@ -25,6 +26,9 @@ def register_views(appbuilder):
     cases = dict(category="Cases", category_label=_l("Cases"), category_icon="fa-inbox")
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-dashboard", **cases)
     appbuilder.add_view(ComplaintView, "All cases", label=_l("All Cases"), icon="fa-list", **cases)
+    from app.views.admin.hotspots import HotspotView
+
+    appbuilder.add_view(HotspotView, "Hotspots", label=_l("Hotspot Alerts"), icon="fa-fire", **cases)
 
     queues = dict(category="Queues", category_label=_l("Work Queues"), category_icon="fa-tasks")
     appbuilder.add_view(QueueToVerifyView, "To verify", label=_l("To Verify"), icon="fa-check-square-o", **queues)
@@ -32,6 +36,8 @@ def register_views(appbuilder):
     appbuilder.add_view(QueueToFollowUpView, "To follow up", label=_l("To Follow Up"), icon="fa-wrench", **queues)
     appbuilder.add_view(QueueAwaitingReporterView, "Awaiting reporter", label=_l("Awaiting Reporter"), icon="fa-hourglass-half", **queues)
     appbuilder.add_view(QueueOverdueView, "Overdue", label=_l("Overdue Cases"), icon="fa-exclamation-triangle", **queues)
+    appbuilder.add_view(QueueUnmappedLocationView, "Unmapped locations", label=_l("Unmapped Locations"),
+                        icon="fa-map-marker", **queues)
 
     ref = dict(category="Reference", category_label=_l("Reference Data"), category_icon="fa-database")
     appbuilder.add_view(AgencyView, "Agencies", label=_l("Agencies"), icon="fa-building", **ref)
@@ -40,7 +46,15 @@ def register_views(appbuilder):
     appbuilder.add_view(HolidayView, "Holidays", label=_l("Holidays"), icon="fa-calendar", **ref)
     appbuilder.add_view(SlaSettingView, "Service levels", label=_l("Service Deadlines"), icon="fa-clock-o", **ref)
 
+    from app.views.admin.logins import LoginHistoryView
+
+    appbuilder.add_view(LoginHistoryView, "Login history", label=_l("Login History"), icon="fa-history",
+                        category="Security", category_label=_l("Security"))
+
     appbuilder.add_api(ComplaintApi)
+    from app.views.api.openapi import PublicOpenApi
+
+    appbuilder.add_api(PublicOpenApi)
     from flask import current_app
 
     current_app.register_blueprint(health_bp)

@@ -10,14 +10,26 @@ from app.workflow import access
 from app.workflow.queues import QUEUES
 
 
+def request_user():
+    """Who is asking: the session's user, or the JWT's user on an API call (FAB resolves both)."""
+    from flask import current_app
+
+    try:
+        user = current_app.appbuilder.sm.current_user
+    except RuntimeError:  # no JWT verified in this request
+        user = None
+    return user if user is not None else current_user
+
+
 class CaseAccessFilter(BaseFilter):
-    """The access rule: only the cases the logged-in user may see."""
+    """The access rule: only the cases the user asking may see, the same under a session cookie
+    and under a JWT."""
 
     name = "Akses"
     arg_name = "lapor_access"
 
     def apply(self, query, value):
-        return query.filter(access.case_scope_clause(current_user))
+        return query.filter(access.case_scope_clause(request_user()))
 
 
 class QueueFilter(BaseFilter):

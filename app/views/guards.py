@@ -1,9 +1,18 @@
-"""Request guards for malformed list arguments that FAB would turn into a 500."""
+"""Request guards for malformed list arguments that FAB would turn into a 500.
+
+Dropped (the page is shown without them): page numbers and sizes that are not small positive
+numbers, a sort column (``_oc_<View>``) the view does not offer, a sort direction other than
+asc/desc, and query arguments named like ``url_for``'s own keywords (``endpoint``, ``_external``
+...), which FAB's sort links would pass on to ``url_for``.
+"""
 import re
 
-from flask import redirect, request
+from flask import current_app, redirect, request
 
 _NUMERIC_ARG = re.compile(r"^(page|psize)_\w+$")
+_ORDER_ARG = re.compile(r"^_oc_(\w+)$")
+_DIRECTION_ARG = re.compile(r"^_od_\w+$")
+RESERVED = {"endpoint", "_external", "_anchor", "_method", "_scheme", "values"}
 MAX_PAGE_SIZE = 100
 
 
@@ -15,12 +24,44 @@ def _valid(name, value):
     return int(value) < 10**9
 
 
+def _order_columns(view_name):
+    for view in current_app.appbuilder.baseviews:
+        if view.__class__.__name__ == view_name:
+            return getattr(view, "order_columns", None) or []
+    return []
+
+
+def _bad(name, value):
+    if name in RESERVED:
+        return True
+    if _NUMERIC_ARG.match(name):
+        return not _valid(name, value)
+    match = _ORDER_ARG.match(name)
+    if match:
+        return value not in _order_columns(match.group(1))
+    if _DIRECTION_ARG.match(name):
+        return value not in ("asc", "desc")
+    return False
+
+
 def register_guards(app):
+    @app.before_request
+    def _refuse_nul_characters():
+        """A NUL character is never text a person typed; PostgreSQL refuses it (a 500 otherwise)."""
+        from flask import abort
+
+        values = list(request.args.values()) + list(request.args.keys())
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
+
     @app.before_request
     def _drop_malformed_list_args():
         if request.method != "GET" or not request.args:
             return None
-        bad = [k for k, v in request.args.items(multi=True) if _NUMERIC_ARG.match(k) and not _valid(k, v)]
+        bad = [k for k, v in request.args.items(multi=True) if _bad(k, v)]
         if not bad:
             return None
         kept = [(k, v) for k, v in request.args.items(multi=True) if k not in bad]

@@ -90,16 +90,22 @@ def identity_visible(user, complaint):
 
 
 # --- the public -------------------------------------------------------------
-# verified, non-confidential cases in these states appear on the public pages
+# A case is on the public pages when a coordinator has verified it (``verified_at``: verify, or
+# dispose, which verifies), it is not confidential, and it is in one of these states. Received,
+# on-hold and archived cases never are; a forwarded case only if it was verified before it was
+# forwarded (forwarding alone publishes nothing: the same rule as every other case).
 PUBLIC_STATUSES = ("dispatched", "in_progress", "resolved", "closed", "forwarded")
 
 
 def public_cases_clause():
-    return and_(Complaint.is_confidential.is_(False), Complaint.status.in_(PUBLIC_STATUSES))
+    # verified first (forwarded included); a merged duplicate (child) is never listed: the public sees the parent
+    return and_(Complaint.is_confidential.is_(False), Complaint.status.in_(PUBLIC_STATUSES),
+                Complaint.verified_at.is_not(None), Complaint.parent_id.is_(None))
 
 
 def publicly_listed(complaint):
-    return not complaint.is_confidential and complaint.status in PUBLIC_STATUSES
+    return (not complaint.is_confidential and complaint.status in PUBLIC_STATUSES
+            and complaint.verified_at is not None and complaint.parent_id is None)
 
 
 def trackable_without_code(complaint):

@@ -17,7 +17,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Agency, Complaint, ComplaintEvent
 from app.models.reference import KINDS
-from app.workflow import access, notify
+from app.workflow import access, notify, regions
 from app.workflow.outcome import Outcome
 from app.workflow.sla import sla_for
 from app.workflow.calendar import current_calendar
@@ -94,6 +94,8 @@ TRANSITIONS = {
     "confirm": (("resolved",), {REPORTER}),
     "reopen": (("resolved",), {REPORTER}),
     "auto_close": (("resolved",), {SYSTEM}),
+    "merge": (("received", "on_hold", "dispatched", "in_progress"), {COORDINATOR}),
+    "unmerge": (("archived",), {COORDINATOR}),
 }
 
 ARCHIVE_REASONS = {
@@ -123,6 +125,10 @@ EVENT_LABELS = {
     "reopened": _l("Reopened: reporter not satisfied"),
     "auto_closed": _l("Closed automatically"),
     "edited": _l("Case data edited"),
+    "merged": _l("Merged into another report (duplicate)"),
+    "unmerged": _l("Merge undone"),
+    "duplicate_added": _l("Duplicate report merged into this case"),
+    "duplicate_removed": _l("Duplicate report separated again"),
     "reply_code_reissued": _l("New reply code issued"),
     "identity_erased": _l("Reporter data erased on request"),
 }
@@ -148,6 +154,10 @@ def _guard(name, complaint, actor):
     if not caps & capacities:
         raise NotAllowed()
     if complaint.status not in states:
+        raise InvalidTransition()
+    if name == "unmerge" and complaint.parent_id is None:
+        raise InvalidTransition()
+    if name == "merge" and complaint.duplicate_count:
         raise InvalidTransition()
     return caps
 
@@ -208,6 +218,21 @@ def _agency(agency_or_id):
     return agency
 
 
+def _location(details):
+    """Location columns from a picked kelurahan (``region_code``) or free text, coordinates checked."""
+    try:
+        fields = regions.location_fields(details.pop("region_code", None), details.pop("district", None),
+                                         details.pop("village", None))
+    except ValueError:
+        raise ValidationFailed(_l("Choose a kelurahan/desa from the list."))
+    try:
+        point = regions.check_coordinates(details.pop("latitude", None), details.pop("longitude", None))
+    except (TypeError, ValueError):
+        raise ValidationFailed(_l("The map point must be inside Indonesia."))
+    fields["latitude"], fields["longitude"] = point if point else (None, None)
+    return fields
+
+
 # --- creation ---------------------------------------------------------------
 
 
@@ -226,6 +251,7 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
         raise ValidationFailed(_l("Unknown case type."))
     title = _require_text(title, _l("Case title is required."))
     description = _require_text(description, _l("Case description is required."))
+    details.update(_location(details))
     if actor.kind == "staff":
         if not (actor.roles & (access.COORDINATING_ROLES | {access.ROLE_OPD})):
             raise NotAllowed()
@@ -549,6 +575,82 @@ def auto_close(complaint, who=SYSTEM, now=None):
     return _event(complaint, actor, "auto_closed", is_public=True, from_status="resolved", now=now)
 
 
+# --- duplicates ---------------------------------------------------------------
+
+
+def _find_case(reference):
+    if isinstance(reference, Complaint):
+        return reference
+    from app.workflow.numbers import normalise_tracking_number
+
+    text = str(reference or "").strip()
+    number = normalise_tracking_number(text)
+    if number:
+        return db.session.execute(select(Complaint).where(Complaint.tracking_number == number)).scalar_one_or_none()
+    return db.session.get(Complaint, int(text)) if text.isdigit() and len(text) < 12 else None
+
+
+def merge(complaint, who, parent, note=None, now=None):
+    """Close ``complaint`` as a duplicate (child) of ``parent``.
+
+    The child is archived with reason "duplicate" and linked; its reporter is told the parent's
+    number once and from then on hears of the parent's public updates (notify); the parent counts
+    one more citizen. Public pages and KPIs count the parent only. Undone by :func:`unmerge`.
+    """
+    actor = as_actor(who)
+    _guard("merge", complaint, actor)
+    now = now or utcnow()
+    parent = _find_case(parent)
+    if parent is None or not access.can_see(actor.user, parent):
+        raise ValidationFailed(_l("The main report was not found."))
+    if parent.id == complaint.id:
+        raise ValidationFailed(_l("A report cannot be merged into itself."))
+    if parent.parent_id is not None or parent.status in ("archived", "forwarded"):
+        raise ValidationFailed(_l("The main report must be an active report that is not itself a duplicate."))
+    if parent.is_confidential and not complaint.is_confidential:
+        raise ValidationFailed(_l("A public report cannot be merged into a confidential one."))
+    previous = complaint.status
+    complaint.status_before_merge = previous
+    complaint.status = "archived"
+    complaint.archive_reason = "duplicate"
+    complaint.parent_id = parent.id
+    complaint.parent = parent
+    complaint.merged_at = now
+    complaint.closed_at = now
+    complaint.on_hold_since = None
+    parent.duplicate_count = (parent.duplicate_count or 0) + 1
+    outcome = _event(complaint, actor, "merged", is_public=True, from_status=previous, now=now, internal_note=note,
+                     public_text=str(_l("This report is handled together with report %(number)s. You will be "
+                                        "informed of its progress.", number=parent.tracking_number)))
+    return outcome.add(_event(parent, actor, "duplicate_added", now=now,
+                              internal_note=f"{complaint.tracking_number}" + (f": {note}" if note else "")))
+
+
+def unmerge(complaint, who, note=None, now=None):
+    """Undo a merge: the child gets back its own status and is public again as before."""
+    actor = as_actor(who)
+    _guard("unmerge", complaint, actor)
+    now = now or utcnow()
+    parent = db.session.get(Complaint, complaint.parent_id)
+    restored = complaint.status_before_merge or "received"
+    complaint.status = restored
+    complaint.archive_reason = None
+    complaint.parent_id = None
+    complaint.parent = None
+    complaint.merged_at = None
+    complaint.closed_at = None
+    complaint.status_before_merge = None
+    if restored == "on_hold":
+        complaint.on_hold_since = now
+    outcome = _event(complaint, actor, "unmerged", is_public=True, from_status="archived", now=now,
+                     internal_note=note, public_text=str(_l("This report is handled on its own again.")))
+    if parent is not None:
+        parent.duplicate_count = max(0, (parent.duplicate_count or 0) - 1)
+        outcome.add(_event(parent, actor, "duplicate_removed", now=now,
+                           internal_note=f"{complaint.tracking_number}" + (f": {note}" if note else "")))
+    return outcome
+
+
 # --- reading the timeline ---------------------------------------------------
 
 
@@ -586,6 +688,8 @@ OPERATIONS = {
     "confirm": confirm,
     "reopen": reopen,
     "auto_close": auto_close,
+    "merge": merge,
+    "unmerge": unmerge,
 }
 
 
@@ -611,8 +715,8 @@ def perform(operation, complaint_id, who, expected_version=None, **kwargs):
             getattr(who, "is_authenticated", False) and not access.can_see(who, complaint)
         ):
             raise NotAllowed(_l("Case not found."))
-        if expected_version is not None and int(expected_version) != complaint.version:
-            raise Conflict()
+        if expected_version is not None and str(expected_version) != str(complaint.version):
+            raise Conflict()  # also a forged, non-numeric version: never a 500
         outcome = func(complaint, who, **kwargs)
         db.session.commit()
         return outcome

@@ -42,7 +42,11 @@ REPORTER_TOPICS = {
     "auto_closed": "closed",
     "archived": "archived",
     "forwarded": "forwarded",
+    "merged": "merged",
+    "unmerged": "unmerged",
 }
+# topics a merged child's reporter also hears about when they happen on the parent
+FOLLOWER_TOPICS = ("dispatched", "answered", "resolved", "closed", "archived", "forwarded")
 
 
 def _locale():
@@ -200,6 +204,20 @@ def _reporter_texts(topic, complaint, event, reply_code=None):
         subject = _("Your report %(number)s has been forwarded to another institution", number=number)
         body = _("Your report %(number)s is outside this government's authority and has been forwarded to: %(institution)s",
                  number=number, institution=text)
+    elif topic == "merged":
+        parent = complaint.parent
+        subject = _("Your report %(number)s is handled together with report %(parent)s",
+                    number=number, parent=parent.tracking_number)
+        body = _("Other citizens reported the same problem. Your report %(number)s is handled together with "
+                 "report %(parent)s; you will receive its updates.", number=number, parent=parent.tracking_number)
+        url = track_url(parent)
+        if url:
+            body += "\n\n" + _("Track your report: %(url)s", url=url)
+        return subject, body
+    elif topic == "unmerged":
+        subject = _("Your report %(number)s is handled on its own again", number=number)
+        body = _("Your report %(number)s is no longer merged with another report and is handled on its own.",
+                 number=number)
     else:  # pragma: no cover - every topic above is handled
         raise ValueError(topic)
     url = track_url(complaint)
@@ -244,13 +262,15 @@ def direct_message(channel, recipient, text, complaint=None, reply_to=None, now=
     return row
 
 
-def _notify_reporter(topic, complaint, event, now, reply_code=None):
-    """The reporter's messages about ``event``; returns the outbox rows written."""
-    reporter = complaint.reporter
+def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=None):
+    """The reporter's messages about ``event`` (or those of ``reporter``, who follows this case as the
+    reporter of a merged duplicate); returns the outbox rows written."""
+    follower = reporter is not None
+    reporter = reporter if follower else complaint.reporter
     if reporter is None or reporter.erased_at is not None:
         return []
-    subject, body = _reporter_texts(topic, complaint, event, reply_code)
-    secret = reply_code if topic == "received" else None
+    subject, body = _reporter_texts(topic, complaint, event, None if follower else reply_code)
+    secret = reply_code if topic == "received" and not follower else None
     rows = []
     for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
@@ -263,6 +283,22 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None):
             rows.append(_add_outbox("sms", topic, reporter.phone, subject,
                                     _sms_text(topic, subject, complaint, reply_code),
                                     complaint=complaint, event=event, now=now, secret=secret))
+    return rows
+
+
+def _notify_followers(topic, parent, event, now):
+    """The reporters of the duplicates merged into ``parent`` follow its public updates."""
+    from sqlalchemy import select
+
+    from app.models import Complaint
+
+    children = db.session.execute(select(Complaint).where(Complaint.parent_id == parent.id)
+                                  .order_by(Complaint.id)).scalars()
+    seen, rows = {getattr(parent.reporter, "id", None)}, []
+    for child in children:
+        if child.reporter is not None and child.reporter.id not in seen:
+            seen.add(child.reporter.id)
+            rows += _notify_reporter(topic, parent, event, now, reporter=child.reporter)
     return rows
 
 
@@ -312,6 +348,8 @@ def on_event(event, reply_code=None):
         topic = REPORTER_TOPICS.get(event.kind)
         if topic is not None:
             rows += _notify_reporter(topic, complaint, event, now, reply_code)
+            if topic in FOLLOWER_TOPICS and complaint.duplicate_count:
+                rows += _notify_followers(topic, complaint, event, now)
         _notify_staff(event, complaint, Recipients(), now)
     return rows
 

@@ -16,6 +16,7 @@ from app.workflow import access, periods
 from app.workflow.numbers import normalise_tracking_number
 
 PAGE_SIZE = 20
+MAP_POINTS = 500
 MAX_PAGE_DIGITS = 6
 
 
@@ -41,12 +42,13 @@ class PublicSearch:
             search.kind = args["jenis"]
         if args.get("status") in access.PUBLIC_STATUSES:
             search.status = args["status"]
-        if args.get("kategori", "").isdigit():
+        # ids, never numbers past the column's range (a 30-digit "id" is ignored, not a 500)
+        if args.get("kategori", "").isdigit() and len(args["kategori"]) < 10:
             search.category_id = int(args["kategori"])
-        if args.get("instansi", "").isdigit():
+        if args.get("instansi", "").isdigit() and len(args["instansi"]) < 10:
             search.agency_id = int(args["instansi"])
         if args.get("kecamatan"):
-            search.district = args["kecamatan"][:100]
+            search.district = args["kecamatan"][:13]  # the kecamatan's Kemendagri code
         search.received_from = periods.parse_loose_month(args.get("dari"))
         search.received_until = periods.parse_loose_month(args.get("sampai"))
         search.text = (args.get("q") or "").strip()[:100]
@@ -71,7 +73,7 @@ class PublicSearch:
         if self.agency_id is not None:
             query = query.where(Complaint.agency_id == self.agency_id)
         if self.district:
-            query = query.where(Complaint.district == self.district)
+            query = query.where(Complaint.district_code == self.district)
         if self.received_from is not None:
             query = query.where(Complaint.received_at >= self.received_from.bounds()[0])
         if self.received_until is not None:
@@ -140,3 +142,15 @@ def seek(criteria, page_size=PAGE_SIZE, before=None, after=None, until=None):
         db.session, query.options(joinedload(Complaint.agency), joinedload(Complaint.category)),
         Complaint.received_at, Complaint.id, page_size, before=before, after=after, until=until)
     return page, total
+
+
+def map_points(criteria, limit=MAP_POINTS):
+    """The most recent matching reports with a map point, rounded to about 100 m (a public map
+    shows where a problem is, not whose house it is): [{"lat", "lon", "number", "title"}]."""
+    rows = db.session.execute(
+        criteria.query().with_only_columns(Complaint.tracking_number, Complaint.title, Complaint.latitude,
+                                           Complaint.longitude)
+        .where(Complaint.latitude.is_not(None), Complaint.longitude.is_not(None))
+        .order_by(Complaint.received_at.desc()).limit(limit))
+    return [{"lat": round(r.latitude, 3), "lon": round(r.longitude, 3), "number": r.tracking_number, "title": r.title}
+            for r in rows]

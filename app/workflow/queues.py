@@ -2,7 +2,7 @@
 from sqlalchemy import and_, exists, select
 
 from app.models import Complaint, ComplaintEvent
-from app.workflow import sla
+from app.workflow import regions, sla
 
 
 def returned_by_opd():
@@ -23,4 +23,6 @@ QUEUES = {
     "awaiting_reporter": lambda: Complaint.status.in_(("resolved", "on_hold")),
     # everyone
     "overdue": sla.overdue_clause,
+    # coordinator: typed locations that match no official kelurahan/desa yet (fix with Edit)
+    "unmapped_location": regions.unmapped_clause,
 }

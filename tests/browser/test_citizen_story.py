@@ -3,12 +3,12 @@ import re
 
 import pytest
 
+from tests.imaging import png_bytes
+
 pytestmark = pytest.mark.browser
 
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"
-    "c0f01f0005000201a3f5b0b20000000049454e44ae426082"
-)
+# a real photo: uploads are decoded and re-encoded (app/workflow/attachments.py)
+PNG_1PX = png_bytes(8, 8)
 PASSWORD = "Rahasia-uji-123"
 
 
@@ -46,7 +46,8 @@ def test_citizen_to_closed_case(live_server, browser, ctx, tmp_path):
     citizen.check('input[name="kind"][value="complaint"]')
     citizen.fill("#title", "Lubang besar di Jalan Siliwangi")
     citizen.fill("#description", "Ada lubang besar di depan toko bangunan, sudah tiga motor terjatuh minggu ini.")
-    citizen.fill("#district", "Sukamaju Kota")
+    citizen.fill("#region-search", "kota kaler")
+    citizen.select_option("#region", "32.11.18.1001")
     citizen.fill("#address", "Jl. Siliwangi depan toko bangunan")
     citizen.set_input_files("#attachments", str(photo))
     citizen.fill("#name", "Agus Permana")

@@ -92,7 +92,7 @@ def test_attachments_follow_the_case_access_rule(app, login_as, make_case):
         assert response.status_code == 200
         assert hashlib.sha256(response.get_data()).hexdigest() == attachment.sha256
         page = login_as("opd_pupr").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
-        assert "foto.png" in page
+        assert "lampiran-1.png" in page and "foto.png" not in page
     finally:
         attachments.discard(written)
 

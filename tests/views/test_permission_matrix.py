@@ -48,6 +48,10 @@ MATRIX = [
     ("ReminderView", "can_list", "GET", "/reminderview/list/", COORDINATION),
     ("ReminderView", "can_show", "GET", "/reminderview/show/{missing}", COORDINATION),
     ("QueueStateView", "can_index", "GET", "/antrean/", COORDINATION),
+    # --- hotspot alerts (issue 15): coordinators and Pimpinan read, coordinators acknowledge ----
+    ("HotspotView", "can_index", "GET", "/hotspot/", READERS),
+    ("HotspotView", "can_show", "GET", "/hotspot/{missing}", READERS),
+    ("HotspotView", "can_acknowledge", "POST", "/hotspot/{missing}/acknowledge", COORDINATION),
     # --- intake channels ------------------------------------------------------------------------
     ("ImportView", "can_list", "GET", "/impor/", COORDINATION),
     ("ImportView", "can_add", "POST", "/impor/unggah", COORDINATION),
@@ -74,6 +78,8 @@ MATRIX = [
     ("LaporUserDBModelView", "resetpasswords", "POST", "/users/action/resetpasswords/{me}", {ADMIN}),
     ("ResetPasswordView", "can_this_form_get", "GET", "/resetpassword/form?pk={me}", {ADMIN}),
     ("MenuApi", "can_get", "GET", "/api/v1/menu/", {ADMIN}),
+    ("LoginHistoryView", "can_list", "GET", "/loginhistoryview/list/", {ADMIN}),
+    ("LoginHistoryView", "can_show", "GET", "/loginhistoryview/show/{missing}", {ADMIN}),
 ]
 
 # the case screen and its work queues: same permissions, each queue for the roles that work it
@@ -85,6 +91,7 @@ CASE_SCREENS = {
     "QueueToFollowUpView": ("/queuetofollowupview", {ADMIN, OPD}, set()),
     "QueueAwaitingReporterView": ("/queueawaitingreporterview", {ADMIN, OPD}, set()),
     "QueueOverdueView": ("/queueoverdueview", CASE_WORKERS, {LEADER}),
+    "QueueUnmappedLocationView": ("/queueunmappedlocationview", COORDINATION, set()),
 }
 for _view, (_base, _work, _read) in CASE_SCREENS.items():
     MATRIX += [
@@ -115,13 +122,14 @@ MENU = {
     "Cases": STAFF, "Dashboard": STAFF, "All cases": STAFF,
     "Queues": STAFF, "To verify": COORDINATION, "Returned by OPD": COORDINATION,
     "To follow up": {ADMIN, OPD}, "Awaiting reporter": {ADMIN, OPD}, "Overdue": STAFF,
+    "Unmapped locations": COORDINATION, "Hotspots": READERS,
     "Reference": READERS, "Agencies": READERS, "Categories": READERS, "Channels": READERS,
     "Holidays": READERS, "Service levels": READERS,
     "Monitoring": READERS, "Transparency reports": READERS, "Reminders": COORDINATION,
     "Outbox": COORDINATION, "Queue state": COORDINATION,
     "Notifications": STAFF,
     "Intake": COORDINATION, "Spreadsheet import": COORDINATION, "API keys": {ADMIN},
-    "Security": {ADMIN}, "List Users": {ADMIN}, "List Roles": {ADMIN}, "List Groups": {ADMIN},
+    "Security": {ADMIN}, "Login history": {ADMIN}, "List Users": {ADMIN}, "List Roles": {ADMIN}, "List Groups": {ADMIN},
     "Base Permissions": {ADMIN}, "Views/Menus": {ADMIN}, "Permission on Views/Menus": {ADMIN},
 }
 

@@ -11,8 +11,9 @@ from app.extensions import db
 from app.models import Attachment, Complaint
 from tests.conftest import assert_hidden, visible_text
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+from tests.imaging import png_bytes
+
+PNG = png_bytes()
 
 
 def report_data(**overrides):
@@ -72,7 +73,7 @@ def test_citizen_submits_with_a_photo_and_gets_number_and_code(app, client):
 
 @pytest.mark.parametrize("files,message", [
     ([("foto.jpg", b"<?php echo 'bukan gambar'; ?>")], "bukan gambar"),
-    ([("besar.png", PNG + b"\x00" * (5 * 1024 * 1024))], "lebih dari 5 MB"),
+    ([("besar.png", PNG + b"\x00" * (20 * 1024 * 1024))], "lebih dari 20 MB"),
     ([(f"f{i}.png", PNG) for i in range(6)], "Paling banyak 5 lampiran"),
 ])
 def test_forged_or_oversized_upload_is_refused_and_nothing_saved(app, client, files, message):

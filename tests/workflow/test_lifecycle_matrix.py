@@ -37,13 +37,17 @@ EXPECTED = {
     "confirm": ({"resolved"}, {"reporter"}),
     "reopen": ({"resolved"}, {"reporter"}),
     "auto_close": ({"resolved"}, {"system"}),
+    # a duplicate can be merged into another report while it is open and not yet resolved
+    "merge": ({"received", "on_hold", "dispatched", "in_progress"}, COORD),
+    # only a merged child can be separated again (none here: see tests/workflow/test_duplicates.py)
+    "unmerge": (set(), COORD),
 }
 
 RESULT_STATE = {
     "verify": "received", "dispose": "dispatched", "hold": "on_hold", "complete_hold": "received",
     "archive": "archived", "forward": "forwarded", "redispose": "dispatched", "follow_up": "in_progress",
     "resolve": "resolved", "return_to_coordinator": "received", "confirm": "closed", "reopen": "in_progress",
-    "auto_close": "closed",
+    "auto_close": "closed", "merge": "archived",
 }
 
 
@@ -57,8 +61,14 @@ def call(name, complaint, who, world):
         "internal_note": {"text": "Catatan internal."}, "resolve": {"text": "Selesai diperbaiki."},
         "return_to_coordinator": {"reason": "Bukan wewenang kami."}, "reporter_reply": {"text": "Terima kasih."},
         "confirm": {"rating": 5}, "reopen": {"text": "Belum diperbaiki."}, "auto_close": {"now": far_future},
+        "merge": {"parent": _main_report(world)} if name == "merge" else {}, "unmerge": {},
     }[name]
     return getattr(lifecycle, name)(complaint, who, **args)
+
+
+def _main_report(world):
+    return lifecycle.register(title="Laporan utama", description="Laporan yang sama dari warga lain.",
+                              kind="complaint", channel=world.channel()).complaint
 
 
 def actor_for(key, world):

@@ -142,7 +142,7 @@ def services(fmt):
 
 
 def _attributes():
-    from app import stats
+    from app.workflow import regions
 
     with force_locale("id"):
         yes_no = [{"key": "ya", "name": _("Yes")}, {"key": "tidak", "name": _("No")}]
@@ -155,7 +155,7 @@ def _attributes():
              "values": [{"key": kind, "name": str(KIND_LABELS[kind])} for kind in KINDS]},
             {"variable": True, "code": "kecamatan", "datatype": "singlevaluelist", "required": False,
              "datatype_description": None, "order": 3, "description": _("District (kecamatan)"),
-             "values": [{"key": name, "name": name} for name in stats.known_districts()]},
+             "values": [{"key": name, "name": name} for _code, name in regions.kecamatan_list()]},
             {"variable": True, "code": "anonim", "datatype": "singlevaluelist", "required": False,
              "datatype_description": None, "order": 4,
              "description": _("Anonymous: the reporter's identity is hidden from everyone except the coordinators"),

@@ -11,7 +11,7 @@ import io
 from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
-from flask_appbuilder.models.sqla.filters import FilterInFunction
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from app.interface import LaporInterface as SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -26,9 +26,11 @@ from wtforms.validators import DataRequired, Email, Length, Optional as Optional
 from app.extensions import db
 from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime
+from app.spreadsheets import safe_row
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
-from app.workflow import access, lifecycle, privacy, reply_codes, sla
+from app.workflow import access, attachments, duplicates, lifecycle, privacy, regions, reply_codes, sla
+from app.views.maps import map_settings
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
@@ -85,13 +87,17 @@ class ComplaintView(ModelView):
     list_columns = ["tracking_number", "title", "kind", "status", "agency", "channel", "district", "received_at", "sla"]
     show_fieldsets = [
         (_l("Cases"), {"fields": ["tracking_number", "kind", "status", "sla", "title", "description", "category", "channel", "needs_inspection"]}),
-        (_l("Incident location and time"), {"fields": ["address", "district", "village", "latitude", "longitude", "incident_date"]}),
+        (_l("Incident location and time"), {"fields": ["address", "region", "district_region", "district", "village", "latitude", "longitude", "incident_date"]}),
         (_l("Handling"), {"fields": ["agency", "target_agency", "forwarded_to", "archive_reason", "is_anonymous", "is_confidential"]}),
         (_l("Times and deadlines"), {"fields": ["received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at", "verification_due", "first_response_due", "resolution_due", "auto_close_due"], "expanded": False}),
         (_l("Reporter rating"), {"fields": ["rating", "feedback"], "expanded": False}),
     ]
-    add_columns = ["kind", "title", "description", "category", "channel", "agency", "address", "district", "village", "incident_date", "is_anonymous", "is_confidential"]
-    edit_columns = ["address", "district", "village", "latitude", "longitude", "incident_date"]
+    add_columns = ["kind", "title", "description", "category", "channel", "agency", "address", "region", "latitude", "longitude", "incident_date", "is_anonymous", "is_confidential"]
+    edit_columns = ["address", "region", "latitude", "longitude", "incident_date"]
+    add_form_query_rel_fields = {"region": [["level", FilterEqual, 4]]}
+    edit_form_query_rel_fields = {"region": [["level", FilterEqual, 4]]}
+    add_template = "complaints/add.html"
+    edit_template = "complaints/edit.html"
     search_columns = ["tracking_number", "title", "status", "kind", "category", "agency", "channel", "district", "received_at", "verification_due", "first_response_due", "resolution_due"]
     search_filters = {"resolution_due": [OverdueFilter]}
 
@@ -111,6 +117,8 @@ class ComplaintView(ModelView):
         "address": _l("Address"),
         "district": _l("District"),
         "village": _l("Village"),
+        "region": _l("Kelurahan/desa (official list)"),
+        "district_region": _l("Kecamatan (official list)"),
         "latitude": _l("Latitude"),
         "longitude": _l("Longitude"),
         "incident_date": _l("Incident date"),
@@ -179,6 +187,11 @@ class ComplaintView(ModelView):
         })
 
     # --- access on routes FAB does not filter ---------------------------------
+    def render_template(self, template, **kwargs):
+        if template in (self.add_template, self.edit_template):
+            kwargs.setdefault("map_settings", map_settings())
+        return super().render_template(template, **kwargs)
+
     def _get_visible(self, pk):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
@@ -233,8 +246,8 @@ class ComplaintView(ModelView):
                         is_anonymous=form.is_anonymous.data,
                         is_confidential=form.is_confidential.data,
                         address=form.address.data or None,
-                        district=form.district.data or None,
-                        village=form.village.data or None,
+                        region_code=form.region.data.code if form.region.data is not None else None,
+                        latitude=form.latitude.data, longitude=form.longitude.data,
                         incident_date=form.incident_date.data,
                     )
                     db.session.commit()
@@ -264,6 +277,14 @@ class ComplaintView(ModelView):
         expected = getattr(item, "expected_version", None)
         if expected not in (None, "") and str(expected) != str(item.version):
             raise DomainError(lifecycle.Conflict().message)
+        try:
+            item.latitude, item.longitude = regions.check_coordinates(item.latitude, item.longitude) or (None, None)
+        except (TypeError, ValueError):
+            raise DomainError(_l("The map point must be inside Indonesia."))
+        with db.session.no_autoflush:  # the edit is audited below from the pending changes
+            if item.region is not None:
+                item.district_code, item.district, item.village = (
+                    item.region.parent_code, regions.get(item.region.parent_code).name, item.region.name)
         lifecycle.audit_form_edit(item, current_user, self.edit_columns)
 
     def pre_delete(self, item):
@@ -279,6 +300,7 @@ class ComplaintView(ModelView):
         pk = item.id
         widgets = self._get_show_widget(pk, item)
         self.update_redirect()
+        transitions = [name for name in lifecycle.allowed_transitions(item, current_user) if name in transition_forms.FORMS]
         events = db.session.execute(
             select(ComplaintEvent)
             .where(ComplaintEvent.complaint_id == item.id)
@@ -292,6 +314,7 @@ class ComplaintView(ModelView):
             widgets=widgets,
             related_views=self._related_views,
             complaint=item,
+            attachment_names={a.id: attachments.display_name(a, current_user) for a in item.attachments},
             reporter=reporter or reporter_display(current_user, item),
             new_code=new_code,
             access_log=privacy.access_log(current_user, item) if access.is_coordinator(current_user) else None,
@@ -300,7 +323,11 @@ class ComplaintView(ModelView):
             events=events,
             event_labels=lifecycle.EVENT_LABELS,
             status_labels=STATUS_LABELS,
-            transitions=[name for name in lifecycle.allowed_transitions(item, current_user) if name in transition_forms.FORMS],
+            transitions=transitions,
+            suggestions=duplicates.suggest(item) if "merge" in transitions else [],
+            children=db.session.execute(select(Complaint).where(Complaint.parent_id == item.id)
+                                        .order_by(Complaint.id).limit(100)).scalars().all() if item.duplicate_count else [],
+            map_settings=map_settings(),
             forms=transition_forms.FORMS,
             fields=transition_forms.FIELDS,
             choices=transition_forms.choices_for(current_user),
@@ -359,14 +386,20 @@ class ComplaintView(ModelView):
         from flask import send_file
 
         from app.models import Attachment
-        from app.workflow.attachments import path_of
 
         row = db.session.get(Attachment, attachment_id)
         if row is None:
             abort(404)
         self._get_visible(row.complaint_id)
-        return send_file(path_of(row), mimetype=row.content_type, download_name=row.original_name,
-                         as_attachment=row.content_type == "application/pdf", max_age=0)
+        # images inline (they were re-encoded on upload), everything else as a download;
+        # never sniffed, never able to run script (sandbox), name neutral unless Admin/Koordinator
+        response = send_file(attachments.path_of(row), mimetype=row.content_type,
+                             download_name=attachments.display_name(row, current_user),
+                             as_attachment=not attachments.is_image(row), max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     # --- lifecycle transitions (single case) ------------------------------------
     @expose("/transition/<int:pk>/<string:name>", methods=["POST"])
@@ -470,14 +503,14 @@ class ComplaintView(ModelView):
         def rows():
             buf = io.StringIO()
             writer = csv.writer(buf)
-            writer.writerow(header)
+            writer.writerow(safe_row(header))
             for complaint in db.session.execute(query).scalars():
-                writer.writerow([
+                writer.writerow(safe_row([
                     complaint.tracking_number, complaint.title, label(KIND_LABELS, complaint.kind),
                     label(STATUS_LABELS, complaint.status), complaint.agency or "", complaint.channel or "",
                     complaint.category or "", complaint.district or "", complaint.received_at.isoformat(sep=" ", timespec="minutes"),
                     reporter_display(user, complaint)["name"],
-                ])
+                ]))
                 yield buf.getvalue()
                 buf.seek(0)
                 buf.truncate(0)
@@ -517,3 +550,8 @@ class QueueAwaitingReporterView(ComplaintView):
 class QueueOverdueView(ComplaintView):
     base_filters = queue_base_filters("overdue")
     list_title = _l("Overdue cases")
+
+
+class QueueUnmappedLocationView(ComplaintView):
+    base_filters = queue_base_filters("unmapped_location")
+    list_title = _l("Cases whose location is not in the official region list")

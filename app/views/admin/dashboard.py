@@ -14,10 +14,16 @@ class DashboardView(BaseView):
     @expose("/")
     @has_access
     def index(self):
+        from app.labels import HOTSPOT_KIND_LABELS
+        from app.workflow import hotspots
+
         counts = staff_counts(current_user)
+        sees_alerts = self.appbuilder.sm.has_access("can_index", "HotspotView")
         return self.render_template(
             "dashboard.html",
             title=_l("Dashboard"),
             counts=counts,
             status_labels=STATUS_LABELS,
+            alerts=hotspots.open_alerts() if sees_alerts else None,
+            kind_labels=HOTSPOT_KIND_LABELS,
         )

@@ -39,6 +39,7 @@ JOB_LABELS = {
     "auto_close": _l("Auto-close"),
     "digest": _l("Daily summary"),
     "monthly_report": _l("Monthly transparency report"),
+    "hotspots": _l("Hotspot alerts"),
     "prune": _l("Clean-up"),
     "privacy_retention": _l("Personal data retention"),
     "inbound_email": _l("E-mail to case"),

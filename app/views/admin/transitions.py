@@ -28,6 +28,7 @@ FIELDS = {
     "is_anonymous": ("bool", _l("Anonymous"), False),
     "is_confidential": ("bool", _l("Confidential"), False),
     "needs_inspection": ("bool", _l("Needs field inspection"), False),
+    "parent": ("text", _l("Tracking number of the main report"), True),
 }
 
 # transition -> (button label, css class, fields, keyword mapping {form field: function argument})
@@ -45,6 +46,8 @@ FORMS = {
     "resolve": (_l("Post the final follow-up"), "success", ["text"], {}),
     "return_to_coordinator": (_l("Return: not our authority"), "danger", ["reason_text"], {"reason_text": "reason"}),
     "internal_note": (_l("Add an internal note"), "default", ["text"], {}),
+    "merge": (_l("Merge into another report (duplicate)"), "warning", ["parent", "note"], {}),
+    "unmerge": (_l("Undo the merge"), "default", ["note"], {}),
 }
 
 BULK = {

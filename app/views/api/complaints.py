@@ -5,15 +5,18 @@ The API never returns reporter identity; cases are not deleted through it.
 from flask_appbuilder.api import ModelRestApi
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from app.models import Complaint
-from app.views.filters import ACCESS_BASE_FILTERS
-from app.workflow import lifecycle
+from sqlalchemy import inspect
+
+from app.extensions import db
+from app.views.filters import ACCESS_BASE_FILTERS, request_user
+from app.workflow import lifecycle, regions
 
 PUBLIC_FIELDS = [
     "id", "tracking_number", "kind", "title", "description", "status",
-    "category.name", "channel.name", "agency.id", "agency.name", "district", "village", "address",
+    "category.name", "channel.name", "agency.id", "agency.name", "district", "village", "region_code", "district_code",
+    "latitude", "longitude", "parent_id", "duplicate_count", "address",
     "received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at",
     "verification_due", "first_response_due", "resolution_due", "auto_close_due",
     "is_anonymous", "is_confidential", "rating", "version",
@@ -33,8 +36,22 @@ class ComplaintApi(ModelRestApi):
     order_columns = ["received_at", "tracking_number", "status"]
     base_order = ("received_at", "desc")
 
+    def pre_info(self, data):
+        # FAB translates a missing column description, and gettext("") is the catalog's header
+        for key in ("add_columns", "edit_columns"):
+            for column in data.get(key) or []:
+                if str(column.get("description", "")).startswith("Project-Id-Version"):
+                    column["description"] = ""
+
     def pre_update(self, item):
-        lifecycle.audit_form_edit(item, current_user, self.edit_columns)
+        # typed names are matched to the official regions (codes follow), as on every channel
+        state = inspect(item)
+        if state.attrs.district.history.has_changes() or state.attrs.village.history.has_changes():
+            with db.session.no_autoflush:  # the edit is audited below from the pending changes
+                fields = regions.location_fields(None, item.district, item.village)
+            item.region_code, item.district_code = fields["region_code"], fields["district_code"]
+            item.district, item.village = fields["district"], fields["village"]
+        lifecycle.audit_form_edit(item, request_user(), self.edit_columns)
 
     def delete_headless(self, pk):
         """Cases are archived, never deleted: 404 outside the user's scope, 409 inside."""

@@ -39,13 +39,13 @@ class ReportForm(FlaskForm):
         Length(min=30, max=5000, message=_l("The description must be 30 to 5,000 characters."))])
     category = SelectField(_l("Category"), coerce=_coerce_int_or_none, validate_choice=False)
     target_agency = SelectField(_l("Agency you are reporting to (optional)"), coerce=_coerce_int_or_none, validate_choice=False)
-    district = StringField(_l("District (kecamatan)"), validators=[Optional(), Length(max=100)])
-    village = StringField(_l("Village (kelurahan/desa)"), validators=[Optional(), Length(max=100)])
+    region = SelectField(_l("Kelurahan/desa (and kecamatan)"), validate_choice=False,
+                         validators=[Optional(), Length(max=13)])
     address = StringField(_l("Address or landmark"), validators=[Optional(), Length(max=300)])
-    latitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,2}(\.\d+)?$")])
-    longitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,3}(\.\d+)?$")])
+    latitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,2}(\.\d+)?$", message=_l("The map point is not valid."))])
+    longitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,3}(\.\d+)?$", message=_l("The map point is not valid."))])
     incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
-    attachments = MultipleFileField(_l("Photos or documents (at most 5 files, 5 MB each, JPG/PNG/GIF/WebP/PDF)"))
+    attachments = MultipleFileField(_l("Photos or documents (at most 5 files, 20 MB each, JPG/PNG/GIF/WebP/PDF)"))
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=150)])
     phone = StringField(_l("Phone / WhatsApp"), validators=[
         Optional(), Regexp(r"^[0-9+()\-\s]{8,20}$", message=_l("Write a valid phone number, e.g. 0812 3456 7890."))])

@@ -24,11 +24,12 @@ from app.extensions import db, limiter
 from app.jobs.queue import deliver
 from app.labels import STATUS_LABELS
 from app.models import Agency, Category, Channel, Complaint
-from app.workflow import access, attachments, lifecycle, paging, periods, reply_codes, sla
+from app.workflow import access, attachments, lifecycle, paging, periods, regions, reply_codes, sla
 from app.workflow import public_list as public_list_rules
 from app.workflow.errors import DomainError
 from app.workflow.numbers import normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
+from app.views.maps import map_settings
 from app.views.public.http_cache import public_cache
 from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
 
@@ -45,14 +46,17 @@ def _options(model, order):
 
 
 def _districts():
-    from app import stats
-
-    return stats.known_districts()
+    """[(kecamatan code, name)] of the installation."""
+    return regions.kecamatan_list()
 
 
 def _prepare(form):
     form.category.choices = [(None, _("- not sure -"))] + list(_options(Category, Category.name))
     form.target_agency.choices = [(None, _("- not sure -"))] + list(_options(Agency, Agency.name))
+    form.region.choices = {"": [("", _("- choose -"))]}
+    for kecamatan, villages in regions.kelurahan_groups():
+        form.region.choices[_("Kec. %(name)s", name=kecamatan)] = villages
+
 
 
 def _float(value):
@@ -91,8 +95,7 @@ def submit():
                 is_confidential=form.is_confidential.data,
                 show_reporter_name=bool(form.show_name.data and form.name.data
                                         and not form.is_anonymous.data and not form.is_confidential.data),
-                district=form.district.data or None,
-                village=form.village.data or None, address=form.address.data or None,
+                region_code=form.region.data or None, address=form.address.data or None,
                 latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
                 incident_date=form.incident_date.data,
             )
@@ -117,7 +120,7 @@ def submit():
     elif request.method == "POST":
         error = _("Please correct the fields marked below.")
     return render_template("public/submit.html", form=form, kind_help=KIND_HELP, error=error,
-                           districts=_districts(), upload_limits=upload_limits(),
+                           districts=_districts(), upload_limits=upload_limits(), map_settings=map_settings(),
                            page_title=_("Submit a report")), (400 if error else 200)
 
 
@@ -325,6 +328,9 @@ def public_list():
         params = {k: v for k, v in args.items() if k not in ("sebelum", "sesudah", "tanggal", "hal")}
         return url_for("public.public_list", **params, **cursor)
 
+    points = [{**point, "url": url_for("public.public_detail", number=point["number"])}
+              for point in public_list_rules.map_points(criteria)]
+
     return render_template(
         "public/list.html", rows=page.rows, total=total,
         more_than=paging.COUNT_CAP if total > paging.COUNT_CAP else None,
@@ -334,6 +340,7 @@ def public_list():
         first_url=page_url() if (page.newer or args.get("sebelum") or args.get("sesudah") or jump) else None,
         categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
         districts=_districts(), statuses=[(s, STATUS_LABELS[s]) for s in access.PUBLIC_STATUSES],
+        points=points, map_settings=map_settings(),
     )
 
 

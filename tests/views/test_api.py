@@ -1,0 +1,96 @@
+"""The REST API works for real clients: JSON JWT login, the same access rule as the screens, OpenAPI."""
+import pytest
+
+from tests.conftest import PASSWORD
+
+
+def jwt_for(client, username):
+    response = client.post("/api/v1/security/login",
+                           json={"username": username, "password": PASSWORD, "provider": "db"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def listed_ids(client, headers=None):
+    response = client.get("/api/v1/complaint/?q=(page_size:100)", headers=headers or {})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["count"] == len(body["ids"])
+    return set(body["ids"])
+
+
+@pytest.fixture
+def cases(make_case):
+    return {
+        "dinkes": make_case(status="dispatched", agency="DINKES"),
+        "rsud": make_case(status="in_progress", agency="RSUD"),
+        "pupr": make_case(status="dispatched", agency="PUPR"),
+        "received": make_case(),
+    }
+
+
+def test_jwt_opd_lists_exactly_its_agency_cases(app, cases):
+    with app.test_client() as api:  # a client with no cookie at all, like curl
+        ids = listed_ids(api, jwt_for(api, "opd_dinkes"))
+    assert ids == {cases["dinkes"].id, cases["rsud"].id}
+
+
+@pytest.mark.parametrize("username", ["opd_dinkes", "opd_rsud", "opd_pupr", "pimpinan", "admin"])
+def test_jwt_sees_what_the_access_rule_gives_the_session_user(app, cases, login_as, world, username):
+    from app.extensions import db
+    from app.workflow import access
+
+    with app.test_client() as api:
+        by_token = listed_ids(api, jwt_for(api, username))
+    expected = set(db.session.execute(access.visible_cases(world.user(username))).scalars().unique())
+    assert by_token == {case.id for case in expected}
+    assert by_token == listed_ids(login_as(username))  # the same list as the staff session gets
+
+
+def test_jwt_admin_sees_every_case(app, cases):
+    with app.test_client() as api:
+        assert listed_ids(api, jwt_for(api, "admin")) == {case.id for case in cases.values()}
+
+
+def test_jwt_opd_cannot_read_or_change_another_agencys_case(app, cases):
+    with app.test_client() as api:
+        headers = jwt_for(api, "opd_dinkes")
+        assert api.get(f"/api/v1/complaint/{cases['pupr'].id}", headers=headers).status_code == 404
+        assert api.put(f"/api/v1/complaint/{cases['pupr'].id}", json={"address": "diubah"},
+                       headers=headers).status_code == 404
+        response = api.get(f"/api/v1/complaint/{cases['dinkes'].id}", headers=headers)
+        assert response.status_code == 200
+        assert "reporter" not in response.get_json()["result"]
+        assert "Siti Pelapor" not in response.get_data(as_text=True)
+
+
+def test_jwt_edit_is_audited_with_the_token_user(app, cases, world):
+    from app.extensions import db
+    from app.models import ComplaintEvent
+    from sqlalchemy import select
+
+    with app.test_client() as api:
+        headers = jwt_for(api, "opd_dinkes")
+        response = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", json={"address": "Jl. Baru 1"},
+                           headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    actors = db.session.execute(select(ComplaintEvent.actor_id).where(
+        ComplaintEvent.complaint_id == cases["dinkes"].id, ComplaintEvent.kind == "edited")).scalars().all()
+    assert actors == [world.user("opd_dinkes").id]
+
+
+def test_without_a_token_the_api_refuses(app, cases):
+    with app.test_client() as api:
+        assert api.get("/api/v1/complaint/").status_code == 401
+        assert api.get("/api/v1/complaint/", headers={"Authorization": "Bearer junk"}).status_code in (401, 422)
+
+
+def test_openapi_document_is_served_and_valid(client):
+    response = client.get("/api/v1/_openapi")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.") and "/api/v1/complaint/" in spec["paths"]
+    assert "/api/v1/security/login" in spec["paths"]
+    import schemathesis
+
+    schemathesis.openapi.from_dict(spec).validate()  # against the OpenAPI 3.0 meta-schema

@@ -1,0 +1,141 @@
+"""Attachments carry no identity: neutral names, no EXIF/GPS, no PDF author, no polyglot survives."""
+import hashlib
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Complaint
+from app.workflow import attachments
+from app.workflow.errors import ValidationFailed
+from tests.imaging import (
+    ARTIST, GPS_IFD, HTML_PAYLOAD, exif_of, jpeg_bytes, jpeg_header_polyglot, jpeg_with_trailing_html,
+    pdf_bytes, png_bytes,
+)
+from tests.views.test_public import submit
+
+
+class FakeUpload(io.BytesIO):
+    def __init__(self, data, filename):
+        super().__init__(data)
+        self.filename = filename
+
+
+def clean(data, name="foto.jpg"):
+    return attachments.validate_uploads([FakeUpload(data, name)])[0]
+
+
+def test_photo_exif_and_gps_are_stripped(ctx):
+    source = jpeg_bytes(exif=True)
+    assert exif_of(source)[0].get_ifd(GPS_IFD), "the fixture must carry GPS"
+    upload = clean(source)
+    exif, size, info = exif_of(upload.data)
+    assert upload.content_type == "image/jpeg" and size == (640, 480)
+    assert not exif.get_ifd(GPS_IFD) and ARTIST not in exif and len(exif) == 0
+    assert b"Hana Pelapor" not in upload.data and "exif" not in info
+
+
+def test_orientation_is_applied_before_the_exif_goes(ctx):
+    # a phone held upright: pixels stored landscape, EXIF orientation 6 = rotate 90 degrees clockwise
+    upload = clean(jpeg_bytes(400, 200, orientation=6))
+    with Image.open(io.BytesIO(upload.data)) as img:
+        assert img.size == (200, 400)
+        # the blue marker was top-left of the stored pixels; after rotating clockwise it is top-right
+        assert img.getpixel((190, 10))[2] > 200 and img.getpixel((10, 10))[2] < 100
+
+
+def test_large_photo_is_downscaled_to_2560_px(ctx):
+    upload = clean(jpeg_bytes(5000, 2500, exif=True))
+    with Image.open(io.BytesIO(upload.data)) as img:
+        assert img.size == (2560, 1280)
+
+
+def test_png_text_chunks_are_dropped(ctx):
+    upload = clean(png_bytes(), "ktp.png")
+    assert upload.content_type == "image/png" and b"Hana Pelapor" not in upload.data
+
+
+def test_pdf_document_info_is_removed(ctx):
+    from pypdf import PdfReader
+
+    source = pdf_bytes()
+    assert PdfReader(io.BytesIO(source)).metadata["/Author"]
+    upload = clean(source, "KTP_Hana_081299990008.pdf")
+    reader = PdfReader(io.BytesIO(upload.data))
+    assert upload.content_type == "application/pdf" and len(reader.pages) == 1
+    assert not reader.metadata and b"Hana" not in upload.data and b"Scanner HP" not in upload.data
+
+
+@pytest.mark.parametrize("data", [jpeg_header_polyglot(), b"%PDF-1.7\n" + HTML_PAYLOAD,
+                                  b"\x89PNG\r\n\x1a\n" + HTML_PAYLOAD, b"GIF89a" + HTML_PAYLOAD])
+def test_a_header_in_front_of_html_is_refused(ctx, data):
+    with pytest.raises(ValidationFailed) as refused:
+        clean(data, "foto.jpg")
+    assert "rusak" in str(refused.value.message)
+
+
+def test_html_after_a_real_jpeg_does_not_survive(ctx):
+    upload = clean(jpeg_with_trailing_html())
+    assert b"<script" not in upload.data and upload.data.endswith(b"\xff\xd9")
+
+
+def test_decompression_bomb_is_refused(ctx):
+    out = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(out, "PNG")  # 144 megapixels, tiny file
+    with pytest.raises(ValidationFailed):
+        clean(out.getvalue(), "bom.png")
+
+
+def test_twelve_mb_phone_photo_with_gps_through_the_public_form(app, client):
+    """Issue 12 item 6: a 12 MB JPEG with GPS EXIF is accepted, stored <= 2560 px, without GPS."""
+    photo = jpeg_bytes(4000, 3000, exif=True, noise=True, quality=95)
+    assert len(photo) > 12 * 1024 * 1024, len(photo)
+    assert exif_of(photo)[0].get_ifd(GPS_IFD)
+    response = submit(client, files=[("IMG_20261102_Hana.jpg", photo)])
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    case = db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
+    (row,) = case.attachments
+    with open(attachments.path_of(row), "rb") as fh:
+        stored = fh.read()
+    exif, size, _info = exif_of(stored)
+    assert max(size) <= 2560 and size == (2560, 1920)
+    assert not exif.get_ifd(GPS_IFD) and len(exif) == 0
+    assert row.sha256 == hashlib.sha256(stored).hexdigest() and row.size == len(stored)
+    assert row.original_name == "IMG_20261102_Hana.jpg" and "Hana" not in row.stored_name
+    attachments.discard([attachments.path_of(row)])
+
+
+def test_anonymous_reporters_attachment_reaches_opd_without_identity(app, client, login_as, make_case, world):
+    from app.workflow import lifecycle
+
+    case = make_case(anonymous=True)
+    accepted = attachments.validate_uploads([FakeUpload(jpeg_bytes(exif=True), "KTP_Hana_081299990008.jpg"),
+                                             FakeUpload(pdf_bytes(), "surat_Hana.pdf")])
+    written = attachments.store(case, accepted)
+    db.session.commit()
+    lifecycle.perform("dispose", case.id, world.user("koordinator"), agency=world.agency("DINKES"))
+    db.session.commit()
+    photo, pdf = sorted(case.attachments, key=lambda a: a.id)
+    try:
+        opd = login_as("opd_dinkes")
+        page = opd.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+        assert "lampiran-1.jpg" in page and "lampiran-2.pdf" in page and "Hana" not in page
+        response = opd.get(f"/complaintview/attachment/{photo.id}")
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+        assert "lampiran-1.jpg" in response.headers["Content-Disposition"]
+        assert "Hana" not in response.headers["Content-Disposition"]
+        exif, _size, _info = exif_of(response.get_data())
+        assert len(exif) == 0
+        response = opd.get(f"/complaintview/attachment/{pdf.id}")
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert "lampiran-2.pdf" in response.headers["Content-Disposition"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff" and b"Hana" not in response.get_data()
+        # the coordinator (and Admin) still see what the reporter called the file
+        page = login_as("koordinator").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+        assert "KTP_Hana_081299990008.jpg" in page
+    finally:
+        attachments.discard(written)

@@ -1,0 +1,165 @@
+"""Duplicate suggestions at verification, merge into a parent, undo — and what the public and KPIs see."""
+import datetime
+
+from sqlalchemy import select
+
+from app import stats
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Complaint, Outbox
+from app.workflow import duplicates, lifecycle
+from tests.conftest import visible_text
+
+KOTA_KALER, SITU = "32.11.18.1001", "32.11.18.1002"
+JATINANGOR_VILLAGE = "32.11.15.2001"
+
+
+def days_ago(days):
+    return utcnow() - datetime.timedelta(days=days)
+
+
+def reporter(name, email):
+    return {"name": name, "phone": None, "email": email, "nik": None}
+
+
+def seed_near_duplicates(make_case):
+    """A water-pipe report, its near-duplicate two days later, and decoys that must rank lower or not at all."""
+    original = make_case(title="Pipa PDAM bocor di Jalan Prabu Geusan Ulun",
+                         description="Pipa PDAM bocor di depan SD Negeri Kota Kaler, air terbuang sejak pagi.",
+                         category="Air PDAM", region_code=KOTA_KALER, now=days_ago(3),
+                         reporter=reporter("Asep Sunandar", "asep@contoh.id"))
+    duplicate = make_case(title="Pipa PDAM bocor di Jl. Prabu Geusan Ulun",
+                          description="Ada pipa PDAM bocor depan SD Negeri Kota Kaler, airnya terbuang terus.",
+                          category="Air PDAM", region_code=KOTA_KALER, now=days_ago(1),
+                          reporter=reporter("Neneng Rahayu", "neneng@contoh.id"))
+    decoys = [
+        # same category and kelurahan, other wording: may be suggested, below the real one
+        make_case(title="Air PDAM tidak mengalir tiga hari", description="Di rumah kami air PDAM mati sejak Senin malam.",
+                  category="Air PDAM", region_code=KOTA_KALER, now=days_ago(4)),
+        # same wording, other category
+        make_case(title="Pipa PDAM bocor di Jalan Prabu Geusan Ulun", description=duplicate.description,
+                  category="Jalan dan Jembatan", region_code=KOTA_KALER, now=days_ago(2)),
+        # same wording and category, another kecamatan, no map point
+        make_case(title="Pipa PDAM bocor di Jalan Prabu Geusan Ulun", description=duplicate.description,
+                  category="Air PDAM", region_code=JATINANGOR_VILLAGE, now=days_ago(2)),
+        # same everything, outside the 30-day window
+        make_case(title="Pipa PDAM bocor di Jalan Prabu Geusan Ulun", description=duplicate.description,
+                  category="Air PDAM", region_code=KOTA_KALER, now=days_ago(60)),
+    ]
+    return original, duplicate, decoys
+
+
+def test_near_duplicate_is_the_first_suggestion_with_its_reasons(make_case):
+    original, duplicate, decoys = seed_near_duplicates(make_case)
+    suggestions = duplicates.suggest(duplicate)
+    assert suggestions[0].complaint.id == original.id
+    ids = [s.complaint.id for s in suggestions]
+    assert decoys[1].id not in ids and decoys[2].id not in ids and decoys[3].id not in ids
+    reasons = dict(suggestions[0].reasons)
+    assert set(reasons) == {"category", "same_village", "similarity", "days"}
+    assert reasons["similarity"] >= 50 and 1.9 <= reasons["days"] <= 2.1
+
+
+def test_nearby_by_map_point_across_a_kelurahan_border(make_case):
+    a = make_case(title="Lampu jalan mati di perempatan alun-alun", description="Lampu penerangan jalan di perempatan alun-alun mati.",
+                  category="Penerangan Jalan", region_code=KOTA_KALER, latitude=-6.8400, longitude=107.9200, now=days_ago(2))
+    b = make_case(title="Lampu jalan mati perempatan alun-alun", description="Lampu penerangan jalan perempatan alun-alun padam total.",
+                  category="Penerangan Jalan", region_code=SITU, latitude=-6.8410, longitude=107.9205, now=days_ago(1))
+    far = make_case(title="Lampu jalan mati di perempatan alun-alun", description="Lampu penerangan jalan di perempatan alun-alun mati.",
+                    category="Penerangan Jalan", region_code="32.11.18.2004", latitude=-6.8600, longitude=107.9500,
+                    now=days_ago(1))  # another kelurahan, 3.9 km away
+    (first, *rest) = duplicates.suggest(b)
+    assert first.complaint.id == a.id and 100 < first.distance_m < 140
+    assert dict(first.reasons)["distance"] == round(first.distance_m)
+    assert far.id not in [s.complaint.id for s in rest]
+
+
+def test_merge_moves_the_reporter_notifies_once_hides_the_child_and_undo_restores_both(make_case, world, client):
+    original, duplicate, _decoys = seed_near_duplicates(make_case)
+    coordinator = world.user("koordinator")
+    lifecycle.perform("dispose", original.id, coordinator, agency=world.agency("PUPR").id)
+    parent_number = original.tracking_number
+
+    lifecycle.perform("merge", duplicate.id, coordinator, parent=parent_number)
+    db.session.expire_all()
+    assert (duplicate.status, duplicate.archive_reason, duplicate.parent_id) == ("archived", "duplicate", original.id)
+    assert original.duplicate_count == 1
+
+    def messages_to(email, topic=None):
+        rows = db.session.execute(select(Outbox).where(Outbox.channel == "email")).scalars().all()
+        return [r for r in rows if r.recipient == email and (topic is None or r.topic == topic)]
+
+    merged = messages_to("neneng@contoh.id", "merged")
+    assert len(merged) == 1 and parent_number in merged[0].subject and parent_number in merged[0].body
+
+    # the reporter of the child follows the parent: its public updates reach them, once each
+    officer = world.user("opd_pupr")
+    lifecycle.perform("follow_up", original.id, officer, text="Petugas sudah menambal pipa yang bocor.")
+    answered = messages_to("neneng@contoh.id", "answered")
+    assert len(answered) == 1 and "menambal pipa" in answered[0].body and parent_number in answered[0].subject
+    assert len(messages_to("asep@contoh.id", "answered")) == 1
+
+    # public pages show the parent only, with the number of citizens who reported
+    assert client.get(f"/laporan/{duplicate.tracking_number}").status_code == 404
+    listing = visible_text(client.get("/laporan").get_data(as_text=True))
+    assert parent_number in listing and duplicate.tracking_number not in listing
+    assert "2 warga" in visible_text(client.get(f"/laporan/{parent_number}").get_data(as_text=True))
+
+    # KPIs count the merged child once (as its parent)
+    start, end = days_ago(40), utcnow() + datetime.timedelta(hours=1)
+    received = stats.period_kpis(start, end)["summary"]["received"]
+    lifecycle.perform("unmerge", duplicate.id, coordinator, note="Ternyata lokasi berbeda.")
+    db.session.expire_all()
+    assert stats.period_kpis(start, end)["summary"]["received"] == received + 1
+
+    # undo restores both
+    assert (duplicate.status, duplicate.archive_reason, duplicate.parent_id, duplicate.closed_at) == ("received", None, None, None)
+    assert original.duplicate_count == 0
+    assert "2 warga" not in visible_text(client.get(f"/laporan/{parent_number}").get_data(as_text=True))
+    assert len(messages_to("neneng@contoh.id", "unmerged")) == 1
+
+
+def test_merge_refusals(make_case, world):
+    original, duplicate, decoys = seed_near_duplicates(make_case)
+    coordinator, officer = world.user("koordinator"), world.user("opd_dinkes")
+    for parent, message in ((duplicate.tracking_number, "dirinya sendiri"), ("ABCD-EFGH-X", "tidak ditemukan")):
+        try:
+            lifecycle.perform("merge", duplicate.id, coordinator, parent=parent)
+        except lifecycle.DomainError as exc:
+            assert message in str(exc.message)
+        else:
+            raise AssertionError("merge accepted")
+    assert not lifecycle.allowed("merge", duplicate, officer)
+    lifecycle.perform("merge", duplicate.id, coordinator, parent=original.tracking_number)
+    db.session.expire_all()
+    # a child cannot be a parent; a parent cannot itself be merged away
+    assert not lifecycle.allowed("merge", original, coordinator)
+    try:
+        lifecycle.perform("merge", decoys[0].id, coordinator, parent=duplicate.tracking_number)
+    except lifecycle.DomainError as exc:
+        assert "bukan duplikat" in str(exc.message)
+    else:
+        raise AssertionError("merge into a child accepted")
+    assert not lifecycle.allowed("unmerge", original, coordinator)
+    assert not lifecycle.allowed("unmerge", duplicate, world.user("pimpinan"))
+
+
+def test_coordinator_sees_suggestions_merges_and_undoes_on_the_case_page(make_case, login_as):
+    original, duplicate, _decoys = seed_near_duplicates(make_case)
+    client = login_as("koordinator")
+    page = client.get(f"/complaintview/show/{duplicate.id}").get_data(as_text=True)
+    text = visible_text(page)
+    assert "Kemungkinan duplikat" in text and "kelurahan/desa sama" in text and "kategori sama" in text
+    first = page.index('class="list-group-item suggestion"')
+    assert f'data-number="{original.tracking_number}"' in page[first:first + 200]
+    response = client.post(f"/complaintview/transition/{duplicate.id}/merge",
+                           data={"parent": original.tracking_number, "expected_version": duplicate.version})
+    assert response.status_code == 302
+    parent_page = visible_text(client.get(f"/complaintview/show/{original.id}").get_data(as_text=True))
+    assert "Dilaporkan oleh 2 warga" in parent_page and duplicate.tracking_number in parent_page
+    db.session.expire_all()
+    response = client.post(f"/complaintview/transition/{duplicate.id}/unmerge",
+                           data={"note": "Salah gabung", "expected_version": duplicate.version})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert duplicate.status == "received" and duplicate.parent_id is None
