@@ -87,6 +87,12 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     INSTALLATION_NAME = os.environ.get("INSTALLATION_NAME", "Pemerintah Kabupaten Contoh")
+    # shown in the public pages' footer and on the privacy page
+    INSTALLATION_ADDRESS = os.environ.get("INSTALLATION_ADDRESS", "Jl. Merdeka 1, Kota Contoh")
+    INSTALLATION_PHONE = os.environ.get("INSTALLATION_PHONE", "(0260) 123456")
+    INSTALLATION_EMAIL = os.environ.get("INSTALLATION_EMAIL", "pengaduan@contoh.go.id")
+    # who answers questions and erasure requests about personal data (UU PDP); defaults to the above
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
 
     # --- mail -------------------------------------------------------------
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

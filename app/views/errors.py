@@ -57,9 +57,19 @@ def _render(code, message=None, template="error.html", **context):
         return {"message": message}, code
     from flask import current_app
 
+    draft_link = None
+    if code == 413 and request.path.rstrip("/") == "/lapor":
+        # the body was refused before it was read; the form keeps the typed text in the browser tab
+        limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        message = _("The files you chose are together larger than %(size)d MB, so the report was not sent. "
+                    "What you typed is kept: go back, choose fewer or smaller photos, and send again.", size=limit)
+        from flask import url_for
+
+        draft_link = url_for("public.submit")
     try:
         _ensure_user()
-        return render_template(template, code=code, message=message, appbuilder=current_app.appbuilder, **context), code
+        return render_template(template, code=code, message=message, appbuilder=current_app.appbuilder,
+                               draft_link=draft_link, **context), code
     except Exception:  # the error page must not fail in turn
         log.exception("error page %s could not be rendered", code)
         return _fallback(code, message)
