@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := run.py
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test browser-deps pdf-deps imap-deps test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-deps bench-proactive clean
+.PHONY: run test browser-deps pdf-deps imap-deps npm-deps lighthouse test-sqlite test-postgres venv translations migrate extract-messages update-messages compile-messages worker scheduler bench bench-deps bench-proactive clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,13 +53,22 @@ pdf-deps:
 	  { apt-get install -y -q poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q poppler-utils >/dev/null 2>&1; }; }; } || \
 	  echo "pdftotext is not installed: the PDF report tests will be skipped (apt-get install poppler-utils)"
 
+# npm packages of the checks: axe-core (browser tests) and Lighthouse (bench/lighthouse.py); node_modules is not committed
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q npm >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q npm >/dev/null 2>&1; }; }; } || true
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	  else echo "npm is not installed: the axe-core checks will be skipped (apt-get install npm)"; fi
+
+npm-deps: node_modules/.installed
+
 # Debian's dovecot-imapd plays the mailbox of the e-mail-to-case tests (started by the fixture)
 imap-deps:
 	@command -v dovecot >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  { apt-get install -y -q dovecot-imapd >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dovecot-imapd >/dev/null 2>&1; }; }; } || \
 	  echo "dovecot is not installed: the e-mail tests will be skipped (apt-get install dovecot-imapd)"
 
-test: venv translations browser-deps pdf-deps imap-deps
+test: venv translations browser-deps pdf-deps imap-deps npm-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -85,8 +94,11 @@ bench-deps:
 bench: venv translations bench-deps
 	$(BIN)/python bench/run_all.py
 
+lighthouse: venv translations browser-deps npm-deps  ## Lighthouse (mobile) on the public pages of a demo installation
+	$(BIN)/python bench/lighthouse.py
+
 bench-proactive: venv  ## issue 15: duplicate suggestions and the hotspot job at scale
 	$(BIN)/python bench/proactive.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

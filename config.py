@@ -55,6 +55,12 @@ def _database_url():
     return url
 
 
+def _password_strength(password):
+    from app.accounts import password_strength
+
+    return password_strength(password)
+
+
 class Config:
     # --- core -----------------------------------------------------------
     SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret(
@@ -81,6 +87,12 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     INSTALLATION_NAME = os.environ.get("INSTALLATION_NAME", "Pemerintah Kabupaten Contoh")
+    # shown in the public pages' footer and on the privacy page
+    INSTALLATION_ADDRESS = os.environ.get("INSTALLATION_ADDRESS", "Jl. Merdeka 1, Kota Contoh")
+    INSTALLATION_PHONE = os.environ.get("INSTALLATION_PHONE", "(0260) 123456")
+    INSTALLATION_EMAIL = os.environ.get("INSTALLATION_EMAIL", "pengaduan@contoh.go.id")
+    # who answers questions and erasure requests about personal data (UU PDP); defaults to the above
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
 
     # --- mail -------------------------------------------------------------
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -121,6 +133,15 @@ class Config:
     REPORT_MONTHLY_DAY = int(os.environ.get("REPORT_MONTHLY_DAY", "1"))
     REPORT_MONTHLY_HOUR = int(os.environ.get("REPORT_MONTHLY_HOUR", "1"))
     REPORT_RANKING_MIN_CASES = int(os.environ.get("REPORT_RANKING_MIN_CASES", "5"))
+
+    # staff case exports (XLSX/CSV of a list): above this many rows, or when building the
+    # file in the request would take longer than EXPORT_SYNC_SECONDS (keep it well below the
+    # web server's worker timeout), the file is built by a background job instead
+    EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", "5000"))
+    EXPORT_SYNC_SECONDS = float(os.environ.get("EXPORT_SYNC_SECONDS", "15"))
+    EXPORT_JOB_TIMEOUT = int(os.environ.get("EXPORT_JOB_TIMEOUT", "3600"))
+    # a finished background export can be downloaded for this many hours
+    EXPORT_TTL_HOURS = float(os.environ.get("EXPORT_TTL_HOURS", "24"))
 
     # notifications
     NOTIFY_REPORTER_CHANNELS = os.environ.get("NOTIFY_REPORTER_CHANNELS", "email,whatsapp")
@@ -193,6 +214,9 @@ class Config:
     FAB_ADD_SECURITY_API = False
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = False
+    # every password set through a form (own change, admin's user forms): app/views/admin/account.py
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(lambda password: _password_strength(password))
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     # Redis down: limits go on in this process's memory (reported by /health), never a 500

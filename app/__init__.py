@@ -52,6 +52,9 @@ def create_app(config=None):
                 "lapor_locale": _locale_code}
 
     register_filters(app)
+    from app.views.public import assets
+
+    assets.init_app(app)
     from app.cli import lapor_cli
 
     app.cli.add_command(lapor_cli)

@@ -8,7 +8,15 @@ from app.formats import (  # noqa: F401  (re-exported for the screens)
 )
 
 
+def page_lang():
+    """The language of the page for ``<html lang>`` ("id" or "en")."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "id")[:2]
+
+
 def register_filters(app):
+    app.jinja_env.globals["page_lang"] = page_lang
     app.jinja_env.filters["lapor_datetime"] = lapor_datetime
     app.jinja_env.filters["lapor_date"] = lapor_date
     app.jinja_env.filters["lapor_number"] = lapor_number

@@ -49,6 +49,22 @@ class SafeFilters(Filters):
             self._add_filter(filters[filter_instance_index], value)
 
 
+class IntegrityProblem(Exception):
+    """What a person reads when the database refused a change."""
+
+    def __init__(self, cause=None):
+        from flask_babel import gettext as _
+
+        text = str(getattr(cause, "orig", cause) or "").lower()
+        if "unique" in text or "duplicate" in text:
+            message = _("This data already exists. Change the value that must be unique and save again.")
+        elif "foreign key" in text or "violates" in text and "reference" in text:
+            message = _("This data is still in use by other data, so it cannot be changed or deleted.")
+        else:
+            message = _("The data could not be saved. Check the entries and try again.")
+        super().__init__(message)
+
+
 CHOICE_MODELS = ("Agency", "Category", "Channel")
 _choices = {}
 
@@ -108,17 +124,31 @@ class LaporInterface(SQLAInterface):
         return super().query(filters, order_column, order_direction, page, page_size, select_columns,
                              outer_default_load)
 
+    # a database integrity error (a duplicate that slipped past the form's checks, a row still
+    # referenced) reads as an Indonesian message, never as SQL; the forms check the common cases
+    # first so that the user's input stays on the page. Any change clears the cached choices.
     def add(self, item, commit=True):
         clear_choices()
-        return super().add(item, commit)
+        return self._plainly(super().add, item, commit)
 
     def edit(self, item, commit=True):
         clear_choices()
-        return super().edit(item, commit)
+        return self._plainly(super().edit, item, commit)
 
     def delete(self, item, commit=True):
         clear_choices()
-        return super().delete(item, commit)
+        return self._plainly(super().delete, item, commit)
+
+    @staticmethod
+    def _plainly(operation, item, commit):
+        from flask_appbuilder.exceptions import DatabaseException
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            return operation(item, commit)
+        except (IntegrityError, DatabaseException) as exc:
+            cause = exc if isinstance(exc, IntegrityError) else exc.__cause__
+            raise IntegrityProblem(cause) from None
 
     def query_count(self, query, filters=None, select_columns=None):
         """Count up to COUNT_CAP + 1 rows only (an index range, never the whole table)."""

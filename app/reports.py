@@ -26,7 +26,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.labels import HOTSPOT_KIND_LABELS, KIND_LABELS, STATUS_LABELS
 from app.spreadsheets import safe_cell
-from app.models import TransparencyReport
+from app.models import ReportAudit, TransparencyReport
 from app.spreadsheets import safe_row
 from app.workflow import periods
 from app.workflow.errors import InvalidTransition, ValidationFailed
@@ -305,8 +305,49 @@ def publish(report_id, user_id=None, now=None):
     report.status = "published"
     report.published_at = now or utcnow()
     report.published_by_id = user_id
+    db.session.add(ReportAudit(period=report.period, action="published", user_id=user_id, created_at=report.published_at))
     db.session.commit()
     return report
+
+
+def is_published_period(period):
+    return db.session.execute(select(TransparencyReport.id).where(
+        TransparencyReport.period == period, TransparencyReport.status == "published")).first() is not None
+
+
+def refuse_if_published(period):
+    """A published period is not rebuilt behind the public's back: withdraw it first, with a reason."""
+    if is_published_period(period):
+        raise InvalidTransition(_l("The report of this period is published. Withdraw it first (with a reason) to generate it again."))
+
+
+def unpublish(report_id, user_id, reason, now=None):
+    """Withdraw a published report back to draft (its period leaves /transparansi); the reason is audited.
+    A newer draft of the same period gives way to it."""
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationFailed(_l("Explain why the report is withdrawn (at least 10 characters)."))
+    report = db.session.execute(
+        select(TransparencyReport).where(TransparencyReport.id == report_id).with_for_update()
+    ).scalar_one_or_none()
+    if report is None or report.status != "published":
+        db.session.rollback()
+        raise InvalidTransition(_l("Only a published report can be withdrawn."))
+    db.session.execute(delete(TransparencyReport).where(
+        TransparencyReport.period == report.period, TransparencyReport.status == "draft"))
+    db.session.flush()
+    report.status = "draft"
+    report.published_at = None
+    report.published_by_id = None
+    db.session.add(ReportAudit(period=report.period, action="unpublished", reason=reason[:2000], user_id=user_id,
+                               created_at=now or utcnow()))
+    db.session.commit()
+    return report
+
+
+def audit_trail(period):
+    return db.session.execute(select(ReportAudit).where(ReportAudit.period == period)
+                              .order_by(ReportAudit.id.desc())).scalars().all()
 
 
 def snapshot(report):

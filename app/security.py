@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import permission_cache
 from app.models import LaporUser
+from app.accounts import LaporAuthDBView, LaporResetMyPasswordView, role_model_view
 from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
 from app.workflow.access import ROLE_ADMIN
 
@@ -132,6 +133,9 @@ def _invalidating(view_class):
 class LaporSecurityManager(SecurityManager):
     user_model = LaporUser
     userdbmodelview = LaporUserDBModelView
+    authdbview = LaporAuthDBView
+    resetmypasswordview = LaporResetMyPasswordView
+    rolemodelview = role_model_view()
     security_api = LaporSecurityApi
     # FAB's user statistics chart loads Google Charts from the internet: not on an intranet
     userstatschartview = None

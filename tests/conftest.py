@@ -324,10 +324,10 @@ def wipe_job_tables():
     from sqlalchemy import delete
 
     from app.extensions import db
-    from app.models import JobRun, Notification, Outbox, Reminder, TransparencyReport
+    from app.models import JobRun, Notification, Outbox, Reminder, ReportAudit, TransparencyReport
 
     db.session.rollback()
-    for model in (Outbox, Notification, Reminder, TransparencyReport, JobRun):
+    for model in (Outbox, Notification, Reminder, TransparencyReport, ReportAudit, JobRun):
         db.session.execute(delete(model))
     db.session.commit()
 

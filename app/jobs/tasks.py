@@ -168,9 +168,20 @@ def build_monthly_report(period):
 
 @task
 def prune():
+    from app import exports
     from app.jobs import schedule
 
+    exports.purge_expired()
     return schedule.prune()
+
+
+@task
+def build_export(export_id):
+    """A staff case export too big for a web request (see app/exports.py)."""
+    from app import exports
+    from app.jobs import queue
+
+    return exports.run_job(export_id, progress=queue.set_progress)
 
 
 @task

@@ -6,10 +6,11 @@ from app.models.reporter import Reporter  # noqa: F401
 from app.models.user import LaporUser, Role  # noqa: F401
 from app.models.reminder import Reminder  # noqa: F401
 from app.models.notification import Notification, Outbox  # noqa: F401
-from app.models.report import TransparencyReport  # noqa: F401
+from app.models.report import ReportAudit, TransparencyReport  # noqa: F401
 from app.models.jobs import JobRun  # noqa: F401
 from app.models.login import LoginEvent  # noqa: F401
 from app.models.rollup import CaseRollup, ResponseHistogram  # noqa: F401
+from app.models.export import CaseExport  # noqa: F401
 from app.models.region import Region  # noqa: F401
 from app.models.hotspot import HotspotAlert  # noqa: F401
 from app.models.privacy import IdentityAccess  # noqa: F401

@@ -39,3 +39,20 @@ class TransparencyReport(Model):
 
     def __repr__(self):
         return f"{self.period} ({self.status})"
+
+
+class ReportAudit(Model):
+    """Who published or withdrew a transparency report, when and why (kept when the report goes)."""
+
+    __tablename__ = "report_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), nullable=False, index=True)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)  # "published" | "unpublished"
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    user = relationship("LaporUser")
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    def __repr__(self):
+        return f"{self.period} {self.action}"

@@ -64,6 +64,7 @@ def register_views(appbuilder):
     from app.views.admin.jobs import register_job_views
 
     register_job_views(appbuilder)
+
     from app.views.admin.channels import ApiKeyView, ImportView
 
     intake = dict(category="Intake", category_label=_l("Intake channels"), category_icon="fa-plug")
@@ -75,3 +76,25 @@ def register_views(appbuilder):
     from app.channels.webhooks import webhooks_bp
 
     current_app.register_blueprint(webhooks_bp)
+
+
+def _blank_choice_reads_as_a_dash():
+    """FAB's relation dropdowns offer an empty choice whose label WTForms renders as its value,
+    ``__None``; it reads "—" instead (the value stays ``__None`` for FAB to parse)."""
+    from flask_appbuilder import fields
+
+    if getattr(fields.QuerySelectField, "_lapor_blank", False):
+        return
+    original = fields.QuerySelectField.iter_choices
+
+    def iter_choices(self):
+        for choice in original(self):
+            if choice[0] == "__None" and not choice[1]:
+                choice = (choice[0], "—") + tuple(choice[2:])
+            yield choice
+
+    fields.QuerySelectField.iter_choices = iter_choices
+    fields.QuerySelectField._lapor_blank = True
+
+
+_blank_choice_reads_as_a_dash()

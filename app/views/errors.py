@@ -1,8 +1,24 @@
-"""Friendly Indonesian error pages; domain errors become messages, never a 500."""
-from flask import render_template, request
+"""Friendly Indonesian error pages; domain errors become messages, never a 500.
+
+Every error page keeps the navigation and renders for anonymous and signed-in users alike,
+even when the error happened before Flask-AppBuilder prepared the request (a CSRF failure is
+detected first): the page never depends on ``g.user`` having been set. If the page itself
+cannot be rendered, a minimal Indonesian page is sent with the same status, never a trace.
+
+An expired or missing form token (CSRF) on a form post gets its own page: it says the page
+was open too long and offers to send the same input again with a fresh token (passwords and
+files excepted, which a browser must not get back from us).
+"""
+import logging
+
+from flask import g, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 
 from app.workflow.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: lambda: _("Invalid request."),
@@ -14,25 +30,68 @@ MESSAGES = {
     429: lambda: _("Too many requests. Please try again later."),
     500: lambda: _("A server error occurred. Please try again later."),
 }
+NOT_RESENT = ("csrf_token", "password", "conf_password", "current_password", "kode", "code", "reply_code")
 
 
 def _wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _render(code, message=None):
+def _ensure_user():
+    """FAB's templates read ``g.user``; it is set in FAB's before_request, which an early error skips."""
+    if getattr(g, "user", None) is None:
+        from flask_login import current_user
+
+        g.user = current_user
+
+
+def _fallback(code, message):
+    return (f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{code}</title></head>'
+            f'<body><main><h1>{code}</h1><p>{escape(message)}</p><p><a href="/">Beranda</a></p></main></body></html>',
+            code, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def _render(code, message=None, template="error.html", **context):
     message = message or MESSAGES.get(code, MESSAGES[500])()
     if _wants_json():
         return {"message": message}, code
     from flask import current_app
 
-    return render_template("error.html", code=code, message=message,
-                           appbuilder=current_app.appbuilder), code
+    draft_link = None
+    if code == 413 and request.path.rstrip("/") == "/lapor":
+        # the body was refused before it was read; the form keeps the typed text in the browser tab
+        limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        message = _("The files you chose are together larger than %(size)d MB, so the report was not sent. "
+                    "What you typed is kept: go back, choose fewer or smaller photos, and send again.", size=limit)
+        from flask import url_for
+
+        draft_link = url_for("public.submit")
+    try:
+        _ensure_user()
+        return render_template(template, code=code, message=message, appbuilder=current_app.appbuilder,
+                               draft_link=draft_link, **context), code
+    except Exception:  # the error page must not fail in turn
+        log.exception("error page %s could not be rendered", code)
+        return _fallback(code, message)
+
+
+def _resend_fields():
+    if request.method != "POST" or request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return None
+    return [(k, v) for k, v in request.form.items(multi=True)
+            if k not in NOT_RESENT and "password" not in k]
 
 
 def register_error_handlers(app):
     for code in MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        fields = _resend_fields()
+        return _render(400, _("This page was open too long, so its form expired. Check what you entered and send it again."),
+                       template="error_csrf.html", fields=fields, had_files=bool(request.files),
+                       action=request.full_path.rstrip("?"))
 
     @app.errorhandler(DomainError)
     def domain_error(exc):

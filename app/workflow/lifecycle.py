@@ -78,7 +78,6 @@ def actor_capacities(actor, complaint):
 ACTIVE = ("dispatched", "in_progress")
 NOT_FINAL = ("received", "on_hold", "dispatched", "in_progress", "resolved")
 TRANSITIONS = {
-    "verify": (("received",), {COORDINATOR}),
     "dispose": (("received",), {COORDINATOR}),
     "hold": (("received",), {COORDINATOR}),
     "complete_hold": (("on_hold",), {REPORTER, COORDINATOR}),
@@ -299,15 +298,17 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
 # --- coordinator ------------------------------------------------------------
 
 
-def verify(complaint, who, note=None, now=None):
-    actor = as_actor(who)
-    _guard("verify", complaint, actor)
-    if complaint.verified_at:
-        raise InvalidTransition(_l("This case has already been verified."))
-    now = now or utcnow()
-    complaint.verified_at = now
-    return _event(complaint, actor, "verified", is_public=True, internal_note=note,
-           from_status=complaint.status, now=now)
+# Verification is not a step of its own: a coordinator verifies a case by deciding it —
+# dispatching it to an agency, archiving or forwarding it (putting it on hold pauses the
+# verification clock while the reporter completes it). Until then its status is *received*
+# ("Belum terverifikasi") and it sits in the verification queue; the timeline shows the
+# decision. ``verified_at`` is stamped by the dispatch (the verification-and-dispatch clock
+# of the KPIs); archiving and forwarding end the case instead (``closed_at``).
+
+
+def _verified(complaint, now):
+    if not complaint.verified_at:
+        complaint.verified_at = now
 
 
 def dispose(complaint, who, agency, note=None, public_text=None, now=None):
@@ -318,8 +319,7 @@ def dispose(complaint, who, agency, note=None, public_text=None, now=None):
     now = now or utcnow()
     previous = complaint.status
     from_agency = complaint.agency_id
-    if not complaint.verified_at:
-        complaint.verified_at = now
+    _verified(complaint, now)
     complaint.agency = agency
     complaint.status = "dispatched"
     complaint.dispatched_at = now
@@ -657,24 +657,48 @@ def unmerge(complaint, who, note=None, now=None):
 
 
 def public_timeline(complaint_id):
-    """The events the public may read: public ones, without internal notes or actors."""
+    """The events the public may read: public ones, without internal notes or actors.
+
+    Each entry lists the ids of the files staff attached to it *and marked public*
+    (e.g. a photo of the repair); other attachments never reach the public."""
+    from app.models import Attachment
+
     rows = db.session.execute(
-        select(ComplaintEvent.created_at, ComplaintEvent.kind, ComplaintEvent.to_status,
+        select(ComplaintEvent.id, ComplaintEvent.created_at, ComplaintEvent.kind, ComplaintEvent.to_status,
                ComplaintEvent.public_text, ComplaintEvent.actor_kind)
         .where(ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.is_public.is_(True))
         .order_by(ComplaintEvent.id)
     ).all()
+    photos = {}
+    for event_id, attachment_id in db.session.execute(
+        select(Attachment.event_id, Attachment.id)
+        .where(Attachment.complaint_id == complaint_id, Attachment.is_public.is_(True),
+               Attachment.event_id.isnot(None))
+        .order_by(Attachment.id)
+    ):
+        photos.setdefault(event_id, []).append(attachment_id)
     return [
         {"at": r.created_at, "kind": r.kind, "label": EVENT_LABELS.get(r.kind, r.kind),
-         "status": r.to_status, "text": r.public_text, "by_reporter": r.actor_kind == "reporter"}
+         "status": r.to_status, "text": r.public_text, "by_reporter": r.actor_kind == "reporter",
+         "photos": photos.get(r.id, [])}
         for r in rows
     ]
+
+
+def public_attachment(complaint, attachment_id):
+    """A file of ``complaint`` the public may see (marked public, on a public event), or None."""
+    from app.models import Attachment
+
+    return db.session.execute(
+        select(Attachment).join(ComplaintEvent, ComplaintEvent.id == Attachment.event_id)
+        .where(Attachment.id == attachment_id, Attachment.complaint_id == complaint.id,
+               Attachment.is_public.is_(True), ComplaintEvent.is_public.is_(True))
+    ).scalar_one_or_none()
 
 
 # --- running a transition as one unit of work --------------------------------
 
 OPERATIONS = {
-    "verify": verify,
     "dispose": dispose,
     "hold": hold,
     "complete_hold": complete_hold,

@@ -513,18 +513,39 @@ def unread_count(user_id, cap=None):
 UNREAD_MENU_CAP = 100
 
 
-def notices_for(user_id, page=1, per_page=30):
+def notices_for(user_id, page=1, per_page=30, read=None, topic=None):
+    """One page of ``user_id``'s notices, newest first; ``read`` True/False filters read or
+    unread ones, ``topic`` one kind ("reminder", "new_case", ...)."""
     from sqlalchemy import func
     from sqlalchemy.orm import joinedload
 
-    total = db.session.execute(
-        select(func.count()).select_from(Notification).where(Notification.user_id == user_id)).scalar()
+    conditions = [Notification.user_id == user_id]
+    if read is True:
+        conditions.append(Notification.read_at.isnot(None))
+    elif read is False:
+        conditions.append(Notification.read_at.is_(None))
+    if topic:
+        conditions.append(Notification.topic == topic)
+    total = db.session.execute(select(func.count()).select_from(Notification).where(*conditions)).scalar()
     items = db.session.execute(
-        select(Notification).where(Notification.user_id == user_id)
+        select(Notification).where(*conditions)
         .options(joinedload(Notification.complaint))
         .order_by(Notification.id.desc()).offset((page - 1) * per_page).limit(per_page)
     ).scalars().all()
     return items, total
+
+
+def mark_case_read(user_id, complaint_id, now=None):
+    """``user_id`` acted on a case: their unread notices about it are read (returns how many)."""
+    from sqlalchemy import update
+
+    result = db.session.execute(
+        update(Notification).where(Notification.user_id == user_id, Notification.complaint_id == complaint_id,
+                                   Notification.read_at.is_(None))
+        .values(read_at=now or utcnow()).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def mark_read(user_id, notice_id):

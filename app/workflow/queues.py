@@ -26,3 +26,8 @@ QUEUES = {
     # coordinator: typed locations that match no official kelurahan/desa yet (fix with Edit)
     "unmapped_location": regions.unmapped_clause,
 }
+
+
+def awaiting_verification(complaint):
+    """The case waits for a coordinator's decision (the "to_verify" queue, for one case)."""
+    return complaint.status == "received"

@@ -220,10 +220,34 @@ def test_coordinator_generates_with_progress_then_publishes(app, redis_mode, mar
     xlsx_response = client.get(f"/transparencyreportview/download/{report.id}/xlsx")
     assert xlsx_response.status_code == 200 and xlsx_response.data[:2] == b"PK"
 
-    assert client.post(f"/transparencyreportview/publish/{report.id}").status_code == 302
+    # publishing asks first: the button opens a confirmation, only the confirmed POST publishes
+    confirm = client.get(f"/transparencyreportview/publish/{report.id}")
+    assert confirm.status_code == 200 and 'id="confirm-publish"' in confirm.get_data(as_text=True)
+    assert client.post(f"/transparencyreportview/publish/{report.id}").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(TransparencyReport, report.id).status == "draft"
+    assert client.post(f"/transparencyreportview/publish/{report.id}", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(TransparencyReport, report.id).status == "published"
-    assert 'id="publish-report"' not in client.get(f"/transparencyreportview/show/{report.id}").get_data(as_text=True)
+    show = client.get(f"/transparencyreportview/show/{report.id}").get_data(as_text=True)
+    assert 'id="publish-report"' not in show and 'id="regenerate-report"' not in show and 'id="unpublish-report"' in show
+
+    # a published report is not generated again behind the public's back: withdraw it first, with a reason
+    response = client.post(f"/transparencyreportview/regenerate/{report.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/generate")
+    assert client.post(f"/transparencyreportview/unpublish/{report.id}", data={"reason": "salah"}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(TransparencyReport, report.id).status == "published"  # too short a reason
+    reason = "Data Dinas PUPR bulan ini masih direvisi."
+    assert client.post(f"/transparencyreportview/unpublish/{report.id}", data={"reason": reason}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TransparencyReport, report.id).status == "draft"
+    show = client.get(f"/transparencyreportview/show/{report.id}").get_data(as_text=True)
+    assert reason in show and 'id="regenerate-report"' in show
+    from app.models import ReportAudit
+
+    assert [(a.action, a.reason) for a in db.session.execute(select(ReportAudit).order_by(ReportAudit.id)).scalars()] == [
+        ("published", None), ("unpublished", reason)]
 
 
 def test_leadership_reads_reports_and_agencies_do_not_see_them(app, march_2019, login_as):
@@ -233,7 +257,8 @@ def test_leadership_reads_reports_and_agencies_do_not_see_them(app, march_2019, 
     show = client.get(f"/transparencyreportview/show/{report.id}").get_data(as_text=True)
     assert "publish-report" not in show and "regenerate-report" not in show and 'id="download-xlsx"' in show
     assert client.get(f"/transparencyreportview/download/{report.id}/csv").status_code == 200
-    for response in (client.post(f"/transparencyreportview/publish/{report.id}"),
+    for response in (client.post(f"/transparencyreportview/publish/{report.id}", data={"confirmed": "yes"}),
+                     client.post(f"/transparencyreportview/unpublish/{report.id}", data={"reason": "x" * 20}),
                      client.post("/transparencyreportview/generate", data={"period": PERIOD}),
                      client.post(f"/transparencyreportview/regenerate/{report.id}")):
         assert denied(response)

@@ -21,7 +21,6 @@ WITH_AGENCY = {"dispatched", "in_progress", "resolved", "closed"}
 
 # transition: (states where allowed, actors allowed)
 EXPECTED = {
-    "verify": ({"received"}, COORD),
     "dispose": ({"received"}, COORD),
     "hold": ({"received"}, COORD),
     "complete_hold": ({"on_hold"}, COORD | {"reporter"}),
@@ -44,7 +43,7 @@ EXPECTED = {
 }
 
 RESULT_STATE = {
-    "verify": "received", "dispose": "dispatched", "hold": "on_hold", "complete_hold": "received",
+    "dispose": "dispatched", "hold": "on_hold", "complete_hold": "received",
     "archive": "archived", "forward": "forwarded", "redispose": "dispatched", "follow_up": "in_progress",
     "resolve": "resolved", "return_to_coordinator": "received", "confirm": "closed", "reopen": "in_progress",
     "auto_close": "closed", "merge": "archived",
@@ -54,7 +53,7 @@ RESULT_STATE = {
 def call(name, complaint, who, world):
     far_future = dt.datetime.utcnow() + dt.timedelta(days=400)
     args = {
-        "verify": {}, "dispose": {"agency": world.agency("DINKES")}, "hold": {"reason": "Lengkapi foto."},
+        "dispose": {"agency": world.agency("DINKES")}, "hold": {"reason": "Lengkapi foto."},
         "complete_hold": {"text": "Foto terlampir."}, "archive": {"reason": "duplicate"},
         "forward": {"institution": "Kantor Pertanahan"}, "redispose": {"agency": world.agency("PUPR")},
         "reclassify": {"kind": "aspiration"}, "follow_up": {"text": "Sedang ditangani."},

@@ -12,13 +12,27 @@
       type: type,
       data: { labels: series.labels, datasets: [{ label: label, data: series.values,
         backgroundColor: type === "line" ? "rgba(47,111,167,0.2)" : palette, borderColor: "#2f6fa7" }] },
-      options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { display: type === "doughnut" } },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: type === "doughnut" } },
         indexAxis: type === "bar" && series.labels.length > 6 ? "y" : "x" }
     });
   }
-  draw("chart-trend", "line", data.trend, data.labels.received);
-  draw("chart-status", "doughnut", data.status, data.labels.received);
-  draw("chart-category", "bar", data.category, data.labels.received);
-  draw("chart-channel", "bar", data.channel, data.labels.received);
-  draw("chart-district", "bar", data.district, data.labels.received);
+  var charts = [["chart-trend", "line", data.trend], ["chart-status", "doughnut", data.status],
+                ["chart-category", "bar", data.category], ["chart-channel", "bar", data.channel],
+                ["chart-district", "bar", data.district]];
+  // each chart is drawn when it comes into view, one per frame: a cheap phone stays responsive
+  function later(chart) { draw(chart[0], chart[1], chart[2], data.labels.received); }
+  if (!("IntersectionObserver" in window)) { charts.forEach(later); return; }
+  var byId = {};
+  charts.forEach(function (chart) { byId[chart[0]] = chart; });
+  var observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) { return; }
+      observer.unobserve(entry.target);
+      window.requestAnimationFrame(function () { later(byId[entry.target.id]); });
+    });
+  }, { rootMargin: "200px" });
+  charts.forEach(function (chart) {
+    var el = document.getElementById(chart[0]);
+    if (el) { observer.observe(el); }
+  });
 })();

@@ -5,10 +5,10 @@ Every route that reads or writes a case goes through the access rule:
 routes where FAB ignores ``base_filters`` (actions, single and bulk) and for
 create and export.
 """
-import csv
-import io
+import datetime
+import secrets
 
-from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
@@ -20,7 +20,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
 
 from app.extensions import db
@@ -29,13 +29,15 @@ from app.formatting import lapor_date, lapor_datetime
 from app.spreadsheets import safe_row
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
-from app.workflow import access, attachments, duplicates, lifecycle, privacy, regions, reply_codes, sla
+from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
 from app.views.filters import ACCESS_BASE_FILTERS, queue_base_filters
 from app.clock import utcnow
+from app.views.fields import LocalDateField, LocalDateTimeField
+from app.workflow.calendar import current_calendar
 
 ACCESS_PURPOSE_LABELS = {"reveal": _l("Full data shown"), "export": _l("Export"), "erase": _l("Erased")}
 
@@ -48,6 +50,28 @@ def _agency_scope_for_forms():
     if scope is not None:
         query = query.where(Agency.id.in_(scope or [-1]))
     return [row[0] for row in db.session.execute(query)]
+
+
+def _dispose_suggestion(complaint):
+    """The agency the dispose form preselects, and a sentence saying which rule chose it."""
+    from types import SimpleNamespace
+
+    from app.workflow import dispatching
+
+    agency, rule, category = dispatching.suggested_agency(complaint)
+    if agency is None:
+        text = _("No agency is suggested for this case: choose one.")
+    elif rule == dispatching.RULE_CATEGORY:
+        text = _("Suggested: %(agency)s, the agency set for the category \"%(category)s\". You may choose another.",
+                 agency=agency.name, category=category.name)
+    else:
+        text = _("Suggested: %(agency)s, the agency the reporter chose. You may choose another.", agency=agency.name)
+    return SimpleNamespace(agency_id=getattr(agency, "id", None), rule=rule, text=text)
+
+
+def _list_arguments():
+    """The filter and order arguments of a list URL (what an export must honour)."""
+    return [(k, v) for k, v in request.args.items(multi=True) if k.startswith(("_flt_", "_oc_", "_od_"))]
 
 
 def sla_badge(complaint):
@@ -73,9 +97,10 @@ class ComplaintView(ModelView):
     datamodel = SQLAInterface(Complaint)
     base_filters = ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
-    method_permission_name = {"export": "export", "transition": "act", "bulk": "act", "attachment": "show",
+    method_permission_name = {"export": "export", "export_progress": "export", "export_state": "export",
+                              "export_download": "export", "transition": "act", "bulk": "act", "attachment": "show",
                               "reveal": "show", "reissue_code": "act", "erase_identity": "act",
-                              "bulk_verify": "act", "bulk_dispose": "act", "bulk_archive": "act"}
+                              "bulk_dispose": "act", "bulk_archive": "act"}
     base_order = ("received_at", "desc")
     page_size = 25
 
@@ -92,7 +117,8 @@ class ComplaintView(ModelView):
         (_l("Times and deadlines"), {"fields": ["received_at", "verified_at", "dispatched_at", "first_response_at", "resolved_at", "closed_at", "verification_due", "first_response_due", "resolution_due", "auto_close_due"], "expanded": False}),
         (_l("Reporter rating"), {"fields": ["rating", "feedback"], "expanded": False}),
     ]
-    add_columns = ["kind", "title", "description", "category", "channel", "agency", "address", "region", "latitude", "longitude", "incident_date", "is_anonymous", "is_confidential"]
+    add_columns = ["channel", "received_at", "kind", "title", "description", "category", "address", "region", "latitude",
+                   "longitude", "incident_date", "is_anonymous", "is_confidential"]
     edit_columns = ["address", "region", "latitude", "longitude", "incident_date"]
     add_form_query_rel_fields = {"region": [["level", FilterEqual, 4]]}
     edit_form_query_rel_fields = {"region": [["level", FilterEqual, 4]]}
@@ -170,14 +196,22 @@ class ComplaintView(ModelView):
         "reporter_email": StringField(_l("Reporter email"), validators=[OptionalValidator(), Email(message=_l("Invalid email address.")), Length(max=200)]),
         "reporter_nik": StringField(_l("Reporter NIK (optional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK must be 16 digits."))]),
         "reporter_consent": BooleanField(_l("Reporter consents to the processing of their personal data (UU PDP)")),
+        "received_at": LocalDateTimeField(_l("Received at (local time)"), validators=[OptionalValidator()],
+                                          description=_l("When the case reached us: the verification deadline counts from here.")),
+        "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()]),
+        "attachments": MultipleFileField(_l("Attachments"), description=_l(
+            "A letter, a photo brought to the counter...: images (JPG, PNG, GIF, WebP) or PDF, at most 5 files of 5 MB.")),
     }
-    add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent"]
+    add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent",
+                                 "attachments"]
     add_form_query_rel_fields = {"agency": [["id", FilterInFunction, _agency_scope_for_forms]]}
-    edit_form_extra_fields = {"expected_version": HiddenField()}
+    edit_form_extra_fields = {"expected_version": HiddenField(),
+                              "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()])}
     edit_columns = edit_columns + ["expected_version"]
     validators_columns = {"title": [DataRequired(), Length(min=5, max=200)], "description": [DataRequired(), Length(min=10, max=10000)]}
 
     show_template = "complaints/show.html"
+    list_template = "complaints/list.html"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -223,49 +257,93 @@ class ComplaintView(ModelView):
     @expose("/add", methods=["GET", "POST"])
     @has_access
     def add(self):
+        """Intake by staff: any channel, the time it was received, attachments, no agency.
+
+        The case enters the coordinator's verification queue (an OPD officer's case gets
+        their own agency). A refusal re-renders the form with what was typed and says why.
+        """
         form = self.add_form.refresh()
+        status = 200
+        if request.method == "GET":
+            form.received_at.data = current_calendar().to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
         if request.method == "POST":
-            agency_id = request.form.get("agency") or None
-            if agency_id is not None and (not agency_id.isdigit() or not access.can_assign_agency(current_user, int(agency_id))):
-                abort(403)
-            if form.validate():
-                try:
-                    reporter = reporter_from_form(
-                        form.reporter_name.data, form.reporter_phone.data, form.reporter_email.data,
-                        form.reporter_nik.data, form.reporter_consent.data,
-                    )
-                    outcome = lifecycle.register(
-                        who=current_user,
-                        kind=form.kind.data,
-                        title=form.title.data,
-                        description=form.description.data,
-                        category=form.category.data,
-                        channel=form.channel.data,
-                        agency=form.agency.data,
-                        reporter=reporter,
-                        is_anonymous=form.is_anonymous.data,
-                        is_confidential=form.is_confidential.data,
-                        address=form.address.data or None,
-                        region_code=form.region.data.code if form.region.data is not None else None,
-                        latitude=form.latitude.data, longitude=form.longitude.data,
-                        incident_date=form.incident_date.data,
-                    )
-                    db.session.commit()
-                    deliver(outcome)
-                    complaint, reply_code = outcome.complaint, outcome.reply_code
-                except NotAllowed as exc:
-                    db.session.rollback()
-                    flash(str(exc.message), "danger")
-                    abort(403)
-                except DomainError as exc:
-                    db.session.rollback()
-                    flash(str(exc.message), "danger")
-                else:
-                    flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
-                    # shown once, on this page only, to read to the caller (never stored in plain text)
-                    return self._render_show(complaint, new_code=reply_code)
+            refusal = self._intake_refusal(form)
+            if refusal:
+                flash(refusal, "danger")
+                status = 403
+            elif form.validate():
+                status = self._intake(form) or 200
+                if not isinstance(status, int):
+                    return status
         widgets = self._get_add_widget(form=form)
-        return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+        return self.render_template(self.add_template, title=self.add_title, widgets=widgets), (
+            200 if request.method == "GET" else status)
+
+    def _intake_refusal(self, form):
+        """A posted agency the user may not assign (the form offers none; an OPD case gets theirs)."""
+        raw = (request.form.get("agency") or "").strip()
+        if raw in ("", "__None"):
+            return None
+        if not raw.isdigit() or not access.can_assign_agency(current_user, int(raw)):
+            return _("You can only record cases for your own agency.")
+        return None
+
+    def _intake(self, form):
+        from app.workflow import attachments
+
+        cal = current_calendar()
+        received = form.received_at.data
+        now = utcnow()
+        if received is not None:
+            received = cal.to_utc(received.replace(tzinfo=cal.tz))
+            if received > now + datetime.timedelta(minutes=5):
+                form.received_at.errors = list(form.received_at.errors) + [_("The time received cannot be in the future.")]
+                return None
+        try:
+            accepted = attachments.validate_uploads(request.files.getlist("attachments"))
+        except DomainError as exc:
+            form.attachments.errors = [str(exc.message), _("Choose the files again: a browser cannot keep them.")]
+            return None
+        written = []
+        try:
+            reporter = reporter_from_form(
+                form.reporter_name.data, form.reporter_phone.data, form.reporter_email.data,
+                form.reporter_nik.data, form.reporter_consent.data,
+            )
+            agency = request.form.get("agency") or None
+            outcome = lifecycle.register(
+                who=current_user,
+                kind=form.kind.data,
+                title=form.title.data,
+                description=form.description.data,
+                category=form.category.data,
+                channel=form.channel.data,
+                agency=int(agency) if agency and agency.isdigit() else None,
+                reporter=reporter,
+                is_anonymous=form.is_anonymous.data,
+                is_confidential=form.is_confidential.data,
+                address=form.address.data or None,
+                region_code=form.region.data.code if form.region.data is not None else None,
+                latitude=form.latitude.data, longitude=form.longitude.data,
+                incident_date=form.incident_date.data,
+                now=min(received or now, now),
+            )
+            complaint, reply_code = outcome.complaint, outcome.reply_code
+            written = attachments.store(complaint, accepted)
+            db.session.commit()
+            deliver(outcome)
+        except DomainError as exc:
+            db.session.rollback()
+            attachments.discard(written)
+            flash(str(exc.message), "danger")
+            return 403 if isinstance(exc, NotAllowed) else 200
+        except Exception:
+            db.session.rollback()
+            attachments.discard(written)
+            raise
+        flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
+        # shown once, on this page only, to read to the caller (never stored in plain text)
+        return self._render_show(complaint, new_code=reply_code)
 
     # --- edit: location fields only, audited, optimistic lock ------------------
     def prefill_form(self, form, pk):
@@ -331,6 +409,9 @@ class ComplaintView(ModelView):
             forms=transition_forms.FORMS,
             fields=transition_forms.FIELDS,
             choices=transition_forms.choices_for(current_user),
+            suggestion=_dispose_suggestion(item),
+            with_attachments=transition_forms.WITH_ATTACHMENTS,
+            awaiting_verification=queues.awaiting_verification(item),
         )
 
     # --- personal data (UU PDP): reveal with a reason, erase on request ----------------
@@ -406,18 +487,49 @@ class ComplaintView(ModelView):
     @has_access
     @permission_name("act")
     def transition(self, pk, name):
+        from app.workflow import attachments
+
         if name not in transition_forms.FORMS:
             abort(404)
         item = self._get_visible(pk)
         try:
             kwargs = transition_forms.read_form(name, request.form)
-            deliver(lifecycle.perform(name, item.id, current_user,
-                                      expected_version=request.form.get("expected_version") or None, **kwargs))
+            files = []
+            if name in transition_forms.WITH_ATTACHMENTS:
+                files = attachments.validate_uploads(request.files.getlist("attachments"))
+            outcome = lifecycle.perform(name, item.id, current_user,
+                                        expected_version=request.form.get("expected_version") or None, **kwargs)
+            deliver(outcome)
         except DomainError as exc:
             flash(str(exc.message), "danger")
         else:
+            if files:
+                self._attach_to_event(item.id, outcome.event.id, files,
+                                      public=request.form.get("attachments_public") in ("y", "on"))
+            from app.workflow import notify
+
+            notify.mark_case_read(current_user.id, item.id)  # acting on a case answers its notices
             flash(_("Saved: %(action)s.", action=transition_forms.FORMS[name][0]), "success")
         return redirect(url_for(".show", pk=pk))
+
+    @staticmethod
+    def _attach_to_event(complaint_id, event_id, files, public):
+        """Files sent with a follow-up belong to the event it just wrote (public only when ticked)."""
+        from app.workflow import attachments
+
+        complaint = db.session.get(Complaint, complaint_id)
+        event = db.session.get(ComplaintEvent, event_id)
+        written = []
+        try:
+            written = attachments.store(complaint, files, event=event)
+            for row in complaint.attachments:
+                if row.event_id == event.id:
+                    row.is_public = bool(public) and event.is_public
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            attachments.discard(written)
+            raise
 
     # --- bulk transitions ----------------------------------------------------------
     @expose("/bulk/<string:name>", methods=["GET", "POST"])
@@ -465,63 +577,113 @@ class ComplaintView(ModelView):
     def bulk_archive(self, items):
         return redirect(url_for(".bulk", name="archive", ids=",".join(str(i.id) for i in items)))
 
-    # --- bulk action -------------------------------------------------------------
-    @fab_action("bulk_verify", _l("Mark as verified"), _l("Mark the selected cases as verified?"), "fa-check", single=False)
-    def bulk_verify(self, items):
-        items = items if isinstance(items, list) else [items]
-        done, refused = 0, 0
-        for item in items:
-            try:
-                deliver(lifecycle.perform("verify", item.id, current_user))
-                done += 1
-            except DomainError:
-                refused += 1
-        if done:
-            flash(_("%(count)d case(s) verified.", count=done), "success")
-        if refused:
-            flash(_("%(count)d case(s) cannot be verified in their current status.", count=refused), "warning")
-        return redirect(self.get_redirect())
-
     # --- export ----------------------------------------------------------------
-    @expose("/export.csv")
+    def export_filters(self):
+        """A fresh set of this screen's search filters (the exporter fills it from URL arguments)."""
+        return self.datamodel.get_filters(self.search_columns, search_filters={
+            column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
+        })
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        from urllib.parse import urlencode
+
+        self.update_redirect()
+        widgets = self._list()
+        can_export = self.appbuilder.sm.has_access("can_export", self.class_permission_name)
+        query = urlencode(_list_arguments())
+        return self.render_template(
+            self.list_template, title=self.list_title, widgets=widgets, can_export=can_export,
+            export_urls={fmt: url_for(f"{self.endpoint}.export", fmt=fmt) + ("?" + query if query else "")
+                         for fmt in ("xlsx", "csv")})
+
+    @expose("/export.<any(csv, xlsx):fmt>")
     @has_access
     @permission_name("export")
-    def export(self):
-        """CSV of every case the user may see (identity masked per the access rule)."""
+    def export(self, fmt):
+        """XLSX/CSV of this list as the user sees it (filters, order, access rule, identity masking).
+
+        Small lists are built in the request; a list above ``EXPORT_SYNC_MAX_ROWS`` rows, more
+        than one page for a coordinator, or one that takes longer than ``EXPORT_SYNC_SECONDS`` to
+        build becomes a background job with a progress page: never a cut-off file.
+        """
+        from app import exports
+
         user = current_user._get_current_object()
-        query = (
-            access.visible_cases(user)
-            .options(joinedload(Complaint.agency), joinedload(Complaint.channel), joinedload(Complaint.category), joinedload(Complaint.reporter))
-            .order_by(Complaint.received_at.desc())
-            .execution_options(yield_per=500)
-        )
-        status = request.args.get("status")
-        if status:
-            query = query.where(Complaint.status == status)
-        header = [_("Tracking number"), _("Title"), _("Type"), _("Status"), _("Agency"), _("Channel"), _("Category"), _("District"), _("Received at"), _("Reporter")]
+        arguments = _list_arguments()
+        query = exports.list_query(type(self).__name__, arguments, user)
+        limit = current_app.config["EXPORT_SYNC_MAX_ROWS"]
+        if access.is_coordinator(user):
+            limit = min(limit, self.page_size)
+        rows = exports.count_capped(query, limit)
+        if rows <= limit:
+            try:
+                content = exports.build_in_request(fmt, query, user, current_app.config["EXPORT_SYNC_SECONDS"])
+            except exports.TooSlow:
+                db.session.rollback()
+            else:
+                return Response(content, content_type=exports.MIMETYPES[fmt], headers={
+                    "Content-Disposition": f"attachment; filename={exports.filename(fmt)}"})
+        job = exports.start_job(fmt, type(self).__name__, arguments, user)
+        if job.job_id is None:
+            flash(_("The job queue is not available right now. Please try again later."), "danger")
+            return redirect(url_for(".list", **dict(arguments)))
+        return redirect(url_for("ComplaintView.export_progress", export_id=job.id))
 
-        def rows():
-            buf = io.StringIO()
-            writer = csv.writer(buf)
-            writer.writerow(safe_row(header))
-            for complaint in db.session.execute(query).scalars():
-                writer.writerow(safe_row([
-                    complaint.tracking_number, complaint.title, label(KIND_LABELS, complaint.kind),
-                    label(STATUS_LABELS, complaint.status), complaint.agency or "", complaint.channel or "",
-                    complaint.category or "", complaint.district or "", complaint.received_at.isoformat(sep=" ", timespec="minutes"),
-                    reporter_display(user, complaint)["name"],
-                ]))
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate(0)
-            if not buf.tell():
-                yield buf.getvalue()
+    def _own_export(self, export_id):
+        from app.models import CaseExport
 
-        return Response(
-            stream_with_context(rows()),
-            mimetype="text/csv",
-            headers={"Content-Disposition": "attachment; filename=laporan.csv"},
-        )
+        job = db.session.get(CaseExport, export_id)
+        if job is None or job.user_id != current_user.id:
+            abort(404)
+        return job
+
+    @expose("/export/<int:export_id>")
+    @has_access
+    @permission_name("export")
+    def export_progress(self, export_id):
+        job = self._own_export(export_id)
+        return self.render_template("complaints/export_progress.html", title=_("Preparing the export"), job=job,
+                                    state_url=url_for(".export_state", export_id=job.id))
+
+    @expose("/export/<int:export_id>/state")
+    @has_access
+    @permission_name("export")
+    def export_state(self, export_id):
+        from app import exports
+        from app.jobs import queue
+
+        job = self._own_export(export_id)
+        progress = 0
+        if job.status in ("queued", "running") and job.job_id:
+            state = queue.job_state(job.job_id)
+            progress = int(state.get("progress") or 0)
+            if state.get("status") == "failed":
+                exports.mark_failed_if_lost(job, "failed")
+        body = {"status": job.status, "progress": 100 if job.status == "ready" else progress}
+        if job.status == "ready":
+            body["url"] = url_for(".export_download", export_id=job.id, token=job.token)
+            body["rows"] = job.row_count
+            body["expires"] = lapor_datetime(job.expires_at)
+        if job.status == "failed":
+            body["error"] = _("The export could not be made. Please try again or narrow the filter.")
+        return jsonify(body)
+
+    @expose("/export/<int:export_id>/<token>")
+    @has_access
+    @permission_name("export")
+    def export_download(self, export_id, token):
+        from app import exports
+
+        job = self._own_export(export_id)
+        if not secrets.compare_digest(job.token, token) or job.status != "ready":
+            abort(404)
+        if job.expires_at is None or job.expires_at < utcnow():
+            flash(_("This download link has expired. Export the list again."), "warning")
+            return redirect(url_for(".list"))
+        return Response(job.content, content_type=exports.MIMETYPES[job.fmt], headers={
+            "Content-Disposition": f"attachment; filename={job.filename}"})
 
 
 # --- work queues: the same screen with one more filter each -------------------------

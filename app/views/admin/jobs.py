@@ -203,7 +203,9 @@ class TransparencyReportView(ModelView):
             summary=summary, breakdowns=breakdowns, by_status=by_status, ranking=data["ranking"],
             ranking_headers=reports.ranking_headers(),
             can_publish=reports.is_draft(item) and self._may("can_publish"),
-            can_generate=self._may("can_generate"), can_download=self._may("can_download"),
+            can_unpublish=not reports.is_draft(item) and self._may("can_publish"),
+            can_generate=reports.is_draft(item) and self._may("can_generate"), can_download=self._may("can_download"),
+            audit=reports.audit_trail(item.period),
         )
 
     @expose("/download/<int:pk>/<fmt>")
@@ -221,6 +223,7 @@ class TransparencyReportView(ModelView):
         """Queue the build of ``period``; returns the progress page (or back to the list)."""
         try:
             reports.validate_period(period)
+            reports.refuse_if_published(period)
         except DomainError as exc:
             flash(str(exc.message), "danger")
             return redirect(url_for(".generate"))
@@ -269,13 +272,18 @@ class TransparencyReportView(ModelView):
             body["error"] = _("The report could not be generated. See the queue state screen.")
         return jsonify(body)
 
-    @expose("/publish/<int:pk>", methods=["POST"])
+    @expose("/publish/<int:pk>", methods=["GET", "POST"])
     @has_access
     @permission_name("publish")
     def publish(self, pk):
+        """Publishing is asked for, then confirmed: the report goes on the public /transparansi."""
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
+        if request.method == "GET" or request.form.get("confirmed") != "yes":
+            return self.render_template("jobs/report_confirm.html", title=_("Publish report %(period)s?", period=item.period),
+                                        report=item, action="publish",
+                                        replaces=reports.is_published_period(item.period))
         try:
             reports.publish(item.id, user_id=current_user.id)
         except DomainError as exc:
@@ -283,6 +291,25 @@ class TransparencyReportView(ModelView):
         else:
             flash(_("Report %(period)s published.", period=item.period), "success")
         return redirect(url_for(".show", pk=pk))
+
+    @expose("/unpublish/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("publish")
+    def unpublish(self, pk):
+        """Withdraw a published report (with a reason kept in the audit) so that it can be generated again."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        if request.method == "POST":
+            try:
+                reports.unpublish(item.id, current_user.id, request.form.get("reason"))
+            except DomainError as exc:
+                flash(str(exc.message), "danger")
+            else:
+                flash(_("Report %(period)s withdrawn from the public page. It is a draft again.", period=item.period), "success")
+                return redirect(url_for(".show", pk=pk))
+        return self.render_template("jobs/report_confirm.html", title=_("Withdraw report %(period)s?", period=item.period),
+                                    report=item, action="unpublish", reason=request.form.get("reason", ""))
 
 
 # --- queue state --------------------------------------------------------------------------
@@ -334,11 +361,18 @@ class NotificationView(BaseView):
     def index(self):
         page = request.args.get("page", "1")
         page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
-        items, total = notify.notices_for(current_user.id, page, self.page_size)
+        state = request.args.get("status", "")
+        state = state if state in ("unread", "read") else ""
+        topic = request.args.get("topic", "")
+        topic = topic if topic in TOPIC_LABELS else ""
+        items, total = notify.notices_for(current_user.id, page, self.page_size,
+                                          read={"unread": False, "read": True}.get(state), topic=topic or None)
         return self.render_template(
             "jobs/notifications.html", title=_("My Notifications"), items=items, page=page,
             pages=max(1, (total + self.page_size - 1) // self.page_size), total=total,
-            unread=notify.unread_count(current_user.id),
+            unread=notify.unread_count(current_user.id), state=state, topic=topic,
+            topics=[(code, str(text)) for code, text in TOPIC_LABELS.items()],
+            topic_labels=TOPIC_LABELS,
         )
 
     @expose("/open/<int:pk>", methods=["POST"])

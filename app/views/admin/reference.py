@@ -1,8 +1,11 @@
 """Reference data screens: agencies, categories, channels, holidays, SLA settings."""
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
+from app.formatting import lapor_date
+from app.views.fields import LocalDateField
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.validators import Unique
 from flask import request
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
@@ -113,11 +116,12 @@ class HolidayView(ModelView):
     search_columns = ["date", "name", "kind"]
     base_order = ("date", "desc")
     label_columns = {"date": _l("Date"), "name": _l("Description"), "kind": _l("Type")}
-    formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v)}
+    formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v), "date": lapor_date}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField(_l("Type"), choices=choices(HOLIDAY_KIND_LABELS), widget=Select2Widget()),
+        "date": LocalDateField(_l("Date"), validators=[DataRequired()]),
     }
-    validators_columns = {"date": [DataRequired()], "name": [DataRequired(), Length(max=200)]}
+    validators_columns = { "name": [DataRequired(), Length(max=200)]}
 
     def post_add(self, item):
         invalidate_calendar()
@@ -144,7 +148,10 @@ class SlaSettingView(ModelView):
         "auto_close_days": _l("Auto-close without reporter response (working days)"),
     }
     formatters_columns = {"kind": lambda v: label(KIND_LABELS, v)}
-    add_form_extra_fields = {"kind": SelectField(_l("Case type"), choices=choices(KIND_LABELS), widget=Select2Widget())}
-    validators_columns = dict.fromkeys(
-        edit_columns, [DataRequired(), NumberRange(min=1, max=365, message=_l("Enter between 1 and 365 working days."))]
-    )
+    # one setting per kind: a duplicate is a field message, never a database error
+    add_form_extra_fields = {"kind": SelectField(_l("Case type"), choices=choices(KIND_LABELS), widget=Select2Widget(), validators=[
+        Unique(datamodel, "kind", message=_l("A setting for this case type already exists: edit that one."))])}
+    validators_columns = {
+        **dict.fromkeys(edit_columns, [DataRequired(), NumberRange(
+            min=1, max=365, message=_l("Enter between 1 and 365 working days."))]),
+    }

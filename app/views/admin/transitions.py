@@ -33,7 +33,6 @@ FIELDS = {
 
 # transition -> (button label, css class, fields, keyword mapping {form field: function argument})
 FORMS = {
-    "verify": (_l("Mark as verified"), "default", ["note"], {}),
     "dispose": (_l("Dispatch to agency"), "primary", ["agency", "public_text", "note"], {}),
     "hold": (_l("Put on hold (ask the reporter)"), "warning", ["reason_text"], {"reason_text": "reason"}),
     "complete_hold": (_l("Record the reporter's completion"), "default", ["text"], {}),
@@ -49,6 +48,9 @@ FORMS = {
     "merge": (_l("Merge into another report (duplicate)"), "warning", ["parent", "note"], {}),
     "unmerge": (_l("Undo the merge"), "default", ["note"], {}),
 }
+
+# transitions whose form also takes files (a photo of the repair, a letter)
+WITH_ATTACHMENTS = ("follow_up", "resolve", "internal_note")
 
 BULK = {
     "dispose": (_l("Dispatch the selected cases to one agency"), ["agency", "note"]),

@@ -120,7 +120,20 @@ def submit():
     elif request.method == "POST":
         error = _("Please correct the fields marked below.")
     return render_template("public/submit.html", form=form, kind_help=KIND_HELP, error=error,
-                           map_settings=map_settings()), (400 if error else 200)
+                           districts=_districts(), upload_limits=upload_limits(), map_settings=map_settings(),
+                           page_title=_("Submit a report")), (400 if error else 200)
+
+
+def upload_limits():
+    """What the form checks before sending: the same limits the server applies."""
+    body = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0) or 10 ** 12
+    return {"max_bytes": attachments.MAX_BYTES, "max_files": attachments.MAX_FILES,
+            "max_total": max(0, body - 256 * 1024),  # room for the text fields
+            # placeholders filled in by lapor.js
+            "msg_size": _("%(name)s is %(size)s MB; each file may be at most %(max)s MB. "
+                          "Choose a smaller photo or leave it out."),
+            "msg_count": _("Choose at most %(count)s files."),
+            "msg_total": _("Together the files are %(size)s MB; at most %(max)s MB can be sent at once.")}
 
 
 @public_bp.route("/lapor/terkirim")
@@ -215,6 +228,23 @@ def case_status(number):
         code_form=CodeForm(), reply_form=ReplyForm(), rating_form=RatingForm(), action_titles=ACTION_TITLES,
         code_locked=reply_codes.is_locked(complaint), steps=_steps(complaint), rating_words=RATING_WORDS,
     )
+
+
+@public_bp.route("/lacak/<number>/foto/<int:attachment_id>", methods=["GET"])
+def follow_up_photo(number, attachment_id):
+    """A file staff attached to a public event and marked public (same reach as the timeline)."""
+    from flask import send_file
+
+    complaint = _find(number)
+    if not _has_code(complaint) and not access.trackable_without_code(complaint):
+        abort(404)
+    row = lifecycle.public_attachment(complaint, attachment_id)
+    if row is None:
+        abort(404)
+    extension = row.stored_name.rsplit(".", 1)[-1]
+    return send_file(attachments.path_of(row), mimetype=row.content_type, max_age=0,
+                     download_name=f"lampiran-{row.id}.{extension}",
+                     as_attachment=not row.content_type.startswith("image/"))
 
 
 def _steps(complaint):
@@ -332,6 +362,7 @@ def public_list():
 
 
 @public_bp.route("/laporan/<number>")
+@limiter.limit(_track_limit)
 @public_cache
 def public_detail(number):
     complaint = _find(number)
@@ -445,3 +476,18 @@ def transparency_file(period, fmt):
         abort(404)
     content, filename, mimetype = found
     return send_file(io.BytesIO(content), mimetype=mimetype, download_name=filename, as_attachment=True)
+
+
+# --- privacy --------------------------------------------------------------------------
+
+
+@public_bp.route("/privasi")
+def privacy():
+    """What happens to a reporter's personal data (UU PDP 27/2022); contact and periods from the settings."""
+    config = current_app.config
+    return render_template(
+        "public/privacy.html", page_title=_("Privacy and personal data"),
+        contact=config.get("PRIVACY_CONTACT") or config.get("INSTALLATION_EMAIL") or config.get("INSTALLATION_PHONE"),
+        outbox_days=int(config.get("OUTBOX_RECIPIENT_RETENTION_DAYS", 30)),
+        identity_days=int(config.get("IDENTITY_RETENTION_DAYS", 0) or 0),
+        access_minutes=int(config.get("REPLY_ACCESS_MINUTES", 30)))

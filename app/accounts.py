@@ -1,0 +1,204 @@
+"""Staff accounts (the security layer, beside app/security.py): sign-in that lands on the work screen, and changing one's own password.
+
+* :class:`LaporAuthDBView` - after login a user lands on the page they asked for (a deep link
+  followed while logged out) or on their dashboard; an empty ``next`` is no "invalid redirect".
+* :class:`LaporResetMyPasswordView` - every role changes its own password with the current one
+  and the strength rule (``FAB_PASSWORD_COMPLEXITY_VALIDATOR`` = :func:`password_strength`,
+  which FAB also applies to the admin's user forms).
+"""
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
+from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView
+from flask_appbuilder.utils.base import is_safe_redirect_url
+from flask_appbuilder.views import expose
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import login_user
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
+
+MIN_LENGTH = 10
+COMMON = {"password", "passw0rd", "rahasia", "admin", "lapor", "qwerty", "12345678", "indonesia"}
+
+
+def password_strength(password):
+    """The strength rule of every password set through a form (raises with an Indonesian reason)."""
+    password = password or ""
+    lowered = password.lower()
+    if len(password) < MIN_LENGTH:
+        raise PasswordComplexityValidationError(_("At least %(n)d characters.", n=MIN_LENGTH))
+    if not any(ch.isalpha() for ch in password) or not any(ch.isdigit() for ch in password):
+        raise PasswordComplexityValidationError(_("Use both letters and digits."))
+    if len(set(password)) < 5 or any(word in lowered for word in COMMON):
+        raise PasswordComplexityValidationError(_("This password is too easy to guess."))
+
+
+def landing_url():
+    """Where a signed-in staff member starts: their dashboard (counts and work queues)."""
+    return url_for("DashboardView.index")
+
+
+class LaporAuthDBView(AuthDBView):
+    @expose("/login/", methods=["GET", "POST"])
+    def login(self):
+        wanted = request.args.get("next", "")
+        next_url = wanted if wanted and is_safe_redirect_url(wanted) else None
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(next_url or landing_url())
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(as_unicode(self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url) if next_url
+                                else self.appbuilder.get_url_for_login)
+            login_user(user, remember=False)
+            return redirect(next_url or landing_url())
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+
+class OwnPasswordForm(ResetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     widget=BS3PasswordFieldWidget())
+
+
+# field order on the page: current, new, confirm
+OwnPasswordForm.current_password.creation_counter = 0
+
+
+class LaporResetMyPasswordView(ResetMyPasswordView):
+    """Changing one's own password asks for the current one first."""
+
+    class_permission_name = "ResetMyPasswordView"  # same permission rows as FAB's view
+    form = OwnPasswordForm
+    form_title = _l("Change my password")
+    message = _l("Your password has been changed. Use the new one from your next sign-in.")
+
+    def _again(self, form):
+        widgets = self._get_edit_widget(form=form)
+        return self.render_template(self.form_template, title=self.form_title, widgets=widgets,
+                                    appbuilder=self.appbuilder)
+
+    def form_post(self, form):
+        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        if not check_password_hash(user.password or "", form.current_password.data or ""):
+            form.current_password.errors = list(form.current_password.errors) + [_("The current password is not correct.")]
+            return self._again(form)
+        if check_password_hash(user.password or "", form.password.data or ""):
+            form.password.errors = list(form.password.errors) + [_("Choose a password different from the current one.")]
+            return self._again(form)
+        self.appbuilder.sm.reset_password(user.id, form.password.data)
+        flash(str(self.message), "success")
+        return None
+
+
+# --- the roles screen: what each role may do, in words, grouped by screen ----------------------
+
+# what a permission lets a person do, by permission name (the screen is named separately)
+PERMISSION_WORDS = {
+    "can_list": _l("see the list"), "can_show": _l("open the details"), "can_add": _l("add new entries"),
+    "can_edit": _l("change entries"), "can_delete": _l("delete entries"), "can_export": _l("export to XLSX/CSV"),
+    "can_act": _l("take actions on cases (dispatch, follow up, archive...)"), "menu_access": _l("see it in the menu"),
+    "can_get": _l("read through the API"), "can_put": _l("change through the API"), "can_post": _l("create through the API"),
+    "can_delete_api": _l("delete through the API"), "can_info": _l("read the API's field list"),
+    "can_index": _l("open the page"), "can_this_form_get": _l("open the form"), "can_this_form_post": _l("send the form"),
+    "can_userinfo": _l("see own profile"), "resetmypassword": _l("change own password"),
+    "resetpasswords": _l("reset other users' passwords"), "userinfoedit": _l("edit own profile"),
+    "can_download": _l("download files"), "can_generate": _l("generate reports"), "can_publish": _l("publish and withdraw reports"),
+    "can_retry": _l("send failed messages again"), "can_read": _l("mark as read"), "copyrole": _l("copy roles"),
+}
+# screens that have no menu entry of their own
+SCREEN_WORDS = {
+    "LaporUserDBModelView": _l("Users and own profile"), "UserInfoEditView": _l("Edit own profile"),
+    "ResetMyPasswordView": _l("Change own password"), "ResetPasswordView": _l("Reset a user's password"),
+    "ComplaintApi": _l("Case API"), "LocaleView": _l("Language choice"), "RoleModelView": _l("Roles"),
+    "NotificationView": _l("Notifications"), "UtilView": _l("Utilities"),
+}
+
+
+def _screen_names(appbuilder):
+    """{view class name or menu name: the screen's label as the menu shows it}."""
+    names = {}
+
+    def walk(items):
+        for item in items:
+            label = str(item.label or item.name)
+            names.setdefault(item.name, label)
+            if getattr(item, "baseview", None) is not None:
+                names.setdefault(type(item.baseview).__name__, label)
+            walk(getattr(item, "childs", None) or [])
+
+    walk(appbuilder.menu.get_list())
+    for name, label in SCREEN_WORDS.items():
+        names.setdefault(name, str(label))
+    return names
+
+
+def describe_role_permissions(permission_views, appbuilder=None):
+    """[(screen label, [what the role may do there, ...]), ...] sorted by screen."""
+    appbuilder = appbuilder or current_app.appbuilder
+    screens = _screen_names(appbuilder)
+    grouped = {}
+    for pvm in permission_views:
+        view = getattr(pvm.view_menu, "name", "")
+        permission = getattr(pvm.permission, "name", "")
+        words = PERMISSION_WORDS.get(permission)
+        screen = screens.get(view)
+        if words is None or screen is None:
+            words, screen = words or _("other access"), screen or _("Other screens")
+        grouped.setdefault(screen, []).append(str(words))
+    return sorted((screen, sorted(set(items))) for screen, items in grouped.items())
+
+
+def _permissions_html(permission_views):
+    from markupsafe import Markup, escape
+
+    groups = describe_role_permissions(permission_views or [])
+    if not groups:
+        return Markup('<p class="text-muted">{}</p>').format(_("This role may do nothing on the staff screens."))
+    parts = [Markup('<dl class="role-permissions">')]
+    for screen, items in groups:
+        parts.append(Markup("<dt>{}</dt><dd>{}</dd>").format(screen, Markup(", ").join(escape(i) for i in items)))
+    parts.append(Markup("</dl>"))
+    return Markup("").join(parts)
+
+
+def role_model_view():
+    """FAB's role screen, described in words (built lazily: FAB's security views need the app)."""
+    from flask_appbuilder.security.views import RoleModelView
+    from flask_appbuilder.widgets import ListWidget, ShowWidget
+
+    class LaporRoleModelView(RoleModelView):
+        class_permission_name = "RoleModelView"  # same permission rows as FAB's screen
+        list_widget = ListWidget
+        show_widget = ShowWidget
+        list_columns = ["name", "permissions"]
+        formatters_columns = {"permissions": lambda pvms: Markup_summary(pvms)}
+        show_columns = ["name", "permissions"]
+        description_columns = {"permissions": _l("What people with this role may do, screen by screen.")}
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.show_formatters = {"permissions": _permissions_html}
+
+        def _get_show_widget(self, pk, item, **kwargs):
+            saved = self.formatters_columns
+            self.formatters_columns = {**saved, **self.show_formatters}
+            try:
+                return super()._get_show_widget(pk, item, **kwargs)
+            finally:
+                self.formatters_columns = saved
+
+    return LaporRoleModelView
+
+
+def Markup_summary(pvms):
+    """The list column: the screens the role reaches, by name."""
+    groups = describe_role_permissions(pvms or [])
+    if not groups:
+        return _("No access to staff screens")
+    return _("%(count)d screens: %(names)s", count=len(groups), names=", ".join(screen for screen, _items in groups[:6])
+             + (" …" if len(groups) > 6 else ""))

@@ -1,0 +1,81 @@
+"""Every role reaches its profile and changes its own password (current one + strength rule)."""
+import pytest
+
+from tests.conftest import PASSWORD, visible_text
+
+NEW = "Sandi-Baru-2026x"
+
+
+@pytest.fixture
+def restore_password(app, world):
+    changed = []
+    yield changed.append
+    from app.extensions import appbuilder
+
+    for username in changed:
+        appbuilder.sm.reset_password(world.user(username).id, PASSWORD)
+
+
+def sign_in(client, username, password):
+    client.get("/logout/")
+    response = client.post("/login/", data={"username": username, "password": password})
+    return response.status_code == 302 and "/login" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("username", ["koordinator", "opd_dinkes", "pimpinan"])
+def test_each_role_changes_its_own_password(client, restore_password, world, username):
+    assert sign_in(client, username, PASSWORD)
+    restore_password(username)
+    profile = client.get("/users/userinfo/")
+    assert profile.status_code == 200
+    assert "resetmypassword" in profile.get_data(as_text=True)  # the profile's "change my password" action
+    action = client.post(f"/users/action/resetmypassword/{world.user(username).id}")
+    assert action.status_code == 302 and action.headers["Location"].endswith("/resetmypassword/form")
+    form = client.get("/resetmypassword/form")
+    assert form.status_code == 200 and 'name="current_password"' in form.get_data(as_text=True)
+
+    wrong = client.post("/resetmypassword/form", data={"current_password": "salah-sekali-1", "password": NEW, "conf_password": NEW})
+    assert "Kata sandi saat ini tidak benar." in visible_text(wrong.get_data(as_text=True))
+    weak = client.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": "pendek1", "conf_password": "pendek1"})
+    assert "Paling sedikit 10 karakter." in visible_text(weak.get_data(as_text=True))
+    assert sign_in(client, username, PASSWORD)  # nothing changed yet
+
+    done = client.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": NEW, "conf_password": NEW})
+    assert done.status_code == 302
+    assert not sign_in(client, username, PASSWORD)
+    assert sign_in(client, username, NEW)
+
+
+def test_admin_resets_and_deactivates_accounts(client, restore_password, world):
+    assert sign_in(client, "admin", PASSWORD)
+    officer = world.user("opd_pupr")
+    restore_password("opd_pupr")
+    response = client.post(f"/resetpassword/form?pk={officer.id}", data={"password": NEW, "conf_password": NEW})
+    assert response.status_code == 302
+    assert sign_in(client, "opd_pupr", NEW)
+    from app.extensions import db
+
+    officer.active = False
+    db.session.commit()
+    try:
+        assert not sign_in(client, "opd_pupr", NEW)
+    finally:
+        officer.active = True
+        db.session.commit()
+
+
+def test_the_roles_screen_says_in_words_what_each_role_may_do(client, world):
+    from app.extensions import appbuilder
+
+    assert sign_in(client, "admin", PASSWORD)
+    listing = client.get("/roles/list/")
+    assert listing.status_code == 200
+    role = appbuilder.sm.find_role("Koordinator")
+    page = client.get(f"/roles/show/{role.id}")
+    assert page.status_code == 200
+    text = visible_text(page.get_data(as_text=True))
+    assert "Semua laporan" in text and "ekspor ke XLSX/CSV" in text and "ubah kata sandi sendiri" in text
+    for raw in ("can_", "menu_access", "ModelView", "QueueOverdueView", "this_form"):
+        assert raw not in text and raw not in visible_text(listing.get_data(as_text=True))
+    assert sign_in(client, "koordinator", PASSWORD)
+    assert client.get(f"/roles/show/{role.id}").status_code in (302, 403)  # not for non-admin eyes

@@ -1,0 +1,97 @@
+"""Staff exports of a case list, built in the request: what a person opens in Excel."""
+import csv
+import datetime
+import io
+
+from openpyxl import load_workbook
+
+from app.extensions import db
+from tests.conftest import assert_hidden
+
+SECRET = {"name": "Rahmat Rahasia", "phone": "081299887766", "email": "rahmat.rahasia@contoh.id",
+          "nik": "3273012345678901"}
+# 2026-03-02 00:21 UTC is 07.21 WIB
+RECEIVED = datetime.datetime(2026, 3, 2, 0, 21)
+
+
+def read_xlsx(data):
+    book = load_workbook(io.BytesIO(data))
+    return [list(row) for row in book.active.iter_rows(values_only=True)]
+
+
+def read_csv(data):
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV without the UTF-8 BOM Excel needs"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+def status_filter(value):
+    # FAB's string filters: 0 starts with, 1 ends with, 2 contains, 3 equal to
+    return f"_flt_3_status={value}"
+
+
+def test_opd_exports_the_filtered_list_with_local_times_labels_and_numbers(login_as, make_case):
+    done = make_case(agency="DINKES", status="closed", title="Antrean puskesmas sangat lama", now=RECEIVED)
+    open_case = make_case(agency="DINKES", status="in_progress", title="Obat kosong di puskesmas", now=RECEIVED)
+    other = make_case(agency="PUPR", status="closed", title="Jembatan gantung rusak parah", now=RECEIVED)
+    done.latitude = -6.2088
+    db.session.commit()
+    client = login_as("opd_dinkes")
+    listing = client.get(f"/complaintview/list/?{status_filter('closed')}").get_data(as_text=True)
+    assert 'id="export-xlsx"' in listing and status_filter("closed") in listing.replace("&amp;", "&")
+
+    response = client.get(f"/complaintview/export.xlsx?{status_filter('closed')}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"].endswith(".xlsx")
+    rows = read_xlsx(response.data)
+    header, body = rows[0], rows[1:]
+    assert [r[0] for r in body] == [done.tracking_number]  # filter + access rule
+    record = dict(zip(header, body[0]))
+    assert record["Diterima (WIB)"] == datetime.datetime(2026, 3, 2, 7, 21)
+    assert record["Status"] == "Selesai" and record["Jenis"] == "Pengaduan"
+    assert record["Nilai (1-5)"] == 5 and isinstance(record["Nilai (1-5)"], int)
+    assert record["Lintang"] == -6.2088
+    assert record["Anonim"] == "Tidak"
+    assert open_case.tracking_number not in str(rows) and other.tracking_number not in str(rows)
+
+    response = client.get(f"/complaintview/export.csv?{status_filter('closed')}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = read_csv(response.data)
+    record = dict(zip(rows[0], rows[1]))
+    assert len(rows) == 2
+    assert record["Diterima (WIB)"] == "02/03/2026 07:21"
+    assert record["Lintang"] == "-6,2088" and record["Nilai (1-5)"] == "5"
+    assert record["Status"] == "Selesai"
+
+
+def test_identity_in_exports_is_masked_as_on_screen(login_as, make_case):
+    anonymous = make_case(agency="DINKES", status="dispatched", anonymous=True, reporter=SECRET)
+    named = make_case(agency="DINKES", status="dispatched",
+                      reporter={"name": "Budi Terbuka", "phone": "081311112222", "email": "budi@contoh.id"})
+    for fmt in ("csv", "xlsx"):
+        data = login_as("opd_dinkes").get(f"/complaintview/export.{fmt}").data
+        text = data.decode("utf-8-sig") if fmt == "csv" else str(read_xlsx(data))
+        assert anonymous.tracking_number in text and "Budi Terbuka" in text
+        assert_hidden(text, SECRET["name"], SECRET["phone"], SECRET["email"], SECRET["nik"])
+        data = login_as("pimpinan").get(f"/complaintview/export.{fmt}").data
+        text = data.decode("utf-8-sig") if fmt == "csv" else str(read_xlsx(data))
+        assert_hidden(text, SECRET["name"], SECRET["phone"], SECRET["email"])
+    data = login_as("koordinator").get("/complaintview/export.csv").data.decode("utf-8-sig")
+    assert SECRET["name"] in data  # the coordinator sees identities on screen too
+    assert named.tracking_number in data
+
+
+def test_text_cells_never_become_formulas(login_as, make_case):
+    make_case(agency="DINKES", status="dispatched", title="=HYPERLINK(\"http://x\",\"klik\")")
+    data = login_as("opd_dinkes").get("/complaintview/export.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in data
+    rows = read_xlsx(login_as("opd_dinkes").get("/complaintview/export.xlsx").data)
+    assert rows[1][1].startswith("'=")
+
+
+def test_queue_export_keeps_the_queue_clause(login_as, make_case):
+    waiting = make_case(status="received")
+    sent = make_case(agency="DINKES", status="dispatched")
+    data = login_as("koordinator").get("/queuetoverifyview/export.csv").data.decode("utf-8-sig")
+    assert waiting.tracking_number in data and sent.tracking_number not in data

@@ -1,0 +1,177 @@
+"""The staff desk: intake with no dead end, verification by deciding, the suggested agency,
+files on intake and on follow-ups (public only when staff say so), dates as people type them."""
+import datetime as dt
+import io
+import re
+import struct
+import zlib
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Attachment, Category, Complaint
+from tests.conftest import visible_text
+
+
+def png_bytes(width=2, height=2):
+    """A small but real PNG image (decodable by any image library)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def intake(client, world, **overrides):
+    data = {"channel": world.channel("phone").id, "received_at": "02/03/2026 08:30", "kind": "complaint",
+            "title": "Lampu jalan mati di Jalan Melati", "description": "Sudah dua minggu lampu jalan mati, rawan kejahatan.",
+            "district": "Sukamaju Kota", "reporter_name": "Ibu Wati", "reporter_phone": "081200001111",
+            "reporter_consent": "y"}
+    data.update(overrides)
+    return client.post("/complaintview/add", data=data, content_type="multipart/form-data")
+
+
+def recorded(response):
+    """The intake succeeded: the new case's page (with the reply code shown once)."""
+    html = response.get_data(as_text=True)
+    return response.status_code == 200 and "tercatat" in html and 'id="reporter-panel"' in html
+
+
+def latest_case():
+    db.session.expire_all()
+    return db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
+
+
+def test_coordinator_records_a_phone_case_with_no_agency_and_a_letter(login_as, world):
+    client = login_as("koordinator")
+    form = client.get("/complaintview/add").get_data(as_text=True)
+    assert 'name="agency"' not in form and 'name="attachments"' in form and 'name="received_at"' in form
+    response = intake(client, world, attachments=[(io.BytesIO(png_bytes()), "surat.png")])
+    assert recorded(response), visible_text(response.get_data(as_text=True))[:500]
+    case = latest_case()
+    assert case.status == "received" and case.agency_id is None
+    assert case.received_at == dt.datetime(2026, 3, 2, 1, 30)  # 08.30 WIB
+    assert case.channel.code == "phone" and [a.content_type for a in case.attachments] == ["image/png"]
+    assert case.tracking_number in client.get("/queuetoverifyview/list/").get_data(as_text=True)
+
+
+def test_an_opd_case_gets_the_officers_own_agency(login_as, world):
+    response = intake(login_as("opd_dinkes"), world)
+    assert recorded(response)
+    assert latest_case().agency_id == world.agency("DINKES").id
+
+
+def test_a_refused_intake_keeps_what_was_typed_and_says_why(login_as, world):
+    before = db.session.execute(select(db.func.count()).select_from(Complaint)).scalar()
+    response = intake(login_as("opd_dinkes"), world, agency=str(world.agency("PUPR").id))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Lampu jalan mati di Jalan Melati" in page and "Sudah dua minggu lampu jalan mati" in page
+    assert "hanya dapat mencatat laporan untuk instansi Anda sendiri" in page
+    assert db.session.execute(select(db.func.count()).select_from(Complaint)).scalar() == before
+
+
+def test_a_forged_file_refuses_the_intake_with_the_text_kept(login_as, world):
+    response = intake(login_as("koordinator"), world, attachments=[(io.BytesIO(b"MZ\x90\x00 not an image"), "foto.jpg")])
+    page = visible_text(response.get_data(as_text=True))
+    assert response.status_code == 200 and "Lampu jalan mati di Jalan Melati" in response.get_data(as_text=True)
+    assert "bukan gambar" in page
+
+
+def test_dates_are_typed_as_indonesians_do_and_nonsense_is_a_field_error(login_as, world):
+    client = login_as("koordinator")
+    response = intake(client, world, received_at="16-06-17x", incident_date="10/12/2026")
+    page = visible_text(response.get_data(as_text=True))
+    assert response.status_code == 200 and "Tanggal dan jam tidak valid" in page
+    assert 'value="10/12/2026"' in response.get_data(as_text=True)  # what was typed stays
+    response = intake(client, world, received_at="2026-03-02 08.30", incident_date="01/03/2026")
+    assert recorded(response)
+    case = latest_case()
+    assert case.incident_date == dt.date(2026, 3, 1) and case.received_at == dt.datetime(2026, 3, 2, 1, 30)
+    future = intake(client, world, received_at="01/01/2999 08:00")
+    assert not recorded(future) and "tidak boleh di masa depan" in future.get_data(as_text=True)
+
+
+def test_verification_is_done_by_deciding_and_the_dispose_form_preselects_the_category_agency(
+        login_as, make_case, world):
+    case = make_case()
+    category = Category(name="Jalan dan Jembatan Uji", suggested_agency=world.agency("PUPR"), active=True)
+    db.session.add(category)
+    case.category = category
+    db.session.commit()
+    client = login_as("koordinator")
+    page = client.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+    assert 'data-transition="verify"' not in page and "Tandai terverifikasi" not in page
+    assert 'id="verification-note"' in page
+    dispose = page[page.index('data-transition="dispose"'):]
+    dispose = dispose[:dispose.index("</details>")]
+    pupr = world.agency("PUPR").id
+    assert re.search(rf'<option value="{pupr}"\s+selected', dispose), "suggested agency not preselected"
+    assert "Jalan dan Jembatan Uji" in dispose  # which rule chose it
+
+    client.post(f"/complaintview/transition/{case.id}/dispose", data={"agency": pupr, "expected_version": case.version})
+    db.session.expire_all()
+    case = db.session.get(Complaint, case.id)
+    assert case.status == "dispatched" and case.verified_at is not None and case.agency_id == pupr
+    assert case.tracking_number not in client.get("/queuetoverifyview/list/").get_data(as_text=True)
+    assert 'id="verification-note"' not in client.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+
+
+def test_without_a_suggestion_nothing_is_preselected(login_as, make_case):
+    case = make_case()
+    page = login_as("koordinator").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+    dispose = page[page.index('data-transition="dispose"'):]
+    dispose = dispose[:dispose.index("</select>")]
+    assert re.search(r'<option value=""\s+selected', dispose)
+
+
+def test_follow_up_photos_are_public_only_when_marked_public(login_as, make_case, client):
+    case = make_case(agency="DINKES", status="dispatched")
+    officer = login_as("opd_dinkes")
+    officer.post(f"/complaintview/transition/{case.id}/follow_up", content_type="multipart/form-data", data={
+        "text": "Lampu sudah diganti.", "attachments_public": "y",
+        "attachments": [(io.BytesIO(png_bytes()), "perbaikan.png")]})
+    officer.post(f"/complaintview/transition/{case.id}/follow_up", content_type="multipart/form-data", data={
+        "text": "Dokumen internal terlampir.", "attachments": [(io.BytesIO(png_bytes(3, 3)), "ktp-warga.png")]})
+    rows = db.session.execute(select(Attachment).where(Attachment.complaint_id == case.id).order_by(Attachment.id)).scalars().all()
+    assert [(r.original_name, r.is_public, r.event_id is not None) for r in rows] == [
+        ("perbaikan.png", True, True), ("ktp-warga.png", False, True)]
+    client.get("/logout/")
+    detail = client.get(f"/laporan/{case.tracking_number}").get_data(as_text=True)
+    public_url = f"/lacak/{case.tracking_number}/foto/{rows[0].id}"
+    assert public_url in detail and f"/foto/{rows[1].id}" not in detail
+    assert "perbaikan.png" not in detail and "ktp-warga.png" not in detail
+    photo = client.get(public_url)
+    assert photo.status_code == 200 and photo.mimetype == "image/png"
+    assert "perbaikan" not in photo.headers.get("Content-Disposition", "")
+    assert client.get(f"/lacak/{case.tracking_number}/foto/{rows[1].id}").status_code == 404
+
+
+def test_acting_on_a_case_reads_its_notices_and_notices_filter_by_state_and_kind(login_as, make_case, world):
+    from app.models import Notification
+
+    case = make_case(agency="DINKES", status="dispatched")
+    other = make_case(agency="DINKES", status="dispatched")
+    officer = world.user("opd_dinkes")
+    db.session.query(Notification).filter(Notification.user_id == officer.id).delete()
+    db.session.add_all([
+        Notification(user_id=officer.id, complaint_id=case.id, topic="new_case", text="Laporan baru A"),
+        Notification(user_id=officer.id, complaint_id=case.id, topic="reminder", text="Pengingat A"),
+        Notification(user_id=officer.id, complaint_id=other.id, topic="reminder", text="Pengingat B"),
+    ])
+    db.session.commit()
+    client = login_as("opd_dinkes")
+    client.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "Sedang kami cek ke lokasi."})
+    db.session.expire_all()
+    unread = {n.text for n in db.session.query(Notification).filter(
+        Notification.user_id == officer.id, Notification.read_at.is_(None))}
+    assert unread == {"Pengingat B"}
+
+    def shown(query):
+        return set(re.findall(r"(Laporan baru A|Pengingat A|Pengingat B)", client.get(f"/notifikasi/?{query}").get_data(as_text=True)))
+
+    assert shown("status=unread") == {"Pengingat B"}
+    assert shown("status=read") == {"Laporan baru A", "Pengingat A"}
+    assert shown("topic=reminder") == {"Pengingat A", "Pengingat B"}
+    assert shown("status=read&topic=new_case") == {"Laporan baru A"}
+    assert shown("status=rubbish&topic=<script>") == {"Laporan baru A", "Pengingat A", "Pengingat B"}
