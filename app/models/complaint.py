@@ -59,6 +59,9 @@ class Complaint(Model):
         Index("ix_complaint_region_category_received", "region_code", "category_id", "received_at"),
         # the public list filtered by kecamatan (code), paged by time
         Index("ix_complaint_district_code_time", "district_code", "received_at"),
+        # the public map: the newest cases that have a point (partial: most cases have none)
+        Index("ix_complaint_mapped_time", "received_at",
+              postgresql_where=text("latitude IS NOT NULL"), sqlite_where=text("latitude IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
