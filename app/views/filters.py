@@ -16,7 +16,7 @@ def request_user():
 
     try:
         user = current_app.appbuilder.sm.current_user
-    except RuntimeError:  # no JWT verified in this request
+    except (RuntimeError, AttributeError):  # no JWT verified / no FAB request hook ran (a job)
         user = None
     return user if user is not None else current_user
 
