@@ -53,7 +53,7 @@ def _step(world, rng, case_id, now, category_ids):
     other = world.agency(rng.choice([code for code in AGENCIES
                                      if world.agency(code).id != complaint.agency_id]))
     choices = {
-        "received": [("verify", coordinator, {}), ("dispose", coordinator, {"agency": other}),
+        "received": [("dispose", coordinator, {"agency": other}),
                      ("dispose", coordinator, {"agency": other}), ("hold", coordinator, {"reason": "Lengkapi"}),
                      ("archive", coordinator, {"reason": "too_general"}),
                      ("forward", coordinator, {"institution": "BPN"}),
