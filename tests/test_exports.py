@@ -28,8 +28,8 @@ def assert_no_formula(cells, where):
 def csv_cells(content):
     text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
     # the staff export uses ';' (Excel with Indonesian settings), the reports ','
-    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
-    return [cell for row in csv.reader(io.StringIO(text, newline=""), dialect) for cell in row]
+    delimiter = ";" if ";" in text.splitlines()[0] else ","
+    return [cell for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) for cell in row]
 
 
 def xlsx_cells(content):
@@ -65,7 +65,7 @@ def test_every_export_neutralises_formulas(app, client, login_as, make_case, wor
         response = staff.get("/complaintview/export.csv")
         assert response.status_code == 200
         cells = csv_cells(response.get_data())
-        assert any(cell == "'" + PAYLOADS[0] for cell in cells), cells[:40]  # kept, as text
+        assert any(cell == "'" + PAYLOADS[0] for cell in cells)  # kept, as text
         assert_no_formula(cells, "staff csv")
 
         # the transparency report of this month: draft, published, downloaded by staff and the public

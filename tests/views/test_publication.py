@@ -17,15 +17,18 @@ def test_forwarded_without_verification_stays_off_the_public_list(client, make_c
 
 def test_verified_then_forwarded_case_is_public(client, make_case, world):
     case = make_case()
-    lifecycle.perform("verify", case.id, world.user("koordinator"))
+    # verified by a decision (dispatch), sent back by the OPD, then forwarded out
+    lifecycle.perform("dispose", case.id, world.user("koordinator"), agency=world.agency("PUPR").id)
+    lifecycle.perform("return_to_coordinator", case.id, world.user("opd_pupr"), reason="Bukan wewenang PUPR.")
     lifecycle.perform("forward", case.id, world.user("koordinator"), institution="Kantor Pertanahan")
     db.session.commit()
     assert listed(client, case) == (True, 200)
 
 
 def test_received_on_hold_archived_and_confidential_are_never_public(client, make_case, world):
-    verified = make_case()
-    lifecycle.perform("verify", verified.id, world.user("koordinator"))
+    verified = make_case()  # verified (dispatched), then back with the coordinator as *received*
+    lifecycle.perform("dispose", verified.id, world.user("koordinator"), agency=world.agency("PUPR").id)
+    lifecycle.perform("return_to_coordinator", verified.id, world.user("opd_pupr"), reason="Bukan wewenang PUPR.")
     db.session.commit()
     for case in (verified, make_case(status="on_hold"), make_case(status="archived"),
                  make_case(status="dispatched", agency="PUPR", confidential=True)):
