@@ -55,12 +55,6 @@ def _database_url():
     return url
 
 
-def _password_strength(password):
-    from app.accounts import password_strength
-
-    return password_strength(password)
-
-
 class Config:
     # --- core -----------------------------------------------------------
     SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret(
@@ -214,9 +208,6 @@ class Config:
     FAB_ADD_SECURITY_API = False
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = False
-    # every password set through a form (own change, admin's user forms): app/views/admin/account.py
-    FAB_PASSWORD_COMPLEXITY_ENABLED = True
-    FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(lambda password: _password_strength(password))
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     # Redis down: limits go on in this process's memory (reported by /health), never a 500

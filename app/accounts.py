@@ -20,20 +20,16 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-MIN_LENGTH = 10
-COMMON = {"password", "passw0rd", "rahasia", "admin", "lapor", "qwerty", "12345678", "indonesia"}
 
 
-def password_strength(password):
-    """The strength rule of every password set through a form (raises with an Indonesian reason)."""
-    password = password or ""
-    lowered = password.lower()
-    if len(password) < MIN_LENGTH:
-        raise PasswordComplexityValidationError(_("At least %(n)d characters.", n=MIN_LENGTH))
-    if not any(ch.isalpha() for ch in password) or not any(ch.isdigit() for ch in password):
-        raise PasswordComplexityValidationError(_("Use both letters and digits."))
-    if len(set(password)) < 5 or any(word in lowered for word in COMMON):
-        raise PasswordComplexityValidationError(_("This password is too easy to guess."))
+def password_strength(password, username=None):
+    """The strength rule of every password set through a form: the one policy of app/passwords.py
+    (length, not the username, not a common password), raised with its Indonesian reasons."""
+    from app.passwords import _username_in_request, problems
+
+    found = problems(password or "", username or _username_in_request())
+    if found:
+        raise PasswordComplexityValidationError(" ".join(found))
 
 
 def landing_url():

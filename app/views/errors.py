@@ -89,7 +89,7 @@ def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         fields = _resend_fields()
-        return _render(400, _("This page was open too long, so its form expired. Check what you entered and send it again."),
+        return _render(400, _("The form's security token is not valid: this page was open too long, so its form expired. Check what you entered and send it again."),
                        template="error_csrf.html", fields=fields, had_files=bool(request.files),
                        action=request.full_path.rstrip("?"))
 

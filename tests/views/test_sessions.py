@@ -61,7 +61,7 @@ def test_password_change_ends_other_sessions_and_tokens(app, ctx, restore_passwo
         token = app.test_client().post("/api/v1/security/login", json={
             "username": "opd_pupr", "password": PASSWORD, "provider": "db"}).get_json()["access_token"]
     with app.app_context():
-        response = laptop.post("/resetmypassword/form", data={"password": "Jalan-Baru-2026!", "conf_password": "Jalan-Baru-2026!"})
+        response = laptop.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": "Jalan-Baru-2026!", "conf_password": "Jalan-Baru-2026!"})
         assert response.status_code == 302
     with app.app_context():
         assert signed_in(laptop)  # the session that changed it goes on
