@@ -589,8 +589,15 @@ class ComplaintView(ModelView):
     def list(self):
         from urllib.parse import urlencode
 
+        from flask_appbuilder.exceptions import ApplyFilterException
+        from sqlalchemy.exc import DataError, StatementError
+
         self.update_redirect()
-        widgets = self._list()
+        try:
+            widgets = self._list()
+        except (DataError, StatementError, ApplyFilterException):  # a forged filter value the database cannot compare
+            db.session.rollback()
+            abort(400)
         can_export = self.appbuilder.sm.has_access("can_export", self.class_permission_name)
         query = urlencode(_list_arguments())
         return self.render_template(
