@@ -61,6 +61,9 @@ def road_category(ctx, world):
     _cleanup()  # the cases first: they refer to the category
     db.session.delete(db.session.get(Category, category.id))
     db.session.commit()
+    from app.interface import clear_choices
+
+    clear_choices()  # the lists cache their filter choices; this category is gone
 
 
 def test_phone_case_from_intake_to_the_opd_photo(live_server, browser, axe_source, road_category, world, tmp_path):
