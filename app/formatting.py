@@ -15,8 +15,26 @@ def page_lang():
     return str(get_locale() or "id")[:2]
 
 
+def shown(value):
+    """How a stored value reads on a staff screen: an empty value is "—", booleans are Ya/Tidak,
+    lists are joined; never None, True, False or [x]. (A filter, not a macro: it runs for every
+    cell of every list.) Plain strings are escaped by the template's autoescape; Markup stays."""
+    from flask_babel import gettext
+
+    if value is None or (isinstance(value, str) and value.strip() in ("", "-", "None")):
+        return "—"
+    if value is True:
+        return gettext("Yes")
+    if value is False:
+        return gettext("No")
+    if isinstance(value, (list, tuple, set)) or type(value).__name__ == "InstrumentedList":
+        return ", ".join(str(v) for v in value) or "—"
+    return value
+
+
 def register_filters(app):
     app.jinja_env.globals["page_lang"] = page_lang
+    app.jinja_env.filters["shown"] = shown
     app.jinja_env.filters["lapor_datetime"] = lapor_datetime
     app.jinja_env.filters["lapor_date"] = lapor_date
     app.jinja_env.filters["lapor_number"] = lapor_number

@@ -2,6 +2,8 @@
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
 from flask_babel import gettext
 
 from app.workflow.paging import COUNT_CAP
@@ -170,3 +172,31 @@ class LaporInterface(SQLAInterface):
         if not 0 < pk < 2**31:
             return None
         return super().get(pk, filters, *args, **kwargs)
+
+
+class CachedSearchWidget(SearchWidget):
+    """FAB's filter form of a list, whose field HTML (every select with all its choices) is the
+    same for every request of a screen and language: rendered once per ``CHOICES_CACHE_SECONDS``
+    per process and cleared with the cached choices. The active filters are not part of it."""
+
+    def __call__(self, **kwargs):
+        from flask import current_app
+        from flask_babel import get_locale
+
+        import time
+
+        ttl = current_app.config.get("CHOICES_CACHE_SECONDS", 60)
+        columns = tuple(self.template_args["include_cols"])
+        key = ("search", type(self.template_args["form"]), str(get_locale() or ""), columns)  # a class per screen
+        hit = _choices.get(key)
+        if not ttl or not hit or time.monotonic() - hit[0] >= ttl:
+            dict_filters = self.filters.get_search_filters()
+            form = self.template_args["form"]
+            hit = (time.monotonic(),
+                   {col: as_unicode(form[col].label.text) for col in columns},
+                   {col: form[col]() for col in columns},
+                   {col: [as_unicode(flt.name) for flt in dict_filters[col]] for col in columns})
+            _choices[key] = hit
+        kwargs["label_columns"], kwargs["form_fields"], kwargs["search_filters"] = hit[1], hit[2], hit[3]
+        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
+        return RenderTemplateWidget.__call__(self, **kwargs)

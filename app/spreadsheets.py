@@ -13,6 +13,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
+    if type(value) is str:  # the common case first (a million-row export calls this 20 million times)
+        if value and value[0] in "=+-@\t\r" and value not in ("-", "+"):
+            return "'" + value
+        return value
     if value is None:
         return ""
     if isinstance(value, (bool, int, float, decimal.Decimal, datetime.date, datetime.datetime)):

@@ -10,7 +10,7 @@ from app.models.report import ReportAudit, TransparencyReport  # noqa: F401
 from app.models.jobs import JobRun  # noqa: F401
 from app.models.login import LoginEvent  # noqa: F401
 from app.models.rollup import CaseRollup, ResponseHistogram  # noqa: F401
-from app.models.export import CaseExport  # noqa: F401
+from app.models.export import CaseExport, CaseExportChunk  # noqa: F401
 from app.models.region import Region  # noqa: F401
 from app.models.hotspot import HotspotAlert  # noqa: F401
 from app.models.privacy import IdentityAccess  # noqa: F401

@@ -2,7 +2,8 @@
 
 A big export (see ``EXPORT_SYNC_MAX_ROWS``) is built by a job over a server-side
 cursor; the finished file lives in the database (web servers and workers may be on
-different hosts) until ``expires_at``, and only its owner may download it, through
+different hosts) as chunks of ``CHUNK_BYTES`` (``CaseExportChunk``: written and read one
+chunk at a time, so a million-row file never sits in memory whole) until ``expires_at``, and only its owner may download it, through
 a link carrying a random token. A job that dies leaves the row ``failed``, never a
 partial file marked ready.
 """
@@ -10,7 +11,7 @@ import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -38,7 +39,21 @@ class CaseExport(Model):
     expires_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, index=True)
     filename: Mapped[Optional[str]] = mapped_column(String(120))
     error: Mapped[Optional[str]] = mapped_column(Text)
-    content: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[Optional[int]] = mapped_column(Integer)  # bytes of the finished file
 
     def __repr__(self):
         return f"{self.fmt} #{self.id}"
+
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class CaseExportChunk(Model):
+    """One piece of a finished export file, in order (``seq`` from 0)."""
+    __tablename__ = "case_export_chunk"
+    __table_args__ = (UniqueConstraint("export_id", "seq", name="uq_case_export_chunk_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    export_id: Mapped[int] = mapped_column(ForeignKey("case_export.id", ondelete="CASCADE"), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -17,7 +17,7 @@ Deadlines older than ``REMINDER_MAX_AGE_DAYS`` are left alone (bounds the sweep)
 import datetime
 import logging
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -113,15 +113,17 @@ def sweep(now=None, batch_size=None, deliver=None):
             already = exists(select(Reminder.id).where(
                 Reminder.complaint_id == Complaint.id, Reminder.clock == clock,
                 Reminder.level == level, Reminder.due_at == column))
+            after = None  # seek past the previous batch: each batch reads only rows not yet looked at
             for _ in range(100000):  # bounded: each pass consumes its batch
-                found = db.session.execute(
-                    select(Complaint.id, column, Complaint.agency_id)
-                    .where(Complaint.status == status, in_range, ~already)
-                    .order_by(column, Complaint.id)
-                    .limit(batch_size)
-                ).all()
+                query = (select(Complaint.id, column, Complaint.agency_id)
+                         .where(Complaint.status == status, in_range, ~already)
+                         .order_by(column, Complaint.id).limit(batch_size))
+                if after is not None:
+                    query = query.where(tuple_(column, Complaint.id) > tuple_(*after))
+                found = db.session.execute(query).all()
                 if not found:
                     break
+                after = (found[-1][1], found[-1][0])
                 inserted = _insert_ignoring_duplicates([
                     dict(complaint_id=cid, clock=clock, level=level, due_at=due, agency_id=agency_id,
                          created_at=now, notified_at=None, recipients=0)

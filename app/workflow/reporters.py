@@ -26,13 +26,12 @@ def reporter_from_form(name, phone, email, nik, consent):
 
 def reporter_display(user, complaint):
     """What ``user`` may see of the reporter of ``complaint`` (a dict of display strings)."""
-    hidden = {"visible": False, "name": _("Anonymous") if complaint.is_anonymous else _("Hidden"),
-              "phone": "", "email": "", "nik": ""}
     reporter = complaint.reporter
     if reporter is None:
         return {"visible": False, "name": _("No reporter data"), "phone": "", "email": "", "nik": ""}
     if not access.identity_visible(user, complaint):
-        return hidden
+        return {"visible": False, "name": _("Anonymous") if complaint.is_anonymous else _("Hidden"),
+                "phone": "", "email": "", "nik": ""}
     if reporter.erased_at:
         return {"visible": False, "name": _("Reporter data was deleted on request"), "phone": "", "email": "", "nik": ""}
     return {

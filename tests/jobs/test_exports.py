@@ -7,16 +7,18 @@ from openpyxl import load_workbook
 from sqlalchemy import delete
 
 from app.extensions import db
-from app.models import CaseExport
+from app.models import CaseExport, CaseExportChunk
 from tests.jobs.conftest import config_values, work_in_process
 
 
 @pytest.fixture
 def exports_table(jobs):
+    db.session.execute(delete(CaseExportChunk))
     db.session.execute(delete(CaseExport))
     db.session.commit()
     yield
     db.session.rollback()
+    db.session.execute(delete(CaseExportChunk))
     db.session.execute(delete(CaseExport))
     db.session.commit()
 
@@ -62,6 +64,31 @@ def test_export_longer_than_the_request_may_take_completes_through_the_job(
     assert expired.status_code == 302 and "PK" not in expired.get_data(as_text=True)
 
 
+def test_a_big_file_is_stored_and_streamed_back_in_chunks_and_purged_when_it_expires(
+        app, redis_mode, exports_table, make_case, login_as, monkeypatch):
+    from app import exports
+
+    cases = [make_case(agency="DINKES", status="dispatched", title=f"Jalan rusak di gang {i}") for i in range(15)]
+    monkeypatch.setattr(exports, "CHUNK_BYTES", 256)  # scaled down: a file of many chunks
+    client = login_as("opd_dinkes")
+    with config_values(app, EXPORT_SYNC_SECONDS=0):
+        state_url = progress_of(client, client.get("/complaintview/export.csv"))
+    work_in_process(app)
+    state = client.get(state_url).get_json()
+    assert state["status"] == "ready" and state["rows"] == 15
+    export = db.session.execute(db.select(CaseExport)).scalar_one()
+    chunks = db.session.execute(db.select(CaseExportChunk.seq, CaseExportChunk.data)
+                                .where(CaseExportChunk.export_id == export.id)).all()
+    assert len(chunks) > 3 and all(len(data) <= 256 for _seq, data in chunks)
+    download = client.get(state["url"])
+    assert download.status_code == 200 and int(download.headers["Content-Length"]) == export.size == len(download.data)
+    lines = download.data.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + 15 and {line.split(";")[0] for line in lines[1:]} == {c.tracking_number for c in cases}
+    # expired: the row and every chunk of it are gone
+    assert exports.purge_expired(now=export.expires_at.replace(year=export.expires_at.year + 1)) == 1
+    assert db.session.execute(db.select(db.func.count()).select_from(CaseExportChunk)).scalar() == 0
+
+
 def test_coordinator_export_of_more_than_one_page_is_a_job_with_the_access_rule_and_filters(
         app, redis_mode, exports_table, make_case, login_as):
     received = [make_case(status="received") for _ in range(27)]  # more than one page of 25
@@ -100,5 +127,5 @@ def test_a_failing_export_is_marked_failed_and_offers_no_file(
     state = client.get(state_url).get_json()
     assert state["status"] == "failed" and "url" not in state and state["error"]
     export = db.session.execute(db.select(CaseExport)).scalar_one()
-    assert export.content is None and export.row_count is None
+    assert export.size is None and export.row_count is None and not list(exports.stored_chunks(export.id))
     assert client.get(f"/complaintview/export/{export.id}/{export.token}").status_code == 404

@@ -80,6 +80,10 @@ def test_identity_in_exports_is_masked_as_on_screen(login_as, make_case):
     data = login_as("koordinator").get("/complaintview/export.csv").data.decode("utf-8-sig")
     assert SECRET["name"] in data  # the coordinator sees identities on screen too
     assert named.tracking_number in data
+    # no contact data at all in an ordinary export, not even masked digits
+    header = data.splitlines()[0]
+    assert "Telepon pelapor" not in header and "Email pelapor" not in header
+    assert_hidden(data, "***", "@contoh.id")
 
 
 def test_text_cells_never_become_formulas(login_as, make_case):

@@ -8,11 +8,11 @@ create and export.
 import datetime
 import secrets
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, stream_with_context, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
-from app.interface import LaporInterface as SQLAInterface
+from app.interface import CachedSearchWidget, LaporInterface as SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import format_datetime, lazy_gettext as _l, gettext as _
@@ -212,6 +212,7 @@ class ComplaintView(ModelView):
 
     show_template = "complaints/show.html"
     list_template = "complaints/list.html"
+    search_widget = CachedSearchWidget
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -689,8 +690,11 @@ class ComplaintView(ModelView):
         if job.expires_at is None or job.expires_at < utcnow():
             flash(_("This download link has expired. Export the list again."), "warning")
             return redirect(url_for(".list"))
-        return Response(job.content, content_type=exports.MIMETYPES[job.fmt], headers={
-            "Content-Disposition": f"attachment; filename={job.filename}"})
+        headers = {"Content-Disposition": f"attachment; filename={job.filename}"}
+        if job.size is not None:
+            headers["Content-Length"] = str(job.size)
+        return Response(stream_with_context(exports.stored_chunks(job.id)), content_type=exports.MIMETYPES[job.fmt],
+                        headers=headers)
 
 
 # --- work queues: the same screen with one more filter each -------------------------
