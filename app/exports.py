@@ -7,7 +7,10 @@ One home for what an export contains and how it is written, used by the web requ
   through the screen's own base filters (the access rule and the queue's clause) for the
   user who asked, so an export never holds a case the user could not open;
 * :func:`row_values` - one case as cells: Indonesian labels, local times (the header names
-  the zone), numbers as numbers, the reporter's identity only where the screens show it;
+  the zone), numbers as numbers, the reporter's identity only where the screens show it
+  (contact data masked, or - in an export *with full contact data*, given a reason - in full
+  for the cases :func:`app.workflow.privacy.export_contact` allows, each of them recorded
+  through :func:`app.workflow.privacy.record_export` in the transaction that delivers the file);
 * :func:`write` - the whole file (XLSX through openpyxl's write-only mode, or CSV in UTF-8
   with BOM and ``;`` separators, Indonesian decimal commas) over a server-side cursor
   (``yield_per``), every text cell through :func:`app.spreadsheets.safe_row`;
@@ -37,7 +40,7 @@ from app.extensions import db
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, label
 from app.models import CaseExport, Complaint
 from app.spreadsheets import safe_row
-from app.workflow import sla
+from app.workflow import privacy, sla
 from app.workflow.calendar import current_calendar
 from app.workflow.reporters import reporter_display
 
@@ -81,8 +84,11 @@ def _yes_no(value):
     return _("Yes") if value else _("No")
 
 
-def row_values(complaint, user, cal):
+def row_values(complaint, user, cal, contact=None):
+    """``contact``: the full phone/e-mail to write instead of the masked ones (see :func:`write`)."""
     identity = reporter_display(user, complaint)
+    if contact:
+        identity = dict(identity, phone=contact["phone"], email=contact["email"])
     return [
         complaint.tracking_number, complaint.title, label(KIND_LABELS, complaint.kind),
         label(STATUS_LABELS, complaint.status),
@@ -210,11 +216,14 @@ class _XlsxOut:
             pass
 
 
-def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None):
+def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None, unmasked=None):
     """Write the whole export of ``query`` to ``fileobj``; returns the number of case rows.
 
     ``deadline`` (a ``time.monotonic()`` value): raise :class:`TooSlow` once passed.
     ``progress(percent)`` is called every few hundred rows when ``total`` is known.
+    ``unmasked``: None for the usual (masked) export; a list for an export with full contact
+    data, which receives the id of every case written with its reporter's full contact data
+    (the caller records them with :func:`app.workflow.privacy.record_export`).
     """
     cal = current_calendar()
     out = _CsvOut(fileobj) if fmt == "csv" else _XlsxOut(fileobj, _("Cases"))
@@ -225,7 +234,7 @@ def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None):
     )
     count = 0
     try:
-        count = _write_rows(out, statement, user, cal, progress, total, deadline)
+        count = _write_rows(out, statement, user, cal, progress, total, deadline, unmasked)
     except BaseException:
         out.abort()
         raise
@@ -233,11 +242,14 @@ def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None):
     return count
 
 
-def _write_rows(out, statement, user, cal, progress, total, deadline):
+def _write_rows(out, statement, user, cal, progress, total, deadline, unmasked):
     count = 0
     # a server-side cursor on PostgreSQL (stream_results), fetched CHUNK_ROWS at a time
     for complaint in db.session.execute(statement, execution_options={"yield_per": CHUNK_ROWS}).scalars():
-        out.row(row_values(complaint, user, cal))
+        contact = privacy.export_contact(user, complaint) if unmasked is not None else None
+        out.row(row_values(complaint, user, cal, contact))
+        if contact:
+            unmasked.append(complaint.id)
         count += 1
         if deadline is not None and time.monotonic() >= deadline:
             raise TooSlow()
@@ -256,24 +268,34 @@ def filename(fmt, now=None):
     return f"kasus-{local:%Y%m%d-%H%M}.{fmt}"
 
 
-def build_in_request(fmt, query, user, seconds):
-    """The file as bytes, or :class:`TooSlow` when it takes longer than ``seconds``."""
+def build_in_request(fmt, query, user, seconds, contact_reason=None, address=None):
+    """The file as bytes, or :class:`TooSlow` when it takes longer than ``seconds``.
+
+    ``contact_reason`` (already checked with :func:`app.workflow.privacy.export_reason`): an
+    export with full contact data; its access rows are added to the session (the caller
+    commits them before sending the file)."""
+    unmasked = [] if contact_reason is not None else None
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
-        write(fmt, query, user, buffer, deadline=time.monotonic() + seconds)
+        write(fmt, query, user, buffer, deadline=time.monotonic() + seconds, unmasked=unmasked)
         buffer.seek(0)
-        return buffer.read()
+        content = buffer.read()
+    if unmasked:
+        privacy.record_export(user, unmasked, contact_reason, address=address)
+    return content
 
 
 # --- the background job ----------------------------------------------------------------------
 
 
-def start_job(fmt, view_name, arguments, user):
+def start_job(fmt, view_name, arguments, user, contact_reason=None, address=None):
     """Record the export and queue its job; returns the ``CaseExport`` (``job_id`` None when
-    the queue is unavailable: the row is then marked failed)."""
+    the queue is unavailable: the row is then marked failed). ``contact_reason``: an export
+    with full contact data (see :func:`build_in_request`), recorded when the file is made."""
     from app.jobs import queue
 
     export = CaseExport(user_id=user.id, fmt=fmt, view_name=view_name, arguments=json.dumps(arguments),
-                        status="queued", token=secrets.token_urlsafe(32), created_at=utcnow())
+                        status="queued", token=secrets.token_urlsafe(32), created_at=utcnow(),
+                        contact_reason=contact_reason, contact_address=address)
     db.session.add(export)
     db.session.commit()
     job_id = queue.enqueue("app.jobs.tasks.build_export", export.id, retry=None,
@@ -298,8 +320,10 @@ def run_job(export_id, progress=None):
     try:
         query = list_query(export.view_name, [tuple(pair) for pair in json.loads(export.arguments)], user)
         total = query.order_by(None).count()
+        reason, address = export.contact_reason, export.contact_address
+        unmasked = [] if reason is not None else None
         with tempfile.TemporaryFile() as buffer:
-            count = write(export.fmt, query, user, buffer, progress=progress, total=total)
+            count = write(export.fmt, query, user, buffer, progress=progress, total=total, unmasked=unmasked)
             buffer.seek(0)
             content = buffer.read()
     except Exception as exc:
@@ -313,6 +337,9 @@ def run_job(export_id, progress=None):
         raise
     export = db.session.get(CaseExport, export_id)
     now = utcnow()
+    if unmasked:
+        # the access rows and the finished file: one transaction
+        privacy.record_export(user, unmasked, reason, address=address, now=now)
     export.content = content
     export.row_count = count
     export.filename = filename(export.fmt, now)
