@@ -8,7 +8,7 @@ from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import CaseExport
-from tests.jobs.conftest import config_values, work_in_process
+from tests.jobs.conftest import config_values, inline_scripts, work_in_process
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def exports_table(jobs):
 def progress_of(client, response):
     assert response.status_code == 302, response.status_code
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'class="progress-bar' in page
+    assert 'class="progress-bar' in page and "js/job_progress.js" in page
+    assert inline_scripts(page) == []
     return re.search(r'data-state-url="([^"]+)"', page).group(1)
 
 
