@@ -8,7 +8,10 @@ One home for what an export contains and how it is written, used by the web requ
   user who asked, so an export never holds a case the user could not open;
 * :func:`row_values` - one case as cells: Indonesian labels, local times (the header names
   the zone), numbers as numbers, the reporter's name only where the screens show it and no
-  contact data (rows are plain selected columns, not ORM objects: a million rows in seconds);
+  contact data - except in an export *with full contact data*, given a reason: the full phone and
+  e-mail for the cases :func:`app.workflow.privacy.export_contact` allows (masked for the others),
+  each of them recorded through :func:`app.workflow.privacy.record_export` in the transaction that
+  delivers the file. Rows are plain selected columns, not ORM objects: a million rows in seconds;
 * :func:`write` - the whole file (XLSX through openpyxl's write-only mode, or CSV in UTF-8
   with BOM and ``;`` separators, Indonesian decimal commas) over a server-side cursor
   (``yield_per``), every text cell through :func:`app.spreadsheets.safe_row`;
@@ -38,7 +41,7 @@ from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS
 from app.models import CaseExport, CaseExportChunk, Complaint
 from app.models.export import CHUNK_BYTES
 from app.spreadsheets import safe_cell, safe_row
-from app.workflow import sla
+from app.workflow import privacy, sla
 from app.workflow.calendar import current_calendar
 from app.workflow.reporters import reporter_display
 
@@ -60,7 +63,8 @@ class TooSlow(Exception):
 # --- what a row holds -----------------------------------------------------------------
 
 
-def header():
+def header(contact=False):
+    """The column titles; the contact columns only in an export with full contact data."""
     zone = current_calendar().abbreviation
     return [
         _("Tracking number"), _("Title"), _("Type"), _("Status"), _("Category"), _("Channel"),
@@ -68,7 +72,7 @@ def header():
         _("Received at (%(zone)s)", zone=zone), _("Current deadline (%(zone)s)", zone=zone), _("Deadline status"),
         _("Resolved at (%(zone)s)", zone=zone), _("Rating (1-5)"), _("Latitude"), _("Longitude"),
         _("Anonymous"), _("Confidential"), _("Reporter"),
-    ]
+    ] + ([_("Reporter phone"), _("Reporter email")] if contact else [])
 
 
 def _local(value, cal):
@@ -112,8 +116,9 @@ class _Case:
             setattr(self, column, value)
 
 
-def _columns():
-    """What a row needs, as plain columns: no ORM objects for a million rows."""
+def _columns(contact=False):
+    """What a row needs, as plain columns: no ORM objects for a million rows. Contact data (a
+    decryption per value) only for an export with full contact data."""
     from sqlalchemy.orm import aliased
 
     from app.models import Agency, Category, Channel, Reporter
@@ -127,21 +132,35 @@ def _columns():
                agency.name.label("agency_name"), channel.name.label("channel_name"),
                category.name.label("category_name"), reporter.name.label("reporter_name"),
                reporter.erased_at.label("reporter_erased_at")]
+    if contact:
+        columns += [reporter.phone.label("reporter_phone"), reporter.email.label("reporter_email")]
     joins = [(agency, agency.id == Complaint.agency_id), (channel, channel.id == Complaint.channel_id),
              (category, category.id == Complaint.category_id), (reporter, reporter.id == Complaint.reporter_id)]
     return columns, joins
 
 
-def row_values(row, user, words):
-    """One case (a row of :func:`_columns`, unpacked by position: a million rows) as the cells of the file."""
-    (_id, number, title, kind, status, district, village, received_at, resolved_at, rating, latitude,
+def row_values(row, user, words, unmasked=None):
+    """One case (a row of :func:`_columns`, unpacked by position: a million rows) as the cells of the file.
+
+    ``unmasked``: None for an ordinary export (the reporter's name as the screen shows it, no contact
+    data: masked digits are useless in a spreadsheet, and each one costs a decryption); a list for an
+    export with full contact data, which receives the id of every case written unmasked."""
+    contact = unmasked is not None
+    if contact:
+        *row, phone, email = row
+    else:
+        phone = email = None
+    (case_id, number, title, kind, status, district, village, received_at, resolved_at, rating, latitude,
      longitude, anonymous, confidential, reporter_id, *dues, agency_name, channel_name, category_name,
      reporter_name, reporter_erased_at) = row
-    # contact data is not selected: a file carries the reporter's name as the screen shows it,
-    # never masked digits (useless in a spreadsheet; each one a decryption of a million)
     case = _Case(status, anonymous, confidential, dues,
-                 _Reporter(reporter_name, None, None, reporter_erased_at) if reporter_id is not None else None)
+                 _Reporter(reporter_name, phone, email, reporter_erased_at) if reporter_id is not None else None)
     identity = reporter_display(user, case)
+    if contact:
+        full = privacy.export_contact(user, case)
+        if full:
+            identity = dict(identity, phone=full["phone"], email=full["email"])
+            unmasked.append(case_id)
     cal = words.calendar
     deadline = sla.current_deadline(case)
     return [
@@ -152,7 +171,7 @@ def row_values(row, user, words):
         _local(resolved_at, cal), rating, latitude, longitude,
         words.yes if anonymous else words.no, words.yes if confidential else words.no,
         identity["name"],
-    ]
+    ] + ([identity["phone"] or None, identity["email"] or None] if contact else [])
 
 
 # --- the cases of a list screen ---------------------------------------------------------
@@ -270,23 +289,26 @@ class _XlsxOut:
             pass
 
 
-def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None):
+def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None, unmasked=None):
     """Write the whole export of ``query`` to ``fileobj``; returns the number of case rows.
 
     ``deadline`` (a ``time.monotonic()`` value): raise :class:`TooSlow` once passed.
     ``progress(percent)`` is called every few hundred rows when ``total`` is known.
+    ``unmasked``: None for the usual export (no contact data); a list for an export with full
+    contact data, which receives the id of every case written with its reporter's full contact
+    data (the caller records them with :func:`app.workflow.privacy.record_export`).
     """
     cal = current_calendar()
     out = _CsvOut(fileobj) if fmt == "csv" else _XlsxOut(fileobj, _("Cases"))
-    (out.header if fmt == "xlsx" else out.row)(header())
-    columns, joins = _columns()
+    (out.header if fmt == "xlsx" else out.row)(header(contact=unmasked is not None))
+    columns, joins = _columns(contact=unmasked is not None)
     query = query.with_entities(*columns)
     for target, on in joins:
         query = query.outerjoin(target, on)
     statement = query.statement
     count = 0
     try:
-        count = _write_rows(out, statement, user, cal, progress, total, deadline)
+        count = _write_rows(out, statement, user, cal, progress, total, deadline, unmasked)
     except BaseException:
         out.abort()
         raise
@@ -294,13 +316,13 @@ def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None):
     return count
 
 
-def _write_rows(out, statement, user, cal, progress, total, deadline):
+def _write_rows(out, statement, user, cal, progress, total, deadline, unmasked):
     count = 0
     words = _Labels()
     # a server-side cursor on PostgreSQL (stream_results), fetched CHUNK_ROWS at a time; plain
     # rows, not ORM objects, so memory stays flat and a million rows take seconds, not minutes
     for row in db.session.execute(statement, execution_options={"yield_per": CHUNK_ROWS}):
-        out.row(row_values(row, user, words))
+        out.row(row_values(row, user, words, unmasked))
         count += 1
         if count % CHUNK_ROWS == 0:
             if deadline is not None and time.monotonic() >= deadline:
@@ -317,24 +339,34 @@ def filename(fmt, now=None):
     return f"kasus-{local:%Y%m%d-%H%M}.{fmt}"
 
 
-def build_in_request(fmt, query, user, seconds):
-    """The file as bytes, or :class:`TooSlow` when it takes longer than ``seconds``."""
+def build_in_request(fmt, query, user, seconds, contact_reason=None, address=None):
+    """The file as bytes, or :class:`TooSlow` when it takes longer than ``seconds``.
+
+    ``contact_reason`` (already checked with :func:`app.workflow.privacy.export_reason`): an
+    export with full contact data; its access rows are added to the session (the caller
+    commits them before sending the file)."""
+    unmasked = [] if contact_reason is not None else None
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
-        write(fmt, query, user, buffer, deadline=time.monotonic() + seconds)
+        write(fmt, query, user, buffer, deadline=time.monotonic() + seconds, unmasked=unmasked)
         buffer.seek(0)
-        return buffer.read()
+        content = buffer.read()
+    if unmasked:
+        privacy.record_export(user, unmasked, contact_reason, address=address)
+    return content
 
 
 # --- the background job ----------------------------------------------------------------------
 
 
-def start_job(fmt, view_name, arguments, user):
+def start_job(fmt, view_name, arguments, user, contact_reason=None, address=None):
     """Record the export and queue its job; returns the ``CaseExport`` (``job_id`` None when
-    the queue is unavailable: the row is then marked failed)."""
+    the queue is unavailable: the row is then marked failed). ``contact_reason``: an export
+    with full contact data (see :func:`build_in_request`), recorded when the file is made."""
     from app.jobs import queue
 
     export = CaseExport(user_id=user.id, fmt=fmt, view_name=view_name, arguments=json.dumps(arguments),
-                        status="queued", token=secrets.token_urlsafe(32), created_at=utcnow())
+                        status="queued", token=secrets.token_urlsafe(32), created_at=utcnow(),
+                        contact_reason=contact_reason, contact_address=address)
     db.session.add(export)
     db.session.commit()
     job_id = queue.enqueue("app.jobs.tasks.build_export", export.id, retry=None,
@@ -359,8 +391,10 @@ def run_job(export_id, progress=None):
     try:
         query = list_query(export.view_name, [tuple(pair) for pair in json.loads(export.arguments)], user)
         total = query.order_by(None).count()
+        reason, address = export.contact_reason, export.contact_address
+        unmasked = [] if reason is not None else None
         with tempfile.TemporaryFile() as buffer:
-            count = write(export.fmt, query, user, buffer, progress=progress, total=total)
+            count = write(export.fmt, query, user, buffer, progress=progress, total=total, unmasked=unmasked)
             buffer.seek(0)
             size = _store(export_id, buffer)
     except Exception as exc:
@@ -374,6 +408,9 @@ def run_job(export_id, progress=None):
         raise
     export = db.session.get(CaseExport, export_id)
     now = utcnow()
+    if unmasked:
+        # the access rows and the finished file: one transaction
+        privacy.record_export(user, unmasked, reason, address=address, now=now)
     export.size = size
     export.row_count = count
     export.filename = filename(export.fmt, now)

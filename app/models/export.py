@@ -40,6 +40,10 @@ class CaseExport(Model):
     filename: Mapped[Optional[str]] = mapped_column(String(120))
     error: Mapped[Optional[str]] = mapped_column(Text)
     size: Mapped[Optional[int]] = mapped_column(Integer)  # bytes of the finished file
+    # an export with full contact data (UU PDP): the reason given and the request's address,
+    # written to the access log for each unmasked case when the file is made; None = masked
+    contact_reason: Mapped[Optional[str]] = mapped_column(Text)
+    contact_address: Mapped[Optional[str]] = mapped_column(String(64))
 
     def __repr__(self):
         return f"{self.fmt} #{self.id}"

@@ -31,10 +31,15 @@ def _reason(reason):
     return reason[:1000]
 
 
+def _unmaskable(user, complaint):
+    """``user`` may see this case's reporter in full: the access rule allows it and the data still exists."""
+    return (complaint.reporter is not None and complaint.reporter.erased_at is None
+            and access.identity_visible(user, complaint))
+
+
 def reveal(user, complaint, reason, address=None, now=None):
     """Full identity of the case's reporter for ``user``, recorded in the access log. Caller commits."""
-    if not access.identity_visible(user, complaint) or complaint.reporter is None \
-            or complaint.reporter.erased_at is not None:
+    if not _unmaskable(user, complaint):
         raise NotAllowed(_l("You may not see this reporter's data."))
     db.session.add(IdentityAccess(complaint_id=complaint.id, user_id=user.id, purpose="reveal",
                                   reason=_reason(reason), address=address, created_at=now or utcnow()))
@@ -42,6 +47,24 @@ def reveal(user, complaint, reason, address=None, now=None):
     return {"visible": True, "revealed": True, "protected": complaint.is_anonymous or complaint.is_confidential,
             "name": reporter.name or "", "phone": reporter.phone or "", "email": reporter.email or "",
             "nik": reporter.nik or ""}
+
+
+def export_reason(reason):
+    """The reason given for an export with full contact data, checked as for :func:`reveal`
+    before the export starts (raises :class:`ValidationFailed`)."""
+    return _reason(reason)
+
+
+def export_contact(user, complaint):
+    """The full phone and e-mail an export with contact data may write for this case, or None
+    where they stay masked (the access rule hides the reporter, the data was erased, or there is
+    none). A case it answers for must be recorded with :func:`record_export`."""
+    if not _unmaskable(user, complaint):
+        return None
+    reporter = complaint.reporter
+    if not (reporter.phone or reporter.email):
+        return None
+    return {"phone": reporter.phone or "", "email": reporter.email or ""}
 
 
 def record_export(user, complaint_ids, reason, address=None, now=None):

@@ -52,17 +52,18 @@ def road_category(ctx, world):
     from app.extensions import db
     from app.models import Category
 
+    from app.interface import clear_choices
+
     category = Category(name="Jalan dan Jembatan Kota", suggested_agency=world.agency("PUPR"), active=True)
     db.session.add(category)
     db.session.commit()
+    clear_choices()  # made outside the screens: lists opened by earlier tests cached the choices without it
     yield category
     from tests.conftest import _cleanup
 
     _cleanup()  # the cases first: they refer to the category
     db.session.delete(db.session.get(Category, category.id))
     db.session.commit()
-    from app.interface import clear_choices
-
     clear_choices()  # the lists cache their filter choices; this category is gone
 
 

@@ -237,6 +237,25 @@ def test_wrong_or_missing_signature_is_403_and_creates_nothing(client, wa_gatewa
     assert db.session.execute(select(func.count()).select_from(InboundMessage)).scalar() == 0
 
 
+def test_every_provider_checks_its_signature_through_the_one_provider_method(app, client, wa_gateway):
+    from app.channels import messaging
+
+    # one home for the HMAC check: a provider names its header, prefix and secret setting;
+    # only WAHA adds a check of its own (the algorithm it names) before the shared one
+    assert {key for key, p in messaging.PROVIDERS.items() if "verify" in vars(type(p))} == {"waha"}
+    raw = json.dumps({"id": "sig-1"}).encode()
+    for key, provider in messaging.PROVIDERS.items():
+        headers = sign(key, raw)
+        assert provider.verify(headers, raw), key
+        assert not provider.verify(headers, raw + b" "), key
+        (name, value), = [(n, v) for n, v in headers.items() if n != "X-Webhook-Hmac-Algorithm"]
+        if value.startswith("sha256="):  # the digest without its prefix is not a signature
+            assert not provider.verify({name: value[len("sha256="):]}, raw), key
+        others = [h for h in ("X-Hub-Signature-256", "X-Signature", "X-Webhook-Hmac") if h != name]
+        assert not any(provider.verify({other: value}, raw) for other in others), key  # only its own header
+    assert not messaging.PROVIDERS["waha"].verify(dict(sign("waha", raw), **{"X-Webhook-Hmac-Algorithm": "md5"}), raw)
+
+
 def test_a_provider_without_a_configured_secret_refuses_everything(app, client, wa_gateway):
     with config_values(app, WEBHOOK_SECRET_SMS=""):
         raw = json.dumps(sms_body("x1", "halo")).encode()

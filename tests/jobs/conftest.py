@@ -372,3 +372,11 @@ def redis_proxy(redis_db):
     proxy.url = f"redis://127.0.0.1:{proxy.port}{url.path}"
     yield proxy
     proxy.stop()
+
+
+def inline_scripts(page):
+    """The bodies of a page's <script> elements that carry code instead of a src (strict CSP: none)."""
+    import re
+
+    return [body.strip()[:80] for attributes, body in re.findall(r"(?is)<script([^>]*)>(.*?)</script>", page)
+            if "src=" not in attributes and body.strip()]

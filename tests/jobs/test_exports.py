@@ -8,7 +8,7 @@ from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import CaseExport, CaseExportChunk
-from tests.jobs.conftest import config_values, work_in_process
+from tests.jobs.conftest import config_values, inline_scripts, work_in_process
 
 
 @pytest.fixture
@@ -26,7 +26,8 @@ def exports_table(jobs):
 def progress_of(client, response):
     assert response.status_code == 302, response.status_code
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'class="progress-bar' in page
+    assert 'class="progress-bar' in page and "js/job_progress.js" in page
+    assert inline_scripts(page) == []
     return re.search(r'data-state-url="([^"]+)"', page).group(1)
 
 
@@ -129,3 +130,45 @@ def test_a_failing_export_is_marked_failed_and_offers_no_file(
     export = db.session.execute(db.select(CaseExport)).scalar_one()
     assert export.size is None and export.row_count is None and not list(exports.stored_chunks(export.id))
     assert client.get(f"/complaintview/export/{export.id}/{export.token}").status_code == 404
+
+
+def test_background_export_with_full_contact_data_records_each_case_when_the_file_is_made(
+        app, redis_mode, exports_table, make_case, login_as, world):
+    from app.models import IdentityAccess
+
+    reporter = {"name": "Dewi Rahasia", "phone": "081377778888", "email": "dewi.rahasia@contoh.id"}
+    cases = [make_case(agency="DINKES", status="dispatched", confidential=True, reporter=reporter) for _ in range(3)]
+    client = login_as("koordinator")
+    with config_values(app, EXPORT_SYNC_SECONDS=0):
+        refused = client.post("/complaintview/export.csv", data={"full_contact": "1", "reason": " "})
+        assert refused.status_code == 400 and db.session.execute(db.select(CaseExport)).first() is None
+        state_url = progress_of(client, client.post(
+            "/complaintview/export.csv", data={"full_contact": "1", "reason": "Undangan mediasi para pelapor"}))
+    assert db.session.execute(db.select(IdentityAccess)).first() is None  # nothing unmasked yet
+
+    work_in_process(app)
+    state = client.get(state_url).get_json()
+    assert state["status"] == "ready" and state["rows"] == 3
+    text = client.get(state["url"]).data.decode("utf-8-sig")
+    assert text.count(reporter["phone"]) == 3 and text.count(reporter["email"]) == 3
+    db.session.expire_all()
+    rows = db.session.execute(db.select(IdentityAccess)).scalars().all()
+    assert sorted(r.complaint_id for r in rows) == sorted(c.id for c in cases)
+    assert {(r.user_id, r.purpose, r.reason) for r in rows} == {
+        (world.user("koordinator").id, "export", "Undangan mediasi para pelapor")}
+
+
+def test_background_export_without_the_option_stays_masked_and_records_nothing(
+        app, redis_mode, exports_table, make_case, login_as):
+    from app.models import IdentityAccess
+
+    make_case(agency="DINKES", status="dispatched", reporter={"name": "Dewi", "phone": "081377778888"})
+    client = login_as("koordinator")
+    with config_values(app, EXPORT_SYNC_SECONDS=0):
+        state_url = progress_of(client, client.get("/complaintview/export.csv"))
+    work_in_process(app)
+    state = client.get(state_url).get_json()
+    assert state["status"] == "ready"
+    text = client.get(state["url"]).data.decode("utf-8-sig")
+    assert "Dewi" in text and "081377778888" not in text
+    assert db.session.execute(db.select(IdentityAccess)).first() is None

@@ -17,7 +17,7 @@ from app import reports
 from app.workflow import lifecycle
 from app.workflow.calendar import current_calendar, invalidate_calendar
 from app.workflow.reporters import reporter_from_form
-from tests.jobs.conftest import denied, work_in_process
+from tests.jobs.conftest import denied, inline_scripts, work_in_process
 
 PERIOD = "2019-03"
 
@@ -204,7 +204,8 @@ def test_coordinator_generates_with_progress_then_publishes(app, redis_mode, mar
     assert response.status_code == 302
     progress_url = response.headers["Location"]
     page = client.get(progress_url).get_data(as_text=True)
-    assert 'class="progress-bar' in page and "XMLHttpRequest" in page  # Bootstrap 3 bar + plain JS
+    assert 'class="progress-bar' in page and "js/job_progress.js" in page  # Bootstrap 3 bar + our static JS
+    assert inline_scripts(page) == []  # strict CSP: the polling lives in app/static/js, not in the page
     state_url = re.search(r'data-state-url="([^"]+)"', page).group(1)
     assert client.get(state_url).get_json() == {"status": "queued", "progress": 0}
 

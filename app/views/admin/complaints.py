@@ -588,6 +588,11 @@ class ComplaintView(ModelView):
     @expose("/list/")
     @has_access
     def list(self):
+        return self._render_list()
+
+    def _render_list(self, export_form=None):
+        """The list screen; ``export_form``: the refused export-with-contact-data form, shown again
+        open with what was typed and the message."""
         from urllib.parse import urlencode
 
         from flask_appbuilder.exceptions import ApplyFilterException
@@ -604,9 +609,10 @@ class ComplaintView(ModelView):
         return self.render_template(
             self.list_template, title=self.list_title, widgets=widgets, can_export=can_export,
             export_urls={fmt: url_for(f"{self.endpoint}.export", fmt=fmt) + ("?" + query if query else "")
-                         for fmt in ("xlsx", "csv")})
+                         for fmt in ("xlsx", "csv")},
+            export_form=export_form or {})
 
-    @expose("/export.<any(csv, xlsx):fmt>")
+    @expose("/export.<any(csv, xlsx):fmt>", methods=["GET", "POST"])
     @has_access
     @permission_name("export")
     def export(self, fmt):
@@ -615,11 +621,23 @@ class ComplaintView(ModelView):
         Small lists are built in the request; a list above ``EXPORT_SYNC_MAX_ROWS`` rows, more
         than one page for a coordinator, or one that takes longer than ``EXPORT_SYNC_SECONDS`` to
         build becomes a background job with a progress page: never a cut-off file.
+
+        POSTed with ``full_contact`` and a ``reason``: the export *with full contact data* (UU PDP),
+        unmasked only for the cases whose reporter the access rule lets this user see, each of
+        them recorded in the case's access log (see :mod:`app.workflow.privacy`).
         """
         from app import exports
 
         user = current_user._get_current_object()
         arguments = _list_arguments()
+        contact_reason = None
+        if request.method == "POST" and request.form.get("full_contact"):
+            try:
+                contact_reason = privacy.export_reason(request.form.get("reason"))
+            except DomainError as exc:
+                return self._render_list(export_form={"open": True, "reason": request.form.get("reason", ""),
+                                                      "error": str(exc.message)}), 400
+        address = request.remote_addr
         query = exports.list_query(type(self).__name__, arguments, user)
         limit = current_app.config["EXPORT_SYNC_MAX_ROWS"]
         if access.is_coordinator(user):
@@ -627,13 +645,16 @@ class ComplaintView(ModelView):
         rows = exports.count_capped(query, limit)
         if rows <= limit:
             try:
-                content = exports.build_in_request(fmt, query, user, current_app.config["EXPORT_SYNC_SECONDS"])
+                content = exports.build_in_request(fmt, query, user, current_app.config["EXPORT_SYNC_SECONDS"],
+                                                   contact_reason=contact_reason, address=address)
             except exports.TooSlow:
                 db.session.rollback()
             else:
+                db.session.commit()  # the access rows of an export with contact data, before the file leaves
                 return Response(content, content_type=exports.MIMETYPES[fmt], headers={
                     "Content-Disposition": f"attachment; filename={exports.filename(fmt)}"})
-        job = exports.start_job(fmt, type(self).__name__, arguments, user)
+        job = exports.start_job(fmt, type(self).__name__, arguments, user,
+                                contact_reason=contact_reason, address=address)
         if job.job_id is None:
             flash(_("The job queue is not available right now. Please try again later."), "danger")
             return redirect(url_for(".list", **dict(arguments)))

@@ -1,0 +1,54 @@
+"""The staff screens at laptop widths (1024 and 1366 px): no sideways scrolling, and the top
+navigation bar stays on one line, for the coordinator, an OPD officer and the leadership."""
+import pytest
+
+from tests.browser.test_staff_desk import login
+
+pytestmark = pytest.mark.browser
+
+ROLES = ("koordinator", "opd_dinkes", "pimpinan")
+WIDTHS = (1024, 1366)
+
+MEASURE = """() => {
+    const doc = document.documentElement;
+    const bar = document.querySelector('nav.navbar, .navbar');
+    const items = Array.from(bar.querySelectorAll('.navbar-nav > li'))
+        .filter(li => li.offsetParent !== null);
+    const tops = items.map(li => Math.round(li.getBoundingClientRect().top));
+    const wide = Array.from(document.querySelectorAll('body *'))
+        .filter(el => el.getBoundingClientRect().right > doc.clientWidth + 1)
+        .slice(0, 5).map(el => el.tagName + '#' + el.id + '.' + el.className);
+    return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, tops: tops,
+            items: items.map(li => li.innerText.trim().slice(0, 20)),
+            barHeight: bar.getBoundingClientRect().height,
+            itemHeight: items.length ? Math.max(...items.map(li => li.getBoundingClientRect().height)) : 0,
+            wide: wide};
+}"""
+
+
+@pytest.fixture
+def cases(make_case):
+    return {"dispatched": make_case(agency="DINKES", status="in_progress",
+                                    title="Antrean puskesmas sangat lama di Kecamatan Sukamaju Kota")}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("username", ROLES)
+def test_staff_screens_fit_a_laptop_and_the_menu_stays_on_one_line(live_server, browser, cases, username, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    login(page, live_server, username)
+    case = cases["dispatched"]
+    problems = []
+    for path in ("/complaintview/list/", f"/complaintview/show/{case.id}", "/dasbor/"):
+        page.goto(live_server + path)
+        assert "/login" not in page.url, path
+        m = page.evaluate(MEASURE)
+        if m["scrollWidth"] > m["clientWidth"]:
+            problems.append(f"{path}: page {m['scrollWidth']}px wide in {m['clientWidth']}px {m['wide']}")
+        if len(set(m["tops"])) > 1:
+            problems.append(f"{path}: menu on {len(set(m['tops']))} lines {list(zip(m['items'], m['tops']))}")
+        if m["itemHeight"] and m["barHeight"] > m["itemHeight"] + 20:
+            problems.append(f"{path}: navbar {m['barHeight']}px high for {m['itemHeight']}px items")
+    context.close()
+    assert problems == []
