@@ -351,7 +351,7 @@ def throughput(port, number, cached_port=None):
     urls = [("/lacak/<nomor>", f"/lacak/{number}"), ("/laporan/<nomor>", f"/laporan/{number}"),
             ("bare Flask endpoint", "/bench/bare")]
     if cached_port:
-        urls.append(("/laporan/<nomor> cached", f"/laporan/{number}"))
+        urls += [("/lacak/<nomor> cached", f"/lacak/{number}"), ("/laporan/<nomor> cached", f"/laporan/{number}")]
     wrk = shutil.which("wrk")
     tool = f"wrk -t2 -c{CONNECTIONS} -d{SECONDS}s" if wrk else f"Python load generator, {CONNECTIONS} connections, {SECONDS} s"
     results = {}

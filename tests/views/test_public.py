@@ -284,3 +284,75 @@ def test_public_list_and_detail_are_cacheable_and_change_with_the_cases(client, 
     after = client.get("/laporan", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
     assert "Proses" in visible_text(after.get_data(as_text=True))
+
+
+class Visitor:
+    """A browser of its own: each request in a fresh thread, so it gets its own application
+    context (``g``) as in production, not the test's outer one."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+
+    def _run(self, method, *args, **kwargs):
+        import threading
+
+        result = {}
+        thread = threading.Thread(target=lambda: result.setdefault("r", getattr(self.client, method)(*args, **kwargs)))
+        thread.start()
+        thread.join()
+        return result["r"]
+
+    def get(self, *args, **kwargs):
+        return self._run("get", *args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self._run("post", *args, **kwargs)
+
+
+def _form_token(page):
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    assert match, "the page carries a form token"
+    return match.group(1)
+
+
+def test_tracking_page_is_shared_but_every_visitor_keeps_their_own_form_token(app, make_case, world):
+    from sqlalchemy import event
+
+    from tests.conftest import config_values
+
+    case = make_case(status="in_progress", agency="PUPR", title="Saluran air tersumbat di pasar")
+    url = f"/lacak/{case.tracking_number}"
+    seen = []
+
+    def on_execute(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with config_values(app, WTF_CSRF_ENABLED=True, PUBLIC_CACHE_SECONDS=30):
+        first, second = Visitor(app), Visitor(app)
+        page_a = first.get(url)
+        assert page_a.status_code == 200 and "ETag" not in page_a.headers
+        assert "no-store" in page_a.headers["Cache-Control"] and "private" in page_a.headers["Cache-Control"]
+        event.listen(db.engine, "before_cursor_execute", on_execute)
+        try:
+            page_b = second.get(url)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", on_execute)
+        # the second visitor got the shared copy: the case's timeline was not read again ...
+        assert not [s for s in seen if "complaint_event.complaint_id" in s]
+        assert visible_text(page_b.get_data(as_text=True)) == visible_text(page_a.get_data(as_text=True))
+        # ... with their own form token, never the first visitor's
+        token_a, token_b = _form_token(page_a.get_data(as_text=True)), _form_token(page_b.get_data(as_text=True))
+        assert token_a != token_b and token_a not in page_b.get_data(as_text=True)
+        # and that token works: the reply code is accepted for the second visitor
+        accepted = second.post(f"{url}/kode", data={"code": case.reply_code, "csrf_token": token_b},
+                               follow_redirects=True)
+        assert accepted.status_code == 200 and 'id="action-' in accepted.get_data(as_text=True)
+        # the reporter's own page is never shared with the first visitor
+        assert 'id="action-' not in first.get(url).get_data(as_text=True)
+        # a new event shows at once
+        from app.workflow import lifecycle
+
+        lifecycle.perform("follow_up", case.id, world.user("opd_pupr"), text="Petugas sudah ke lokasi.")
+        db.session.commit()
+        assert "Petugas sudah ke lokasi." in first.get(url).get_data(as_text=True)

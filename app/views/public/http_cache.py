@@ -58,8 +58,19 @@ def _set(key, value, ttl):
     _local[key] = (time.monotonic() + ttl, value)
 
 
-def public_cache(view):
-    """Decorator of a public GET view whose page is the same for every visitor."""
+TOKEN_MARK = "\x00lapor-form-token\x00"
+
+
+def public_cache(view=None, *, with_form_token=False):
+    """Decorator of a public GET view whose page is the same for every visitor.
+
+    ``with_form_token``: the page holds forms whose CSRF token is each visitor's own (the tracking
+    page's reply-code form). The shared copy is stored with a mark where the token was and gets the
+    visitor's token put back on every hit; such a page is never stored by browsers or proxies and
+    has no ETag (a copy kept by the browser would carry an old token).
+    """
+    if view is None:
+        return functools.partial(public_cache, with_form_token=with_form_token)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -72,7 +83,7 @@ def public_cache(view):
         locale = str(get_locale() or "")
         digest = hashlib.sha1(f"{event_id}|{changed_at}|{locale}|{request.full_path}".encode()).hexdigest()[:20]
         etag = f"lapor-{digest}"
-        if request.if_none_match.contains_weak(etag):
+        if not with_form_token and request.if_none_match.contains_weak(etag):
             response = make_response("", 304)
         else:
             key = f"lapor:page:{digest}"
@@ -82,9 +93,22 @@ def public_cache(view):
                 response = make_response(result)
                 if response.status_code != 200:
                     return response
-                _set(key, response.get_data(as_text=True), ttl)
+                body = response.get_data(as_text=True)
+                if with_form_token:
+                    from flask_wtf.csrf import generate_csrf
+
+                    body = body.replace(generate_csrf(), TOKEN_MARK)
+                _set(key, body, ttl)
             else:
                 response = make_response(body)
+            if with_form_token:
+                from flask_wtf.csrf import generate_csrf
+
+                response.set_data(body.replace(TOKEN_MARK, generate_csrf()))
+        if with_form_token:
+            response.cache_control.no_store = True
+            response.cache_control.private = True
+            return response
         response.set_etag(etag, weak=True)
         if changed_at is not None:
             response.last_modified = changed_at.replace(microsecond=0)

@@ -212,6 +212,20 @@ def track():
 @public_bp.route("/lacak/<number>", methods=["GET"])
 @limiter.limit(_track_limit)
 def case_status(number):
+    canonical = normalise_tracking_number(number)
+    if "kode" in request.args or canonical in session.get("lapor_access", {}):
+        return _case_status(number)  # a reporter's own page (or an old link): never shared
+    return _shared_case_status(number)
+
+
+@public_cache(with_form_token=True)
+def _shared_case_status(number):
+    """The tracking page as any visitor without the reply code sees it: the same for all but the
+    form token, so it is served from the shared page cache (``public_cache``)."""
+    return _case_status(number)
+
+
+def _case_status(number):
     complaint = _find(number)
     if "kode" in request.args:
         # old links carried the code in the query string (logs, history, Referer): never accept it
