@@ -83,6 +83,22 @@ class LaporInterface(SQLAInterface):
     the rest). Filters are :class:`SafeFilters`.
     """
 
+    def __init__(self, obj, session=None, list_eager=()):
+        super().__init__(obj, session=session)
+        # many-to-one relations a list page shows in every row (e.g. the agency and the channel of
+        # each case): loaded with the page in one query, never one query per row
+        self.list_eager = tuple(list_eager)
+
+    def apply_all(self, query, filters=None, order_column="", order_direction="", page=None, page_size=None,
+                  select_columns=None, outer_default_load=False):
+        query = super().apply_all(query, filters, order_column, order_direction, page, page_size,
+                                  select_columns, outer_default_load)
+        if page_size and self.list_eager:
+            from sqlalchemy.orm import joinedload
+
+            query = query.options(*[joinedload(getattr(self.obj, name)) for name in self.list_eager])
+        return query
+
     def is_nullable(self, col_name):
         if self.is_boolean(col_name):
             return True

@@ -94,7 +94,7 @@ class OverdueFilter(FilterInFunction):
 
 
 class ComplaintView(ModelView):
-    datamodel = SQLAInterface(Complaint)
+    datamodel = SQLAInterface(Complaint, list_eager=("agency", "channel"))
     base_filters = ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
     method_permission_name = {"export": "export", "export_progress": "export", "export_state": "export",
