@@ -218,6 +218,8 @@ class Config:
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))
     # public list and detail pages: ETag/Last-Modified, 304, shared cache for this long (0 = off)
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "30"))
+    # how long a worker trusts the public pages' version (the newest case event) before reading it again
+    PUBLIC_VERSION_SECONDS = float(os.environ.get("PUBLIC_VERSION_SECONDS", "1"))
     # filter-widget and form choices (agencies, categories, channels) reused per process
     CHOICES_CACHE_SECONDS = int(os.environ.get("CHOICES_CACHE_SECONDS", "60"))
     PUBLIC_CODE_RATE_LIMIT = os.environ.get("PUBLIC_CODE_RATE_LIMIT", "20 per hour")

@@ -104,6 +104,7 @@ def app(database_url):
         "PUBLIC_SUBMIT_RATE_LIMIT": "1000 per minute",
         "PUBLIC_CODE_RATE_LIMIT": "1000 per minute",
         "KPI_CACHE_SECONDS": 0,
+        "PUBLIC_VERSION_SECONDS": 0,  # a change shows at once (production: within a second)
         "DEMO_PASSWORD": PASSWORD,
         "UPLOAD_FOLDER": os.path.join(TMP, "uploads"),
     })

@@ -356,3 +356,23 @@ def test_tracking_page_is_shared_but_every_visitor_keeps_their_own_form_token(ap
         lifecycle.perform("follow_up", case.id, world.user("opd_pupr"), text="Petugas sudah ke lokasi.")
         db.session.commit()
         assert "Petugas sudah ke lokasi." in first.get(url).get_data(as_text=True)
+
+
+def test_a_cached_public_page_needs_no_database_while_the_version_is_trusted(app, make_case):
+    from sqlalchemy import event
+
+    from tests.conftest import config_values
+
+    case = make_case(status="dispatched", agency="PUPR", title="Trotoar rusak di depan sekolah")
+    url = f"/laporan/{case.tracking_number}"
+    seen = []
+    listener = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    with config_values(app, PUBLIC_CACHE_SECONDS=30, PUBLIC_VERSION_SECONDS=3600):
+        first = Visitor(app).get(url)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            again = Visitor(app).get(url)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert first.status_code == again.status_code == 200 and again.get_data() == first.get_data()
+    assert seen == []  # not even the version: it was read a moment ago by this process

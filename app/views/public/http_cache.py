@@ -2,7 +2,7 @@
 
 The version of everything public is the newest case event: every change a visitor could see
 (a new public case, a status change, a published answer) writes one. One indexed statement
-(``max(id)`` of the timeline) tells whether a page changed; a conditional request then gets
+(``max(id)`` of the timeline, read at most once a second per process) tells whether a page changed; a conditional request then gets
 ``304 Not Modified`` without rendering, and an unconditional one is served from the shared cache
 (Flask-Caching on Redis when ``REDIS_URL`` is set, in-process otherwise) for
 ``PUBLIC_CACHE_SECONDS``. A new event changes the key, so nothing stale is ever served.
@@ -19,7 +19,24 @@ from app.extensions import db
 _local = {}
 
 
+_seen = {}
+
+
 def _version():
+    """The newest event (id, time), read at most once per ``PUBLIC_VERSION_SECONDS`` per process:
+    a cache hit then needs no database at all; another worker's change shows within that time."""
+    seconds = float(current_app.config.get("PUBLIC_VERSION_SECONDS", 1))
+    if seconds > 0:
+        hit = _seen.get(current_app.name)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+    value = _read_version()
+    if seconds > 0:
+        _seen[current_app.name] = (time.monotonic() + seconds, value)
+    return value
+
+
+def _read_version():
     from app.models import ComplaintEvent
 
     row = db.session.execute(
