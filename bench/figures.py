@@ -28,18 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PASSWORD = "bench-password-1"
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_h16a")
 
-
-def ensure_database(url):
-    import psycopg2
-
-    base, name = url.rsplit("/", 1)
-    conn = psycopg2.connect(base + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+from bench.common import ensure_database, timed  # noqa: E402
 
 
 FILL_SQL = """
@@ -153,16 +142,6 @@ def fill(app, count, quick=False):
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         return db.session.execute(select(func.count()).select_from(Complaint)).scalar()
-
-
-def timed(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - began)
-    times.sort()
-    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
 
 
 def capture_sql(app, fn):

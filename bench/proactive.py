@@ -18,20 +18,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.common import timed  # noqa: E402
 from bench.run_all import CASES, URL, build, prepare_database  # noqa: E402
 
 
 def ms(seconds):
     return seconds * 1000.0
-
-
-def timed(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), max(times)
 
 
 def give_locations():
@@ -84,7 +76,7 @@ def bench_suggestions(repeat=3, samples=40):
         text("SELECT id, title FROM complaint WHERE id = :id"), {"id": ids[0]}).all(), 20)[0] for _ in range(3))
     per_case, found = [], 0
     for case in cases:
-        median, _worst = timed(lambda: duplicates.suggest(case), repeat)
+        median = timed(lambda: duplicates.suggest(case), repeat).median
         per_case.append(median)
         found += bool(duplicates.suggest(case))
     med = statistics.median(per_case)
@@ -112,16 +104,16 @@ def bench_hotspots(repeat=3):
 
     now = db.session.execute(select(func.max(Complaint.received_at))).scalar() + datetime.timedelta(minutes=1)
     since = now - datetime.timedelta(days=63)
-    floor, _ = timed(lambda: db.session.execute(
+    floor = timed(lambda: db.session.execute(
         text("SELECT count(*), count(DISTINCT category_id) FROM complaint WHERE received_at >= :since"),
-        {"since": since}).all(), repeat)
+        {"since": since}).all(), repeat).median
 
     def run():
         alerts = hotspots.detect(now=now)
         run.alerts = len(alerts)
         db.session.rollback()  # measure, do not keep
 
-    median, worst = timed(run, repeat)
+    median, _p95, worst = timed(run, repeat)
     window = db.session.execute(text("SELECT count(*) FROM complaint WHERE received_at >= :since"),
                                 {"since": since}).scalar()
     print(f"hotspot job: median {median:.2f} s, worst {worst:.2f} s ({window:,} cases in its 9-week window, "

@@ -50,6 +50,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 PASSWORD = "bench-password-1"
+from bench.common import ensure_database, percentile  # noqa: E402
+
 PERMISSION_TABLES = re.compile(r"\bab_(permission|permission_view|permission_view_role|view_menu)\b")
 
 
@@ -57,17 +59,7 @@ PERMISSION_TABLES = re.compile(r"\bab_(permission|permission_view|permission_vie
 
 
 def prepare_database():
-    if POSTGRES:
-        import psycopg2
-
-        base, name = URL.rsplit("/", 1)
-        conn = psycopg2.connect(base + "/postgres")
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            if not cur.fetchone():
-                cur.execute(f'CREATE DATABASE "{name}"')
-        conn.close()
+    ensure_database(URL)
 
 
 def build(app):
@@ -269,12 +261,6 @@ def func_max(column):
     from sqlalchemy import func
 
     return func.max(column)
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def measure_latency(port, page_list, floor):
