@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 
 from app.extensions import db
 
@@ -33,8 +33,18 @@ def _pages(world):
     public = db.session.execute(select(Complaint.tracking_number).where(
         Complaint.status == "in_progress", Complaint.is_confidential.is_(False)).limit(1)).scalar()
     pupr = world.agency("PUPR").id
+    # the OPD list's deep page: the officer of the agency holding most cases (how the generator
+    # spreads them depends on the categories other tests left behind), a day near its oldest end
+    scopes = {"opd_dinkes": [dinkes, world.agency("RSUD").id], "opd_pupr": [pupr]}
+    held = {user: db.session.execute(select(func.count()).where(Complaint.agency_id.in_(ids))).scalar()
+            for user, ids in scopes.items()}
+    officer = max(held, key=held.get)
+    deep = db.session.execute(select(Complaint.received_at).where(Complaint.agency_id.in_(scopes[officer]))
+                              .order_by(Complaint.received_at).offset(100).limit(1)).scalar()
+    assert deep is not None, held
+    opd_day = deep.date() + dt.timedelta(days=1)
     categories = [f"/laporan?kategori={category}"] if category else []
-    return {
+    pages = {
         None: categories + ["/laporan", "/laporan?status=closed", "/laporan?jenis=aspiration", 
                f"/laporan?instansi={pupr}", "/laporan?kecamatan=Cibeureum", "/laporan?tanggal=2026-02-01",
                "/laporan?dari=2026-03&sampai=2026-03", f"/laporan/{public}", f"/lacak/{public}", "NEXT:/laporan?tanggal=2025-08-01"],
@@ -47,10 +57,11 @@ def _pages(world):
                         "NEXT:/complaintview/list/?_oc_ComplaintView=received_at&_od_ComplaintView=asc&tanggal=2026-01-10",
                         "NEXT:/complaintview/list/?_flt_0_status=closed&tanggal=2025-10-01"],
         "opd_dinkes": ["/complaintview/list/", "/complaintview/list/?_flt_0_status=dispatched",
-                       "/queuetofollowupview/list/", "/queueoverdueview/list/",
-                       "NEXT:/complaintview/list/?tanggal=2025-08-01"],
+                       "/queuetofollowupview/list/", "/queueoverdueview/list/"],
         "pimpinan": ["/complaintview/list/"],
     }
+    pages.setdefault(officer, []).append(f"NEXT:/complaintview/list/?tanggal={opd_day.isoformat()}")
+    return pages
 
 
 @pytest.mark.postgres_only

@@ -135,6 +135,12 @@ def test_pager_is_an_accessible_nav_and_keeps_filters_and_page_size(sixty_cases,
     form = re.search(r'<form class="form-inline lapor-jump".*?</form>', page, re.S).group(0)
     assert 'name="_flt_0_status" value="dispatched"' in form and 'type="date"' in form
     assert '<label for="jump-date">' in form
+    # on a later page, choosing another order starts that order at its top
+    later = login_as("koordinator").get(following).get_data(as_text=True)
+    orders = [html.unescape(u) for u in re.findall(r'<th><a href="([^"]+)"', later)]
+    assert any("_oc_ComplaintView=title" in u for u in orders)
+    assert not [u for u in orders if "sebelum=" in u or "sesudah=" in u]
+    assert all("_flt_0_status=dispatched" in u for u in orders)
 
 
 def test_count_is_exact_below_the_cap(sixty_cases, login_as):

@@ -115,9 +115,18 @@ def _keyset_pager(page, newest_first, jump, moved):
     newer = link(sesudah=page.newer) if page.newer else None
     older = link(sebelum=page.older) if page.older else None
     previous, following = (newer, older) if newest_first else (older, newer)
+
+    def unseek(url):
+        """A link of the page (a column's order) without the cursor: a new order starts at its top."""
+        from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in CURSOR_ARGS]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
     return SimpleNamespace(
         previous=previous, next=following, first=link() if (moved or previous) else None,
-        jump=jump, newest_first=newest_first, action=request.path, hidden=kept)
+        jump=jump, newest_first=newest_first, action=request.path, hidden=kept, unseek=unseek)
 
 
 def sla_badge(complaint):
