@@ -182,6 +182,10 @@ class LaporInterface(SQLAInterface):
         query = self.session.query(self.obj)
         count = self.query_count(query, filters)
         statement = self._apply_inner_all(query, filters, aliases_mapping={}).statement
+        if self.list_eager:
+            from sqlalchemy.orm import joinedload
+
+            statement = statement.options(*[joinedload(getattr(self.obj, name)) for name in self.list_eager])
         page = paging.seek_page(self.session, statement, getattr(self.obj, time_column), self.obj.id, page_size,
                                 newest_first=newest_first, **cursor)
         return count, page
