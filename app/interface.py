@@ -173,6 +173,23 @@ class LaporInterface(SQLAInterface):
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
         return CappedCount(inner.order_by(None).limit(COUNT_CAP + 1).count())
 
+    def seek(self, filters, time_column, page_size, newest_first=True, **cursor):
+        """A keyset page of this screen's list (base filters, the user's filters) ordered by
+        ``time_column`` then id: ``(count capped, paging.Page)``. ``cursor``: ``before``,
+        ``after``, ``until`` or ``since`` as :func:`app.workflow.paging.seek_page` takes them."""
+        from app.workflow import paging
+
+        query = self.session.query(self.obj)
+        count = self.query_count(query, filters)
+        statement = self._apply_inner_all(query, filters, aliases_mapping={}).statement
+        if self.list_eager:
+            from sqlalchemy.orm import joinedload
+
+            statement = statement.options(*[joinedload(getattr(self.obj, name)) for name in self.list_eager])
+        page = paging.seek_page(self.session, statement, getattr(self.obj, time_column), self.obj.id, page_size,
+                                newest_first=newest_first, **cursor)
+        return count, page
+
     def apply_pagination(self, query, page, page_size):
         """OFFSET never walks past the capped count: deeper pages are reached by a date filter."""
         if page and page_size and page * page_size > COUNT_CAP:

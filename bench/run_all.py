@@ -206,6 +206,13 @@ def pages(app, floor):
     cursor = paging.encode_cursor(*deep)
     dinkes = db.session.execute(select(Agency.id).where(Agency.code == "DINKES")).scalar()
     subtree = [dinkes] + list(db.session.execute(select(Agency.id).where(Agency.parent_id == dinkes)).scalars())
+    # staff lists' deep pages (keyset): the row 25 rows into the list ~300 days back, all cases / Dinkes's
+    staff_deep = db.session.execute(select(Complaint.received_at, Complaint.id).where(Complaint.received_at < until)
+                                    .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+                                    .offset(25).limit(1)).first()
+    opd_deep = db.session.execute(select(Complaint.received_at, Complaint.id).where(
+        Complaint.agency_id.in_(subtree), Complaint.received_at < until)
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc()).offset(25).limit(1)).first()
     opd_in = "(" + ",".join(str(i) for i in subtree) + ")"
     staff_cols = ("SELECT c.id, c.tracking_number, c.title, c.kind, c.status, c.district, c.received_at, "
                   "c.verification_due, c.first_response_due, c.resolution_due, a.name, ch.name FROM complaint c "
@@ -237,15 +244,25 @@ def pages(app, floor):
         ("coordinator list filtered received", "koordinator", "/complaintview/list/?_flt_0_status=received",
          [(staff_capped.format(where="WHERE c.status = 'received'"), ()),
           (staff_cols + "WHERE c.status = 'received' " + order + "LIMIT 25", ())]),
-        ("coordinator list page 20000 (capped at 10,000 rows)", "koordinator",
-         "/complaintview/list/?page_ComplaintView=20000",
-         [(staff_capped.format(where=""), ()), (staff_cols + order + "LIMIT 25 OFFSET 9975", ())]),
+        ("coordinator list deep (keyset, ~300 days back)", "koordinator",
+         f"/complaintview/list/?sebelum={paging.encode_cursor(*staff_deep)}",
+         [(staff_capped.format(where=""), ()),
+          (staff_cols + "WHERE (c.received_at, c.id) < (%s, %s) " + order + "LIMIT 26", tuple(staff_deep)),
+          ("SELECT c.id FROM complaint c WHERE (c.received_at, c.id) > (%s, %s) ORDER BY c.received_at, c.id LIMIT 1",
+           tuple(staff_deep))]),
+        ("coordinator list by title, page 20000 (capped at 10,000 rows)", "koordinator",
+         "/complaintview/list/?_oc_ComplaintView=title&_od_ComplaintView=asc&page_ComplaintView=20000",
+         [(staff_capped.format(where=""), ()), (staff_cols + "ORDER BY c.title, c.id LIMIT 25 OFFSET 9975", ())]),
         ("OPD list page 1", "opd_dinkes", "/complaintview/list/",
          [(staff_capped.format(where=f"WHERE c.agency_id IN {opd_in}"), ()),
           (staff_cols + f"WHERE c.agency_id IN {opd_in} " + order + "LIMIT 25", ())]),
-        ("OPD list page 2000 (capped at 10,000 rows)", "opd_dinkes", "/complaintview/list/?page_ComplaintView=2000",
+        ("OPD list deep (keyset, ~300 days back)", "opd_dinkes",
+         f"/complaintview/list/?sebelum={paging.encode_cursor(*opd_deep)}",
          [(staff_capped.format(where=f"WHERE c.agency_id IN {opd_in}"), ()),
-          (staff_cols + f"WHERE c.agency_id IN {opd_in} " + order + "LIMIT 25 OFFSET 9975", ())]),
+          (staff_cols + f"WHERE c.agency_id IN {opd_in} AND (c.received_at, c.id) < (%s, %s) " + order + "LIMIT 26",
+           tuple(opd_deep)),
+          (f"SELECT c.id FROM complaint c WHERE c.agency_id IN {opd_in} AND (c.received_at, c.id) > (%s, %s) "
+           "ORDER BY c.received_at, c.id LIMIT 1", tuple(opd_deep))]),
         ("OPD list filtered dispatched", "opd_dinkes", "/complaintview/list/?_flt_0_status=dispatched",
          [(staff_capped.format(where=f"WHERE c.agency_id IN {opd_in} AND c.status = 'dispatched'"), ()),
           (staff_cols + f"WHERE c.agency_id IN {opd_in} AND c.status = 'dispatched' " + order + "LIMIT 25", ())]),

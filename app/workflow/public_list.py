@@ -114,17 +114,10 @@ def search(criteria, number=1, page_size=PAGE_SIZE):
 
 def jump_date(text):
     """The jump by date of the list: '2026-01-15' -> (the text, naive UTC end of that local day)."""
-    import datetime
-
+    from app.workflow import paging
     from app.workflow.calendar import current_calendar
 
-    try:
-        day = datetime.date.fromisoformat((text or "")[:10])
-    except ValueError:
-        return None
-    if not datetime.date(2000, 1, 1) <= day <= datetime.date(2100, 1, 1):
-        return None
-    return day.isoformat(), current_calendar().end_of_local_day(day)
+    return paging.jump_date(text, current_calendar())
 
 
 def seek(criteria, page_size=PAGE_SIZE, before=None, after=None, until=None):

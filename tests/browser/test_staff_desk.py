@@ -104,6 +104,12 @@ def test_phone_case_from_intake_to_the_opd_photo(live_server, browser, axe_sourc
     assert axe_problems(page, axe_source) == [], "verification queue"
     page.goto(f"{base}/complaintview/list/")
     assert axe_problems(page, axe_source) == [], "case list"
+    page.fill("#jump-date", "2099-12-31")  # the jump by date: the list's pager appears
+    page.locator("#jump-to-date button[type=submit]").click()
+    page.wait_for_load_state()
+    assert number in page.content()
+    assert page.locator('nav[aria-label="Halaman daftar"] a#first-page').inner_text() == "Halaman pertama"
+    assert axe_problems(page, axe_source) == [], "case list after a jump by date"
     page.goto(f"{base}/queuetoverifyview/list/")
     page.locator("tr", has_text=number).locator('a[href*="/show/"]').first.click()
     page.wait_for_load_state()

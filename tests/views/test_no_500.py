@@ -84,7 +84,8 @@ HOSTILE = ["", "-1", "0", "00", "1e309", "99999999999999999999999", "abc", "%00"
            "../../etc/passwd", "ÿ" * 50, "🙂", "2026-13", "0000", "9999-Q9", "NaN", "[]", "{}", "(a:b)", "!(", "x" * 3000,
            "_oc_", "None", "null", "true", "-", "+", "=1+1", "\t", " "]
 PUBLIC_PARAMS = {
-    "/laporan": ["q", "jenis", "status", "kategori", "instansi", "kecamatan", "dari", "sampai", "hal", "endpoint"],
+    "/laporan": ["q", "jenis", "status", "kategori", "instansi", "kecamatan", "dari", "sampai", "hal", "endpoint",
+                 "sebelum", "sesudah", "tanggal"],
     "/transparansi": ["periode", "endpoint"],
     "/lacak": ["nomor", "number", "kode"],
     "/": ["next", "endpoint", "lang"],
@@ -92,7 +93,7 @@ PUBLIC_PARAMS = {
 STAFF_PARAMS = {
     "/complaintview/list/": ["_oc_ComplaintView", "_od_ComplaintView", "page_ComplaintView", "psize_ComplaintView",
                              "_flt_0_status", "_flt_1_title", "_flt_2_received_at", "_flt_0_agency", "_flt_3_overdue",
-                             "next", "endpoint"],
+                             "next", "endpoint", "sebelum", "sesudah", "tanggal"],
     "/complaintview/export.csv": ["status"],
     "/dasbor/": ["periode", "agency", "endpoint"],
     "/loginhistoryview/list/": ["_oc_LoginHistoryView", "_od_LoginHistoryView", "page_LoginHistoryView",

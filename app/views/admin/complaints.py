@@ -74,6 +74,61 @@ def _list_arguments():
     return [(k, v) for k, v in request.args.items(multi=True) if k.startswith(("_flt_", "_oc_", "_od_"))]
 
 
+CURSOR_ARGS = ("sebelum", "sesudah", "tanggal")
+
+
+def _keyset_position(newest_first):
+    """Where a keyset page starts, from ``sebelum`` / ``sesudah`` (cursors) or ``tanggal`` (a
+    date): ``({before|after|until|since: ...}, the date as typed back)``. A cursor or date that
+    cannot be read is said so, and the list starts at its first page."""
+    from app.workflow import paging
+
+    for name, key in (("sebelum", "before"), ("sesudah", "after")):
+        if name in request.args:
+            point = paging.decode_cursor(request.args.get(name))
+            if point is not None:
+                return {key: point}, ""
+            flash(_("This page link is not valid (it may be incomplete or too old). Showing the first page."),
+                  "warning")
+            return {}, ""
+    text = (request.args.get("tanggal") or "").strip()
+    if text:
+        jump = paging.jump_date(text, current_calendar(), newest_first)
+        if jump is not None:
+            return {"until" if newest_first else "since": jump[1]}, jump[0]
+        flash(_("\"%(date)s\" is not a valid date. Choose a date (day, month, year). Showing the first page.",
+                date=text[:20]), "warning")
+    return {}, ""
+
+
+def _keyset_pager(page, newest_first, jump, moved):
+    """Links of a keyset page: the filters, order and page size of this list, plus a cursor."""
+    from types import SimpleNamespace
+    from urllib.parse import urlencode
+
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in CURSOR_ARGS]
+
+    def link(**cursor):
+        pairs = kept + list(cursor.items())
+        return request.path + ("?" + urlencode(pairs) if pairs else "")
+
+    newer = link(sesudah=page.newer) if page.newer else None
+    older = link(sebelum=page.older) if page.older else None
+    previous, following = (newer, older) if newest_first else (older, newer)
+
+    def unseek(url):
+        """A link of the page (a column's order) without the cursor: a new order starts at its top."""
+        from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in CURSOR_ARGS]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    return SimpleNamespace(
+        previous=previous, next=following, first=link() if (moved or previous) else None,
+        jump=jump, newest_first=newest_first, action=request.path, hidden=kept, unseek=unseek)
+
+
 def sla_badge(complaint):
     state = sla.sla_state(complaint)
     due = sla.current_deadline(complaint)
@@ -220,6 +275,36 @@ class ComplaintView(ModelView):
         self._filters = self.datamodel.get_filters(self.search_columns, search_filters={
             column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
         })
+
+    # --- keyset ("seek") pages when the list is sorted by received time -----------------
+    keyset_column = "received_at"
+
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,
+                         page_size=None, widgets=None, **kwargs):
+        """Sorted by received time (the default, either direction), a page is found from a cursor
+        (the last row seen) through the (received_at, id) index, never by OFFSET: "Sebelumnya" /
+        "Berikutnya" and a jump by date instead of page numbers. Other orders keep FAB's pages."""
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        if order_column != self.keyset_column:
+            return super()._get_list_widget(filters, actions, order_column, order_direction, page, page_size,
+                                            widgets, **kwargs)
+        widgets = widgets or {}
+        actions = actions or self.actions
+        page_size = page_size or self.page_size
+        newest_first = order_direction != "asc"
+        position, jump = _keyset_position(newest_first)
+        count, found = self.datamodel.seek(filters.get_joined_filters(self._base_filters), self.keyset_column,
+                                           page_size, newest_first=newest_first, **position)
+        pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(found.rows)]
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns, include_columns=self.list_columns,
+            value_columns=self.datamodel.get_values(found.rows, self.list_columns),
+            order_columns=self.order_columns, formatters_columns=self.formatters_columns,
+            page=None, page_size=page_size, count=count, pks=pks, actions=actions, filters=filters,
+            modelview_name=self.__class__.__name__,
+            keyset=_keyset_pager(found, newest_first, jump, bool(position)), **kwargs)
+        return widgets
 
     # --- access on routes FAB does not filter ---------------------------------
     def render_template(self, template, **kwargs):
