@@ -94,3 +94,19 @@ def test_openapi_document_is_served_and_valid(client):
     import schemathesis
 
     schemathesis.openapi.from_dict(spec).validate()  # against the OpenAPI 3.0 meta-schema
+
+
+def test_times_carry_their_offset_so_clients_read_them_right(app, cases):
+    import datetime
+
+    case = cases["dinkes"]
+    with app.test_client() as api:
+        headers = jwt_for(api, "opd_dinkes")
+        shown = api.get(f"/api/v1/complaint/{case.id}", headers=headers).get_json()["result"]
+        listed = api.get("/api/v1/complaint/?q=(page_size:100)", headers=headers).get_json()["result"]
+    for value in (shown["received_at"], shown["resolution_due"] or shown["first_response_due"],
+                  next(row["received_at"] for row in listed if row["tracking_number"] == case.tracking_number)):
+        moment = datetime.datetime.fromisoformat(value)
+        assert moment.utcoffset() == datetime.timedelta(0), value  # "+00:00", not a bare local-looking time
+    received = datetime.datetime.fromisoformat(shown["received_at"])
+    assert received.replace(tzinfo=None) == case.received_at.replace(microsecond=received.microsecond)

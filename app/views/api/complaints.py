@@ -10,6 +10,7 @@ from app.models import Complaint
 from sqlalchemy import inspect
 
 from app.extensions import db
+from app.views.api.schemas import UtcSchemaConverter
 from app.views.filters import ACCESS_BASE_FILTERS, request_user
 from app.workflow import lifecycle, regions
 
@@ -26,6 +27,7 @@ PUBLIC_FIELDS = [
 class ComplaintApi(ModelRestApi):
     resource_name = "complaint"
     datamodel = SQLAInterface(Complaint)
+    model2schemaconverter = UtcSchemaConverter  # times with their offset
     base_filters = ACCESS_BASE_FILTERS
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "put", "delete"}

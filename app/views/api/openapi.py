@@ -6,7 +6,7 @@ document describes the API without revealing any data, so it is readable without
 
 Flask-AppBuilder's generated document disagrees with what its endpoints answer in a few places;
 :func:`repair` states what they really return (checked by schemathesis, ``bench/api_fuzz.py``):
-timestamps are naive UTC (``2026-11-20T01:19:00``, no offset), list ``ids`` are integers, a
+list ``ids`` are integers, a
 relation may be null (a case without an agency), ``_info`` lists its columns, and the menu's
 children include ``"-"`` separators.
 """
@@ -33,9 +33,6 @@ class PublicOpenApi(OpenApi):
         return self.response(200, **repair(spec.to_dict()))
 
 
-NAIVE_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"
-
-
 def _walk(node, visit):
     if isinstance(node, dict):
         visit(node)
@@ -44,13 +41,6 @@ def _walk(node, visit):
     elif isinstance(node, list):
         for value in node:
             _walk(value, visit)
-
-
-def _naive_datetimes(node):
-    if node.get("format") == "date-time" and node.get("type") == "string":
-        node.pop("format")
-        node["pattern"] = NAIVE_UTC
-        node.setdefault("description", "UTC, ISO 8601 without offset")
 
 
 def _integer_ids(node):
@@ -88,7 +78,6 @@ def _nullable_relations(schemas):
 
 
 def repair(spec):
-    _walk(spec, _naive_datetimes)
     _walk(spec.get("paths", {}), _integer_ids)
     _walk(spec.get("paths", {}), _listed_columns)
     _walk(spec, _menu_separators)
