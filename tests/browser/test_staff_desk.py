@@ -88,6 +88,9 @@ def test_phone_case_from_intake_to_the_opd_photo(live_server, browser, axe_sourc
     page.fill("#title", "Jembatan kayu di Desa Mekar rapuh")
     page.fill("#description", "Penelepon melaporkan papan jembatan kayu banyak yang patah, anak sekolah melintas setiap hari.")
     page.select_option("#category", label="Jalan dan Jembatan Kota", force=True)
+    # the place from the official list (kelurahan/desa of Kabupaten Sumedang, with its kecamatan)
+    place = next(label for label in page.locator("#region option").all_inner_texts() if "(Kec. " in label)
+    page.select_option("#region", label=place, force=True)
     page.fill("#reporter_name", "Pak Darsono")
     page.fill("#reporter_phone", "081377778888")
     page.check("#reporter_consent")
@@ -97,6 +100,9 @@ def test_phone_case_from_intake_to_the_opd_photo(live_server, browser, axe_sourc
     assert page.locator("#reporter-panel").count() == 1, page.content()[:3000]
     number = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]", page.locator(".alert-success").first.inner_text()).group(0)
     assert page.locator("#attachments li").count() == 1
+    village, district = re.match(r"(.+) \(Kec\. (.+)\)$", place).groups()
+    assert page.inner_text("#case-region").startswith(f"{village}, Kec. {district}")
+    assert "kode Kemendagri 32.11." in page.inner_text("#case-region")
 
     # 2. it waits in the verification queue
     page.goto(f"{base}/queuetoverifyview/list/")
