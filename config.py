@@ -213,6 +213,14 @@ class Config:
     # Redis down: limits go on in this process's memory (reported by /health), never a 500
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # staff sign-in protection (app/workflow/logins.py; README: Configuration)
+    LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
+    LOGIN_DELAY_AFTER = int(os.environ.get("LOGIN_DELAY_AFTER", "3"))
+    LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "60"))
+    LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", "10"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    LOGIN_ADDRESS_LOCK_AFTER = int(os.environ.get("LOGIN_ADDRESS_LOCK_AFTER", "30"))
+    LOGIN_TRUSTED_DAYS = int(os.environ.get("LOGIN_TRUSTED_DAYS", "30"))
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     PUBLIC_SUBMIT_RATE_LIMIT = os.environ.get("PUBLIC_SUBMIT_RATE_LIMIT", "10 per hour")
     KPI_CACHE_SECONDS = int(os.environ.get("KPI_CACHE_SECONDS", "300"))

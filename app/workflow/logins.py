@@ -10,6 +10,11 @@ password is even checked, :func:`check` reads the recent history:
 * **per address** — failures from one address within the window, whatever the account (password
   spraying over many accounts): at ``LOGIN_ADDRESS_LOCK_AFTER`` the address is locked for the
   same period; a success does not reset it.
+* **a known address keeps its owner in** — from an address this account signed in from within
+  ``LOGIN_TRUSTED_DAYS``, only the failures from that address count towards the account's delay and
+  lock: someone guessing from elsewhere cannot lock the owner out of their own office or phone
+  (a denial of service anyone could run against the head of an agency), while guessing from the
+  known address itself is limited as before.
 
 No request sleeps (a sleeping worker is a denial of service of its own): an attempt that comes
 too early is refused without checking the password, and recorded like any failure.
@@ -29,18 +34,10 @@ from app import clock
 from app.extensions import db
 from app.models import LaporUser, LoginEvent, Notification
 
-DEFAULTS = {
-    "LOGIN_WINDOW_MINUTES": 15,
-    "LOGIN_DELAY_AFTER": 3,
-    "LOGIN_MAX_DELAY_SECONDS": 60,
-    "LOGIN_LOCK_AFTER": 10,
-    "LOGIN_LOCK_MINUTES": 15,
-    "LOGIN_ADDRESS_LOCK_AFTER": 30,
-}
-
 
 def setting(name):
-    return int(current_app.config.get(name, DEFAULTS[name]))
+    """``LOGIN_*`` settings: environment variables read by config.py (one home for their defaults)."""
+    return int(current_app.config[name])
 
 
 @dataclass
@@ -66,8 +63,9 @@ def _account_clause(user_id, username):
     return LoginEvent.username == (username or "")[:100]
 
 
-def account_failures(user_id, username, now):
-    """(number of failures since the last success inside the window, time of the last failure)."""
+def account_failures(user_id, username, now, address=None):
+    """(number of failures since the last success inside the window, time of the last failure);
+    with ``address``: only the failures from that address."""
     window_start = now - datetime.timedelta(minutes=setting("LOGIN_WINDOW_MINUTES"))
     last_success = db.session.execute(
         select(func.max(LoginEvent.created_at))
@@ -78,9 +76,22 @@ def account_failures(user_id, username, now):
     count, last = db.session.execute(
         select(func.count(), func.max(LoginEvent.created_at))
         .where(_account_clause(user_id, username), LoginEvent.success.is_(False),
-               LoginEvent.created_at >= since, LoginEvent.created_at <= now)
+               LoginEvent.created_at >= since, LoginEvent.created_at <= now,
+               *([LoginEvent.address == address] if address else []))
     ).one()
     return count, last
+
+
+def known_address(user_id, address, now):
+    """The account signed in successfully from ``address`` within ``LOGIN_TRUSTED_DAYS``."""
+    if user_id is None or not address:
+        return False
+    since = now - datetime.timedelta(days=setting("LOGIN_TRUSTED_DAYS"))
+    return db.session.execute(
+        select(LoginEvent.id).where(LoginEvent.user_id == user_id, LoginEvent.address == address,
+                                    LoginEvent.success.is_(True), LoginEvent.created_at >= since,
+                                    LoginEvent.created_at <= now).limit(1)
+    ).first() is not None
 
 
 def address_failures(address, now):
@@ -111,6 +122,8 @@ def check(user_id, username, address, now=None):
     if count >= setting("LOGIN_ADDRESS_LOCK_AFTER") and last + lock > now:
         return Verdict(False, "address_locked", int((last + lock - now).total_seconds()) + 1)
     count, last = account_failures(user_id, username, now)
+    if count and known_address(user_id, address, now):  # failures from elsewhere do not lock the owner out
+        count, last = account_failures(user_id, username, now, address=address)
     if count >= setting("LOGIN_LOCK_AFTER") and last + lock > now:
         return Verdict(False, "account_locked", int((last + lock - now).total_seconds()) + 1)
     wait = delay_after(count)

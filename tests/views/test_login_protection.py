@@ -127,3 +127,41 @@ def test_admin_sees_the_login_history(client, login_as, fake_clock):
     assert "pimpinan" in text and "Gagal" in text and "198.51.100.44" in text and "Berhasil" in text
     assert login_as("koordinator").get("/loginhistoryview/list/").status_code in (302, 403)
     assert db.session.execute(select(func.count()).select_from(LoginEvent)).scalar() >= 3
+
+
+def test_guessing_from_elsewhere_never_locks_the_owner_out_of_a_known_address(client, world, fake_clock):
+    web_login(client, "opd_pupr", PASSWORD, address="10.20.0.7")  # the owner's office, yesterday
+    assert signed_in(client)
+    client.get("/logout/")
+    fake_clock.advance(days=1)
+    for _attempt in range(10):  # someone else guesses until the account locks
+        web_login(client, "opd_pupr", "tebak-tebak", address="203.0.113.50")
+        fake_clock.advance(seconds=61)
+    web_login(client, "opd_pupr", PASSWORD, address="203.0.113.50")
+    assert not signed_in(client)  # locked for the guesser, and the coordinators were told
+    assert len(burst_notices()) == 2
+    web_login(client, "opd_pupr", PASSWORD, address="10.20.0.7")
+    assert signed_in(client)  # the owner works on from the known address
+    client.get("/logout/")
+    # guessing from the known address itself is limited as before
+    for _attempt in range(10):
+        web_login(client, "opd_pupr", "salah-lagi", address="10.20.0.7")
+        fake_clock.advance(seconds=61)
+    web_login(client, "opd_pupr", PASSWORD, address="10.20.0.7")
+    assert not signed_in(client)
+
+
+def test_the_sign_in_limits_come_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("LOGIN_LOCK_AFTER", "5")
+    monkeypatch.setenv("LOGIN_TRUSTED_DAYS", "7")
+    try:
+        reloaded = importlib.reload(config).Config
+        assert (reloaded.LOGIN_LOCK_AFTER, reloaded.LOGIN_TRUSTED_DAYS) == (5, 7)
+    finally:
+        monkeypatch.delenv("LOGIN_LOCK_AFTER")
+        monkeypatch.delenv("LOGIN_TRUSTED_DAYS")
+        importlib.reload(config)
