@@ -115,8 +115,12 @@ def trackable_without_code(complaint):
 
 def public_reporter_name(complaint):
     """What the public pages may say about the reporter: a name, never contact data."""
-    if complaint.is_anonymous or complaint.is_confidential or complaint.reporter is None:
+    # decided from the case's own columns first: the reporter's row (personal data, decrypted) is
+    # read only when the reporter chose to show the name
+    if complaint.is_anonymous or complaint.is_confidential or complaint.reporter_id is None:
         return None
-    if complaint.reporter.erased_at or not complaint.show_reporter_name:
+    if not complaint.show_reporter_name:
         return None  # the name is shown only when the reporter explicitly chose it (off by default)
+    if complaint.reporter is None or complaint.reporter.erased_at:
+        return None
     return complaint.reporter.name

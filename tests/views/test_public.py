@@ -376,3 +376,23 @@ def test_a_cached_public_page_needs_no_database_while_the_version_is_trusted(app
             event.remove(db.engine, "before_cursor_execute", listener)
     assert first.status_code == again.status_code == 200 and again.get_data() == first.get_data()
     assert seen == []  # not even the version: it was read a moment ago by this process
+
+
+def test_public_pages_do_not_read_a_reporter_who_did_not_choose_to_be_named(app, make_case):
+    from sqlalchemy import event
+
+    from tests.conftest import config_values
+
+    case = make_case(status="dispatched", agency="PUPR", reporter={"name": "Ujang Sukmana", "phone": "081355550000"})
+    seen = []
+    listener = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    with config_values(app, PUBLIC_CACHE_SECONDS=0):
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            pages = [Visitor(app).get(f"/laporan/{case.tracking_number}"),
+                     Visitor(app).get(f"/lacak/{case.tracking_number}")]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert all(page.status_code == 200 for page in pages)
+    assert_hidden(b"".join(page.get_data() for page in pages), "Ujang Sukmana", "081355550000")
+    assert not [s for s in seen if re.search(r"\bFROM reporter\b", s)]  # personal data not even decrypted
