@@ -63,10 +63,16 @@ def serve(env):
 def lighthouse(url, folder):
     out = os.path.join(folder, "report.json")
     env = dict(os.environ, CHROME_PATH=CHROMIUM)
-    subprocess.run([LIGHTHOUSE, url, "--quiet", "--output=json", f"--output-path={out}",
-                    "--only-categories=performance,accessibility", "--form-factor=mobile",
-                    "--chrome-flags=--headless=new --no-sandbox --disable-gpu"], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [LIGHTHOUSE, url, "--quiet", "--output=json", f"--output-path={out}",
+               "--only-categories=performance,accessibility", "--form-factor=mobile",
+               "--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
+    for attempt in range(3):  # Lighthouse's own "run Lighthouse again" errors (e.g. NO_NAVSTART) happen
+        done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode == 0:
+            break
+        print(f"  Lighthouse failed on {url} ({done.stderr.strip().splitlines()[-1:] or '?'}), again", flush=True)
+    else:
+        raise RuntimeError(f"Lighthouse failed three times on {url}: {done.stderr[-500:]}")
     with open(out) as handle:
         report = json.load(handle)
     scores = {name: round(category["score"] * 100) for name, category in report["categories"].items()}
