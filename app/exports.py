@@ -298,7 +298,6 @@ def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None, u
     contact data, which receives the id of every case written with its reporter's full contact
     data (the caller records them with :func:`app.workflow.privacy.record_export`).
     """
-    cal = current_calendar()
     out = _CsvOut(fileobj) if fmt == "csv" else _XlsxOut(fileobj, _("Cases"))
     (out.header if fmt == "xlsx" else out.row)(header(contact=unmasked is not None))
     columns, joins = _columns(contact=unmasked is not None)
@@ -308,7 +307,7 @@ def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None, u
     statement = query.statement
     count = 0
     try:
-        count = _write_rows(out, statement, user, cal, progress, total, deadline, unmasked)
+        count = _write_rows(out, statement, user, progress, total, deadline, unmasked)
     except BaseException:
         out.abort()
         raise
@@ -316,7 +315,7 @@ def write(fmt, query, user, fileobj, progress=None, total=None, deadline=None, u
     return count
 
 
-def _write_rows(out, statement, user, cal, progress, total, deadline, unmasked):
+def _write_rows(out, statement, user, progress, total, deadline, unmasked):
     count = 0
     words = _Labels()
     # a server-side cursor on PostgreSQL (stream_results), fetched CHUNK_ROWS at a time; plain
