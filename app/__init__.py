@@ -52,6 +52,9 @@ def create_app(config=None):
                 "lapor_locale": _locale_code}
 
     register_filters(app)
+    from app.views import navigation
+
+    navigation.init_app(app)
     from app.views.public import assets
 
     assets.init_app(app)

@@ -103,6 +103,12 @@ def _fresh():
         request._lapor_permissions_checked = True
 
 
+def generation():
+    """The generation this process's cache belongs to (checked once per request)."""
+    _fresh()
+    return _state["generation"]
+
+
 def _load_roles(sm):
     from sqlalchemy import select
 

@@ -225,7 +225,7 @@ class LaporSecurityManager(SecurityManager):
 
     # --- login history and brute-force protection (web form and JWT API) ------------
     # --- permissions from the per-process cache (app/permission_cache.py): no SQL per check -----
-    def _role_names(self, user):
+    def role_names(self, user):
         if user is None or not getattr(user, "is_authenticated", False):
             return (self.auth_role_public,)
         return permission_cache.user_role_names(self, user)
@@ -242,13 +242,13 @@ class LaporSecurityManager(SecurityManager):
         return False
 
     def _has_view_access(self, user, permission_name, view_name):
-        return self._names_allow(self._role_names(user), permission_name, view_name)
+        return self._names_allow(self.role_names(user), permission_name, view_name)
 
     def is_item_public(self, permission_name, view_name):
         return self._names_allow((self.auth_role_public,), permission_name, view_name)
 
     def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
-        names = self._role_names(user)
+        names = self.role_names(user)
         roles = permission_cache.role_permissions(self)
         granted = {view for name in names for permission, view in roles.get(name, ()) if permission == permission_name}
         for name in names:
@@ -268,7 +268,7 @@ class LaporSecurityManager(SecurityManager):
     def get_user_permissions(self, user):
         result = set()
         roles = permission_cache.role_permissions(self)
-        for name in self._role_names(user):
+        for name in self.role_names(user):
             if name in self.builtin_roles:
                 result.update((p, v) for v, p in self.builtin_roles[name])
             else:

@@ -129,8 +129,18 @@ def _keyset_pager(page, newest_first, jump, moved):
         jump=jump, newest_first=newest_first, action=request.path, hidden=kept, unseek=unseek)
 
 
+def _sla_moment():
+    """The time and the "due soon" horizon every badge of one page is judged by (computed once)."""
+    moment = getattr(request, "_lapor_sla_moment", None)
+    if moment is None:
+        now = utcnow()
+        moment = request._lapor_sla_moment = (now, sla.due_soon_horizon(now))
+    return moment
+
+
 def sla_badge(complaint):
-    state = sla.sla_state(complaint)
+    now, horizon = _sla_moment()
+    state = sla.sla_state(complaint, now=now, horizon=horizon)
     due = sla.current_deadline(complaint)
     text = escape(label(SLA_STATE_LABELS, state))
     if due is not None:

@@ -9,7 +9,7 @@ import io
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import LazyString, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from app.crypto import mask
@@ -31,6 +31,7 @@ from app.models.notification import SECRET_MARK
 from app import reports
 from app.workflow import notify, outbox, periods
 from app.workflow.errors import DomainError
+from app.views import navigation
 
 REPORT_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
 JOB_LABELS = {
@@ -397,15 +398,16 @@ class NotificationView(BaseView):
 
 def _notifications_label():
     """The menu label, with the logged-in user's unread count (once per request)."""
-    from flask import g, has_request_context
+    from flask import has_request_context
 
     if has_request_context() and getattr(current_user, "is_authenticated", False):
-        if "lapor_unread" not in g:
-            g.lapor_unread = notify.unread_count(current_user.id, cap=notify.UNREAD_MENU_CAP)
-        if g.lapor_unread >= notify.UNREAD_MENU_CAP:
+        unread = getattr(request, "_lapor_unread", None)  # the request's, not the app context's
+        if unread is None:
+            unread = request._lapor_unread = notify.unread_count(current_user.id, cap=notify.UNREAD_MENU_CAP)
+        if unread >= notify.UNREAD_MENU_CAP:
             return _("Notifications (%(count)s)", count="99+")
-        if g.lapor_unread:
-            return _("Notifications (%(count)d)", count=g.lapor_unread)
+        if unread:
+            return _("Notifications (%(count)d)", count=unread)
     return _("Notifications")
 
 
@@ -416,4 +418,4 @@ def register_job_views(appbuilder):
     appbuilder.add_view(ReminderView, "Reminders", label=_l("Deadline Reminders"), icon="fa-bell-o", **monitoring)
     appbuilder.add_view(OutboxView, "Outbox", label=_l("Message Outbox"), icon="fa-paper-plane", **monitoring)
     appbuilder.add_view(QueueStateView, "Queue state", label=_l("Queue State"), icon="fa-tasks", **monitoring)
-    appbuilder.add_view(NotificationView, "Notifications", label=LazyString(_notifications_label), icon="fa-bell")
+    appbuilder.add_view(NotificationView, "Notifications", label=navigation.volatile_label(_notifications_label), icon="fa-bell")
