@@ -1,6 +1,6 @@
 """Shared pieces of the staff screens."""
 from flask_appbuilder.models.filters import Filters
-from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
@@ -8,9 +8,10 @@ from flask_babel import gettext
 
 from app.workflow.paging import COUNT_CAP
 
-# coded columns: the first filter (the one a link like ``_flt_0_status=received`` uses) is
-# equality, which an index serves, not FAB's default "starts with" (ILIKE, a scan)
-EQUALITY_FIRST = ("status", "kind")
+# coded columns: chosen from their Indonesian labels (the view's search form offers a list), so
+# only "equal" (the one a link like ``_flt_0_status=received`` uses, which an index serves) and
+# "not equal" make sense; FAB's text operators ("starts with": ILIKE, a scan) are not offered
+CODED_COLUMNS = ("status", "kind")
 
 
 class CappedCount(int):
@@ -24,9 +25,11 @@ class CappedCount(int):
 
 
 class SafeFilters(Filters):
-    """FAB's filters, with two fixes.
+    """FAB's filters, with these fixes.
 
     * custom ``search_filters`` get an index in the URL arguments like the built-in ones;
+    * coded columns (``CODED_COLUMNS``) are filtered by "equal" / "not equal" only, and a column
+      whose own filters say ``replaces_defaults`` (local days of a time column) by those only;
     * an unknown filter index in the URL (``?_flt_9_status=x``) is ignored instead of
       raising IndexError (a 500 for a mistyped or forged link).
     """
@@ -34,16 +37,22 @@ class SafeFilters(Filters):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for column, filters in self._search_filters.items():
+            if any(getattr(flt, "replaces_defaults", False) for flt in filters):
+                # the view's own operators only (e.g. local-day filters of a time column)
+                own = [flt for flt in filters if getattr(flt, "replaces_defaults", False)]
+                filters[:] = own + [flt for flt in filters if flt not in own and type(flt).__module__ != "flask_appbuilder.models.sqla.filters"]
+                self._all_filters[column] = list(filters)
+                continue
             known = self._all_filters.setdefault(column, [])
             for flt in filters:
                 if not any(type(existing) is type(flt) for existing in known):
                     known.append(flt)
-        for column in EQUALITY_FIRST:
-            known = self._all_filters.get(column, [])
-            equal = [f for f in known if type(f) is FilterEqual]
-            if equal:
-                known.remove(equal[0])
-                known.insert(0, equal[0])
+        for column in CODED_COLUMNS:
+            if column in self._all_filters:
+                coded = [FilterEqual(column, self.datamodel), FilterNotEqual(column, self.datamodel)]
+                self._all_filters[column] = coded
+                if column in self._search_filters:
+                    self._search_filters[column] = coded  # the form's operators are the URL's indexes
 
     def add_filter_index(self, column_name, filter_instance_index, value):
         filters = self._all_filters.get(column_name, [])

@@ -4,6 +4,7 @@ The rules themselves live in :mod:`app.workflow.access` and :mod:`app.workflow.q
 these classes only hand FAB's query to them, so the domain never imports FAB.
 """
 from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.workflow import access
@@ -50,3 +51,67 @@ def queue_base_filters(queue_name):
     if queue_name not in QUEUES:
         raise KeyError(f"unknown work queue {queue_name!r}; known: {sorted(QUEUES)}")
     return ACCESS_BASE_FILTERS + [["id", QueueFilter, queue_name]]
+
+
+class LocalDayFilter(BaseFilter):
+    """A time column (stored in UTC) filtered by a day of the installation's calendar, typed as
+    staff write dates (``dd/mm/yyyy`` or ISO; ``app.views.fields.parse_date``). These replace
+    FAB's operators on such columns, which compared the typed text, read month first and as UTC.
+    A value that is not a date is named in a message and the filter left out."""
+
+    replaces_defaults = True
+
+    def bounds(self, value):
+        from flask import flash
+        from flask_babel import gettext
+
+        from app.views.fields import parse_date
+        from app.workflow.calendar import current_calendar
+
+        try:
+            day = parse_date(value)
+        except ValueError:
+            from flask import request
+
+            if getattr(request, "_lapor_bad_day", None) == value:  # the list applies filters twice (rows, count)
+                return None
+            request._lapor_bad_day = value
+            flash(gettext('"%(date)s" is not a valid date; that filter was left out. Use dd/mm/yyyy, '
+                          'for example 10/12/2026.', date=str(value)[:20]), "warning")
+            return None
+        calendar = current_calendar()
+        return calendar.start_of_local_day(day), calendar.end_of_local_day(day)
+
+    def apply(self, query, value):
+        found = self.bounds(value)
+        if found is None:
+            return query
+        column = getattr(self.datamodel.obj, self.column_name)
+        return query.filter(self.clause(column, *found))
+
+
+class OnDayFilter(LocalDayFilter):
+    name = _l("On the date")
+    arg_name = "on_day"
+
+    def clause(self, column, start, end):
+        return column.between(start, end)
+
+
+class FromDayFilter(LocalDayFilter):
+    name = _l("On or after the date")
+    arg_name = "from_day"
+
+    def clause(self, column, start, end):
+        return column >= start
+
+
+class UntilDayFilter(LocalDayFilter):
+    name = _l("On or before the date")
+    arg_name = "until_day"
+
+    def clause(self, column, start, end):
+        return column <= end
+
+
+LOCAL_DAY_FILTERS = [OnDayFilter, FromDayFilter, UntilDayFilter]

@@ -32,6 +32,9 @@ class WorkingCalendar:
     def local_date(self, utc_naive):
         return self.to_local(utc_naive).date()
 
+    def start_of_local_day(self, day):
+        return self.to_utc(datetime.datetime.combine(day, datetime.time.min, tzinfo=self.tz))
+
     def end_of_local_day(self, day):
         return self.to_utc(datetime.datetime.combine(day, END_OF_DAY, tzinfo=self.tz))
 

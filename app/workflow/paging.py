@@ -68,7 +68,7 @@ def jump_date(text, calendar, newest_first=True):
         return None
     if newest_first:
         return day.isoformat(), calendar.end_of_local_day(day)
-    return day.isoformat(), calendar.to_utc(datetime.datetime.combine(day, datetime.time.min, tzinfo=calendar.tz))
+    return day.isoformat(), calendar.start_of_local_day(day)
 
 
 def seek_page(session, query, time_column, id_column, size, before=None, after=None, until=None, since=None,

@@ -95,7 +95,7 @@ def test_coordinator_export_of_more_than_one_page_is_a_job_with_the_access_rule_
     received = [make_case(status="received") for _ in range(27)]  # more than one page of 25
     make_case(agency="PUPR", status="dispatched")
     client = login_as("koordinator")
-    state_url = progress_of(client, client.get("/complaintview/export.csv?_flt_3_status=received"))
+    state_url = progress_of(client, client.get("/complaintview/export.csv?_flt_0_status=received"))
     work_in_process(app)
     state = client.get(state_url).get_json()
     assert state["status"] == "ready"

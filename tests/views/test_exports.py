@@ -25,8 +25,8 @@ def read_csv(data):
 
 
 def status_filter(value):
-    # FAB's string filters: 0 starts with, 1 ends with, 2 contains, 3 equal to
-    return f"_flt_3_status={value}"
+    # coded columns: 0 equal to, 1 not equal to (app/interface.py)
+    return f"_flt_0_status={value}"
 
 
 def test_opd_exports_the_filtered_list_with_local_times_labels_and_numbers(login_as, make_case):

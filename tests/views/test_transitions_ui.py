@@ -126,7 +126,7 @@ def test_list_filter_overdue_and_sla_badges(login_as, make_case):
     listing = client.get("/complaintview/list/").get_data(as_text=True)
     assert 'data-sla="overdue"' in listing and 'data-sla="on_time"' in listing
     # the "Terlambat (ya)" filter on the resolution deadline column
-    filters = client.get("/complaintview/list/?_flt_4_resolution_due=ya").get_data(as_text=True)
+    filters = client.get("/complaintview/list/?_flt_3_resolution_due=ya").get_data(as_text=True)
     assert late.tracking_number in filters and fresh.tracking_number not in filters
 
 

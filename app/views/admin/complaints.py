@@ -34,7 +34,7 @@ from app.views.maps import map_settings
 from app.workflow.errors import DomainError, NotAllowed
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
-from app.views.filters import ACCESS_BASE_FILTERS, queue_base_filters
+from app.views.filters import ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, queue_base_filters
 from app.clock import utcnow
 from app.views.fields import LocalDateField, LocalDateTimeField
 from app.workflow.calendar import current_calendar
@@ -193,7 +193,18 @@ class ComplaintView(ModelView):
     add_template = "complaints/add.html"
     edit_template = "complaints/edit.html"
     search_columns = ["tracking_number", "title", "status", "kind", "category", "agency", "channel", "district", "received_at", "verification_due", "first_response_due", "resolution_due"]
-    search_filters = {"resolution_due": [OverdueFilter]}
+    # times are searched by days of the local calendar, typed dd/mm/yyyy (app/views/filters.py)
+    search_filters = {"received_at": LOCAL_DAY_FILTERS, "verification_due": LOCAL_DAY_FILTERS,
+                      "first_response_due": LOCAL_DAY_FILTERS,
+                      "resolution_due": LOCAL_DAY_FILTERS + [OverdueFilter]}
+    # coded columns are chosen from their Indonesian names (equal / not equal: app/interface.py)
+    search_form_extra_fields = {
+        "status": SelectField(_l("Status"), choices=choices(STATUS_LABELS), widget=Select2Widget()),
+        "kind": SelectField(_l("Type"), choices=choices(KIND_LABELS), widget=Select2Widget()),
+        **{column: LocalDateField(label) for column, label in (
+            ("received_at", _l("Received at")), ("verification_due", _l("Verification deadline")),
+            ("first_response_due", _l("First response deadline")), ("resolution_due", _l("Resolution deadline")))},
+    }
 
     label_columns = {
         "tracking_number": _l("Tracking number"),

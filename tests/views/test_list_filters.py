@@ -1,0 +1,65 @@
+"""The staff list's search speaks the staff's language: states and kinds are chosen by their
+Indonesian names, times by days of the local calendar typed dd/mm/yyyy."""
+import datetime
+import re
+
+import pytest
+
+WIB = datetime.timezone(datetime.timedelta(hours=7))
+
+
+def wib(*parts):
+    """A local (WIB) time as the naive UTC the database keeps."""
+    return datetime.datetime(*parts, tzinfo=WIB).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def numbers_listed(page):
+    return set(re.findall(r'<td data-column="tracking_number">([^<]+)</td>', page))
+
+
+def test_states_are_chosen_by_name_and_matched_exactly(login_as, make_case):
+    dispatched = make_case(agency="DINKES", status="dispatched", title="Antrean puskesmas terdisposisi")
+    waiting = make_case(title="Laporan belum terverifikasi")
+    client = login_as("koordinator")
+    page = client.get("/complaintview/list/").get_data(as_text=True)
+    # the search field is a list of the states' names, not a text box for a code
+    assert '\\u003eTerdisposisi\\u003c/option' in page and '\\u003eBelum terverifikasi\\u003c/option' in page
+    assert 'name=\\"status\\" placeholder' not in page
+    assert '"status": ["Sama dengan", "Tidak sama dengan"]' in page
+    assert '"kind": ["Sama dengan", "Tidak sama dengan"]' in page
+    only = numbers_listed(client.get("/complaintview/list/?_flt_0_status=dispatched").get_data(as_text=True))
+    assert dispatched.tracking_number in only and waiting.tracking_number not in only
+    others = numbers_listed(client.get("/complaintview/list/?_flt_1_status=dispatched").get_data(as_text=True))
+    assert waiting.tracking_number in others and dispatched.tracking_number not in others
+
+
+def test_times_are_searched_by_local_days(login_as, make_case):
+    late_evening = make_case(title="Diterima Jumat malam", now=wib(2026, 11, 20, 23, 30))
+    after_midnight = make_case(title="Diterima Sabtu dini hari", now=wib(2026, 11, 21, 0, 30))
+    client = login_as("koordinator")
+    page = client.get("/complaintview/list/").get_data(as_text=True)
+    assert '"received_at": ["Pada tanggal", "Pada atau sesudah tanggal", "Pada atau sebelum tanggal"]' in page
+
+    def listed(query):
+        return numbers_listed(client.get("/complaintview/list/?" + query).get_data(as_text=True))
+
+    friday = listed("_flt_0_received_at=20/11/2026")
+    assert late_evening.tracking_number in friday and after_midnight.tracking_number not in friday
+    saturday = listed("_flt_0_received_at=2026-11-21")
+    assert after_midnight.tracking_number in saturday and late_evening.tracking_number not in saturday
+    since_saturday = listed("_flt_1_received_at=21/11/2026")
+    assert after_midnight.tracking_number in since_saturday and late_evening.tracking_number not in since_saturday
+    until_friday = listed("_flt_2_received_at=20/11/2026")
+    assert late_evening.tracking_number in until_friday and after_midnight.tracking_number not in until_friday
+    exported = client.get("/complaintview/export.csv?_flt_0_received_at=20/11/2026").get_data().decode("utf-8-sig")
+    assert late_evening.tracking_number in exported and after_midnight.tracking_number not in exported
+
+
+@pytest.mark.parametrize("typed", ["31/02/2026", "kemarin", "2026-13-01"])
+def test_a_day_that_is_not_a_date_is_named_and_left_out(login_as, make_case, typed):
+    case = make_case(title="Tetap terlihat")
+    response = login_as("koordinator").get("/complaintview/list/", query_string={"_flt_0_received_at": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("bukan tanggal yang valid; filter itu tidak dipakai") == 1
+    assert case.tracking_number in numbers_listed(page)
