@@ -473,10 +473,12 @@ class ComplaintView(ModelView):
     def show(self, pk):
         return self._render_show(self._get_visible(pk))
 
-    def _render_show(self, item, reporter=None, new_code=None):
+    def _render_show(self, item, reporter=None, new_code=None, typed=None):
+        """The case page; ``typed`` = (transition, submitted form) of a refused action, shown again."""
         pk = item.id
         widgets = self._get_show_widget(pk, item)
-        self.update_redirect()
+        if request.method == "GET":  # "Back" never leads to a POST-only address
+            self.update_redirect()
         transitions = [name for name in lifecycle.allowed_transitions(item, current_user) if name in transition_forms.FORMS]
         events = db.session.execute(
             select(ComplaintEvent)
@@ -511,7 +513,21 @@ class ComplaintView(ModelView):
             suggestion=_dispose_suggestion(item),
             with_attachments=transition_forms.WITH_ATTACHMENTS,
             awaiting_verification=queues.awaiting_verification(item),
+            typed_name=typed[0] if typed else None,
+            typed=typed[1] if typed else None,
+            typed_elsewhere=self._typed_elsewhere(typed, transitions),
         )
+
+    @staticmethod
+    def _typed_elsewhere(typed, transitions):
+        """The texts of a refused action whose form is no longer on the page (the case moved on):
+        ``[(field, label, text)]``, shown read-only so that nothing typed is lost."""
+        if not typed or typed[0] in transitions:
+            return []
+        name, form = typed
+        return [(field, transition_forms.FIELDS[field][1], form.get(field).strip())
+                for field in transition_forms.FORMS[name][2]
+                if transition_forms.FIELDS[field][0] in ("text", "textarea") and (form.get(field) or "").strip()]
 
     # --- personal data (UU PDP): reveal with a reason, erase on request ----------------
     @expose("/reveal/<int:pk>", methods=["POST"])
@@ -600,7 +616,10 @@ class ComplaintView(ModelView):
                                         expected_version=request.form.get("expected_version") or None, **kwargs)
             deliver(outcome)
         except DomainError as exc:
+            # refused (stale page, a rule, bad input): the case page again, with the form
+            # still holding what was typed and the reason above it (nothing typed is lost)
             flash(str(exc.message), "danger")
+            return self._render_show(self._get_visible(pk), typed=(name, request.form))
         else:
             if files:
                 self._attach_to_event(item.id, outcome.event.id, files,
@@ -665,7 +684,7 @@ class ComplaintView(ModelView):
         return self.render_template(
             "complaints/bulk.html", title=title, items=items, name=name, fields=fields,
             field_specs=transition_forms.FIELDS, choices=transition_forms.choices_for(current_user),
-            status_labels=STATUS_LABELS,
+            status_labels=STATUS_LABELS, typed=request.form if request.method == "POST" else None,
         )
 
     @fab_action("bulk_dispose", _l("Dispatch to one agency"), None, "fa-share", single=False)
