@@ -8,7 +8,7 @@ create and export.
 import datetime
 import secrets
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, stream_with_context, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
@@ -450,14 +450,34 @@ class ComplaintView(ModelView):
         if item is not None:
             form.expected_version.data = item.version
 
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """FAB's edit, except that a refusal by the rules (a stale page, a map point outside
+        Indonesia) shows the form again with what was typed and why, instead of leaving it."""
+        g.case_edit_refused = False
+        widgets = self._edit(pk)
+        if not widgets and g.case_edit_refused:
+            db.session.rollback()  # FAB had already copied the form into the case
+            form = self.edit_form.refresh(request.form)
+            form.expected_version.data = self._get_visible(pk).version  # the page now shows the news
+            widgets = self._get_edit_widget(form=form, exclude_cols=self._filters.get_relation_cols())
+        if not widgets:
+            return self.post_edit_redirect()
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
+                                    related_views=self._related_views)
+
     def pre_update(self, item):
+        try:
+            self._check_edit(item)
+        except DomainError:
+            g.case_edit_refused = True
+            raise
+
+    def _check_edit(self, item):
         expected = getattr(item, "expected_version", None)
         if expected not in (None, "") and str(expected) != str(item.version):
             raise DomainError(lifecycle.Conflict().message)
-        try:
-            item.latitude, item.longitude = regions.check_coordinates(item.latitude, item.longitude) or (None, None)
-        except (TypeError, ValueError):
-            raise DomainError(_l("The map point must be inside Indonesia."))
         with db.session.no_autoflush:  # the edit is audited below from the pending changes
             if item.region is not None:
                 item.district_code, item.district, item.village = (
