@@ -14,12 +14,13 @@ from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
 from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView
 from flask_appbuilder.utils.base import is_safe_redirect_url
 from flask_appbuilder.views import expose
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import login_user
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
+from app import passwords
 
 
 def password_strength(password, username=None):
@@ -63,6 +64,9 @@ class OwnPasswordForm(ResetPasswordForm):
 
 # field order on the page: current, new, confirm
 OwnPasswordForm.current_password.creation_counter = 0
+# FAB's help text says "this application does not check this for you": it does (app/passwords.py),
+# and the field says what it checks (own password and an admin resetting a user's password alike)
+ResetPasswordForm.password.kwargs["description"] = LazyString(lambda: passwords.policy())
 
 
 class LaporResetMyPasswordView(ResetMyPasswordView):

@@ -79,3 +79,12 @@ def test_the_roles_screen_says_in_words_what_each_role_may_do(client, world):
         assert raw not in text and raw not in visible_text(listing.get_data(as_text=True))
     assert sign_in(client, "koordinator", PASSWORD)
     assert client.get(f"/roles/show/{role.id}").status_code in (302, 403)  # not for non-admin eyes
+
+
+def test_the_password_fields_say_what_the_policy_checks(client, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 12)
+    assert sign_in(client, "admin", PASSWORD)
+    for url in ("/resetmypassword/form", f"/resetpassword/form?pk={world.user('opd_dinkes').id}"):
+        text = visible_text(client.get(url).get_data(as_text=True))
+        assert "tidak memeriksa" not in text  # FAB's "this application does not check this for you"
+        assert "Paling sedikit 12 karakter; tidak memuat nama pengguna" in text, url
