@@ -217,3 +217,20 @@ def test_an_incident_in_the_future_is_refused_on_intake_and_on_edit(login_as, wo
     assert "tidak boleh di masa depan" in visible_text(response.get_data(as_text=True))
     db.session.expire_all()
     assert db.session.get(Complaint, case.id).incident_date is None
+
+
+def test_an_intake_form_sent_twice_records_one_case(login_as, world):
+    client = login_as("koordinator")
+    form = client.get("/complaintview/add").get_data(as_text=True)
+    token = re.search(r'name="intake_token"[^>]*value="([^"]+)"', form).group(1)
+    refused = intake(client, world, intake_token=token, incident_date="01/01/9999")
+    assert not recorded(refused) and f'value="{token}"' in refused.get_data(as_text=True)
+    first = intake(client, world, intake_token=token)  # corrected, the same form goes through
+    assert recorded(first)
+    case = latest_case()
+    again = intake(client, world, intake_token=token)  # a double click, a reload
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/complaintview/show/{case.id}")
+    page = visible_text(client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"laporan {case.tracking_number} tercatat darinya, tidak dicatat dua kali" in page
+    assert "Kode balasan pribadi pelapor" not in page  # the code was shown once, the first time
+    assert latest_case().id == case.id

@@ -38,6 +38,7 @@ from app.views.filters import ACCESS_BASE_FILTERS, queue_base_filters
 from app.clock import utcnow
 from app.views.fields import LocalDateField, LocalDateTimeField
 from app.workflow.calendar import current_calendar
+from app.channels import intake
 
 ACCESS_PURPOSE_LABELS = {"reveal": _l("Full data shown"), "export": _l("Export"), "erase": _l("Erased")}
 
@@ -75,6 +76,7 @@ def _list_arguments():
 
 
 CURSOR_ARGS = ("sebelum", "sesudah", "tanggal")
+STAFF_FORM = "staff_form"  # the intake form's sendings, recorded as a channel records its deliveries
 
 
 def _keyset_position(newest_first):
@@ -267,11 +269,12 @@ class ComplaintView(ModelView):
         "received_at": LocalDateTimeField(_l("Received at (local time)"), validators=[OptionalValidator()],
                                           description=_l("When the case reached us: the verification deadline counts from here.")),
         "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()]),
+        "intake_token": HiddenField(),  # one per opened form: sent twice, it records one case
         "attachments": MultipleFileField(_l("Attachments"), description=_l(
             "A letter, a photo brought to the counter...: images (JPG, PNG, GIF, WebP) or PDF, at most 5 files of 5 MB.")),
     }
     add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent",
-                                 "attachments"]
+                                 "attachments", "intake_token"]
     add_form_query_rel_fields = {"agency": [["id", FilterInFunction, _agency_scope_for_forms]]}
     edit_form_extra_fields = {"expected_version": HiddenField(),
                               "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()])}
@@ -365,6 +368,7 @@ class ComplaintView(ModelView):
         status = 200
         if request.method == "GET":
             form.received_at.data = current_calendar().to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+            form.intake_token.data = secrets.token_urlsafe(18)
         if request.method == "POST":
             refusal = self._intake_refusal(form)
             if refusal:
@@ -403,6 +407,9 @@ class ComplaintView(ModelView):
         except DomainError as exc:
             form.attachments.errors = [str(exc.message), _("Choose the files again: a browser cannot keep them.")]
             return None
+        token = (form.intake_token.data or "").strip()
+        if token and not intake.claim(STAFF_FORM, token):
+            return self._sent_before(token)
         written = []
         try:
             reporter = reporter_from_form(
@@ -429,20 +436,42 @@ class ComplaintView(ModelView):
             )
             complaint, reply_code = outcome.complaint, outcome.reply_code
             written = attachments.store(complaint, accepted)
+            if token:
+                intake.set_outcome(STAFF_FORM, token, "case", complaint)
             db.session.commit()
             deliver(outcome)
         except DomainError as exc:
             db.session.rollback()
             attachments.discard(written)
+            if token:
+                intake.release(STAFF_FORM, token)  # corrected, the same form may be sent again
             flash(str(exc.message), "danger")
             return 403 if isinstance(exc, NotAllowed) else 200
         except Exception:
             db.session.rollback()
             attachments.discard(written)
+            if token:
+                intake.release(STAFF_FORM, token)
             raise
         flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
         # shown once, on this page only, to read to the caller (never stored in plain text)
         return self._render_show(complaint, new_code=reply_code)
+
+    def _sent_before(self, token):
+        """This very form was sent before (a double click, a reload): the case it recorded, not a
+        second one. The reply code was shown the first time only (a coordinator may issue a new one)."""
+        from app.models import InboundMessage
+
+        row = db.session.execute(select(InboundMessage).where(
+            InboundMessage.provider == STAFF_FORM, InboundMessage.external_id == token[:255])).scalar_one_or_none()
+        case = self.datamodel.get(row.complaint_id, self._base_filters) if row and row.complaint_id else None
+        if case is None:  # the first sending is still being recorded
+            flash(_("This form is already being recorded. Look for the case in the list before sending it again."),
+                  "warning")
+            return 409
+        flash(_("This form was already sent: case %(number)s was recorded from it, not a second one.",
+                number=case.tracking_number), "warning")
+        return redirect(url_for(".show", pk=case.id))
 
     # --- edit: location fields only, audited, optimistic lock ------------------
     def prefill_form(self, form, pk):
