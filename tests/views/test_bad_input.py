@@ -1,6 +1,9 @@
 """Bad input gets a clear Indonesian message or is ignored; never a 500."""
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import SlaSetting
 from tests.conftest import visible_text
 
 BAD_URLS = [
@@ -80,3 +83,16 @@ def test_a_duplicate_agency_code_is_said_once(login_as, world):
     response = login_as("koordinator").post("/agencyview/add", data={"code": "DINKES", "name": "Dinas Kesehatan Lagi"})
     text = visible_text(response.get_data(as_text=True))
     assert text.count("Sudah ada.") == 1 and "Dinas Kesehatan Lagi" in response.get_data(as_text=True)
+
+
+def test_a_number_or_date_typed_wrong_is_told_what_is_wrong_not_that_it_is_empty(login_as, world):
+    client = login_as("koordinator")
+    setting = db.session.execute(select(SlaSetting).where(SlaSetting.kind == "complaint")).scalar_one()
+    response = client.post(f"/slasettingview/edit/{setting.id}", data={
+        "verify_days": "tiga", "first_response_days": 5, "resolution_days": 14, "inspection_resolution_days": 60,
+        "auto_close_days": 10})
+    text = visible_text(response.get_data(as_text=True))
+    assert "Nilai bilangan bulat tidak valid." in text and "wajib diisi" not in text
+    response = client.post("/holidayview/add", data={"date": "31/02/2027", "name": "Cuti bersama", "kind": "national"})
+    text = visible_text(response.get_data(as_text=True))
+    assert "Tanggal tidak valid" in text and "wajib diisi" not in text
