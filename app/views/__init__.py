@@ -118,7 +118,7 @@ def _each_form_gets_its_own_validators():
     ``validators_columns``, and it builds several forms from one list (add and edit, and every
     queue screen inheriting the case screen): the list grew with each form and each message was
     shown several times ("Sudah ada. Sudah ada."). Each form gets a copy; and where the view
-    already limits a text's length, FAB's second limit of the same column is left out."""
+    already limits a text's length at least as strictly, FAB's second limit is left out."""
     from flask_appbuilder.forms import GeneralModelConverter
     from wtforms.validators import Length
 
@@ -127,8 +127,10 @@ def _each_form_gets_its_own_validators():
 
     class OwnValidators(list):
         def append(self, validator):
-            if isinstance(validator, Length) and any(isinstance(v, Length) for v in self):
-                return
+            if isinstance(validator, Length) and any(
+                    isinstance(v, Length) and v.max != -1 and (validator.max == -1 or v.max <= validator.max)
+                    for v in self):
+                return  # the view's own limit is as strict: FAB's would only repeat it
             super().append(validator)
 
     GeneralModelConverter._get_validators = staticmethod(
