@@ -14,12 +14,18 @@ from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
 from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView
 from flask_appbuilder.utils.base import is_safe_redirect_url
 from flask_appbuilder.views import expose
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_login import login_user
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, ValidationError
 
+from app import passwords
+from app.extensions import db
+from app.models import LaporUser
+from app.models.user import Role
+from app.workflow.access import ROLE_ADMIN, ROLE_OPD
 
 
 def password_strength(password, username=None):
@@ -63,6 +69,9 @@ class OwnPasswordForm(ResetPasswordForm):
 
 # field order on the page: current, new, confirm
 OwnPasswordForm.current_password.creation_counter = 0
+# FAB's help text says "this application does not check this for you": it does (app/passwords.py),
+# and the field says what it checks (own password and an admin resetting a user's password alike)
+ResetPasswordForm.password.kwargs["description"] = LazyString(lambda: passwords.policy())
 
 
 class LaporResetMyPasswordView(ResetMyPasswordView):
@@ -198,3 +207,39 @@ def Markup_summary(pvms):
         return _("No access to staff screens")
     return _("%(count)d screens: %(names)s", count=len(groups), names=", ".join(screen for screen, _items in groups[:6])
              + (" …" if len(groups) > 6 else ""))
+
+
+# --- the accounts screen's rules (Admin editing users) ---------------------------------------
+def other_active_admins(user_id):
+    """How many active accounts other than ``user_id`` hold the Admin role."""
+    return db.session.execute(
+        select(func.count(LaporUser.id.distinct())).join(LaporUser.roles)
+        .where(Role.name == ROLE_ADMIN, LaporUser.active.is_(True), LaporUser.id != user_id)).scalar()
+
+
+def is_last_active_admin(user):
+    return (user is not None and user.active and any(role.name == ROLE_ADMIN for role in user.roles)
+            and other_active_admins(user.id) == 0)
+
+
+LAST_ADMIN_MESSAGE = _l("This is the only active administrator: give another account the Admin role first, "
+                        "otherwise nobody could manage users and settings any more.")
+
+
+def keeps_an_active_admin(form, field):
+    """Form validator (roles): the last active administrator keeps the Admin role and stays active."""
+    user_id = getattr(form, "_id", None)  # set by FAB on the edit form only
+    user = db.session.get(LaporUser, int(user_id)) if str(user_id or "").isdigit() else None
+    if not is_last_active_admin(user):
+        return
+    stays_admin = any(getattr(role, "name", None) == ROLE_ADMIN for role in (field.data or []))
+    stays_active = bool(form.active.data) if hasattr(form, "active") else True
+    if not (stays_admin and stays_active):
+        raise ValidationError(LAST_ADMIN_MESSAGE)
+
+
+def officer_needs_agency(form, field):
+    """Form validator (agency): an OPD officer belongs to an agency (without one they would see nothing)."""
+    roles = getattr(form, "roles", None)
+    if field.data is None and roles is not None and any(getattr(r, "name", None) == ROLE_OPD for r in roles.data or []):
+        raise ValidationError(_l("Choose the officer's agency: an OPD officer sees only the cases of their agency."))

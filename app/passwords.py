@@ -36,6 +36,12 @@ def min_length():
     return 10
 
 
+def policy():
+    """The rule in one sentence, as the password fields' help text."""
+    return _("At least %(count)d characters; not containing the username; not a common password or an "
+             "obvious sequence.", count=min_length())
+
+
 def _is_sequence(text):
     for alphabet in ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm"):
         if len(text) >= 4 and (text in alphabet or text in alphabet[::-1]):

@@ -15,7 +15,15 @@ from flask_babel import lazy_gettext as _l
 
 from app import permission_cache
 from app.models import LaporUser
-from app.accounts import LaporAuthDBView, LaporResetMyPasswordView, role_model_view
+from app.accounts import (
+    LAST_ADMIN_MESSAGE,
+    LaporAuthDBView,
+    LaporResetMyPasswordView,
+    is_last_active_admin,
+    keeps_an_active_admin,
+    officer_needs_agency,
+    role_model_view,
+)
 from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
 from app.workflow.access import ROLE_ADMIN
 
@@ -32,6 +40,13 @@ class LaporUserDBModelView(UserDBModelView):
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "agency"]
     label_columns = {**UserDBModelView.label_columns, "agency": _l("Agency")}
     description_columns = {"agency": _l("Required for agency officers: they can see cases belonging to this agency and its sub-units.")}
+    validators_columns = {**UserDBModelView.validators_columns,
+                          "roles": UserDBModelView.validators_columns["roles"] + [keeps_an_active_admin],
+                          "agency": [officer_needs_agency]}
+
+    def pre_delete(self, item):
+        if is_last_active_admin(item):
+            raise ValueError(str(LAST_ADMIN_MESSAGE))
 
 
 GROUP_LABELS = {

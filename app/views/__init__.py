@@ -98,3 +98,45 @@ def _blank_choice_reads_as_a_dash():
 
 
 _blank_choice_reads_as_a_dash()
+
+
+def _validation_messages_from_our_catalog():
+    """WTForms' own messages ("Field cannot be longer than %(max)d characters.") are looked up in
+    the application's catalog: Flask-WTF would look in WTForms' bundled catalogs, which have no
+    Indonesian, and a message with a number in it cannot be translated after it was filled in."""
+    from flask_babel import get_translations
+    from flask_wtf import i18n
+
+    if getattr(i18n, "_lapor_catalog", False):
+        return
+    i18n._get_translations = get_translations
+    i18n._lapor_catalog = True
+
+
+def _each_form_gets_its_own_validators():
+    """FAB appends its own validators (length, required, unique) to the list a view declares in
+    ``validators_columns``, and it builds several forms from one list (add and edit, and every
+    queue screen inheriting the case screen): the list grew with each form and each message was
+    shown several times ("Sudah ada. Sudah ada."). Each form gets a copy; and where the view
+    already limits a text's length at least as strictly, FAB's second limit is left out."""
+    from flask_appbuilder.forms import GeneralModelConverter
+    from wtforms.validators import Length
+
+    if getattr(GeneralModelConverter, "_lapor_own_validators", False):
+        return
+
+    class OwnValidators(list):
+        def append(self, validator):
+            if isinstance(validator, Length) and any(
+                    isinstance(v, Length) and v.max != -1 and (validator.max == -1 or v.max <= validator.max)
+                    for v in self):
+                return  # the view's own limit is as strict: FAB's would only repeat it
+            super().append(validator)
+
+    GeneralModelConverter._get_validators = staticmethod(
+        lambda col_name, validators_columns: OwnValidators(validators_columns.get(col_name, [])))
+    GeneralModelConverter._lapor_own_validators = True
+
+
+_validation_messages_from_our_catalog()
+_each_form_gets_its_own_validators()

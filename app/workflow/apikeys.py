@@ -24,6 +24,8 @@ def hash_key(plaintext):
 def valid_rate_limit(value):
     from limits import parse
 
+    if len(value) > ApiClientKey.rate_limit.type.length:  # "99999…9 per second" would not fit the column
+        return False
     try:
         parse(value)
     except ValueError:

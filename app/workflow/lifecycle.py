@@ -210,6 +210,13 @@ def _require_text(text, message):
     return text
 
 
+def check_incident_date(incident_date, now=None):
+    """An incident date is a day that has begun where the case happened: never in the future."""
+    if incident_date is not None and incident_date > current_calendar().local_date(now or utcnow()):
+        raise ValidationFailed(_l("The date of the incident cannot be in the future."))
+    return incident_date
+
+
 def _agency(agency_or_id):
     if agency_or_id is None or agency_or_id == "":
         raise ValidationFailed(_l("Choose the target agency."))
@@ -226,12 +233,16 @@ def _location(details):
                                          details.pop("village", None))
     except ValueError:
         raise ValidationFailed(_l("Choose a kelurahan/desa from the list."))
+    fields["latitude"], fields["longitude"] = _point(details.pop("latitude", None), details.pop("longitude", None))
+    return fields
+
+
+def _point(latitude, longitude):
+    """(latitude, longitude) as numbers inside Indonesia, or (None, None) when both are empty."""
     try:
-        point = regions.check_coordinates(details.pop("latitude", None), details.pop("longitude", None))
+        return regions.check_coordinates(latitude, longitude) or (None, None)
     except (TypeError, ValueError):
         raise ValidationFailed(_l("The map point must be inside Indonesia."))
-    fields["latitude"], fields["longitude"] = point if point else (None, None)
-    return fields
 
 
 # --- creation ---------------------------------------------------------------
@@ -253,6 +264,7 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
     title = _require_text(title, _l("Case title is required."))
     description = _require_text(description, _l("Case description is required."))
     details.update(_location(details))
+    check_incident_date(details.get("incident_date"), now=utcnow())  # an intake may be backdated, not the incident
     if actor.kind == "staff":
         if not (actor.roles & (access.COORDINATING_ROLES | {access.ROLE_OPD})):
             raise NotAllowed()
@@ -438,10 +450,16 @@ def reclassify(complaint, who, now=None, **changes):
 
 
 def audit_form_edit(complaint, who, fields, now=None):
-    """Record the pending (unflushed) changes of ``fields`` on ``complaint`` as an event."""
+    """Record the pending (unflushed) changes of ``fields`` on ``complaint`` as an event, once
+    they pass the case's rules, as on intake (raises :class:`ValidationFailed`): a map point
+    inside Indonesia, an incident date not in the future. Every edit form calls it (screens, API)."""
     from sqlalchemy import inspect
 
     state = inspect(complaint)
+    if state.attrs.latitude.history.has_changes() or state.attrs.longitude.history.has_changes():
+        complaint.latitude, complaint.longitude = _point(complaint.latitude, complaint.longitude)
+    if state.attrs.incident_date.history.has_changes():
+        check_incident_date(complaint.incident_date, now=now)
     diff = {}
     for name in fields:
         if name not in state.attrs:

@@ -425,6 +425,13 @@ def test_admin_creates_and_revokes_keys_on_screen(client, login_as, category, ch
     assert client.post(f"{API}/requests.json", data=post_form(category, key)).status_code == 403
 
 
+def test_a_rate_limit_too_long_to_store_is_refused_with_the_form_kept(client, login_as, channels):
+    login_as("admin")
+    bad = client.post("/apikeys/create", data={"name": "Aplikasi Y", "rate_limit": "9" * 40 + " per second"})
+    assert bad.status_code == 400 and "Aplikasi Y" in bad.data.decode()
+    assert "Batas permintaan harus berbentuk" in bad.data.decode()
+
+
 @pytest.mark.parametrize("username", ["koordinator", "opd_dinkes", "pimpinan"])
 def test_only_admins_manage_keys(client, login_as, channels, username):
     login_as(username)

@@ -79,3 +79,49 @@ def test_the_roles_screen_says_in_words_what_each_role_may_do(client, world):
         assert raw not in text and raw not in visible_text(listing.get_data(as_text=True))
     assert sign_in(client, "koordinator", PASSWORD)
     assert client.get(f"/roles/show/{role.id}").status_code in (302, 403)  # not for non-admin eyes
+
+
+def test_the_password_fields_say_what_the_policy_checks(client, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 12)
+    assert sign_in(client, "admin", PASSWORD)
+    for url in ("/resetmypassword/form", f"/resetpassword/form?pk={world.user('opd_dinkes').id}"):
+        text = visible_text(client.get(url).get_data(as_text=True))
+        assert "tidak memeriksa" not in text  # FAB's "this application does not check this for you"
+        assert "Paling sedikit 12 karakter; tidak memuat nama pengguna" in text, url
+
+
+def _user_form(user, **changes):
+    data = {"first_name": user.first_name, "last_name": user.last_name, "username": user.username,
+            "email": user.email, "active": "y", "roles": [r.id for r in user.roles],
+            "agency": user.agency_id or "__None"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_only_active_admin_cannot_lose_the_role_be_deactivated_or_deleted(client, world):
+    from app.extensions import appbuilder, db
+
+    assert sign_in(client, "admin", PASSWORD)
+    admin = world.user("admin")
+    leader_role = appbuilder.sm.find_role("Pimpinan").id
+    for changes in ({"roles": [leader_role]}, {"active": None}):
+        response = client.post(f"/users/edit/{admin.id}", data=_user_form(admin, **changes))
+        assert "Ini satu-satunya admin yang aktif" in visible_text(response.get_data(as_text=True)), changes
+    response = client.post(f"/users/delete/{admin.id}", follow_redirects=True)
+    assert "Ini satu-satunya admin yang aktif" in visible_text(response.get_data(as_text=True))
+    db.session.expire_all()
+    admin = world.user("admin")
+    assert admin.active and [r.name for r in admin.roles] == ["Admin"]
+
+
+def test_an_opd_officer_needs_an_agency(client, world):
+    from app.extensions import db
+
+    assert sign_in(client, "admin", PASSWORD)
+    officer = world.user("opd_pupr")
+    response = client.post(f"/users/edit/{officer.id}", data=_user_form(officer, agency="__None"))
+    assert "Pilih instansi petugas ini" in visible_text(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert world.user("opd_pupr").agency_id is not None
+    response = client.post(f"/users/edit/{officer.id}", data=_user_form(world.user("opd_pupr")))  # with its agency
+    assert response.status_code == 302

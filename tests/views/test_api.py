@@ -79,6 +79,23 @@ def test_jwt_edit_is_audited_with_the_token_user(app, cases, world):
     assert actors == [world.user("opd_dinkes").id]
 
 
+def test_the_api_refuses_a_future_incident_and_a_point_outside_indonesia_as_the_screens_do(app, cases):
+    from app.extensions import db
+    from app.models import Complaint
+
+    with app.test_client() as api:
+        response = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", json={"incident_date": "9999-01-01"},
+                           headers=jwt_for(api, "opd_dinkes"))
+        assert response.status_code == 400 and "masa depan" in response.get_json()["message"]
+        for point in ({"latitude": 51.5, "longitude": -0.12}, {"latitude": 91, "longitude": 500}):
+            response = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", json=point,
+                               headers=jwt_for(api, "opd_dinkes"))
+            assert response.status_code == 400 and "wilayah Indonesia" in response.get_json()["message"]
+    db.session.expire_all()
+    case = db.session.get(Complaint, cases["dinkes"].id)
+    assert case.incident_date is None and case.latitude is None
+
+
 def test_without_a_token_the_api_refuses(app, cases):
     with app.test_client() as api:
         assert api.get("/api/v1/complaint/").status_code == 401

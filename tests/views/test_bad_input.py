@@ -1,6 +1,9 @@
 """Bad input gets a clear Indonesian message or is ignored; never a 500."""
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import SlaSetting
 from tests.conftest import visible_text
 
 BAD_URLS = [
@@ -55,3 +58,41 @@ def test_reference_row_in_use_is_not_deleted(login_as, make_case, world):
     assert response.status_code == 200
     assert "masih dipakai" in response.get_data(as_text=True)
     assert world.agency("PUPR").id == agency_id
+
+
+def test_a_too_long_name_is_said_once_in_indonesian(login_as):
+    response = login_as("koordinator").post("/holidayview/add", data={
+        "date": "17/08/2027", "kind": "national", "name": "Hari Kemerdekaan " * 20})
+    text = visible_text(response.get_data(as_text=True))
+    assert "Field cannot be longer" not in text and "characters" not in text
+    assert text.count("Kolom ini paling banyak berisi 200 karakter.") == 1
+
+
+def test_a_case_title_too_short_or_too_long_gets_one_indonesian_message(login_as, world):
+    client = login_as("koordinator")
+    for title in ("Abcd", "Lampu mati " * 30):
+        response = client.post("/complaintview/add", data={
+            "kind": "complaint", "title": title, "description": "Lampu jalan mati sudah dua minggu.",
+            "channel": world.channel("phone").id})
+        text = visible_text(response.get_data(as_text=True))
+        assert "Field " not in text
+        assert text.count("Kolom ini harus berisi 5 sampai 200 karakter.") == 1, title
+
+
+def test_a_duplicate_agency_code_is_said_once(login_as, world):
+    response = login_as("koordinator").post("/agencyview/add", data={"code": "DINKES", "name": "Dinas Kesehatan Lagi"})
+    text = visible_text(response.get_data(as_text=True))
+    assert text.count("Sudah ada.") == 1 and "Dinas Kesehatan Lagi" in response.get_data(as_text=True)
+
+
+def test_a_number_or_date_typed_wrong_is_told_what_is_wrong_not_that_it_is_empty(login_as, world):
+    client = login_as("koordinator")
+    setting = db.session.execute(select(SlaSetting).where(SlaSetting.kind == "complaint")).scalar_one()
+    response = client.post(f"/slasettingview/edit/{setting.id}", data={
+        "verify_days": "tiga", "first_response_days": 5, "resolution_days": 14, "inspection_resolution_days": 60,
+        "auto_close_days": 10})
+    text = visible_text(response.get_data(as_text=True))
+    assert "Nilai bilangan bulat tidak valid." in text and "wajib diisi" not in text
+    response = client.post("/holidayview/add", data={"date": "31/02/2027", "name": "Cuti bersama", "kind": "national"})
+    text = visible_text(response.get_data(as_text=True))
+    assert "Tanggal tidak valid" in text and "wajib diisi" not in text

@@ -175,3 +175,62 @@ def test_acting_on_a_case_reads_its_notices_and_notices_filter_by_state_and_kind
     assert shown("topic=reminder") == {"Pengingat A", "Pengingat B"}
     assert shown("status=read&topic=new_case") == {"Laporan baru A"}
     assert shown("status=rubbish&topic=<script>") == {"Laporan baru A", "Pengingat A", "Pengingat B"}
+
+
+def test_a_location_edit_refused_as_stale_stays_on_the_form_with_what_was_typed(login_as, make_case):
+    case = make_case(status="dispatched", agency="DINKES")
+    stale_version = case.version
+    client = login_as("koordinator")
+    client.post(f"/complaintview/transition/{case.id}/internal_note", data={"text": "Dicek dulu."})
+    response = client.post(f"/complaintview/edit/{case.id}", data={
+        "address": "Jl. Melati No. 5, depan masjid", "expected_version": stale_version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "baru saja diubah oleh petugas lain" in page
+    assert re.search(r'<input[^>]*name="address"[^>]*value="Jl. Melati No. 5, depan masjid"', page)  # still the form
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).address != "Jl. Melati No. 5, depan masjid"
+    # the form now carries the current version: sending it again saves the address
+    version = re.search(r'name="expected_version"[^>]*value="(\d+)"', page).group(1)
+    client.post(f"/complaintview/edit/{case.id}", data={"address": "Jl. Melati No. 5, depan masjid", "expected_version": version})
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).address == "Jl. Melati No. 5, depan masjid"
+
+
+def test_a_map_point_outside_indonesia_keeps_the_form(login_as, make_case):
+    case = make_case(status="dispatched", agency="DINKES")
+    response = login_as("koordinator").post(f"/complaintview/edit/{case.id}", data={
+        "address": "Jl. Kenanga 7", "latitude": "51.5", "longitude": "-0.12"})
+    page = response.get_data(as_text=True)
+    assert "harus berada di wilayah Indonesia" in page and 'value="Jl. Kenanga 7"' in page
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).latitude is None
+
+
+def test_an_incident_in_the_future_is_refused_on_intake_and_on_edit(login_as, world, make_case):
+    client = login_as("koordinator")
+    tomorrow = (dt.date.today() + dt.timedelta(days=2)).strftime("%d/%m/%Y")
+    response = intake(client, world, incident_date="01/01/9999")
+    assert not recorded(response) and "tidak boleh di masa depan" in visible_text(response.get_data(as_text=True))
+    assert "Lampu jalan mati di Jalan Melati" in response.get_data(as_text=True)
+    case = make_case(status="dispatched", agency="DINKES")
+    response = client.post(f"/complaintview/edit/{case.id}", data={"address": "Jl. Mawar 1", "incident_date": tomorrow})
+    assert "tidak boleh di masa depan" in visible_text(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).incident_date is None
+
+
+def test_an_intake_form_sent_twice_records_one_case(login_as, world):
+    client = login_as("koordinator")
+    form = client.get("/complaintview/add").get_data(as_text=True)
+    token = re.search(r'name="intake_token"[^>]*value="([^"]+)"', form).group(1)
+    refused = intake(client, world, intake_token=token, incident_date="01/01/9999")
+    assert not recorded(refused) and f'value="{token}"' in refused.get_data(as_text=True)
+    first = intake(client, world, intake_token=token)  # corrected, the same form goes through
+    assert recorded(first)
+    case = latest_case()
+    again = intake(client, world, intake_token=token)  # a double click, a reload
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/complaintview/show/{case.id}")
+    page = visible_text(client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"laporan {case.tracking_number} tercatat darinya, tidak dicatat dua kali" in page
+    assert "Kode balasan pribadi pelapor" not in page  # the code was shown once, the first time
+    assert latest_case().id == case.id

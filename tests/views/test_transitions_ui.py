@@ -63,6 +63,61 @@ def test_stale_page_gets_a_conflict_message(login_as, make_case, world):
     assert reload(case).agency.code == "DINKES"
 
 
+def _open_form(page, name):
+    """The (open) form of one action on the case page, as HTML."""
+    match = re.search(rf'(?s)<details class="transition" data-transition="{name}"[^>]*>.*?</details>', page)
+    return match.group(0) if match else ""
+
+
+def test_a_follow_up_refused_as_stale_keeps_what_the_officer_typed(login_as, make_case, world):
+    case = make_case(status="dispatched", agency="DINKES")
+    stale_version = case.version
+    login_as("koordinator").post(f"/complaintview/transition/{case.id}/internal_note", data={"text": "Mohon cepat."})
+    officer = login_as("opd_dinkes")
+    typed = "Petugas sudah meninjau lokasi & menjadwalkan perbaikan <Senin>."
+    response = officer.post(f"/complaintview/transition/{case.id}/follow_up",
+                            data={"text": typed, "expected_version": stale_version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "baru saja diubah oleh petugas lain" in page
+    form = _open_form(page, "follow_up")
+    assert "open" in form.split(">")[0] and "Petugas sudah meninjau lokasi &amp; menjadwalkan perbaikan &lt;Senin&gt;." in form
+    assert reload(case).status == "dispatched"
+    # the page now carries the current version: sending the kept text again goes through
+    version = re.search(r'name="expected_version" value="(\d+)"', form).group(1)
+    officer.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": typed, "expected_version": version})
+    assert reload(case).status == "in_progress"
+
+
+def test_a_refused_merge_keeps_the_note_and_the_number_typed(login_as, make_case):
+    case = make_case()
+    response = login_as("koordinator").post(f"/complaintview/transition/{case.id}/merge", data={
+        "parent": "ABCD-EFGH-J", "note": "Sama dengan laporan warga kemarin."})
+    form = _open_form(response.get_data(as_text=True), "merge")
+    assert 'value="ABCD-EFGH-J"' in form and "Sama dengan laporan warga kemarin." in form
+    assert "Laporan utama tidak ditemukan" in response.get_data(as_text=True)
+
+
+def test_an_action_no_longer_possible_shows_the_typed_text_to_copy(login_as, make_case):
+    case = make_case(status="in_progress", agency="DINKES")
+    stale_version = case.version
+    officer = login_as("opd_dinkes")
+    officer.post(f"/complaintview/transition/{case.id}/resolve", data={"text": "Sudah diperbaiki."})  # another tab
+    response = officer.post(f"/complaintview/transition/{case.id}/follow_up", data={
+        "text": "Jawaban panjang yang sudah saya ketik.", "expected_version": stale_version})
+    page = response.get_data(as_text=True)
+    assert 'id="typed-text"' in page and "Jawaban panjang yang sudah saya ketik." in page
+    assert "Yang Anda ketik (belum tersimpan)" in visible_text(page)
+
+
+def test_a_refused_bulk_form_keeps_the_note(login_as, make_case):
+    case = make_case()
+    response = login_as("koordinator").post("/complaintview/bulk/archive", data={
+        "rowid": [case.id], "archive_reason": "", "note": "Laporan iseng, nomor tidak aktif."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Laporan iseng, nomor tidak aktif." in page and "Mohon isi" in page
+    assert reload(case).status == "received"
+
+
 def test_bulk_dispose_many_cases_to_one_opd(login_as, make_case, world):
     cases = [make_case(title=f"Lampu jalan mati nomor {i}") for i in range(3)]
     client = login_as("koordinator")

@@ -1,11 +1,14 @@
 """Every transition and every edit of a case field is an event with actor, time and before/after."""
+import datetime
 import json
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ComplaintEvent
 from app.workflow import lifecycle
+from app.workflow.errors import ValidationFailed
 
 
 def events_of(case, kind=None):
@@ -52,3 +55,19 @@ def test_internal_notes_never_reach_the_public_timeline(make_case, world):
     flat = json.dumps(timeline, default=str)
     assert "RAHASIA-INTERNAL" not in flat and "RAHASIA-ALASAN" not in flat
     assert all(entry["kind"] not in ("internal_note", "returned") for entry in timeline)
+
+
+def test_an_edit_is_recorded_only_within_the_cases_rules(make_case, world):
+    case = make_case(status="dispatched", agency="DINKES")
+    officer = world.user("opd_dinkes")
+    case.incident_date = datetime.date(2026, 3, 1)
+    with pytest.raises(ValidationFailed):
+        lifecycle.audit_form_edit(case, officer, ["incident_date"], now=datetime.datetime(2026, 2, 27, 3, 0))
+    db.session.rollback()
+    case.latitude, case.longitude = 51.5, -0.12  # London
+    with pytest.raises(ValidationFailed):
+        lifecycle.audit_form_edit(case, officer, ["latitude", "longitude"])
+    db.session.rollback()
+    case.latitude, case.longitude = "-6.85", "107.92"
+    assert lifecycle.audit_form_edit(case, officer, ["latitude", "longitude"]) == {
+        "latitude": [None, -6.85], "longitude": [None, 107.92]}

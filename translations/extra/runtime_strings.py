@@ -6,6 +6,7 @@ FAB's ``{{ _(error) }}``, FAB help texts built before translation, and
 labels of FAB templates we override).
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 RUNTIME_STRINGS = [
     _l('The user role on the application, this will associate with a list of permissions'),
@@ -30,6 +31,20 @@ RUNTIME_STRINGS = [
     _l('Not a valid integer value.'),
     _l('Not a valid decimal value.'),
     _l('Not a valid float value.'),
+    _l('Field must be between %(min)d and %(max)d characters long.'),
+    ngettext('Field must be at least %(min)d character long.', 'Field must be at least %(min)d characters long.', 1),
+    ngettext('Field cannot be longer than %(max)d character.', 'Field cannot be longer than %(max)d characters.', 1),
+    ngettext('Field must be exactly %(max)d character long.', 'Field must be exactly %(max)d characters long.', 1),
+    _l('Number must be at least %(min)s.'),
+    _l('Number must be at most %(max)s.'),
+    _l('Number must be between %(min)s and %(max)s.'),
+    _l('Date must be at least %(min)s.'),
+    _l('Date must be at most %(max)s.'),
+    _l('Date must be between %(min)s and %(max)s.'),
+    _l('Field must be equal to %(other_name)s.'),
+    _l('Invalid value, must be one of: %(values)s.'),
+    _l("Invalid value, can't be any of: %(values)s."),
+    ngettext("'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field.", 1),
     _l('OK'),
     _l('Cancel'),
     _l('Month'),

@@ -8,7 +8,7 @@ create and export.
 import datetime
 import secrets
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, stream_with_context, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
@@ -38,6 +38,7 @@ from app.views.filters import ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, queue_base
 from app.clock import utcnow
 from app.views.fields import LocalDateField, LocalDateTimeField
 from app.workflow.calendar import current_calendar
+from app.channels import intake
 
 ACCESS_PURPOSE_LABELS = {"reveal": _l("Full data shown"), "export": _l("Export"), "erase": _l("Erased")}
 
@@ -75,6 +76,7 @@ def _list_arguments():
 
 
 CURSOR_ARGS = ("sebelum", "sesudah", "tanggal")
+STAFF_FORM = "staff_form"  # the intake form's sendings, recorded as a channel records its deliveries
 
 
 def _keyset_position(newest_first):
@@ -278,11 +280,12 @@ class ComplaintView(ModelView):
         "received_at": LocalDateTimeField(_l("Received at (local time)"), validators=[OptionalValidator()],
                                           description=_l("When the case reached us: the verification deadline counts from here.")),
         "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()]),
+        "intake_token": HiddenField(),  # one per opened form: sent twice, it records one case
         "attachments": MultipleFileField(_l("Attachments"), description=_l(
             "A letter, a photo brought to the counter...: images (JPG, PNG, GIF, WebP) or PDF, at most 5 files of 5 MB.")),
     }
     add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent",
-                                 "attachments"]
+                                 "attachments", "intake_token"]
     add_form_query_rel_fields = {"agency": [["id", FilterInFunction, _agency_scope_for_forms]]}
     edit_form_extra_fields = {"expected_version": HiddenField(),
                               "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()])}
@@ -376,6 +379,7 @@ class ComplaintView(ModelView):
         status = 200
         if request.method == "GET":
             form.received_at.data = current_calendar().to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+            form.intake_token.data = secrets.token_urlsafe(18)
         if request.method == "POST":
             refusal = self._intake_refusal(form)
             if refusal:
@@ -414,6 +418,9 @@ class ComplaintView(ModelView):
         except DomainError as exc:
             form.attachments.errors = [str(exc.message), _("Choose the files again: a browser cannot keep them.")]
             return None
+        token = (form.intake_token.data or "").strip()
+        if token and not intake.claim(STAFF_FORM, token):
+            return self._sent_before(token)
         written = []
         try:
             reporter = reporter_from_form(
@@ -440,20 +447,42 @@ class ComplaintView(ModelView):
             )
             complaint, reply_code = outcome.complaint, outcome.reply_code
             written = attachments.store(complaint, accepted)
+            if token:
+                intake.set_outcome(STAFF_FORM, token, "case", complaint)
             db.session.commit()
             deliver(outcome)
         except DomainError as exc:
             db.session.rollback()
             attachments.discard(written)
+            if token:
+                intake.release(STAFF_FORM, token)  # corrected, the same form may be sent again
             flash(str(exc.message), "danger")
             return 403 if isinstance(exc, NotAllowed) else 200
         except Exception:
             db.session.rollback()
             attachments.discard(written)
+            if token:
+                intake.release(STAFF_FORM, token)
             raise
         flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
         # shown once, on this page only, to read to the caller (never stored in plain text)
         return self._render_show(complaint, new_code=reply_code)
+
+    def _sent_before(self, token):
+        """This very form was sent before (a double click, a reload): the case it recorded, not a
+        second one. The reply code was shown the first time only (a coordinator may issue a new one)."""
+        from app.models import InboundMessage
+
+        row = db.session.execute(select(InboundMessage).where(
+            InboundMessage.provider == STAFF_FORM, InboundMessage.external_id == token[:255])).scalar_one_or_none()
+        case = self.datamodel.get(row.complaint_id, self._base_filters) if row and row.complaint_id else None
+        if case is None:  # the first sending is still being recorded
+            flash(_("This form is already being recorded. Look for the case in the list before sending it again."),
+                  "warning")
+            return 409
+        flash(_("This form was already sent: case %(number)s was recorded from it, not a second one.",
+                number=case.tracking_number), "warning")
+        return redirect(url_for(".show", pk=case.id))
 
     # --- edit: location fields only, audited, optimistic lock ------------------
     def prefill_form(self, form, pk):
@@ -461,14 +490,34 @@ class ComplaintView(ModelView):
         if item is not None:
             form.expected_version.data = item.version
 
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """FAB's edit, except that a refusal by the rules (a stale page, a map point outside
+        Indonesia) shows the form again with what was typed and why, instead of leaving it."""
+        g.case_edit_refused = False
+        widgets = self._edit(pk)
+        if not widgets and g.case_edit_refused:
+            db.session.rollback()  # FAB had already copied the form into the case
+            form = self.edit_form.refresh(request.form)
+            form.expected_version.data = self._get_visible(pk).version  # the page now shows the news
+            widgets = self._get_edit_widget(form=form, exclude_cols=self._filters.get_relation_cols())
+        if not widgets:
+            return self.post_edit_redirect()
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
+                                    related_views=self._related_views)
+
     def pre_update(self, item):
+        try:
+            self._check_edit(item)
+        except DomainError:
+            g.case_edit_refused = True
+            raise
+
+    def _check_edit(self, item):
         expected = getattr(item, "expected_version", None)
         if expected not in (None, "") and str(expected) != str(item.version):
             raise DomainError(lifecycle.Conflict().message)
-        try:
-            item.latitude, item.longitude = regions.check_coordinates(item.latitude, item.longitude) or (None, None)
-        except (TypeError, ValueError):
-            raise DomainError(_l("The map point must be inside Indonesia."))
         with db.session.no_autoflush:  # the edit is audited below from the pending changes
             if item.region is not None:
                 item.district_code, item.district, item.village = (
@@ -484,10 +533,12 @@ class ComplaintView(ModelView):
     def show(self, pk):
         return self._render_show(self._get_visible(pk))
 
-    def _render_show(self, item, reporter=None, new_code=None):
+    def _render_show(self, item, reporter=None, new_code=None, typed=None):
+        """The case page; ``typed`` = (transition, submitted form) of a refused action, shown again."""
         pk = item.id
         widgets = self._get_show_widget(pk, item)
-        self.update_redirect()
+        if request.method == "GET":  # "Back" never leads to a POST-only address
+            self.update_redirect()
         transitions = [name for name in lifecycle.allowed_transitions(item, current_user) if name in transition_forms.FORMS]
         events = db.session.execute(
             select(ComplaintEvent)
@@ -522,7 +573,21 @@ class ComplaintView(ModelView):
             suggestion=_dispose_suggestion(item),
             with_attachments=transition_forms.WITH_ATTACHMENTS,
             awaiting_verification=queues.awaiting_verification(item),
+            typed_name=typed[0] if typed else None,
+            typed=typed[1] if typed else None,
+            typed_elsewhere=self._typed_elsewhere(typed, transitions),
         )
+
+    @staticmethod
+    def _typed_elsewhere(typed, transitions):
+        """The texts of a refused action whose form is no longer on the page (the case moved on):
+        ``[(field, label, text)]``, shown read-only so that nothing typed is lost."""
+        if not typed or typed[0] in transitions:
+            return []
+        name, form = typed
+        return [(field, transition_forms.FIELDS[field][1], form.get(field).strip())
+                for field in transition_forms.FORMS[name][2]
+                if transition_forms.FIELDS[field][0] in ("text", "textarea") and (form.get(field) or "").strip()]
 
     # --- personal data (UU PDP): reveal with a reason, erase on request ----------------
     @expose("/reveal/<int:pk>", methods=["POST"])
@@ -611,7 +676,10 @@ class ComplaintView(ModelView):
                                         expected_version=request.form.get("expected_version") or None, **kwargs)
             deliver(outcome)
         except DomainError as exc:
+            # refused (stale page, a rule, bad input): the case page again, with the form
+            # still holding what was typed and the reason above it (nothing typed is lost)
             flash(str(exc.message), "danger")
+            return self._render_show(self._get_visible(pk), typed=(name, request.form))
         else:
             if files:
                 self._attach_to_event(item.id, outcome.event.id, files,
@@ -676,7 +744,7 @@ class ComplaintView(ModelView):
         return self.render_template(
             "complaints/bulk.html", title=title, items=items, name=name, fields=fields,
             field_specs=transition_forms.FIELDS, choices=transition_forms.choices_for(current_user),
-            status_labels=STATUS_LABELS,
+            status_labels=STATUS_LABELS, typed=request.form if request.method == "POST" else None,
         )
 
     @fab_action("bulk_dispose", _l("Dispatch to one agency"), None, "fa-share", single=False)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.validators import Unique
 from flask import request
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.labels import AGENCY_LEVEL_LABELS, HOLIDAY_KIND_LABELS, KIND_LABELS, choices, label
 from app.models import Agency, Category, Channel, Holiday, SlaSetting
@@ -119,7 +119,7 @@ class HolidayView(ModelView):
     formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v), "date": lapor_date}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField(_l("Type"), choices=choices(HOLIDAY_KIND_LABELS), widget=Select2Widget()),
-        "date": LocalDateField(_l("Date"), validators=[DataRequired()]),
+        "date": LocalDateField(_l("Date"), validators=[InputRequired()]),
     }
     validators_columns = { "name": [DataRequired(), Length(max=200)]}
 
@@ -152,6 +152,8 @@ class SlaSettingView(ModelView):
     add_form_extra_fields = {"kind": SelectField(_l("Case type"), choices=choices(KIND_LABELS), widget=Select2Widget(), validators=[
         Unique(datamodel, "kind", message=_l("A setting for this case type already exists: edit that one."))])}
     validators_columns = {
-        **dict.fromkeys(edit_columns, [DataRequired(), NumberRange(
+        # InputRequired, not DataRequired: "tiga", "1.5" or "0" are typed, so the message says what is wrong
+        # with them (DataRequired wipes that message and says the field is empty)
+        **dict.fromkeys(edit_columns, [InputRequired(), NumberRange(
             min=1, max=365, message=_l("Enter between 1 and 365 working days."))]),
     }

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.views.api.schemas import UtcSchemaConverter
 from app.views.filters import ACCESS_BASE_FILTERS, request_user
 from app.workflow import lifecycle, regions
+from app.workflow.errors import DomainError
 
 PUBLIC_FIELDS = [
     "id", "tracking_number", "kind", "title", "description", "status",
@@ -54,6 +55,14 @@ class ComplaintApi(ModelRestApi):
             item.region_code, item.district_code = fields["region_code"], fields["district_code"]
             item.district, item.village = fields["district"], fields["village"]
         lifecycle.audit_form_edit(item, request_user(), self.edit_columns)
+
+    def put_headless(self, pk):
+        """FAB's edit; a refusal by the case's rules is a JSON message, never a 500."""
+        try:
+            return super().put_headless(pk)
+        except DomainError as exc:
+            db.session.rollback()
+            return self.response(exc.status_code, message=str(exc.message))
 
     def delete_headless(self, pk):
         """Cases are archived, never deleted: 404 outside the user's scope, 409 inside."""

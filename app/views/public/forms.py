@@ -14,6 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from app.labels import KIND_LABELS
+from app.workflow import lifecycle
+from app.workflow.errors import ValidationFailed
 
 KIND_HELP = {
     "complaint": _l("A problem with a public service that needs to be fixed."),
@@ -63,10 +65,10 @@ class ReportForm(FlaskForm):
             raise ValidationError(_l("Tick the consent box, or leave your identity empty."))
 
     def validate_incident_date(self, field):
-        import datetime
-
-        if field.data and field.data > datetime.date.today():
-            raise ValidationError(_l("The date of the incident cannot be in the future."))
+        try:
+            lifecycle.check_incident_date(field.data)
+        except ValidationFailed as exc:
+            raise ValidationError(exc.message)
 
 
 class TrackForm(FlaskForm):
