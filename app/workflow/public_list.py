@@ -138,12 +138,20 @@ def seek(criteria, page_size=PAGE_SIZE, before=None, after=None, until=None):
 
 
 def map_points(criteria, limit=MAP_POINTS):
-    """The most recent matching reports with a map point, rounded to about 100 m (a public map
-    shows where a problem is, not whose house it is): [{"lat", "lon", "number", "title"}]."""
+    """The most recent matching reports with their public map point (:func:`public_point`):
+    [{"lat", "lon", "number", "title"}]."""
     rows = db.session.execute(
         criteria.query().with_only_columns(Complaint.tracking_number, Complaint.title, Complaint.latitude,
                                            Complaint.longitude)
         .where(Complaint.latitude.is_not(None), Complaint.longitude.is_not(None))
         .order_by(Complaint.received_at.desc()).limit(limit))
-    return [{"lat": round(r.latitude, 3), "lon": round(r.longitude, 3), "number": r.tracking_number, "title": r.title}
-            for r in rows]
+    points = ((public_point(r.latitude, r.longitude), r) for r in rows)
+    return [{"lat": lat, "lon": lon, "number": r.tracking_number, "title": r.title} for (lat, lon), r in points]
+
+
+def public_point(latitude, longitude):
+    """A case's map point as every public answer gives it (map, Open311): rounded to about
+    100 m, so it shows where a problem is, not whose house it is. ``(None, None)`` without one."""
+    if latitude is None or longitude is None:
+        return None, None
+    return round(latitude, 3), round(longitude, 3)

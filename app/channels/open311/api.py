@@ -25,7 +25,7 @@ from app.extensions import db, limiter
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Category, Complaint, ComplaintEvent, InboundMessage
 from app.models.reference import KINDS
-from app.workflow import access, apikeys, attachments, sla
+from app.workflow import access, apikeys, attachments, public_list, sla
 from app.workflow.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -334,26 +334,32 @@ def _latest_answers(ids):
 
 
 def _record(complaint, answers):
-    """One service request; never the reporter's identity, never a confidential case."""
+    """One service request; never the reporter's identity, never a confidential case.
+
+    What the reporter wrote (description, address, map point, media) is published only for a
+    case the public list shows (``access.publicly_listed``: verified, not merged); any other case
+    found by its number shows what its tracking page shows: status, agency, dates, answers."""
     category = complaint.category
+    listed = access.publicly_listed(complaint)
+    lat, lon = public_list.public_point(complaint.latitude, complaint.longitude) if listed else (None, None)
     return {
         "service_request_id": complaint.tracking_number,
         "status": _status_of(complaint),
         "status_notes": answers.get(complaint.id),
         "service_name": category.name if category is not None else None,
         "service_code": str(category.id) if category is not None else None,
-        "description": complaint.description,
+        "description": complaint.description if listed else None,
         "agency_responsible": complaint.agency.name if complaint.agency is not None else None,
         "service_notice": str(STATUS_LABELS.get(complaint.status, "")),
         "requested_datetime": complaint.received_at,
         "updated_datetime": complaint.updated_at,
         "expected_datetime": sla.current_deadline(complaint),
-        "address": complaint.address,
+        "address": complaint.address if listed else None,
         "address_id": None,
         "zipcode": None,
-        "lat": complaint.latitude,
-        "long": complaint.longitude,
-        "media_url": complaint.media_url,
+        "lat": lat,
+        "long": lon,
+        "media_url": complaint.media_url if listed else None,
     }
 
 
