@@ -237,6 +237,18 @@ def test_wrong_or_missing_signature_is_403_and_creates_nothing(client, wa_gatewa
     assert db.session.execute(select(func.count()).select_from(InboundMessage)).scalar() == 0
 
 
+@pytest.mark.parametrize("provider", ["waha", "sms"])
+def test_errors_outside_the_handler_are_json_for_the_provider_too(app, client, wa_gateway, provider, monkeypatch):
+    """A wrong method or a body refused before the handler runs: JSON, never an HTML page."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 100)
+    for response, code in ((client.get(f"/webhooks/{provider}"), 405), (client.put(f"/webhooks/{provider}"), 405),
+                           (client.post(f"/webhooks/{provider}", data="x" * 1000, content_type="application/json"),
+                            413)):
+        assert response.status_code == code and response.is_json, response.data[:200]
+        assert response.get_json()["error"]
+
+
 def test_every_provider_checks_its_signature_through_the_one_provider_method(app, client, wa_gateway):
     from app.channels import messaging
 

@@ -359,6 +359,32 @@ def test_unknown_resource_is_a_404_in_the_errors_format(client, channels, fmt):
     assert response.status_code == 404 and error_of(response, fmt)["code"] == 404
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_errors_before_any_view_runs_are_in_the_errors_format_too(app, client, category, api_key, monkeypatch, fmt):
+    """A wrong method, a refused body or a server error: a client parsing GeoReport errors gets one."""
+    from app.channels.open311 import api
+    from app.channels.open311.encode import CONTENT_TYPES
+
+    key = api_key()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    for response, code in ((client.put(f"{API}/requests.{fmt}", data=post_form(category, key)), 405),
+                           (client.delete(f"{API}/services.{fmt}"), 405),
+                           (client.post(f"{API}/requests.{fmt}",
+                                        data=post_form(category, key, description="Lubang\x00jalan")), 400)):
+        assert response.status_code == code
+        assert response.headers["Content-Type"] == CONTENT_TYPES[fmt]
+        error = error_of(response, fmt)
+        assert error["code"] == code and error["description"] and "kedaluwarsa" not in error["description"]
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    response = client.post(f"{API}/requests.{fmt}", data=post_form(category, key, description="x" * 5000))
+    assert response.status_code == 413 and error_of(response, fmt)["code"] == 413
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(api, "_categories", lambda: 1 / 0)
+    response = client.get(f"{API}/services.{fmt}")
+    assert response.status_code == 500 and error_of(response, fmt)["code"] == 500
+    assert b"ZeroDivision" not in response.data
+
+
 # --- privacy ---------------------------------------------------------------------------------------
 
 

@@ -52,7 +52,14 @@ class Open311Error(Exception):
 
 
 def _fmt():
-    return request.view_args.get("fmt", "xml") if request.view_args else "xml"
+    if request.view_args and "fmt" in request.view_args:
+        return request.view_args["fmt"]
+    return "json" if request.path.endswith(".json") else "xml"  # no route matched: the path's suffix
+
+
+def error_document(status, description):
+    """Any error under ``/open311/`` in the spec's ``errors`` format (registered by the views)."""
+    return errors(_fmt(), status, description)
 
 
 @open311_bp.errorhandler(Open311Error)
@@ -458,8 +465,7 @@ def token(token, fmt):
 
 @open311_bp.route("/<path:anything>", methods=["GET", "POST"])
 def not_found(anything):
-    fmt = "json" if anything.endswith(".json") else "xml"
-    return errors(fmt, 404, _("Unknown Open311 resource. See discovery.xml."))
+    return errors(_fmt(), 404, _("Unknown Open311 resource. See discovery.xml."))
 
 
 def register(app):
