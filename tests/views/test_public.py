@@ -396,3 +396,17 @@ def test_public_pages_do_not_read_a_reporter_who_did_not_choose_to_be_named(app,
     assert all(page.status_code == 200 for page in pages)
     assert_hidden(b"".join(page.get_data() for page in pages), "Ujang Sukmana", "081355550000")
     assert not [s for s in seen if re.search(r"\bFROM reporter\b", s)]  # personal data not even decrypted
+
+
+def test_the_incident_date_may_be_today_in_the_installations_time_zone(app, client, monkeypatch):
+    """18:30 UTC is already 01:30 the next day in WIB: that day is today for the citizen."""
+    import datetime
+
+    import app.clock
+
+    monkeypatch.setattr(app.clock, "utcnow", lambda: datetime.datetime(2026, 11, 24, 18, 30))
+    refused = submit(client, incident_date="2026-11-26")
+    assert refused.status_code == 400 and "tidak boleh di masa depan" in visible_text(refused.get_data(as_text=True))
+    assert submit(client, incident_date="2026-11-25").status_code == 302
+    assert db.session.execute(select(Complaint.incident_date).order_by(Complaint.id.desc()).limit(1)).scalar() \
+        == datetime.date(2026, 11, 25)

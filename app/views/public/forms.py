@@ -63,9 +63,12 @@ class ReportForm(FlaskForm):
             raise ValidationError(_l("Tick the consent box, or leave your identity empty."))
 
     def validate_incident_date(self, field):
-        import datetime
+        from app import clock
+        from app.workflow.calendar import current_calendar
 
-        if field.data and field.data > datetime.date.today():
+        # "today" is the installation's local date (WIB/WITA/WIT), not the server's: from 00:00 to
+        # 07:00 WIB a UTC server is still on yesterday and would refuse a citizen's today
+        if field.data and field.data > current_calendar().local_date(clock.utcnow()):
             raise ValidationError(_l("The date of the incident cannot be in the future."))
 
 
