@@ -360,6 +360,19 @@ def test_unknown_resource_is_a_404_in_the_errors_format(client, channels, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_text_too_long_is_refused_not_cut(client, category, api_key, fmt):
+    key, before = api_key(), count_cases()
+    for field, limit in (("description", 10000), ("attribute[judul]", 200)):
+        response = client.post(f"{API}/requests.{fmt}", data=post_form(category, key, **{field: "a" * (limit + 1)}))
+        error = error_of(response, fmt)
+        assert response.status_code == 400 and error["code"] == 400
+        assert f"paling banyak {limit} karakter" in error["description"]
+    assert count_cases() == before
+    full = post_form(category, key, description="b" * 10000, **{"attribute[judul]": "c" * 200})
+    assert client.post(f"{API}/requests.{fmt}", data=full).status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_errors_before_any_view_runs_are_in_the_errors_format_too(app, client, category, api_key, monkeypatch, fmt):
     """A wrong method, a refused body or a server error: a client parsing GeoReport errors gets one."""
     from app.channels.open311 import api

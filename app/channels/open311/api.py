@@ -42,6 +42,7 @@ CLOSED = ("resolved", "closed", "archived", "forwarded")
 # events whose public text is the agency's answer (never the reporter's own words)
 ANSWER_EVENTS = ("held", "dispatched", "follow_up", "resolved", "archived", "forwarded")
 MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
+MAX_DESCRIPTION, MAX_TITLE = 10000, 200
 BOOLEAN_VALUES = {"ya": True, "true": True, "1": True, "tidak": False, "false": False, "0": False}
 
 
@@ -263,6 +264,11 @@ def _parse_post():
     description = (request.form.get("description") or "").strip()
     if not description:
         raise Open311Error(400, _("description is required."))
+    # refused, never cut: the client keeps the whole text and can shorten it
+    if len(description) > MAX_DESCRIPTION:
+        raise Open311Error(400, _("description may be at most %(count)s characters.", count=MAX_DESCRIPTION))
+    if len(_attribute("judul")) > MAX_TITLE:
+        raise Open311Error(400, _("attribute[judul] may be at most %(count)s characters.", count=MAX_TITLE))
     kind = _attribute("jenis") or "complaint"
     if kind not in KINDS:
         raise Open311Error(400, _("attribute[jenis] must be one of: %(values)s.", values=", ".join(KINDS)))
@@ -271,7 +277,7 @@ def _parse_post():
     name = " ".join(p for p in ((request.form.get("first_name") or "").strip(),
                                 (request.form.get("last_name") or "").strip()) if p)[:200]
     return dict(category=category, latitude=lat, longitude=lon, address=address or None,
-                description=description[:10000], title=_attribute("judul")[:200], kind=kind,
+                description=description, title=_attribute("judul"), kind=kind,
                 district=_attribute("kecamatan")[:100] or None, is_anonymous=_flag("anonim"),
                 is_confidential=_flag("rahasia"), media_url=_media_url(),
                 reporter=dict(name=name or None, email=(request.form.get("email") or "").strip()[:200] or None,
