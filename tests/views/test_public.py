@@ -223,11 +223,13 @@ def test_public_list_filters_search_and_pages(client, make_case):
     # jump by date: the newest cases received on or before that day
     jumped = client.get("/laporan?tanggal=2026-01-31").get_data(as_text=True)
     assert numbers.findall(jumped) == [old.tracking_number] and 'id="first-page"' in jumped
-    assert client.get("/laporan?sebelum=bukan-kursor&sesudah=x.y&tanggal=2026-13-45").status_code == 200
+    assert client.get("/laporan?sebelum=bukan-kursor&sesudah=x.y").status_code == 200
+    assert client.get("/laporan?tanggal=2026-13-45").status_code == 400  # said on the page
     assert other.tracking_number in client.get("/laporan?jenis=aspiration").get_data(as_text=True)
     january = client.get("/laporan?dari=2026-01&sampai=2026-01").get_data(as_text=True)
     assert old.tracking_number in january and other.tracking_number not in january
-    assert client.get("/laporan?hal=999999999999&dari=bukan&kategori=x").status_code == 200
+    assert client.get("/laporan?hal=999999999999&kategori=x").status_code == 200
+    assert client.get("/laporan?dari=bukan").status_code == 400
 
 
 def test_unverified_and_archived_cases_are_not_public(client, make_case):
@@ -410,3 +412,17 @@ def test_the_incident_date_may_be_today_in_the_installations_time_zone(app, clie
     assert submit(client, incident_date="2026-11-25").status_code == 302
     assert db.session.execute(select(Complaint.incident_date).order_by(Complaint.id.desc()).limit(1)).scalar() \
         == datetime.date(2026, 11, 25)
+
+
+def test_the_public_list_says_which_filter_it_could_not_use(client, make_case):
+    """A bad date or month is named on the page (400), not dropped so that the list looks filtered."""
+    make_case(status="dispatched", agency="DINKES")
+    for query, message in (("tanggal=2026-02-30", '"2026-02-30" bukan tanggal yang sah'),
+                           ("dari=2026-13", '"2026-13" bukan bulan yang sah'),
+                           ("sampai=kemarin", '"kemarin" bukan bulan yang sah')):
+        response = client.get(f"/laporan?{query}")
+        assert response.status_code == 400, query
+        text = html.unescape(visible_text(response.get_data(as_text=True)))
+        assert message in text and 'id="result-count"' in response.get_data(as_text=True)
+    fine = client.get("/laporan?tanggal=2026-02-28&dari=2026-01&sampai=2026-12")
+    assert fine.status_code == 200 and "bukan" not in visible_text(fine.get_data(as_text=True))
