@@ -415,3 +415,17 @@ def test_status_requests_are_limited_per_sender(app, client, wa_gateway, make_ca
     answers = wa_gateway.texts_to("6281355550000")
     assert [case.tracking_number in a for a in answers] == [True, True, False]
     assert "Terlalu banyak" in answers[-1]
+
+
+@pytest.mark.parametrize("provider", ["waha", "sms"])
+def test_a_message_carrying_a_nul_character_opens_its_case(client, wa_gateway, provider):
+    """PostgreSQL refuses NUL in text: the message failed with a 500 on every retry of the gateway."""
+    before = count_cases()
+    response = post(client, provider, FIRST[provider]("msg-nul", "Lampu jalan di Gang Mawar\x00 mati sejak Senin."))
+    assert response.status_code == 200, response.data[:300]
+    assert count_cases() == before + 1
+    from app.extensions import db
+    from app.models import Complaint
+
+    newest = db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
+    assert newest.description == "Lampu jalan di Gang Mawar mati sejak Senin."
