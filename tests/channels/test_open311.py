@@ -360,6 +360,18 @@ def test_unknown_resource_is_a_404_in_the_errors_format(client, channels, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_service_code_of_other_digits_is_unknown_not_a_500(client, category, api_key, fmt):
+    """"²" and "١٢" are digits to str.isdigit: int() refused the first (a 500) and read the second as 12."""
+    key = api_key()
+    for code in ("\u00b2", "\u0661\u0662", f"{category.id}\u00b2"):
+        assert error_of(client.get(f"{API}/services/{code}.{fmt}"), fmt)["code"] == 404
+        response = client.get(f"{API}/requests.{fmt}", query_string={"service_code": code})
+        assert response.status_code == 400 and error_of(response, fmt)["code"] == 400
+        response = client.post(f"{API}/requests.{fmt}", data=post_form(category, key, service_code=code))
+        assert response.status_code == 404 and error_of(response, fmt)["code"] == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_text_too_long_is_refused_not_cut(client, category, api_key, fmt):
     key, before = api_key(), count_cases()
     for field, limit in (("description", 10000), ("attribute[judul]", 200)):

@@ -27,6 +27,7 @@ from app.models import Category, Complaint, ComplaintEvent, InboundMessage
 from app.models.reference import KINDS
 from app.workflow import access, apikeys, attachments, public_list, sla
 from app.workflow.errors import DomainError
+from app.workflow.numbers import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,10 @@ def _categories():
 
 
 def _category(service_code):
-    if not (service_code or "").isdigit() or len(service_code) > 9:
+    number = whole_number(service_code)
+    if number is None:
         return None
-    category = db.session.get(Category, int(service_code))
+    category = db.session.get(Category, number)
     return category if category is not None and category.active else None
 
 
@@ -424,9 +426,10 @@ def list_requests(fmt):
     clauses = [access.public_cases_clause(), Complaint.received_at >= start, Complaint.received_at <= end]
     codes = [c.strip() for c in (request.args.get("service_code") or "").split(",") if c.strip()]
     if codes:
-        if not all(c.isdigit() and len(c) < 10 for c in codes):
+        numbers = [whole_number(c) for c in codes]
+        if None in numbers:
             raise Open311Error(400, _("service_code must be codes from services."))
-        clauses.append(Complaint.category_id.in_([int(c) for c in codes]))
+        clauses.append(Complaint.category_id.in_(numbers))
     statuses = [s.strip().lower() for s in (request.args.get("status") or "").split(",") if s.strip()]
     if statuses:
         if set(statuses) - {"open", "closed"}:
