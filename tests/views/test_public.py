@@ -426,3 +426,22 @@ def test_the_public_list_says_which_filter_it_could_not_use(client, make_case):
         assert message in text and 'id="result-count"' in response.get_data(as_text=True)
     fine = client.get("/laporan?tanggal=2026-02-28&dari=2026-01&sampai=2026-12")
     assert fine.status_code == 200 and "bukan" not in visible_text(fine.get_data(as_text=True))
+
+
+def test_an_incident_date_typed_without_a_date_picker_is_read_or_refused_in_indonesian(app, client, monkeypatch):
+    """A browser without a date picker sends what was typed: dd/mm/yyyy is read, nonsense refused in
+    Indonesian with the text kept (it was WTForms' English "Not a valid date value")."""
+    import datetime
+
+    import app.clock
+
+    monkeypatch.setattr(app.clock, "utcnow", lambda: datetime.datetime(2026, 11, 24, 3, 0))
+    for typed in ("30/02/2026", "kemarin"):
+        refused = submit(client, incident_date=typed)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "Not a valid" not in page
+        assert "Tanggal tidak valid" in visible_text(page) and f'value="{typed}"' in page
+    assert submit(client, incident_date="23/11/2026").status_code == 302
+    assert db.session.execute(select(Complaint.incident_date).order_by(Complaint.id.desc()).limit(1)).scalar() \
+        == datetime.date(2026, 11, 23)
+    assert 'type="date"' in client.get("/lapor").get_data(as_text=True)
