@@ -157,7 +157,9 @@ def test_track_form_normalises_what_people_type(client, make_case):
     response = client.post("/lacak", data={"number": typed})
     assert response.status_code == 302 and response.headers["Location"].endswith(case.tracking_number)
     response = client.post("/lacak", data={"number": "ABCD-EFGH-1"})
+    assert response.status_code == 400  # refused input is a 4xx, like every other form
     assert "bukan nomor lacak yang valid" in visible_text(response.get_data(as_text=True))
+    assert client.post("/lacak", data={"number": ""}).status_code == 400
 
 
 def test_wrong_reply_code_is_refused(client, make_case):

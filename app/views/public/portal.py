@@ -206,7 +206,7 @@ def track():
             form.number.errors.append(_("This is not a valid tracking number. It looks like ABCD-EFGH-J."))
         else:
             return redirect(url_for("public.case_status", number=canonical))
-    return render_template("public/track.html", form=form)
+    return render_template("public/track.html", form=form), (400 if form.errors else 200)
 
 
 @public_bp.route("/lacak/<number>", methods=["GET"])
