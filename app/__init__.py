@@ -110,6 +110,8 @@ def _protect_unsafe_methods(app):
             return  # machine clients: API keys (Open311) or signed webhooks, never a session cookie
         if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
             return
+        if request.routing_exception is not None:
+            return  # no view answers this method or path: its 405/404 says so, not "your form expired"
         has_session_cookie = app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
         if request.path.startswith("/api/") and not has_session_cookie:
             return

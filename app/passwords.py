@@ -69,13 +69,15 @@ def _username_in_request():
     """Whose password a FAB form is setting: the username typed, or the account in the URL."""
     from flask import g, has_request_context, request
 
+    from app.workflow.numbers import whole_number
+
     if not has_request_context():
         return None
     if request.form.get("username"):
         return request.form["username"]
     user = None
-    if request.args.get("pk", "").isdigit():
-        user = current_app.appbuilder.sm.get_user_by_id(int(request.args["pk"]))
+    if whole_number(request.args.get("pk")) is not None:
+        user = current_app.appbuilder.sm.get_user_by_id(whole_number(request.args["pk"]))
     elif getattr(g, "user", None) is not None and getattr(g.user, "is_authenticated", False):
         user = g.user
     return getattr(user, "username", None)

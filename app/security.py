@@ -102,9 +102,13 @@ class LaporSecurityApi(SecurityApi):
 
     @expose("/login", methods=["POST"])
     def login(self):
-        from flask import g
+        from flask import g, request
 
         g.pop("lapor_login_refused", None)
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and "provider" not in body:
+            # FAB's schema makes it optional, its code reads it unchecked (a 500 otherwise)
+            return self.response(400, message=str(_l("provider is required: \"db\" (user name and password).")))
         response = super().login()
         if response.status_code == 400:  # FAB answers field errors as a dict: the schema says a string
             message = (response.get_json(silent=True) or {}).get("message")

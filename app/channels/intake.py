@@ -82,6 +82,13 @@ def as_uploads(files):
     return [FileStorage(stream=io.BytesIO(data), filename=name or "lampiran") for name, data in files]
 
 
+def clean(value):
+    """Text as a channel delivered it, without NUL characters: never typed by a person (an SMS
+    gateway may send one for a GSM "@"), and refused by PostgreSQL, which failed the whole
+    delivery, again on every retry. Other values are returned as they are."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 def open_case(channel_row, *, title, description, reporter=None, files=(), kind="complaint",
               now=None, **details):
     """Check the attachments, open the case (one lifecycle call) and store the files.
@@ -90,6 +97,8 @@ def open_case(channel_row, *, title, description, reporter=None, files=(), kind=
     ``outcome.outbox_ids`` (and discards the written files when the commit fails).
     """
     accepted = attachments.validate_uploads(as_uploads(files)) if files else []
+    title, description = clean(title), clean(description)
+    details = {key: clean(value) for key, value in details.items()}
     title = " ".join((title or "").split())[:200] or _title_from(description)
     outcome = lifecycle.register(
         who=lifecycle.REPORTER, title=title, description=description, kind=kind, channel=channel_row,
@@ -108,7 +117,7 @@ def add_reply(complaint, text, files=(), now=None):
     Returns ``(outcome, written paths)``."""
     accepted = attachments.validate_uploads(as_uploads(files)) if files else []
     operation = "complete_hold" if complaint.status == "on_hold" else "reporter_reply"
-    outcome = lifecycle.OPERATIONS[operation](complaint, lifecycle.REPORTER, text, now=now)
+    outcome = lifecycle.OPERATIONS[operation](complaint, lifecycle.REPORTER, clean(text), now=now)
     db.session.flush()
     written = attachments.store(complaint, accepted, event=outcome.event) if accepted else []
     return outcome, written
@@ -127,7 +136,7 @@ def make_reporter(name=None, phone=None, email=None):
     if not any((name, phone, email)):
         return None
     reporter = Reporter(consent_at=utcnow())
-    reporter.set_identity(name=name, phone=phone, email=email)
+    reporter.set_identity(name=clean(name), phone=clean(phone), email=clean(email))
     db.session.add(reporter)
     return reporter
 

@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 webhooks_bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
+def error_document(status, description):
+    """Any error under ``/webhooks/`` as the JSON the providers get from these endpoints."""
+    return jsonify({"error": str(description)}), status
+
+
 @webhooks_bp.route("/<provider>", methods=["POST"])
 def receive(provider):
     handler = messaging.PROVIDERS.get(provider)

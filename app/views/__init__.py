@@ -70,12 +70,15 @@ def register_views(appbuilder):
     intake = dict(category="Intake", category_label=_l("Intake channels"), category_icon="fa-plug")
     appbuilder.add_view(ImportView, "Spreadsheet import", label=_l("Import from a spreadsheet"), icon="fa-table", **intake)
     appbuilder.add_view(ApiKeyView, "API keys", label=_l("API keys (Open311)"), icon="fa-key", **intake)
-    from app.channels.open311.api import register as register_open311
+    from app.channels.open311.api import error_document as open311_error, register as register_open311
+    from app.channels.webhooks import error_document as webhook_error, webhooks_bp
+    from app.views.errors import register_error_format
 
     register_open311(current_app)
-    from app.channels.webhooks import webhooks_bp
-
     current_app.register_blueprint(webhooks_bp)
+    # machine clients get every error (405, a refused body, a 500 ...) in their own format, never a page
+    register_error_format(current_app, "/open311/", open311_error)
+    register_error_format(current_app, webhooks_bp.url_prefix + "/", webhook_error)
 
 
 def _blank_choice_reads_as_a_dash():

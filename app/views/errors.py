@@ -30,6 +30,7 @@ MESSAGES = {
     429: lambda: _("Too many requests. Please try again later."),
     500: lambda: _("A server error occurred. Please try again later."),
 }
+ERROR_FORMATS = "lapor_error_formats"
 NOT_RESENT = ("csrf_token", "password", "conf_password", "current_password", "kode", "code", "reply_code")
 
 
@@ -51,8 +52,28 @@ def _fallback(code, message):
             code, {"Content-Type": "text/html; charset=utf-8"})
 
 
+def _machine_format():
+    """The error document of a machine interface that registered one for its path prefix
+    (``app.extensions["lapor_error_formats"]``, e.g. Open311's ``errors``), else None."""
+    from flask import current_app
+
+    for prefix, render in current_app.extensions.get(ERROR_FORMATS, {}).items():
+        if request.path.startswith(prefix):
+            return render
+    return None
+
+
+def register_error_format(app, prefix, render):
+    """Errors under ``prefix`` (also those raised before a view runs: a 405, a refused body, a
+    500) are answered by ``render(code, message)`` in that interface's own format."""
+    app.extensions.setdefault(ERROR_FORMATS, {})[prefix] = render
+
+
 def _render(code, message=None, template="error.html", **context):
     message = message or MESSAGES.get(code, MESSAGES[500])()
+    machine = _machine_format()
+    if machine is not None:
+        return machine(code, message)
     if _wants_json():
         return {"message": message}, code
     from flask import current_app

@@ -9,6 +9,8 @@ import re
 
 from flask import current_app, redirect, request
 
+from app.workflow.numbers import whole_number
+
 _NUMERIC_ARG = re.compile(r"^(page|psize)_\w+$")
 _ORDER_ARG = re.compile(r"^_oc_(\w+)$")
 _DIRECTION_ARG = re.compile(r"^_od_\w+$")
@@ -17,11 +19,12 @@ MAX_PAGE_SIZE = 100
 
 
 def _valid(name, value):
-    if not value.isdigit():
+    number = whole_number(value)
+    if number is None:
         return False
     if name.startswith("psize_"):
-        return 0 < int(value) <= MAX_PAGE_SIZE
-    return int(value) < 10**9
+        return 0 < number <= MAX_PAGE_SIZE
+    return True
 
 
 def _order_columns(view_name):

@@ -28,7 +28,7 @@ from app.workflow.errors import (
     NotAllowed,
     ValidationFailed,
 )
-from app.workflow.numbers import hash_reply_code, new_reply_code, new_tracking_number
+from app.workflow.numbers import hash_reply_code, new_reply_code, new_tracking_number, whole_number
 
 # --- actors -----------------------------------------------------------------
 
@@ -607,7 +607,8 @@ def _find_case(reference):
     number = normalise_tracking_number(text)
     if number:
         return db.session.execute(select(Complaint).where(Complaint.tracking_number == number)).scalar_one_or_none()
-    return db.session.get(Complaint, int(text)) if text.isdigit() and len(text) < 12 else None
+    case_id = whole_number(text)
+    return db.session.get(Complaint, case_id) if case_id is not None else None
 
 
 def merge(complaint, who, parent, note=None, now=None):

@@ -18,6 +18,17 @@ def _check_symbol(body):
     return ALPHABET[total % len(ALPHABET)]
 
 
+def whole_number(text, max_digits=9):
+    """A non-negative whole number typed as ASCII digits (an id, a page), or None.
+
+    ``str.isdigit`` alone also accepts "²" or "١٢", which ``int`` then refuses or reads
+    as another number: a 500 or a wrong row. ``max_digits`` keeps it inside the column's range."""
+    text = str(text if text is not None else "").strip()
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def new_tracking_number():
     body = "".join(secrets.choice(ALPHABET) for _ in range(8))
     return f"{body[:4]}-{body[4:]}-{_check_symbol(body)}"

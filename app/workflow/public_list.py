@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Complaint
 from app.models.reference import KINDS
 from app.workflow import access, periods
-from app.workflow.numbers import normalise_tracking_number
+from app.workflow.numbers import normalise_tracking_number, whole_number
 
 PAGE_SIZE = 20
 MAP_POINTS = 500
@@ -43,10 +43,10 @@ class PublicSearch:
         if args.get("status") in access.PUBLIC_STATUSES:
             search.status = args["status"]
         # ids, never numbers past the column's range (a 30-digit "id" is ignored, not a 500)
-        if args.get("kategori", "").isdigit() and len(args["kategori"]) < 10:
-            search.category_id = int(args["kategori"])
-        if args.get("instansi", "").isdigit() and len(args["instansi"]) < 10:
-            search.agency_id = int(args["instansi"])
+        if whole_number(args.get("kategori")) is not None:
+            search.category_id = whole_number(args["kategori"])
+        if whole_number(args.get("instansi")) is not None:
+            search.agency_id = whole_number(args["instansi"])
         if args.get("kecamatan"):
             search.district = args["kecamatan"][:13]  # the kecamatan's Kemendagri code
         search.received_from = periods.parse_loose_month(args.get("dari"))
@@ -95,7 +95,7 @@ class Page:
 
 def page_number(text):
     """``hal`` from the query string: a positive number, 1 when absent or absurd."""
-    return int(text) if (text or "").isdigit() and len(text) <= MAX_PAGE_DIGITS else 1
+    return whole_number(text, MAX_PAGE_DIGITS) or 1
 
 
 def search(criteria, number=1, page_size=PAGE_SIZE):
@@ -138,12 +138,20 @@ def seek(criteria, page_size=PAGE_SIZE, before=None, after=None, until=None):
 
 
 def map_points(criteria, limit=MAP_POINTS):
-    """The most recent matching reports with a map point, rounded to about 100 m (a public map
-    shows where a problem is, not whose house it is): [{"lat", "lon", "number", "title"}]."""
+    """The most recent matching reports with their public map point (:func:`public_point`):
+    [{"lat", "lon", "number", "title"}]."""
     rows = db.session.execute(
         criteria.query().with_only_columns(Complaint.tracking_number, Complaint.title, Complaint.latitude,
                                            Complaint.longitude)
         .where(Complaint.latitude.is_not(None), Complaint.longitude.is_not(None))
         .order_by(Complaint.received_at.desc()).limit(limit))
-    return [{"lat": round(r.latitude, 3), "lon": round(r.longitude, 3), "number": r.tracking_number, "title": r.title}
-            for r in rows]
+    points = ((public_point(r.latitude, r.longitude), r) for r in rows)
+    return [{"lat": lat, "lon": lon, "number": r.tracking_number, "title": r.title} for (lat, lon), r in points]
+
+
+def public_point(latitude, longitude):
+    """A case's map point as every public answer gives it (map, Open311): rounded to about
+    100 m, so it shows where a problem is, not whose house it is. ``(None, None)`` without one."""
+    if latitude is None or longitude is None:
+        return None, None
+    return round(latitude, 3), round(longitude, 3)

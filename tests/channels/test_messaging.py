@@ -237,6 +237,18 @@ def test_wrong_or_missing_signature_is_403_and_creates_nothing(client, wa_gatewa
     assert db.session.execute(select(func.count()).select_from(InboundMessage)).scalar() == 0
 
 
+@pytest.mark.parametrize("provider", ["waha", "sms"])
+def test_errors_outside_the_handler_are_json_for_the_provider_too(app, client, wa_gateway, provider, monkeypatch):
+    """A wrong method or a body refused before the handler runs: JSON, never an HTML page."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 100)
+    for response, code in ((client.get(f"/webhooks/{provider}"), 405), (client.put(f"/webhooks/{provider}"), 405),
+                           (client.post(f"/webhooks/{provider}", data="x" * 1000, content_type="application/json"),
+                            413)):
+        assert response.status_code == code and response.is_json, response.data[:200]
+        assert response.get_json()["error"]
+
+
 def test_every_provider_checks_its_signature_through_the_one_provider_method(app, client, wa_gateway):
     from app.channels import messaging
 
@@ -403,3 +415,17 @@ def test_status_requests_are_limited_per_sender(app, client, wa_gateway, make_ca
     answers = wa_gateway.texts_to("6281355550000")
     assert [case.tracking_number in a for a in answers] == [True, True, False]
     assert "Terlalu banyak" in answers[-1]
+
+
+@pytest.mark.parametrize("provider", ["waha", "sms"])
+def test_a_message_carrying_a_nul_character_opens_its_case(client, wa_gateway, provider):
+    """PostgreSQL refuses NUL in text: the message failed with a 500 on every retry of the gateway."""
+    before = count_cases()
+    response = post(client, provider, FIRST[provider]("msg-nul", "Lampu jalan di Gang Mawar\x00 mati sejak Senin."))
+    assert response.status_code == 200, response.data[:300]
+    assert count_cases() == before + 1
+    from app.extensions import db
+    from app.models import Complaint
+
+    newest = db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
+    assert newest.description == "Lampu jalan di Gang Mawar mati sejak Senin."

@@ -191,9 +191,10 @@ class MediaHost:
         return Handler
 
 
-def test_media_url_is_kept_as_a_link_and_never_fetched(client, login_as, category, api_key):
+def test_media_url_is_kept_as_a_link_and_never_fetched(client, login_as, world, category, api_key):
     from app.extensions import db
     from app.models import Complaint
+    from app.workflow import lifecycle
 
     media = MediaHost()
     server = ThreadingHTTPServer(("127.0.0.1", 0), media.handler())
@@ -204,6 +205,10 @@ def test_media_url_is_kept_as_a_link_and_never_fetched(client, login_as, categor
         number = json.loads(response.data)[0]["service_request_id"]
         complaint = db.session.execute(select(Complaint).where(Complaint.tracking_number == number)).scalar_one()
         assert complaint.media_url == url and complaint.attachments == []
+        shown = json.loads(client.get(f"{API}/requests/{number}.json").data)[0]
+        assert shown["media_url"] is None  # not public before a coordinator verified the case
+        lifecycle.dispose(complaint, world.user("koordinator"), world.agency("DINKES"))
+        db.session.commit()
         shown = json.loads(client.get(f"{API}/requests/{number}.json").data)[0]
         assert shown["media_url"] == url
         staff = login_as("koordinator").get(f"/complaintview/show/{complaint.id}").data.decode()
@@ -354,6 +359,57 @@ def test_unknown_resource_is_a_404_in_the_errors_format(client, channels, fmt):
     assert response.status_code == 404 and error_of(response, fmt)["code"] == 404
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_service_code_of_other_digits_is_unknown_not_a_500(client, category, api_key, fmt):
+    """"²" and "١٢" are digits to str.isdigit: int() refused the first (a 500) and read the second as 12."""
+    key = api_key()
+    for code in ("\u00b2", "\u0661\u0662", f"{category.id}\u00b2"):
+        assert error_of(client.get(f"{API}/services/{code}.{fmt}"), fmt)["code"] == 404
+        response = client.get(f"{API}/requests.{fmt}", query_string={"service_code": code})
+        assert response.status_code == 400 and error_of(response, fmt)["code"] == 400
+        response = client.post(f"{API}/requests.{fmt}", data=post_form(category, key, service_code=code))
+        assert response.status_code == 404 and error_of(response, fmt)["code"] == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_text_too_long_is_refused_not_cut(client, category, api_key, fmt):
+    key, before = api_key(), count_cases()
+    for field, limit in (("description", 10000), ("attribute[judul]", 200)):
+        response = client.post(f"{API}/requests.{fmt}", data=post_form(category, key, **{field: "a" * (limit + 1)}))
+        error = error_of(response, fmt)
+        assert response.status_code == 400 and error["code"] == 400
+        assert f"paling banyak {limit} karakter" in error["description"]
+    assert count_cases() == before
+    full = post_form(category, key, description="b" * 10000, **{"attribute[judul]": "c" * 200})
+    assert client.post(f"{API}/requests.{fmt}", data=full).status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_errors_before_any_view_runs_are_in_the_errors_format_too(app, client, category, api_key, monkeypatch, fmt):
+    """A wrong method, a refused body or a server error: a client parsing GeoReport errors gets one."""
+    from app.channels.open311 import api
+    from app.channels.open311.encode import CONTENT_TYPES
+
+    key = api_key()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    for response, code in ((client.put(f"{API}/requests.{fmt}", data=post_form(category, key)), 405),
+                           (client.delete(f"{API}/services.{fmt}"), 405),
+                           (client.post(f"{API}/requests.{fmt}",
+                                        data=post_form(category, key, description="Lubang\x00jalan")), 400)):
+        assert response.status_code == code
+        assert response.headers["Content-Type"] == CONTENT_TYPES[fmt]
+        error = error_of(response, fmt)
+        assert error["code"] == code and error["description"] and "kedaluwarsa" not in error["description"]
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    response = client.post(f"{API}/requests.{fmt}", data=post_form(category, key, description="x" * 5000))
+    assert response.status_code == 413 and error_of(response, fmt)["code"] == 413
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(api, "_categories", lambda: 1 / 0)
+    response = client.get(f"{API}/services.{fmt}")
+    assert response.status_code == 500 and error_of(response, fmt)["code"] == 500
+    assert b"ZeroDivision" not in response.data
+
+
 # --- privacy ---------------------------------------------------------------------------------------
 
 
@@ -381,6 +437,44 @@ def test_confidential_cases_never_appear_and_no_identity_anywhere(client, catego
     assert client.get(f"{API}/requests/{answer['service_request_id']}.json").status_code == 404
     for body in bodies:
         assert_hidden(body, SITI["name"], SITI["phone"], SITI["email"], SITI["nik"], "Rahasia: pungli", "Siti")
+
+
+def test_a_case_not_on_the_public_list_shows_only_what_its_tracking_page_shows(client, channels, make_case):
+    """Unverified, held, archived or merged cases are trackable by number, but what the reporter
+    wrote (text, address, exact point, media) is published only once the public list shows it."""
+    from app.extensions import db
+
+    words = "Rumah saya di Jl. Melati 7, telepon 0812-7777-1111, tetangga Pak Darto menyerobot tanah."
+    cases = {status: make_case(status=status, description=words) for status in ("received", "on_hold", "archived")}
+    for case in cases.values():
+        case.latitude, case.longitude, case.address = -6.861234, 107.923456, "Jl. Melati 7"
+        case.media_url = "https://foto.contoh.id/rumah-melati-7.jpg"
+    db.session.commit()
+    for fmt in ("json", "xml"):
+        by_id = client.get(f"{API}/requests.{fmt}",
+                           query_string={"service_request_id": ",".join(c.tracking_number for c in cases.values())})
+        bodies = [by_id.data] + [client.get(f"{API}/requests/{c.tracking_number}.{fmt}").data for c in cases.values()]
+        assert all(c.tracking_number.encode() in by_id.data for c in cases.values())  # still trackable
+        for body in bodies:
+            assert_hidden(body, "Jl. Melati", "0812-7777-1111", "Pak Darto", "rumah-melati-7", "6.861", "107.923")
+    data = json.loads(client.get(f"{API}/requests/{cases['received'].tracking_number}.json").data)[0]
+    assert data["status"] == "open" and data["service_notice"] == "Belum terverifikasi"
+    assert (data["description"], data["address"], data["lat"], data["long"], data["media_url"]) == (None,) * 5
+
+
+def test_a_public_case_gives_its_map_point_as_the_public_map_does(client, channels, make_case):
+    from app.extensions import db
+
+    case = make_case(status="dispatched")
+    case.latitude, case.longitude = -6.861234, 107.923456
+    db.session.commit()
+    data, xml_data = get_both(client, f"{API}/requests/{case.tracking_number}", schemas.REQUESTS, "service_requests")
+    assert_same(data, xml_data)
+    assert (data[0]["lat"], data[0]["long"]) == (-6.861, 107.923)
+    assert data[0]["description"] == case.description
+    for fmt in ("json", "xml"):
+        listing = client.get(f"{API}/requests.{fmt}").data
+        assert b"6.861234" not in listing and b"107.923456" not in listing
 
 
 # --- keys: CLI and admin screen ----------------------------------------------------------------

@@ -96,6 +96,33 @@ def test_the_api_refuses_a_future_incident_and_a_point_outside_indonesia_as_the_
     assert case.incident_date is None and case.latitude is None
 
 
+def test_info_tells_an_opd_client_nothing_about_other_agencys_cases(app, cases):
+    """``_info`` describes the edit form only: no add form (there is no POST), so no list of every
+    case's tracking number, every event or every reporter; no catalog header as a description."""
+    with app.test_client() as api:
+        headers = jwt_for(api, "opd_dinkes")
+        response = api.get("/api/v1/complaint/_info", headers=headers)
+        assert response.status_code == 200
+        info = response.get_json()
+        assert info["add_columns"] == []
+        assert {c["name"] for c in info["edit_columns"]} == {
+            "address", "district", "village", "latitude", "longitude", "incident_date"}
+        assert all(c["description"] == "" for c in info["edit_columns"])
+        body = response.get_data(as_text=True)
+        for other in (cases["pupr"], cases["received"]):
+            assert other.tracking_number not in body
+        assert "Project-Id-Version" not in body and "reply_code" not in body
+        paged = api.get("/api/v1/complaint/_info?q=(add_columns:(parent:(page:0,page_size:100)))", headers=headers)
+        assert cases["pupr"].tracking_number not in paged.get_data(as_text=True)
+
+
+def test_login_without_a_provider_is_a_400_with_a_message(app):
+    with app.test_client() as api:
+        response = api.post("/api/v1/security/login", json={"username": "admin", "password": PASSWORD})
+        assert response.status_code == 400
+        assert "provider wajib diisi" in response.get_json()["message"]
+
+
 def test_without_a_token_the_api_refuses(app, cases):
     with app.test_client() as api:
         assert api.get("/api/v1/complaint/").status_code == 401

@@ -57,6 +57,19 @@ def test_real_errors_not_found_and_method_not_allowed(client, login_as, who):
 
 
 @pytest.mark.parametrize("who", [None, "koordinator"])
+def test_a_method_no_page_accepts_is_a_405_even_with_form_tokens_checked(app, client, login_as, monkeypatch, who):
+    """Not the "your form expired" page: there was no form, and resending cannot help."""
+    if who:
+        login_as(who)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    for response in (client.post("/laporan"), client.put("/transparansi"), client.delete("/lacak"),
+                     client.patch("/laporan/ABCD-EFGH-J")):
+        assert_error_page(response, 405)
+        assert "kedaluwarsa" not in response.get_data(as_text=True)
+    assert client.post("/lacak", data={"number": "x"}).status_code == 400  # a real form without its token
+
+
+@pytest.mark.parametrize("who", [None, "koordinator"])
 def test_too_large_upload(app, client, login_as, monkeypatch, who):
     if who:
         login_as(who)

@@ -13,6 +13,9 @@ PUBLIC_BAD = [
     "/transparansi?periode=0000", "/transparansi?periode=0000-00", "/transparansi?periode=9999-Q9",
     "/transparansi?periode=2026-13", "/transparansi?periode=-1", "/transparansi/0000.csv", "/transparansi/2026-13.xlsx",
     "/lacak/%00", "/lacak/" + "A" * 500, "/laporan/%27", "/lapor?endpoint=x", "/?endpoint=x",
+    # digits to str.isdigit that int() refuses (superscripts) or reads as another number (Arabic-Indic)
+    "/laporan?kategori=%C2%B2", "/laporan?instansi=%C2%B9", "/laporan?hal=%C2%B2", "/?page_x=%C2%B2",
+    "/lacak?psize_y=%C2%B3", "/laporan?kategori=%D9%A1%D9%A2",
 ]
 STAFF_BAD = [
     "/complaintview/list/?_oc_ComplaintView=reporter", "/complaintview/list/?_oc_ComplaintView=__class__",
@@ -28,6 +31,7 @@ STAFF_BAD = [
     "/api/v1/complaint/?q=(order_column:reporter,order_direction:asc)",
     "/api/v1/complaint/?q=(page:-1,page_size:-5)", "/api/v1/complaint/?q=(page_size:100000)",
     "/api/v1/complaint/?q=(columns:!(reporter.nik))", "/api/v1/complaint/_info?q=(keys:!(bogus))",
+    "/complaintview/list/?page_ComplaintView=%C2%B2", "/notifikasi/?page=%C2%B2",
 ]
 
 

@@ -157,7 +157,9 @@ def test_track_form_normalises_what_people_type(client, make_case):
     response = client.post("/lacak", data={"number": typed})
     assert response.status_code == 302 and response.headers["Location"].endswith(case.tracking_number)
     response = client.post("/lacak", data={"number": "ABCD-EFGH-1"})
+    assert response.status_code == 400  # refused input is a 4xx, like every other form
     assert "bukan nomor lacak yang valid" in visible_text(response.get_data(as_text=True))
+    assert client.post("/lacak", data={"number": ""}).status_code == 400
 
 
 def test_wrong_reply_code_is_refused(client, make_case):
@@ -223,11 +225,13 @@ def test_public_list_filters_search_and_pages(client, make_case):
     # jump by date: the newest cases received on or before that day
     jumped = client.get("/laporan?tanggal=2026-01-31").get_data(as_text=True)
     assert numbers.findall(jumped) == [old.tracking_number] and 'id="first-page"' in jumped
-    assert client.get("/laporan?sebelum=bukan-kursor&sesudah=x.y&tanggal=2026-13-45").status_code == 200
+    assert client.get("/laporan?sebelum=bukan-kursor&sesudah=x.y").status_code == 200
+    assert client.get("/laporan?tanggal=2026-13-45").status_code == 400  # said on the page
     assert other.tracking_number in client.get("/laporan?jenis=aspiration").get_data(as_text=True)
     january = client.get("/laporan?dari=2026-01&sampai=2026-01").get_data(as_text=True)
     assert old.tracking_number in january and other.tracking_number not in january
-    assert client.get("/laporan?hal=999999999999&dari=bukan&kategori=x").status_code == 200
+    assert client.get("/laporan?hal=999999999999&kategori=x").status_code == 200
+    assert client.get("/laporan?dari=bukan").status_code == 400
 
 
 def test_unverified_and_archived_cases_are_not_public(client, make_case):
@@ -396,3 +400,50 @@ def test_public_pages_do_not_read_a_reporter_who_did_not_choose_to_be_named(app,
     assert all(page.status_code == 200 for page in pages)
     assert_hidden(b"".join(page.get_data() for page in pages), "Ujang Sukmana", "081355550000")
     assert not [s for s in seen if re.search(r"\bFROM reporter\b", s)]  # personal data not even decrypted
+
+
+def test_the_incident_date_may_be_today_in_the_installations_time_zone(app, client, monkeypatch):
+    """18:30 UTC is already 01:30 the next day in WIB: that day is today for the citizen."""
+    import datetime
+
+    import app.clock
+
+    monkeypatch.setattr(app.clock, "utcnow", lambda: datetime.datetime(2026, 11, 24, 18, 30))
+    refused = submit(client, incident_date="2026-11-26")
+    assert refused.status_code == 400 and "tidak boleh di masa depan" in visible_text(refused.get_data(as_text=True))
+    assert submit(client, incident_date="2026-11-25").status_code == 302
+    assert db.session.execute(select(Complaint.incident_date).order_by(Complaint.id.desc()).limit(1)).scalar() \
+        == datetime.date(2026, 11, 25)
+
+
+def test_the_public_list_says_which_filter_it_could_not_use(client, make_case):
+    """A bad date or month is named on the page (400), not dropped so that the list looks filtered."""
+    make_case(status="dispatched", agency="DINKES")
+    for query, message in (("tanggal=2026-02-30", '"2026-02-30" bukan tanggal yang sah'),
+                           ("dari=2026-13", '"2026-13" bukan bulan yang sah'),
+                           ("sampai=kemarin", '"kemarin" bukan bulan yang sah')):
+        response = client.get(f"/laporan?{query}")
+        assert response.status_code == 400, query
+        text = html.unescape(visible_text(response.get_data(as_text=True)))
+        assert message in text and 'id="result-count"' in response.get_data(as_text=True)
+    fine = client.get("/laporan?tanggal=2026-02-28&dari=2026-01&sampai=2026-12")
+    assert fine.status_code == 200 and "bukan" not in visible_text(fine.get_data(as_text=True))
+
+
+def test_an_incident_date_typed_without_a_date_picker_is_read_or_refused_in_indonesian(app, client, monkeypatch):
+    """A browser without a date picker sends what was typed: dd/mm/yyyy is read, nonsense refused in
+    Indonesian with the text kept (it was WTForms' English "Not a valid date value")."""
+    import datetime
+
+    import app.clock
+
+    monkeypatch.setattr(app.clock, "utcnow", lambda: datetime.datetime(2026, 11, 24, 3, 0))
+    for typed in ("30/02/2026", "kemarin"):
+        refused = submit(client, incident_date=typed)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "Not a valid" not in page
+        assert "Tanggal tidak valid" in visible_text(page) and f'value="{typed}"' in page
+    assert submit(client, incident_date="23/11/2026").status_code == 302
+    assert db.session.execute(select(Complaint.incident_date).order_by(Complaint.id.desc()).limit(1)).scalar() \
+        == datetime.date(2026, 11, 23)
+    assert 'type="date"' in client.get("/lapor").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The public transparency dashboard: figures from SQL aggregation, confidential cases only counted."""
+import html
 import re
 
 from tests.conftest import visible_text
@@ -33,8 +34,19 @@ def test_every_period_kind_renders(client, make_case):
     make_case(status="closed", agency="DINKES")
     for period in ("2026-11", "2026-Q4", "2026", "", "2026-13", "bukan", "2026-Q9", "99999"):
         response = client.get(f"/transparansi?periode={period}")
-        assert response.status_code == 200, period
+        valid = period in ("2026-11", "2026-Q4", "2026", "")
+        assert response.status_code == (200 if valid else 400), period
         assert re.search(r'src="/static/vendor/chartjs/chart\.umd\.js\?v=[0-9a-f]{10}"', response.get_data(as_text=True))
+
+
+def test_a_period_that_is_none_says_so_instead_of_showing_another_one_silently(client, make_case):
+    """A mistyped or old link (?periode=2026-13) is not answered with this month's figures as if asked."""
+    make_case(status="closed", agency="DINKES")
+    response = client.get("/transparansi?periode=2026-13")
+    assert response.status_code == 400 and "ETag" not in response.headers
+    text = html.unescape(visible_text(response.get_data(as_text=True)))
+    assert '"2026-13" bukan periode yang sah' in text and "yang ditampilkan bulan ini" in text
+    assert "bukan periode" not in visible_text(client.get("/transparansi?periode=2026-11").get_data(as_text=True))
 
 
 def test_unknown_report_download_is_404(client):

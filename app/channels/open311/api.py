@@ -25,8 +25,9 @@ from app.extensions import db, limiter
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Category, Complaint, ComplaintEvent, InboundMessage
 from app.models.reference import KINDS
-from app.workflow import access, apikeys, attachments, sla
+from app.workflow import access, apikeys, attachments, public_list, sla
 from app.workflow.errors import DomainError
+from app.workflow.numbers import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ CLOSED = ("resolved", "closed", "archived", "forwarded")
 # events whose public text is the agency's answer (never the reporter's own words)
 ANSWER_EVENTS = ("held", "dispatched", "follow_up", "resolved", "archived", "forwarded")
 MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
+MAX_DESCRIPTION, MAX_TITLE = 10000, 200
 BOOLEAN_VALUES = {"ya": True, "true": True, "1": True, "tidak": False, "false": False, "0": False}
 
 
@@ -52,7 +54,14 @@ class Open311Error(Exception):
 
 
 def _fmt():
-    return request.view_args.get("fmt", "xml") if request.view_args else "xml"
+    if request.view_args and "fmt" in request.view_args:
+        return request.view_args["fmt"]
+    return "json" if request.path.endswith(".json") else "xml"  # no route matched: the path's suffix
+
+
+def error_document(status, description):
+    """Any error under ``/open311/`` in the spec's ``errors`` format (registered by the views)."""
+    return errors(_fmt(), status, description)
 
 
 @open311_bp.errorhandler(Open311Error)
@@ -123,9 +132,10 @@ def _categories():
 
 
 def _category(service_code):
-    if not (service_code or "").isdigit() or len(service_code) > 9:
+    number = whole_number(service_code)
+    if number is None:
         return None
-    category = db.session.get(Category, int(service_code))
+    category = db.session.get(Category, number)
     return category if category is not None and category.active else None
 
 
@@ -256,6 +266,11 @@ def _parse_post():
     description = (request.form.get("description") or "").strip()
     if not description:
         raise Open311Error(400, _("description is required."))
+    # refused, never cut: the client keeps the whole text and can shorten it
+    if len(description) > MAX_DESCRIPTION:
+        raise Open311Error(400, _("description may be at most %(count)s characters.", count=MAX_DESCRIPTION))
+    if len(_attribute("judul")) > MAX_TITLE:
+        raise Open311Error(400, _("attribute[judul] may be at most %(count)s characters.", count=MAX_TITLE))
     kind = _attribute("jenis") or "complaint"
     if kind not in KINDS:
         raise Open311Error(400, _("attribute[jenis] must be one of: %(values)s.", values=", ".join(KINDS)))
@@ -264,7 +279,7 @@ def _parse_post():
     name = " ".join(p for p in ((request.form.get("first_name") or "").strip(),
                                 (request.form.get("last_name") or "").strip()) if p)[:200]
     return dict(category=category, latitude=lat, longitude=lon, address=address or None,
-                description=description[:10000], title=_attribute("judul")[:200], kind=kind,
+                description=description, title=_attribute("judul"), kind=kind,
                 district=_attribute("kecamatan")[:100] or None, is_anonymous=_flag("anonim"),
                 is_confidential=_flag("rahasia"), media_url=_media_url(),
                 reporter=dict(name=name or None, email=(request.form.get("email") or "").strip()[:200] or None,
@@ -334,26 +349,32 @@ def _latest_answers(ids):
 
 
 def _record(complaint, answers):
-    """One service request; never the reporter's identity, never a confidential case."""
+    """One service request; never the reporter's identity, never a confidential case.
+
+    What the reporter wrote (description, address, map point, media) is published only for a
+    case the public list shows (``access.publicly_listed``: verified, not merged); any other case
+    found by its number shows what its tracking page shows: status, agency, dates, answers."""
     category = complaint.category
+    listed = access.publicly_listed(complaint)
+    lat, lon = public_list.public_point(complaint.latitude, complaint.longitude) if listed else (None, None)
     return {
         "service_request_id": complaint.tracking_number,
         "status": _status_of(complaint),
         "status_notes": answers.get(complaint.id),
         "service_name": category.name if category is not None else None,
         "service_code": str(category.id) if category is not None else None,
-        "description": complaint.description,
+        "description": complaint.description if listed else None,
         "agency_responsible": complaint.agency.name if complaint.agency is not None else None,
         "service_notice": str(STATUS_LABELS.get(complaint.status, "")),
         "requested_datetime": complaint.received_at,
         "updated_datetime": complaint.updated_at,
         "expected_datetime": sla.current_deadline(complaint),
-        "address": complaint.address,
+        "address": complaint.address if listed else None,
         "address_id": None,
         "zipcode": None,
-        "lat": complaint.latitude,
-        "long": complaint.longitude,
-        "media_url": complaint.media_url,
+        "lat": lat,
+        "long": lon,
+        "media_url": complaint.media_url if listed else None,
     }
 
 
@@ -405,9 +426,10 @@ def list_requests(fmt):
     clauses = [access.public_cases_clause(), Complaint.received_at >= start, Complaint.received_at <= end]
     codes = [c.strip() for c in (request.args.get("service_code") or "").split(",") if c.strip()]
     if codes:
-        if not all(c.isdigit() and len(c) < 10 for c in codes):
+        numbers = [whole_number(c) for c in codes]
+        if None in numbers:
             raise Open311Error(400, _("service_code must be codes from services."))
-        clauses.append(Complaint.category_id.in_([int(c) for c in codes]))
+        clauses.append(Complaint.category_id.in_(numbers))
     statuses = [s.strip().lower() for s in (request.args.get("status") or "").split(",") if s.strip()]
     if statuses:
         if set(statuses) - {"open", "closed"}:
@@ -452,8 +474,7 @@ def token(token, fmt):
 
 @open311_bp.route("/<path:anything>", methods=["GET", "POST"])
 def not_found(anything):
-    fmt = "json" if anything.endswith(".json") else "xml"
-    return errors(fmt, 404, _("Unknown Open311 resource. See discovery.xml."))
+    return errors(_fmt(), 404, _("Unknown Open311 resource. See discovery.xml."))
 
 
 def register(app):

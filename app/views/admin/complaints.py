@@ -32,6 +32,7 @@ from app.models import Agency, Complaint, ComplaintEvent, Reporter
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import DomainError, NotAllowed
+from app.workflow.numbers import whole_number
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
 from app.views.filters import ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, queue_base_filters
@@ -398,7 +399,7 @@ class ComplaintView(ModelView):
         raw = (request.form.get("agency") or "").strip()
         if raw in ("", "__None"):
             return None
-        if not raw.isdigit() or not access.can_assign_agency(current_user, int(raw)):
+        if whole_number(raw) is None or not access.can_assign_agency(current_user, whole_number(raw)):
             return _("You can only record cases for your own agency.")
         return None
 
@@ -435,7 +436,7 @@ class ComplaintView(ModelView):
                 description=form.description.data,
                 category=form.category.data,
                 channel=form.channel.data,
-                agency=int(agency) if agency and agency.isdigit() else None,
+                agency=whole_number(agency),
                 reporter=reporter,
                 is_anonymous=form.is_anonymous.data,
                 is_confidential=form.is_confidential.data,
@@ -717,7 +718,7 @@ class ComplaintView(ModelView):
         if name not in transition_forms.BULK:
             abort(404)
         raw_ids = request.values.getlist("rowid") or request.values.get("ids", "").split(",")
-        ids = sorted({int(x) for x in raw_ids if x.strip().isdigit()})
+        ids = sorted({n for n in map(whole_number, raw_ids) if n is not None})
         if not ids:
             flash(_("No case selected."), "warning")
             return redirect(url_for(".list"))

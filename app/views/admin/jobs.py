@@ -31,6 +31,7 @@ from app.models.notification import SECRET_MARK
 from app import reports
 from app.workflow import notify, outbox, periods
 from app.workflow.errors import DomainError
+from app.workflow.numbers import whole_number
 from app.views import navigation
 
 REPORT_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
@@ -361,7 +362,7 @@ class NotificationView(BaseView):
     @permission_name("list")
     def index(self):
         page = request.args.get("page", "1")
-        page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+        page = whole_number(page, 6) or 1
         state = request.args.get("status", "")
         state = state if state in ("unread", "read") else ""
         topic = request.args.get("topic", "")

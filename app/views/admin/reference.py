@@ -15,6 +15,7 @@ from app.models import Agency, Category, Channel, Holiday, SlaSetting
 from app.workflow import agencies
 from app.workflow.calendar import invalidate_calendar
 from app.workflow.errors import DomainError
+from app.workflow.numbers import whole_number
 
 # no file columns: FAB's download route (can_download) is left out
 REFERENCE_PERMISSIONS = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
@@ -23,10 +24,10 @@ REFERENCE_PERMISSIONS = ["can_list", "can_show", "can_add", "can_edit", "can_del
 def _parent_without_loop(form, field):
     """Form check of the parent agency (the domain rule, shown next to the field; input kept)."""
     pk = (request.view_args or {}).get("pk")
-    if field.data is None or pk is None or not str(pk).isdigit():
+    if field.data is None or whole_number(pk) is None:
         return
     try:
-        agencies.assert_valid_parent(int(pk), field.data.id)
+        agencies.assert_valid_parent(whole_number(pk), field.data.id)
     except DomainError as exc:
         raise ValidationError(str(exc.message))
 

@@ -12,6 +12,7 @@ from app.labels import KIND_LABELS
 from app.models import Agency, Category
 from app.workflow import lifecycle
 from app.workflow.errors import ValidationFailed
+from app.workflow.numbers import whole_number
 
 # field name -> (widget, label, required)
 FIELDS = {
@@ -84,7 +85,7 @@ def read_form(name, form, fields=None):
         if widget == "bool":
             value = raw in ("y", "on", "1", "true")
         elif widget in ("agency", "category"):
-            value = int(raw) if raw and raw.isdigit() else None
+            value = whole_number(raw)
             if raw and value is None:
                 raise ValidationFailed(_l("Choose a valid option."))
         else:

@@ -39,12 +39,20 @@ class ComplaintApi(ModelRestApi):
     order_columns = ["received_at", "tracking_number", "status"]
     base_order = ("received_at", "desc")
 
-    def pre_info(self, data):
-        # FAB translates a missing column description, and gettext("") is the catalog's header
-        for key in ("add_columns", "edit_columns"):
-            for column in data.get(key) or []:
-                if str(column.get("description", "")).startswith("Project-Id-Version"):
-                    column["description"] = ""
+    def _get_fields_info(self, cols, model_schema, filter_rel_fields, **kwargs):
+        if model_schema is self.add_model_schema:
+            # no case is created through this API (no POST route): ``_info`` describes no add form.
+            # FAB's default described every column and listed the values of every relation (every
+            # case's tracking number as ``parent``, every event, every reporter id) to any user,
+            # whatever the access rule lets them see
+            return []
+        return super()._get_fields_info(cols, model_schema, filter_rel_fields, **kwargs)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""  # FAB translates "", and gettext("") is the catalog's header
+        return info
 
     def pre_update(self, item):
         # typed names are matched to the official regions (codes follow), as on every channel

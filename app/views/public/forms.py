@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     MultipleFileField,
     RadioField,
@@ -12,8 +11,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import DateInput
 
 from app.labels import KIND_LABELS
+from app.views.fields import LocalDateField
 from app.workflow import lifecycle
 from app.workflow.errors import ValidationFailed
 
@@ -22,6 +23,19 @@ KIND_HELP = {
     "aspiration": _l("A suggestion or idea to improve public services."),
     "information": _l("A request for public information held by the government."),
 }
+
+
+class IncidentDateField(LocalDateField):
+    """The date picker of the browser (it sends yyyy-mm-dd); a browser without one sends what the
+    person typed, read like the staff screens (dd/mm/yyyy) or refused with an Indonesian message
+    (WTForms' DateField answered "Not a valid date value" in English)."""
+
+    widget = DateInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""
 
 
 def _coerce_int_or_none(value):
@@ -46,7 +60,7 @@ class ReportForm(FlaskForm):
     address = StringField(_l("Address or landmark"), validators=[Optional(), Length(max=300)])
     latitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,2}(\.\d+)?$", message=_l("The map point is not valid."))])
     longitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,3}(\.\d+)?$", message=_l("The map point is not valid."))])
-    incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
+    incident_date = IncidentDateField(_l("Date of the incident"), validators=[Optional()])
     attachments = MultipleFileField(_l("Photos or documents (at most 5 files, 20 MB each, JPG/PNG/GIF/WebP/PDF)"))
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=150)])
     phone = StringField(_l("Phone / WhatsApp"), validators=[

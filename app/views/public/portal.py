@@ -206,7 +206,7 @@ def track():
             form.number.errors.append(_("This is not a valid tracking number. It looks like ABCD-EFGH-J."))
         else:
             return redirect(url_for("public.case_status", number=canonical))
-    return render_template("public/track.html", form=form)
+    return render_template("public/track.html", form=form), (400 if form.errors else 200)
 
 
 @public_bp.route("/lacak/<number>", methods=["GET"])
@@ -344,6 +344,20 @@ def reporter_action(number, action):
 # --- the public list --------------------------------------------------------------
 
 
+def _refused_list_args(args, jump):
+    """What the visitor asked for that the list cannot use, said on the page (a 400), never
+    dropped silently: the list would otherwise look filtered when it is not."""
+    refused = []
+    if (args.get("tanggal") or "").strip() and jump is None:
+        refused.append(_("\"%(value)s\" is not a date. Choose a day, month and year; the newest reports are shown.",
+                         value=args["tanggal"][:40]))
+    for name in ("dari", "sampai"):
+        if (args.get(name) or "").strip() and periods.parse_loose_month(args[name]) is None:
+            refused.append(_("\"%(value)s\" is not a month (for example 2026-01); that filter is left out.",
+                             value=args[name][:40]))
+    return refused
+
+
 @public_bp.route("/laporan")
 @public_cache
 def public_list():
@@ -351,6 +365,7 @@ def public_list():
     criteria = public_list_rules.PublicSearch.from_args(args)
     size = int(args["n"]) if args.get("n") in ("20", "50", "100") else public_list_rules.PAGE_SIZE
     jump = public_list_rules.jump_date(args.get("tanggal"))
+    refused = _refused_list_args(args, jump)
     page, total = public_list_rules.seek(
         criteria, size, before=paging.decode_cursor(args.get("sebelum")),
         after=paging.decode_cursor(args.get("sesudah")), until=jump[1] if jump else None)
@@ -371,8 +386,8 @@ def public_list():
         first_url=page_url() if (page.newer or args.get("sebelum") or args.get("sesudah") or jump) else None,
         categories=_options(Category, Category.name), agencies=_options(Agency, Agency.name),
         districts=_districts(), statuses=[(s, STATUS_LABELS[s]) for s in access.PUBLIC_STATUSES],
-        points=points, map_settings=map_settings(),
-    )
+        points=points, map_settings=map_settings(), refused_args=refused,
+    ), (400 if refused else 200)
 
 
 @public_bp.route("/laporan/<number>")
@@ -444,14 +459,19 @@ def transparency():
     from app.clock import utcnow
 
     now = utcnow()  # one clock for the whole page
-    period = periods.parse(request.args.get("periode")) or periods.current_month(now)
+    asked = (request.args.get("periode") or "").strip()
+    period = periods.parse(asked) if asked else None
+    refused = [] if period is not None or not asked else [
+        _("\"%(value)s\" is not a period. Choose a month, quarter or year from the list; this month is shown.",
+          value=asked[:40])]
+    period = period or periods.current_month(now)
     start, end = period.bounds()
     min_cases = current_app.config.get("REPORT_RANKING_MIN_CASES", 5)
     stamp, last_modified = stats.figures_stamp(now)
     viewer = current_user.get_id() if current_user.is_authenticated else "-"
     etag = hashlib.sha1(f"{stamp}|{period.value}|{min_cases}|{get_locale()}|{viewer}".encode()).hexdigest()
     public = viewer == "-"
-    not_modified = _conditional(etag, last_modified, public)
+    not_modified = None if refused else _conditional(etag, last_modified, public)
     if not_modified is not None:
         return not_modified
 
@@ -474,7 +494,10 @@ def transparency():
     response = make_response(render_template(
         "public/transparency.html", kpi=kpi, period={"value": period.value, "label": period.label()},
         period_options=periods.recent_choices(now), charts=charts, archive=archive, ranking_min=min_cases,
-        sla_rows=SLA_ROWS, as_of=now))
+        sla_rows=SLA_ROWS, as_of=now, refused_args=refused))
+    if refused:
+        response.status_code = 400  # not cached: the address names no period
+        return response
     return _cache_headers(response, etag, last_modified, public)
 
 
