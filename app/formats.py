@@ -26,6 +26,13 @@ def lapor_datetime(value):
     return f"{format_datetime(value, 'EEEE, d MMMM yyyy HH.mm')} {tz_label()}"
 
 
+def lapor_datetime_short(value):
+    """A time in a list cell: "23 Nov 2026 13.04 WIB"."""
+    if value is None:
+        return "-"
+    return f"{format_datetime(value, 'd MMM yyyy HH.mm')} {tz_label()}"
+
+
 def lapor_date(value):
     if value is None:
         return "-"

@@ -2,6 +2,7 @@
 from app.formats import (  # noqa: F401  (re-exported for the screens)
     lapor_date,
     lapor_datetime,
+    lapor_datetime_short,
     lapor_number,
     lapor_working_days,
     tz_label,

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional as Optional
 
 from app.extensions import db
 from app.jobs.queue import deliver
-from app.formatting import lapor_date, lapor_datetime
+from app.formatting import lapor_date, lapor_datetime, lapor_datetime_short
 from app.spreadsheets import safe_row
 from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
@@ -307,6 +307,11 @@ class ComplaintView(ModelView):
     # --- keyset ("seek") pages when the list is sorted by received time -----------------
     keyset_column = "received_at"
 
+    def list_formatters(self):
+        """A list cell is read at a glance: the received time without the weekday (the case page
+        keeps the long form)."""
+        return {**self.formatters_columns, "received_at": lapor_datetime_short}
+
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,
                          page_size=None, widgets=None, **kwargs):
         """Sorted by received time (the default, either direction), a page is found from a cursor
@@ -315,8 +320,10 @@ class ComplaintView(ModelView):
         if not order_column and self.base_order:
             order_column, order_direction = self.base_order
         if order_column != self.keyset_column:
-            return super()._get_list_widget(filters, actions, order_column, order_direction, page, page_size,
-                                            widgets, **kwargs)
+            widgets = super()._get_list_widget(filters, actions, order_column, order_direction, page, page_size,
+                                               widgets, **kwargs)
+            widgets["list"].template_args["formatters_columns"] = self.list_formatters()
+            return widgets
         widgets = widgets or {}
         actions = actions or self.actions
         page_size = page_size or self.page_size
@@ -328,7 +335,7 @@ class ComplaintView(ModelView):
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns, include_columns=self.list_columns,
             value_columns=self.datamodel.get_values(found.rows, self.list_columns),
-            order_columns=self.order_columns, formatters_columns=self.formatters_columns,
+            order_columns=self.order_columns, formatters_columns=self.list_formatters(),
             page=None, page_size=page_size, count=count, pks=pks, actions=actions, filters=filters,
             modelview_name=self.__class__.__name__,
             keyset=_keyset_pager(found, newest_first, jump, bool(position)), **kwargs)

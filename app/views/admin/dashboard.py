@@ -1,4 +1,5 @@
 """Staff dashboard: counts of the cases the user may see (through the access rule)."""
+from flask import url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +19,15 @@ class DashboardView(BaseView):
         from app.workflow import hotspots
 
         counts = staff_counts(current_user)
-        sees_alerts = self.appbuilder.sm.has_access("can_index", "HotspotView")
+        sm = self.appbuilder.sm
+        sees_alerts = sm.has_access("can_index", "HotspotView")
+        # every figure leads to the cases behind it (the lists apply the same access rule)
+        links = {}
+        if sm.has_access("can_list", "ComplaintView"):
+            links["total"] = url_for("ComplaintView.list")
+            links.update({code: url_for("ComplaintView.list", _flt_0_status=code) for code in STATUS_LABELS})
+        if sm.has_access("can_list", "QueueOverdueView"):
+            links["overdue"] = url_for("QueueOverdueView.list")
         return self.render_template(
             "dashboard.html",
             title=_l("Dashboard"),
@@ -26,4 +35,5 @@ class DashboardView(BaseView):
             status_labels=STATUS_LABELS,
             alerts=hotspots.open_alerts() if sees_alerts else None,
             kind_labels=HOTSPOT_KIND_LABELS,
+            links=links,
         )
