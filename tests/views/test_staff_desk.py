@@ -234,3 +234,13 @@ def test_an_intake_form_sent_twice_records_one_case(login_as, world):
     assert f"laporan {case.tracking_number} tercatat darinya, tidak dicatat dua kali" in page
     assert "Kode balasan pribadi pelapor" not in page  # the code was shown once, the first time
     assert latest_case().id == case.id
+
+
+def test_the_case_page_leads_to_its_actions_from_the_top(login_as, make_case):
+    case = make_case(agency="DINKES", status="dispatched")
+    page = login_as("opd_dinkes").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+    jump = page.index('id="case-jump"')
+    assert jump < page.index("Nomor lacak") < page.index('id="transitions"')
+    assert 'href="#transitions"' in page[jump:page.index("</nav>", jump)]
+    read_only = login_as("pimpinan").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+    assert 'href="#transitions"' not in read_only and 'href="#timeline"' in read_only
