@@ -27,10 +27,12 @@ def lapor_datetime(value):
 
 
 def lapor_datetime_short(value):
-    """A time in a list cell: "23 Nov 2026 13.04 WIB"."""
+    """A time in a list cell: "23 Nov 2026 13.04 WIB", breaking only between the day and the time."""
     if value is None:
         return "-"
-    return f"{format_datetime(value, 'd MMM yyyy HH.mm')} {tz_label()}"
+    nbsp = "\u00a0"
+    day, time = format_datetime(value, "d MMM yyyy"), format_datetime(value, "HH.mm")
+    return f"{day.replace(' ', nbsp)} {time}{nbsp}{tz_label()}"
 
 
 def lapor_date(value):

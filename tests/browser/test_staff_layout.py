@@ -1,5 +1,6 @@
-"""The staff screens at laptop widths (1024 and 1366 px): no sideways scrolling, and the top
-navigation bar stays on one line, for the coordinator, an OPD officer and the leadership."""
+"""The staff screens at laptop widths (1024 and 1366 px): no sideways scrolling (of the page or of
+a list's table), and the top navigation bar stays on one line, for the coordinator, an OPD officer
+and the leadership."""
 import pytest
 
 from tests.browser.test_staff_desk import login
@@ -18,7 +19,9 @@ MEASURE = """() => {
     const wide = Array.from(document.querySelectorAll('body *'))
         .filter(el => el.getBoundingClientRect().right > doc.clientWidth + 1)
         .slice(0, 5).map(el => el.tagName + '#' + el.id + '.' + el.className);
+    const table = document.querySelector('.table-responsive');
     return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, tops: tops,
+            tableOverflow: table ? table.scrollWidth - table.clientWidth : 0,
             items: items.map(li => li.innerText.trim().slice(0, 20)),
             barHeight: bar.getBoundingClientRect().height,
             itemHeight: items.length ? Math.max(...items.map(li => li.getBoundingClientRect().height)) : 0,
@@ -27,7 +30,24 @@ MEASURE = """() => {
 
 
 @pytest.fixture
-def cases(make_case):
+def cases(make_case, world):
+    """A case, and the users as an installation names them (the demo's long names) with an unread
+    notice each: the menu's widest real-world state."""
+    from app.extensions import db
+    from app.models import Notification
+
+    for username, (first, last) in {"koordinator": ("Koordinator", "Diskominfo Kabupaten"),
+                                    "opd_dinkes": ("Admin", "Dinas Kesehatan"),
+                                    "pimpinan": ("Sekretaris", "Daerah Kabupaten")}.items():
+        user = world.user(username)
+        user.first_name, user.last_name = first, last
+        db.session.add(Notification(user_id=user.id, topic="reminder", text="Pengingat tenggat"))
+    db.session.commit()
+    # rows as a kabupaten's list holds them: long words, every column filled
+    make_case(kind="information", channel="mobile_app", title="Permintaan informasi penyelenggaraan Musrenbangdes",
+              district="Tanjungsari")
+    make_case(agency="PUPR", status="resolved", kind="aspiration", channel="social_media",
+              title="Pendaftaran administrasi kependudukan daring", district="Jatinangor")
     return {"dispatched": make_case(agency="DINKES", status="in_progress",
                                     title="Antrean puskesmas sangat lama di Kecamatan Sukamaju Kota")}
 
@@ -46,6 +66,8 @@ def test_staff_screens_fit_a_laptop_and_the_menu_stays_on_one_line(live_server, 
         m = page.evaluate(MEASURE)
         if m["scrollWidth"] > m["clientWidth"]:
             problems.append(f"{path}: page {m['scrollWidth']}px wide in {m['clientWidth']}px {m['wide']}")
+        if m["tableOverflow"] > 1:
+            problems.append(f"{path}: the list scrolls sideways by {m['tableOverflow']}px")
         if len(set(m["tops"])) > 1:
             problems.append(f"{path}: menu on {len(set(m['tops']))} lines {list(zip(m['items'], m['tops']))}")
         if m["itemHeight"] and m["barHeight"] > m["itemHeight"] + 20:

@@ -43,7 +43,7 @@ def test_times_are_searched_by_local_days(login_as, make_case):
     def listed(query):
         return numbers_listed(client.get("/complaintview/list/?" + query).get_data(as_text=True))
 
-    cells = re.findall(r'<td data-column="received_at">([^<]+)</td>', page)
+    cells = [cell.replace("\u00a0", " ") for cell in re.findall(r'<td data-column="received_at">([^<]+)</td>', page)]
     assert "20 Nov 2026 23.30 WIB" in cells and "21 Nov 2026 00.30 WIB" in cells  # local, at a glance
     assert not any("Jumat" in cell or "Sabtu" in cell for cell in cells)
     friday = listed("_flt_0_received_at=20/11/2026")
