@@ -406,9 +406,10 @@ def test_the_incident_date_may_be_today_in_the_installations_time_zone(app, clie
     """18:30 UTC is already 01:30 the next day in WIB: that day is today for the citizen."""
     import datetime
 
-    import app.clock
+    from app.workflow import lifecycle
 
-    monkeypatch.setattr(app.clock, "utcnow", lambda: datetime.datetime(2026, 11, 24, 18, 30))
+    # the one rule of incident dates (lifecycle.check_incident_date) reads the clock there
+    monkeypatch.setattr(lifecycle, "utcnow", lambda: datetime.datetime(2026, 11, 24, 18, 30))
     refused = submit(client, incident_date="2026-11-26")
     assert refused.status_code == 400 and "tidak boleh di masa depan" in visible_text(refused.get_data(as_text=True))
     assert submit(client, incident_date="2026-11-25").status_code == 302
