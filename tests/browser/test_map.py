@@ -57,6 +57,13 @@ def test_pin_on_public_form_is_shown_on_the_staff_case_page_without_leaving_the_
     # the staff form has the same picker
     staff.goto(f"{base}/complaintview/edit/{case.id}")
     staff.wait_for_selector("#map-picker .leaflet-marker-icon")
+    # ... placed under the coordinates it fills, above the Save button
+    assert staff.evaluate("""() => {
+        const map = document.getElementById('map-picker'), lon = document.getElementById('longitude');
+        const save = document.querySelector('form button[type=submit], form input[type=submit]');
+        return !!(lon.compareDocumentPosition(map) & Node.DOCUMENT_POSITION_FOLLOWING)
+            && !!(map.compareDocumentPosition(save) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }""")
 
     # and the public list has its map
     citizen.goto(f"{base}/laporan")

@@ -6,7 +6,7 @@ import re
 import struct
 import zlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attachment, Category, Complaint
@@ -244,3 +244,16 @@ def test_the_case_page_leads_to_its_actions_from_the_top(login_as, make_case):
     assert 'href="#transitions"' in page[jump:page.index("</nav>", jump)]
     read_only = login_as("pimpinan").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
     assert 'href="#transitions"' not in read_only and 'href="#timeline"' in read_only
+
+
+def test_the_channel_is_chosen_by_the_officer_never_preselected(login_as, world):
+    client = login_as("koordinator")
+    form = client.get("/complaintview/add").get_data(as_text=True)
+    channel = re.search(r'<select[^>]*name="channel"[^>]*>(.*?)</select>', form, re.S).group(1)
+    assert re.search(r'<option selected value="__None">', channel) and "selected" not in channel.split("__None", 1)[1]
+    before = db.session.execute(select(func.count()).select_from(Complaint)).scalar()
+    response = intake(client, world, channel="__None")
+    page = response.get_data(as_text=True)
+    assert not recorded(response) and "wajib diisi" in visible_text(page)
+    assert "Lampu jalan mati di Jalan Melati" in page  # what was typed is kept
+    assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == before

@@ -65,10 +65,22 @@
   }
 
   function picker(el) {
-    var state = baseMap(el);
-    var map = state.map;
     var lat = document.getElementById(data(el, "lat-input"));
     var lon = document.getElementById(data(el, "lon-input"));
+    // a staff form is a table of fields: the picker goes right under the coordinates it fills,
+    // above the Save button (the page renders it after the form)
+    var holder = el.closest(".map-picker");
+    var lonRow = lon && lon.closest("tr");
+    if (holder && lonRow && !lonRow.contains(holder)) {
+      var row = document.createElement("tr"), cell = document.createElement("td");
+      row.className = "map-picker-row";
+      cell.colSpan = lonRow.cells.length;
+      cell.appendChild(holder);
+      row.appendChild(cell);
+      lonRow.parentNode.insertBefore(row, lonRow.nextSibling);
+    }
+    var state = baseMap(el);
+    var map = state.map;
     var status = document.getElementById(data(el, "status"));
     var marker = null;
     function say(text, warn) {

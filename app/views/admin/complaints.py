@@ -14,7 +14,7 @@ from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from app.interface import CachedSearchWidget, LaporInterface as SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
-from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import format_datetime, lazy_gettext as _l, gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -273,10 +273,10 @@ class ComplaintView(ModelView):
     }
     add_form_extra_fields = {
         "kind": SelectField(_l("Type"), choices=choices(KIND_LABELS), widget=Select2Widget()),
-        "reporter_name": StringField(_l("Reporter name"), validators=[OptionalValidator(), Length(max=150)]),
-        "reporter_phone": StringField(_l("Reporter phone / WhatsApp"), validators=[OptionalValidator(), Length(max=30)]),
-        "reporter_email": StringField(_l("Reporter email"), validators=[OptionalValidator(), Email(message=_l("Invalid email address.")), Length(max=200)]),
-        "reporter_nik": StringField(_l("Reporter NIK (optional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK must be 16 digits."))]),
+        "reporter_name": StringField(_l("Reporter name"), validators=[OptionalValidator(), Length(max=150)], widget=BS3TextFieldWidget()),
+        "reporter_phone": StringField(_l("Reporter phone / WhatsApp"), validators=[OptionalValidator(), Length(max=30)], widget=BS3TextFieldWidget()),
+        "reporter_email": StringField(_l("Reporter email"), validators=[OptionalValidator(), Email(message=_l("Invalid email address.")), Length(max=200)], widget=BS3TextFieldWidget()),
+        "reporter_nik": StringField(_l("Reporter NIK (optional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK must be 16 digits."))], widget=BS3TextFieldWidget()),
         "reporter_consent": BooleanField(_l("Reporter consents to the processing of their personal data (UU PDP)")),
         "received_at": LocalDateTimeField(_l("Received at (local time)"), validators=[OptionalValidator()],
                                           description=_l("When the case reached us: the verification deadline counts from here.")),
@@ -299,6 +299,11 @@ class ComplaintView(ModelView):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        # the channel is the officer's choice, never preselected: a quick "Simpan" would file a
+        # telephone call as "Situs web" (the field stays required)
+        channel = getattr(self.add_form, "channel", None)
+        if channel is not None:
+            channel.kwargs.update(allow_blank=True, blank_text="—")
         # FAB 5 ModelViews ignore ``search_filters``; wire our custom filters in.
         self._filters = self.datamodel.get_filters(self.search_columns, search_filters={
             column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
