@@ -154,4 +154,7 @@ def test_phone_case_from_intake_to_the_opd_photo(live_server, browser, axe_sourc
     page.goto(f"{base}/laporan/{number}")
     photo = page.locator("#public-timeline img")
     assert photo.count() == 1
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    # the photo is loaded lazily: bring it into view and wait until the browser has it (no race)
+    photo.scroll_into_view_if_needed()
+    photo.element_handle().wait_for_element_state("visible")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle(), timeout=15000)
