@@ -759,11 +759,12 @@ EVENT_KINDS = {
 
 
 def _repeats_last_action(complaint, operation, who, expected_version, kwargs):
-    """Whether the only change since the version the officer saw is this very action, sent by
-    them with the same content (the first of two sendings of one form succeeded)."""
+    """Whether the case's latest change, made after the version the officer saw, is this very
+    action, sent by them with the same content (the first of two sendings of one form succeeded;
+    a transition may move the version more than once, so the last event decides, not the count)."""
     seen = whole_number(str(expected_version))
     user_id = getattr(who, "id", None)
-    if seen is None or user_id is None or complaint.version != seen + 1 or operation not in EVENT_KINDS:
+    if seen is None or user_id is None or seen >= complaint.version or operation not in EVENT_KINDS:
         return False
     last = db.session.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
                               .order_by(ComplaintEvent.id.desc()).limit(1)).scalar_one_or_none()

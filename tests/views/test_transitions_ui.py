@@ -244,6 +244,18 @@ def test_the_same_action_sent_twice_is_done_once_and_said_so_calmly(login_as, ma
     assert len(events) == 1
 
 
+def test_a_dispatch_sent_twice_is_done_once(login_as, make_case, world):
+    case = make_case()
+    coordinator = login_as("koordinator")
+    form = {"agency": world.agency("DINKES").id, "public_text": "Diteruskan ke Dinas Kesehatan.",
+            "note": "Prioritaskan.", "expected_version": case.version}
+    coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=form)
+    page = coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=form,
+                            follow_redirects=True).get_data(as_text=True)
+    assert "sudah tercatat" in page and "petugas lain" not in page
+    assert [e.kind for e in reload(case).events] == ["received", "dispatched"]
+
+
 def test_another_text_from_the_same_stale_page_is_still_a_conflict(login_as, make_case):
     case = make_case(status="dispatched", agency="DINKES")
     seen = case.version
