@@ -192,6 +192,9 @@ class Config:
     INBOUND_IMAP_BATCH = int(os.environ.get("INBOUND_IMAP_BATCH", "50"))
     INBOUND_IMAP_TIMEOUT = float(os.environ.get("INBOUND_IMAP_TIMEOUT", "30"))
     INBOUND_IMAP_ENABLED = bool(os.environ.get("INBOUND_IMAP_HOST"))
+    # authserv-id of the receiving mail server whose Authentication-Results (dmarc / spf+dkim pass)
+    # confirm a reply's sender; empty = only the reply token of our own mails confirms it
+    INBOUND_EMAIL_AUTHSERV_ID = os.environ.get("INBOUND_EMAIL_AUTHSERV_ID", "")
 
     # --- Flask-AppBuilder -------------------------------------------------
     APP_NAME = os.environ.get("APP_NAME", "LAPOR! Kabupaten")

@@ -181,6 +181,9 @@ def role_model_view():
         list_widget = ListWidget
         show_widget = ShowWidget
         list_columns = ["name", "permissions"]
+        # every column the search offers (FAB also offers the role's users and groups) in words
+        label_columns = {"name": _l("Name"), "permissions": _l("Permissions"), "user": _l("Users"),
+                         "groups": _l("Groups")}
         formatters_columns = {"permissions": lambda pvms: Markup_summary(pvms)}
         show_columns = ["name", "permissions"]
         description_columns = {"permissions": _l("What people with this role may do, screen by screen.")}

@@ -89,3 +89,18 @@ class EncryptedText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return decrypt(value)
+
+
+def email_reply_token(complaint_id):
+    """The token the portal puts in the Message-ID of its e-mails about a case (so a reply
+    carries it in ``In-Reply-To``/``References``): HMAC of the case id with ``SECRET_KEY``, which
+    only the portal can compute. 20 base-32 symbols (100 bits), lowercase, safe in a Message-ID."""
+    import base64
+
+    key = hashlib.sha256(b"lapor-email-reply:" + str(current_app.config["SECRET_KEY"]).encode()).digest()
+    digest = hmac.new(key, f"complaint:{int(complaint_id)}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii")[:20].lower()
+
+
+def is_email_reply_token(complaint_id, token):
+    return bool(token) and hmac.compare_digest(email_reply_token(complaint_id), token.lower())

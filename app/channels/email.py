@@ -23,6 +23,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from app.channels import intake
+from app.crypto import is_email_reply_token
 from app.extensions import db
 from app.models import InboundMessage, Outbox
 from app.settings import setting
@@ -32,7 +33,8 @@ from app.workflow.outcome import Outcome
 
 log = logging.getLogger(__name__)
 PROVIDER = "email"
-OUR_MESSAGE_ID = re.compile(r"^<?lapor-outbox-(\d+)@", re.IGNORECASE)
+OUR_MESSAGE_ID = re.compile(r"^<?lapor-outbox-(\d+)(?:\.([a-z2-7]+))?@", re.IGNORECASE)
+COMMENT = re.compile(r"\([^()]*\)")
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
 DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply")
 
@@ -148,15 +150,23 @@ def _files_of(msg):
 
 
 def _referenced_case(msg, sender):
-    """The sender's case this message answers: tracking number in the subject, or a
-    Message-ID we know in In-Reply-To/References."""
+    """The sender's case this message answers: one of our mails about it quoted in
+    In-Reply-To/References (with its reply token), the tracking number in the subject, or a
+    Message-ID we know there. Whether the reply really comes from the reporter is checked
+    afterwards (:func:`is_from_reporter`)."""
     mine = {c.tracking_number: c for c in intake.cases_of(email=sender, open_only=False)}
     if not mine:
         return None
+    for ref in _referenced_ids(msg):  # one of our mails about a case, with its reply token
+        match = OUR_MESSAGE_ID.match(ref)
+        token = match.group(2) if match else None
+        for case in mine.values():
+            if token and is_email_reply_token(case.id, token):
+                return case
     for number in intake.tracking_numbers_in(msg.get("Subject") or ""):
         if number in mine:
             return mine[number]
-    ids = " ".join((msg.get("In-Reply-To") or "", msg.get("References") or "")).split()
+    ids = _referenced_ids(msg)
     by_id = {c.id: c for c in mine.values()}
     for ref in ids:
         match = OUR_MESSAGE_ID.match(ref)
@@ -170,6 +180,62 @@ def _referenced_case(msg, sender):
             if row is not None and row.complaint_id in by_id:
                 return by_id[row.complaint_id]
     return None
+
+
+def _referenced_ids(msg):
+    return " ".join((msg.get("In-Reply-To") or "", msg.get("References") or "")).split()
+
+
+def is_from_reporter(msg, complaint, sender):
+    """Whether a reply naming ``complaint`` is known to come from its reporter (see the module)."""
+    return _carries_reply_token(msg, complaint) or _authenticated_by_server(msg, sender)
+
+
+def _carries_reply_token(msg, complaint):
+    for ref in _referenced_ids(msg):
+        match = OUR_MESSAGE_ID.match(ref)
+        if match and is_email_reply_token(complaint.id, match.group(2)):
+            return True
+    return False
+
+
+def _aligned(domain, value):
+    """A domain an authentication result names (or an address's domain) matches the From
+    domain, itself or a parent domain of it (relaxed alignment)."""
+    other = (value or "").rsplit("@", 1)[-1].strip().strip(".").lower()
+    return bool(other) and (domain == other or domain.endswith("." + other))
+
+
+def _authenticated_by_server(msg, sender):
+    """``Authentication-Results`` (RFC 8601) of the trusted receiving server: the topmost header
+    bearing its authserv-id (the server adds its own on top and removes forged copies)."""
+    trusted = (setting("INBOUND_EMAIL_AUTHSERV_ID") or "").strip().lower()
+    domain = sender.rsplit("@", 1)[-1] if "@" in sender else ""
+    if not trusted or not domain:
+        return False
+    for header in msg.get_all("Authentication-Results") or ():
+        clauses = COMMENT.sub(" ", str(header)).split(";")
+        authserv = clauses[0].split()
+        if not authserv or authserv[0].lower() != trusted:
+            continue
+        passed = {}
+        for clause in clauses[1:]:
+            words = clause.split()
+            if not words or "=" not in words[0]:
+                continue
+            method, result = (w.strip().lower() for w in words[0].split("=", 1))
+            props = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+            props = {k.lower(): v.strip('"') for k, v in props.items()}
+            if result != "pass":
+                continue
+            if method == "dmarc" and _aligned(domain, props.get("header.from")):
+                passed["dmarc"] = True
+            elif method == "spf" and _aligned(domain, props.get("smtp.mailfrom")):
+                passed["spf"] = True
+            elif method == "dkim" and _aligned(domain, props.get("header.d") or props.get("header.i")):
+                passed["dkim"] = True
+        return bool(passed.get("dmarc") or (passed.get("spf") and passed.get("dkim")))
+    return False
 
 
 def _answer(result, sender, text, complaint, msg_id):
@@ -201,6 +267,9 @@ def handle(raw):
             text = _text_of(msg)
             files = _files_of(msg)
             target = _referenced_case(msg, sender)
+            unconfirmed = None
+            if target is not None and not is_from_reporter(msg, target, sender):
+                unconfirmed, target = target, None  # a forged From: is not the reporter's reply
             if target is not None:
                 outcome, written = intake.add_reply(target, text or subject or _("(attachment only)"), files)
                 result.add(outcome)
@@ -209,10 +278,20 @@ def handle(raw):
                 what, complaint = "reply", target
             else:
                 reporter = intake.make_reporter(name=name or None, email=sender)
+                title = re.sub(r"^((re|fwd?|aw)\s*:\s*)+", "", subject, flags=re.I)
+                note = None
+                if unconfirmed is not None:
+                    title = _("Unconfirmed e-mail reply: %(title)s", title=title)
+                    note = _("This e-mail answers report %(number)s as if from its reporter, but the sender "
+                             "could not be confirmed (it quotes no mail of the portal about that report and "
+                             "the mail server did not authenticate the sender), so it was not added to that "
+                             "report. Check it with the reporter, then merge or archive this case.",
+                             number=unconfirmed.tracking_number)
                 outcome, written = intake.open_case(
-                    intake.channel("email"), title=re.sub(r"^((re|fwd?|aw)\s*:\s*)+", "", subject, flags=re.I),
-                    description=text or subject or _("(attachment only)"), reporter=reporter, files=files)
-                what, complaint = "case", outcome.complaint
+                    intake.channel("email"), title=title,
+                    description=text or subject or _("(attachment only)"), reporter=reporter, files=files,
+                    note=note)
+                what, complaint = ("case" if unconfirmed is None else "unconfirmed"), outcome.complaint
                 if msg_id.startswith("<"):
                     for row in outcome.outbox:
                         if row.channel == "email":

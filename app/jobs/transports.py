@@ -25,7 +25,7 @@ from email.utils import formatdate
 
 from flask import current_app
 
-from app.crypto import mask
+from app.crypto import email_reply_token, mask
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,13 @@ def _domain(sender):
     return sender.rsplit("@", 1)[-1].strip("> ") if "@" in sender else "localhost"
 
 
+def message_id_local_part(row):
+    complaint_id = getattr(row, "complaint_id", None)
+    if complaint_id is None:
+        return row.idempotency_key
+    return f"{row.idempotency_key}.{email_reply_token(complaint_id)}"
+
+
 def send_email(row, config):
     sender = config.get("MAIL_DEFAULT_SENDER") or "lapor@localhost"
     message = EmailMessage()
@@ -64,8 +71,10 @@ def send_email(row, config):
     message["To"] = row.recipient
     message["Subject"] = row.subject
     message["Date"] = formatdate(localtime=False)
-    # stable across retries: lets mail systems recognise a resent copy
-    message["Message-ID"] = f"<{row.idempotency_key}@{_domain(sender)}>"
+    # stable across retries: lets mail systems recognise a resent copy; a mail about a case carries
+    # the case's reply token, which the reporter's answer quotes (In-Reply-To/References) and
+    # app.channels.email checks before adding that answer to the case
+    message["Message-ID"] = f"<{message_id_local_part(row)}@{_domain(sender)}>"
     message["Auto-Submitted"] = "auto-generated"
     if getattr(row, "reply_to", None):  # an answer to the reporter's own e-mail: same thread
         message["In-Reply-To"] = row.reply_to

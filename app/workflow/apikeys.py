@@ -39,9 +39,11 @@ def new_key():
 
 def create(name, channel_code=DEFAULT_CHANNEL, rate_limit=DEFAULT_RATE_LIMIT, created_by=None, now=None):
     """A new key for client ``name``; returns ``(row, plaintext key)``. The caller commits."""
-    name = (name or "").strip()[:100]
+    name = (name or "").strip()
     if not name:
         raise ValidationFailed(_l("Enter the client's name."))
+    if len(name) > 100:  # the length of ApiClientKey.name: refused, never cut
+        raise ValidationFailed(_l("The client's name may be at most 100 characters."))
     if db.session.execute(select(ApiClientKey.id).where(ApiClientKey.name == name)).first():
         raise ValidationFailed(_l("An API key with this name already exists."))
     rate_limit = (rate_limit or DEFAULT_RATE_LIMIT).strip()

@@ -112,6 +112,25 @@ class WorkingCalendar:
         return total
 
 
+FIRST_HOLIDAY_YEAR = 2000
+HOLIDAY_YEARS_AHEAD = 5
+
+
+def check_holiday_date(day, now=None):
+    """A holiday is a day of a plausible year: from 2000 to five years after the current local year
+    (a typo such as 9999 or 0202 would silently shift no deadline and clutter the list)."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.clock import utcnow
+    from app.workflow.errors import ValidationFailed
+
+    last = current_calendar().local_date(now or utcnow()).year + HOLIDAY_YEARS_AHEAD
+    if day is not None and not FIRST_HOLIDAY_YEAR <= day.year <= last:
+        raise ValidationFailed(_l("A holiday must fall between the years %(first)s and %(last)s.",
+                                  first=FIRST_HOLIDAY_YEAR, last=last))
+    return day
+
+
 def load_holidays(session):
     from app.models import Holiday
 

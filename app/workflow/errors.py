@@ -30,6 +30,12 @@ class Conflict(DomainError):
     )
 
 
+class AlreadyDone(Conflict):
+    """The same action by the same officer was just recorded (a form sent twice): nothing to do."""
+
+    default_message = _l("This action was already recorded (the form was sent twice); it was not done again.")
+
+
 class ValidationFailed(DomainError):
     status_code = 400
     default_message = _l("The submitted data is invalid.")

@@ -22,6 +22,7 @@ from app.workflow.outcome import Outcome
 from app.workflow.sla import sla_for
 from app.workflow.calendar import current_calendar
 from app.workflow.errors import (
+    AlreadyDone,
     Conflict,
     DomainError,
     InvalidTransition,
@@ -250,9 +251,10 @@ def _point(latitude, longitude):
 
 def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
              category=None, target_agency=None, agency=None, is_anonymous=False,
-             is_confidential=False, needs_inspection=False, now=None, **details):
+             is_confidential=False, needs_inspection=False, now=None, note=None, **details):
     """Create a new case in state *received*; returns its :class:`Outcome` (the case, its
-    event, the outbox ids once flushed, and the one-time ``reply_code``).
+    event, the outbox ids once flushed, and the one-time ``reply_code``). ``note`` is an
+    internal note on the "received" event, for the coordinator who verifies the case.
 
     Staff entering a case on a reporter's behalf pass ``who=user``; an OPD user
     may only create cases for their own agency (or its units).
@@ -301,7 +303,7 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
     db.session.add(complaint)
     # the code is not stored in clear: notify sends it to the reporter once (encrypted in the outbox)
     outcome = _event(complaint, actor, "received", is_public=True, now=now, public_text=None,
-                     to_agency_id=getattr(agency, "id", None), reply_code=reply_code)
+                     internal_note=note or None, to_agency_id=getattr(agency, "id", None), reply_code=reply_code)
     db.session.flush()
     outcome.reply_code = reply_code
     return outcome
@@ -395,7 +397,9 @@ def archive(complaint, who, reason, note=None, now=None):
 def forward(complaint, who, institution, note=None, now=None):
     actor = as_actor(who)
     _guard("forward", complaint, actor)
-    institution = _require_text(institution, _l("Enter the agency receiving the forwarded case."))[:200]
+    institution = _require_text(institution, _l("Enter the agency receiving the forwarded case."))
+    if len(institution) > 200:  # the length of Complaint.forwarded_to: refused, never cut
+        raise ValidationFailed(_l("The name of the receiving agency may be at most 200 characters."))
     now = now or utcnow()
     previous = complaint.status
     complaint.status = "forwarded"
@@ -745,6 +749,40 @@ def load_for_update(complaint_id):
     ).scalar_one_or_none()
 
 
+# the event each staff operation writes (to recognise the same action sent twice)
+EVENT_KINDS = {
+    "dispose": "dispatched", "hold": "held", "complete_hold": "hold_completed", "archive": "archived",
+    "forward": "forwarded", "redispose": "redispatched", "reclassify": "reclassified", "follow_up": "follow_up",
+    "internal_note": "internal_note", "resolve": "resolved", "return_to_coordinator": "returned",
+    "reopen": "reopened", "merge": "merged", "unmerge": "unmerged",
+}
+
+
+def _repeats_last_action(complaint, operation, who, expected_version, kwargs):
+    """Whether the case's latest change, made after the version the officer saw, is this very
+    action, sent by them with the same content (the first of two sendings of one form succeeded;
+    a transition may move the version more than once, so the last event decides, not the count)."""
+    seen = whole_number(str(expected_version))
+    user_id = getattr(who, "id", None)
+    if seen is None or user_id is None or seen >= complaint.version or operation not in EVENT_KINDS:
+        return False
+    last = db.session.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
+                              .order_by(ComplaintEvent.id.desc()).limit(1)).scalar_one_or_none()
+    if last is None or last.actor_id != user_id or last.kind != EVENT_KINDS[operation]:
+        return False
+    recorded = {str(v).strip() for v in (last.public_text, last.internal_note, last.to_agency_id, last.changes)
+                if v not in (None, "")}
+    recorded |= {code for code, label in ARCHIVE_REASONS.items() if str(label) == last.public_text}
+    for key, value in kwargs.items():
+        value = getattr(value, "id", value)
+        if key == "now" or value in (None, "") or not isinstance(value, (str, int)):
+            continue
+        text = str(value).strip()
+        if text and text not in recorded:
+            return False
+    return True
+
+
 def perform(operation, complaint_id, who, expected_version=None, **kwargs):
     """Run one transition in its own transaction (staff user, REPORTER or SYSTEM).
 
@@ -761,6 +799,8 @@ def perform(operation, complaint_id, who, expected_version=None, **kwargs):
         ):
             raise NotAllowed(_l("Case not found."))
         if expected_version is not None and str(expected_version) != str(complaint.version):
+            if _repeats_last_action(complaint, operation, who, expected_version, kwargs):
+                raise AlreadyDone()  # a double click: done once, not refused as someone else's change
             raise Conflict()  # also a forged, non-numeric version: never a 500
         outcome = func(complaint, who, **kwargs)
         db.session.commit()

@@ -56,6 +56,7 @@ class Message:
     subject: str
     body: str
     reply_to: str = None  # provider id of the inbound message answered (threads the reply)
+    complaint_id: int = None  # the case the message is about (its e-mail carries the case's reply token)
 
     @property
     def idempotency_key(self):
@@ -83,7 +84,8 @@ def claim(outbox_id, now=None):
     row = db.session.get(Outbox, outbox_id)
     body = row.body.replace(SECRET_MARK, row.secret) if row.secret else row.body
     message = Message(id=row.id, channel=row.channel, recipient=row.recipient or "",
-                      subject=row.subject, body=body, reply_to=row.reply_to)
+                      subject=row.subject, body=body, reply_to=row.reply_to,
+                      complaint_id=row.complaint_id)
     reason = cancel_reason(row)
     db.session.commit()  # end the read transaction before the network call
     return message, token, reason

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 from tests.channels import open311_schemas as schemas
-from tests.jobs.conftest import fast_config, redis_db, redis_mode  # noqa: F401  (the real Redis queue)
+from tests.jobs.conftest import fast_config, redis_db, redis_mode, smtp_server  # noqa: F401  (the real Redis queue, SMTP)
 
 LIST_ITEMS = {"services": "service", "service_requests": "request", "errors": "error", "endpoints": "endpoint",
               "formats": "format", "attributes": "attribute", "values": "value"}

@@ -40,6 +40,15 @@ def count_cases():
     return db.session.execute(select(func.count()).select_from(Complaint)).scalar()
 
 
+def our_last_mail(smtp, address="rina.warga@contoh.id"):
+    """The Message-ID of the portal's last e-mail to ``address``, as the SMTP server received it."""
+    from app.jobs import tasks
+
+    for row in outbox_to(address):
+        tasks.deliver(row.id)  # skipped when already sent
+    return smtp.to(address)[-1]["message_id"]
+
+
 def read_mailbox():
     from app.jobs import tasks
 
@@ -54,7 +63,7 @@ def outbox_to(address):
     return [row for row in db.session.execute(select(Outbox).order_by(Outbox.id)).scalars() if row.recipient == address]
 
 
-def test_an_email_becomes_one_case_with_its_attachment_and_a_reply_lands_on_it(mailbox):
+def test_an_email_becomes_one_case_with_its_attachment_and_a_reply_lands_on_it(mailbox, smtp_server):
     from app.extensions import db
 
     raw = mail("Sampah menumpuk di Pasar Baru", "Sudah tiga hari sampah tidak diangkut di Pasar Baru.\n\nRina",
@@ -77,7 +86,8 @@ def test_an_email_becomes_one_case_with_its_attachment_and_a_reply_lands_on_it(m
     assert len(received) == 1 and case.tracking_number in received[0].subject
     assert received[0].secret and received[0].reply_to and received[0].reply_to.startswith("<")
 
-    reply = mail(f"Re: Laporan Anda {case.tracking_number} telah diterima", "Tambahan: baunya menyengat.\n\n> kutipan lama")
+    reply = mail(f"Re: Laporan Anda {case.tracking_number} telah diterima", "Tambahan: baunya menyengat.\n\n> kutipan lama",
+                 headers={"In-Reply-To": our_last_mail(smtp_server), "References": our_last_mail(smtp_server)})
     mailbox.deliver(reply)
     assert read_mailbox() == {"reply": 1}
     db.session.expire_all()
@@ -86,15 +96,13 @@ def test_an_email_becomes_one_case_with_its_attachment_and_a_reply_lands_on_it(m
     assert case.events[-1].public_text == "Tambahan: baunya menyengat."
 
 
-def test_a_reply_found_by_in_reply_to_of_our_mail(mailbox):
+def test_a_reply_found_by_in_reply_to_of_our_mail(mailbox, smtp_server):
     from app.extensions import db
 
     mailbox.deliver(mail("Jalan rusak di Desa Mekar", "Jalan desa rusak parah."))
     read_mailbox()
     case = cases_of()[0]
-    ours = outbox_to("rina.warga@contoh.id")[0]
-    reply = mail("Re: pertanyaan", "Ini fotonya menyusul.",
-                 headers={"In-Reply-To": f"<lapor-outbox-{ours.id}@localhost>"})
+    reply = mail("Re: pertanyaan", "Ini fotonya menyusul.", headers={"In-Reply-To": our_last_mail(smtp_server)})
     mailbox.deliver(reply)
     assert read_mailbox() == {"reply": 1}
     db.session.expire_all()
@@ -157,3 +165,71 @@ def test_the_scheduler_reads_the_mailbox_only_when_configured(app, mailbox):
     assert "inbound_email" in [job.name for job, _key, _args in schedule.due_periods()]
     with config_values(app, INBOUND_IMAP_ENABLED=False):
         assert "inbound_email" not in [job.name for job, _key, _args in schedule.due_periods()]
+
+
+# --- a reply must prove it comes from the reporter: a From: header is easy to forge ---------------
+
+
+def a_case_by_mail(mailbox):
+    mailbox.deliver(mail("Lampu jalan mati", "Lampu jalan di Jl. Mawar mati sejak seminggu."))
+    read_mailbox()
+    return cases_of()[0]
+
+
+def test_a_forged_reply_naming_the_number_is_not_added_but_held_for_the_coordinator(mailbox, smtp_server):
+    from app.extensions import db
+
+    case = a_case_by_mail(mailbox)
+    guessed = f"<lapor-outbox-{outbox_to('rina.warga@contoh.id')[0].id}@localhost>"  # ids are sequential
+    forged = mail(f"Re: {case.tracking_number}", "Laporan ini sudah selesai, mohon ditutup.",
+                  headers={"In-Reply-To": guessed, "References": guessed,
+                           "Authentication-Results": "mx.pemda.go.id; dmarc=fail header.from=contoh.id"})
+    mailbox.deliver(forged)
+    assert read_mailbox() == {"unconfirmed": 1}
+    db.session.expire_all()
+    assert [e.kind for e in case.events] == ["received"]
+    held = [c for c in cases_of() if c.id != case.id]
+    assert len(held) == 1 and held[0].status == "received"  # in the verification queue, not public
+    assert held[0].title.startswith("Balasan surel belum terkonfirmasi")
+    note = held[0].events[0].internal_note
+    assert case.tracking_number in note and "tidak ditambahkan" in note
+    assert not held[0].events[0].public_text
+
+
+def test_a_reply_token_of_another_case_does_not_open_this_one(mailbox, smtp_server):
+    from app.extensions import db
+
+    first = a_case_by_mail(mailbox)
+    token_of_first = our_last_mail(smtp_server)
+    mailbox.deliver(mail("Jembatan retak", "Jembatan di Desa Mekar retak."))
+    read_mailbox()
+    second = [c for c in cases_of() if c.id != first.id][0]
+    mailbox.deliver(mail(f"Re: {second.tracking_number}", "Tambahan.", headers={"References": token_of_first}))
+    assert read_mailbox() == {"reply": 1}  # found by the token: the first case, not the number in the subject
+    db.session.expire_all()
+    assert [e.kind for e in second.events] == ["received"]
+    assert first.events[-1].kind == "reporter_reply"
+
+
+def test_a_reply_vouched_for_by_the_trusted_mail_server_is_added(app, mailbox):
+    from app.extensions import db
+    from tests.jobs.conftest import config_values
+
+    case = a_case_by_mail(mailbox)
+    passed = "mx.pemda.go.id; spf=pass smtp.mailfrom=rina.warga@contoh.id; dkim=pass header.d=contoh.id"
+    with config_values(app, INBOUND_EMAIL_AUTHSERV_ID="mx.pemda.go.id"):
+        # the same result from a server we do not trust, or a DMARC pass for another domain: not enough
+        mailbox.deliver(mail(f"Re: {case.tracking_number}", "Satu.",
+                             headers={"Authentication-Results": passed.replace("mx.pemda.go.id", "mx.penipu.id")}))
+        mailbox.deliver(mail(f"Re: {case.tracking_number}", "Dua.", headers={
+            "Authentication-Results": "mx.pemda.go.id; dmarc=pass (p=none) header.from=penipu.id"}))
+        assert read_mailbox() == {"unconfirmed": 2}
+        mailbox.deliver(mail(f"Re: {case.tracking_number}", "Tiga.", headers={"Authentication-Results": passed}))
+        mailbox.deliver(mail(f"Re: {case.tracking_number}", "Empat.", headers={
+            "Authentication-Results": "mx.pemda.go.id 1; dmarc=pass (p=reject) header.from=contoh.id"}))
+        assert read_mailbox() == {"reply": 2}
+    with config_values(app, INBOUND_EMAIL_AUTHSERV_ID=""):  # not configured: no header is trusted
+        mailbox.deliver(mail(f"Re: {case.tracking_number}", "Lima.", headers={"Authentication-Results": passed}))
+        assert read_mailbox() == {"unconfirmed": 1}
+    db.session.expire_all()
+    assert [e.public_text for e in case.events if e.kind == "reporter_reply"] == ["Tiga.", "Empat."]

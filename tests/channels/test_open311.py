@@ -526,6 +526,19 @@ def test_a_rate_limit_too_long_to_store_is_refused_with_the_form_kept(client, lo
     assert "Batas permintaan harus berbentuk" in bad.data.decode()
 
 
+def test_a_key_name_too_long_is_refused_with_the_form_kept(client, login_as, channels):
+    from app.extensions import db
+    from app.models import ApiClientKey
+
+    login_as("admin")
+    name = "Aplikasi Pengaduan Warga Kabupaten " * 3 + "Versi Dua"
+    assert len(name) > 100
+    bad = client.post("/apikeys/create", data={"name": name, "rate_limit": "30 per minute"})
+    assert bad.status_code == 400 and f'value="{name}"' in bad.data.decode()
+    assert "paling banyak 100 karakter" in bad.data.decode()
+    assert db.session.execute(select(ApiClientKey)).first() is None
+
+
 @pytest.mark.parametrize("username", ["koordinator", "opd_dinkes", "pimpinan"])
 def test_only_admins_manage_keys(client, login_as, channels, username):
     login_as(username)

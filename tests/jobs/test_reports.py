@@ -276,5 +276,8 @@ def test_a_future_month_or_nonsense_is_refused(march_2019, login_as):
     client = login_as("koordinator")
     for period in ("2999-01", "2019-13", "bulan lalu"):
         response = client.post("/transparencyreportview/generate", data={"period": period})
-        assert response.status_code == 302 and response.headers["Location"].endswith("/generate")
+        page = response.get_data(as_text=True)
+        # refused on the form itself, the month typed still in its field, and the reason above it
+        assert response.status_code == 400 and f'name="period" value="{period}"' in page
+        assert 'alert-danger' in page
     assert db.session.execute(select(TransparencyReport)).first() is None

@@ -81,6 +81,15 @@ def test_the_roles_screen_says_in_words_what_each_role_may_do(client, world):
     assert client.get(f"/roles/show/{role.id}").status_code in (302, 403)  # not for non-admin eyes
 
 
+def test_the_roles_search_names_its_columns_in_indonesian(client, world):
+    import re
+
+    assert sign_in(client, "admin", PASSWORD)
+    page = client.get("/roles/list/").get_data(as_text=True)
+    offered = re.findall(r'<a href="#" name="(\w+)" class="filter">\s*([^<]*?)\s*</a>', page)
+    assert dict(offered) == {"name": "Nama", "permissions": "Hak Akses", "user": "Pengguna", "groups": "Grup"}
+
+
 def test_the_password_fields_say_what_the_policy_checks(client, world, app, monkeypatch):
     monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 12)
     assert sign_in(client, "admin", PASSWORD)

@@ -96,3 +96,28 @@ def test_a_number_or_date_typed_wrong_is_told_what_is_wrong_not_that_it_is_empty
     response = client.post("/holidayview/add", data={"date": "31/02/2027", "name": "Cuti bersama", "kind": "national"})
     text = visible_text(response.get_data(as_text=True))
     assert "Tanggal tidak valid" in text and "wajib diisi" not in text
+
+
+def test_a_holiday_in_an_implausible_year_is_refused_with_the_date_kept(login_as):
+    from app.models import Holiday
+
+    client = login_as("koordinator")
+    for typed in ("25/12/9999", "01/01/1999"):
+        response = client.post("/holidayview/add", data={"date": typed, "name": "Libur salah ketik", "kind": "local"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Hari libur harus jatuh antara tahun 2000 dan" in visible_text(page)
+        assert typed in page
+    assert db.session.execute(select(Holiday).where(Holiday.name == "Libur salah ketik")).first() is None
+
+
+def test_the_plausible_years_of_a_holiday_follow_the_clock(ctx):
+    import datetime
+
+    from app.workflow.calendar import check_holiday_date
+    from app.workflow.errors import ValidationFailed
+
+    now = datetime.datetime(2026, 6, 1, 3, 0)
+    assert check_holiday_date(datetime.date(2031, 12, 31), now=now)
+    assert check_holiday_date(datetime.date(2000, 1, 1), now=now)
+    with pytest.raises(ValidationFailed):
+        check_holiday_date(datetime.date(2032, 1, 1), now=now)

@@ -214,3 +214,62 @@ def test_events_cannot_be_edited_or_deleted(make_case, login_as):
     client = login_as("admin")
     for url in ("/complainteventview/list/", "/api/v1/complaintevent/"):
         assert client.get(url).status_code == 404
+
+
+def test_a_forward_to_a_name_too_long_is_refused_with_the_name_kept(login_as, make_case):
+    case = make_case()
+    name = "Kantor Wilayah Kementerian Agama Provinsi Jawa Barat, Bidang Penerangan Agama Islam " * 3
+    assert len(name.strip()) > 200
+    response = login_as("koordinator").post(f"/complaintview/transition/{case.id}/forward", data={
+        "institution": name, "note": "Bukan kewenangan pemda.", "expected_version": case.version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "paling banyak 200 karakter" in page
+    form = _open_form(page, "forward")
+    assert name.strip() in form and "Bukan kewenangan pemda." in form
+    case = reload(case)
+    assert case.status == "received" and case.forwarded_to is None
+
+
+def test_the_same_action_sent_twice_is_done_once_and_said_so_calmly(login_as, make_case):
+    case = make_case(status="dispatched", agency="DINKES")
+    officer = login_as("opd_dinkes")
+    form = {"text": "Petugas sudah ke lokasi.", "expected_version": case.version}
+    first = officer.post(f"/complaintview/transition/{case.id}/follow_up", data=form)
+    second = officer.post(f"/complaintview/transition/{case.id}/follow_up", data=form, follow_redirects=True)
+    page = second.get_data(as_text=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert "sudah tercatat" in page and "petugas lain" not in page and "alert-danger" not in page
+    events = db.session.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id,
+                                                             ComplaintEvent.kind == "follow_up")).scalars().all()
+    assert len(events) == 1
+
+
+def test_a_dispatch_sent_twice_is_done_once(login_as, make_case, world):
+    case = make_case()
+    coordinator = login_as("koordinator")
+    form = {"agency": world.agency("DINKES").id, "public_text": "Diteruskan ke Dinas Kesehatan.",
+            "note": "Prioritaskan.", "expected_version": case.version}
+    coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=form)
+    page = coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=form,
+                            follow_redirects=True).get_data(as_text=True)
+    assert "sudah tercatat" in page and "petugas lain" not in page
+    assert [e.kind for e in reload(case).events] == ["received", "dispatched"]
+
+
+def test_another_text_from_the_same_stale_page_is_still_a_conflict(login_as, make_case):
+    case = make_case(status="dispatched", agency="DINKES")
+    seen = case.version
+    officer = login_as("opd_dinkes")
+    officer.post(f"/complaintview/transition/{case.id}/follow_up",
+                 data={"text": "Petugas sudah ke lokasi.", "expected_version": seen})
+    response = officer.post(f"/complaintview/transition/{case.id}/follow_up",
+                            data={"text": "Perbaikan dijadwalkan Senin.", "expected_version": seen})
+    page = response.get_data(as_text=True)
+    assert "baru saja diubah oleh petugas lain" in page and "Perbaikan dijadwalkan Senin." in page
+    # and the same form sent twice by someone else is someone else's change
+    coordinator = login_as("koordinator")
+    version = reload(case).version
+    coordinator.post(f"/complaintview/transition/{case.id}/internal_note", data={"text": "Cek.", "expected_version": version})
+    other = login_as("admin").post(f"/complaintview/transition/{case.id}/internal_note",
+                                   data={"text": "Cek.", "expected_version": version})
+    assert "baru saja diubah oleh petugas lain" in other.get_data(as_text=True)

@@ -31,7 +31,7 @@ from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, la
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
-from app.workflow.errors import DomainError, NotAllowed
+from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
 from app.workflow.numbers import whole_number
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
@@ -688,6 +688,9 @@ class ComplaintView(ModelView):
             outcome = lifecycle.perform(name, item.id, current_user,
                                         expected_version=request.form.get("expected_version") or None, **kwargs)
             deliver(outcome)
+        except AlreadyDone as exc:  # the same form sent twice: it was done once, nothing is wrong
+            flash(str(exc.message), "info")
+            return redirect(url_for(".show", pk=pk))
         except DomainError as exc:
             # refused (stale page, a rule, bad input): the case page again, with the form
             # still holding what was typed and the reason above it (nothing typed is lost)

@@ -221,13 +221,16 @@ class TransparencyReportView(ModelView):
         content, filename, mimetype = found
         return send_file(io.BytesIO(content), mimetype=mimetype, download_name=filename, as_attachment=True)
 
-    def _start(self, period):
-        """Queue the build of ``period``; returns the progress page (or back to the list)."""
+    def _start(self, period, typed=False):
+        """Queue the build of ``period``; returns the progress page (or back to the list). A
+        month ``typed`` on the form and refused shows the form again with it, and why."""
         try:
             reports.validate_period(period)
             reports.refuse_if_published(period)
         except DomainError as exc:
             flash(str(exc.message), "danger")
+            if typed:
+                return self._generate_page(period), 400
             return redirect(url_for(".generate"))
         job_id = queue.enqueue("app.jobs.tasks.build_report", period, current_user.id,
                                retry=None, timeout=3600, from_request=True)
@@ -241,9 +244,12 @@ class TransparencyReportView(ModelView):
     @permission_name("generate")
     def generate(self):
         if request.method == "POST":
-            return self._start(request.form.get("period", ""))
+            return self._start(request.form.get("period", ""), typed=True)
+        return self._generate_page(reports.previous_period())
+
+    def _generate_page(self, period):
         return self.render_template("jobs/report_generate.html", title=_("Generate Transparency Report"),
-                                    default_period=reports.previous_period(), max_period=periods.current_month().value)
+                                    default_period=period, max_period=periods.current_month().value)
 
     @expose("/regenerate/<int:pk>", methods=["POST"])
     @has_access

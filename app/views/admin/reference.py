@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.labels import AGENCY_LEVEL_LABELS, HOLIDAY_KIND_LABELS, KIND_LABELS, choices, label
 from app.models import Agency, Category, Channel, Holiday, SlaSetting
 from app.workflow import agencies
-from app.workflow.calendar import invalidate_calendar
+from app.workflow.calendar import check_holiday_date, invalidate_calendar
 from app.workflow.errors import DomainError
 from app.workflow.numbers import whole_number
 
@@ -106,6 +106,13 @@ class ChannelView(ModelView):
         assert_channel_deletable(item)
 
 
+def _plausible_holiday(form, field):
+    try:
+        check_holiday_date(field.data)
+    except DomainError as exc:
+        raise ValidationError(str(exc.message))
+
+
 class HolidayView(ModelView):
     datamodel = SQLAInterface(Holiday)
     base_permissions = REFERENCE_PERMISSIONS
@@ -120,7 +127,7 @@ class HolidayView(ModelView):
     formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v), "date": lapor_date}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField(_l("Type"), choices=choices(HOLIDAY_KIND_LABELS), widget=Select2Widget()),
-        "date": LocalDateField(_l("Date"), validators=[InputRequired()]),
+        "date": LocalDateField(_l("Date"), validators=[InputRequired(), _plausible_holiday]),
     }
     validators_columns = { "name": [DataRequired(), Length(max=200)]}
 
