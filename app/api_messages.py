@@ -78,7 +78,8 @@ def translated(message):
         return [translated(value) for value in message]
     if isinstance(message, str):
         if message.startswith("Database exception occurred"):
-            log.warning("API: %s", message)  # for the operator; the client never reads SQL
+            # never the database's text (SQL, and its parameters may be personal data), not even in the log
+            log.warning("API: a change was refused by the database")
             return _("The data could not be saved. Check the values and try again.")
         for pattern, ours in _PATTERNS:
             found = pattern.match(message)
