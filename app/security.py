@@ -14,6 +14,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from app import permission_cache
+from app.api_messages import ApiMessages, jwt_messages
 from app.models import LaporUser
 from app.accounts import (
     LAST_ADMIN_MESSAGE,
@@ -97,8 +98,9 @@ def record_login(user, username, success, now=None):
                   _login_method(), _client_address(), now=now)
 
 
-class LaporSecurityApi(SecurityApi):
-    """FAB's JWT login, answering 429 with a wait time while brute-force protection refuses it."""
+class LaporSecurityApi(ApiMessages, SecurityApi):
+    """FAB's JWT login, answering 429 with a wait time while brute-force protection refuses it
+    (and its refusals in Indonesian, like every API: app/api_messages.py)."""
 
     @expose("/login", methods=["POST"])
     def login(self):
@@ -188,7 +190,7 @@ class LaporSecurityManager(SecurityManager):
     def create_jwt_manager(self, app):
         manager = super().create_jwt_manager(app)
         manager.additional_claims_loader(self._jwt_claims)
-        return manager
+        return jwt_messages(manager)
 
     def _jwt_claims(self, identity):
         user = self.get_user_by_id(int(identity)) if str(identity).isdigit() else None

@@ -108,25 +108,32 @@ class CloudApi(Provider):
 
     def parse(self, payload):
         messages = []
-        for entry in payload.get("entry") or []:
-            for change in (entry or {}).get("changes") or []:
-                value = (change or {}).get("value") or {}
-                names = {c.get("wa_id"): ((c.get("profile") or {}).get("name") or "")
-                         for c in value.get("contacts") or [] if isinstance(c, dict)}
-                for item in value.get("messages") or []:
-                    if not isinstance(item, dict) or not item.get("id") or not item.get("from"):
+        for entry in _items(payload.get("entry"), "entry"):
+            for change in _items(_object(entry, "entry[]").get("changes"), "entry[].changes"):
+                value = _object(_object(change, "changes[]").get("value"), "changes[].value")
+                names = {}
+                for contact in _items(value.get("contacts"), "value.contacts"):
+                    contact = _object(contact, "contacts[]")
+                    profile = _object(contact.get("profile"), "contacts[].profile")
+                    names[_text(contact.get("wa_id"), "contacts[].wa_id")] = _text(profile.get("name"),
+                                                                                    "contacts[].profile.name")
+                for item in _items(value.get("messages"), "value.messages"):
+                    item = _object(item, "messages[]")
+                    message_id, sender = _text(item.get("id"), "messages[].id"), _text(item.get("from"), "messages[].from")
+                    if not message_id or not sender:
                         continue
-                    kind = item.get("type")
+                    kind = _text(item.get("type"), "messages[].type")
                     text, media = "", []
                     if kind == "text":
-                        text = (item.get("text") or {}).get("body") or ""
+                        text = _text(_object(item.get("text"), "messages[].text").get("body"), "messages[].text.body")
                     elif kind in ("image", "document"):
-                        part = item.get(kind) or {}
-                        text = part.get("caption") or ""
-                        if part.get("id"):
-                            media.append(Media(str(part["id"]), part.get("mime_type") or "", part.get("filename") or ""))
-                    messages.append(Message(str(item["id"]), _digits(item["from"]), text,
-                                            names.get(item["from"], ""), media))
+                        part = _object(item.get(kind), f"messages[].{kind}")
+                        text = _text(part.get("caption"), f"messages[].{kind}.caption")
+                        media_id = _text(part.get("id"), f"messages[].{kind}.id")
+                        if media_id:
+                            media.append(Media(media_id, _text(part.get("mime_type"), f"messages[].{kind}.mime_type"),
+                                               _text(part.get("filename"), f"messages[].{kind}.filename")))
+                    messages.append(Message(message_id, _digits(sender), text, names.get(sender, ""), media))
         return messages
 
     def media_url(self, media):
@@ -146,20 +153,22 @@ class Waha(Provider):
         return super().verify(headers, body)
 
     def parse(self, payload):
-        if payload.get("event") not in ("message", "message.any"):
+        if _text(payload.get("event"), "event") not in ("message", "message.any"):
             return []
-        item = payload.get("payload") or {}
-        if not isinstance(item, dict) or item.get("fromMe") or not item.get("id") or not item.get("from"):
+        item = _object(payload.get("payload"), "payload")
+        message_id, sender = _text(item.get("id"), "payload.id"), _text(item.get("from"), "payload.from")
+        if item.get("fromMe") or not message_id or not sender:
             return []
-        sender = item["from"]
         if not sender.endswith("@c.us") and not sender.endswith("@s.whatsapp.net"):
             return []  # groups, broadcasts, channels
         media = []
-        if item.get("hasMedia") and isinstance(item.get("media"), dict) and item["media"].get("url"):
-            part = item["media"]
-            media.append(Media(part["url"], part.get("mimetype") or "", part.get("filename") or ""))
-        name = ((item.get("_data") or {}).get("notifyName") or "") if isinstance(item.get("_data"), dict) else ""
-        return [Message(str(item["id"]), _digits(sender), item.get("body") or "", name, media)]
+        part = _object(item.get("media"), "payload.media")
+        url = _text(part.get("url"), "payload.media.url")
+        if item.get("hasMedia") and url:
+            media.append(Media(url, _text(part.get("mimetype"), "payload.media.mimetype"),
+                               _text(part.get("filename"), "payload.media.filename")))
+        name = _text(_object(item.get("_data"), "payload._data").get("notifyName"), "payload._data.notifyName")
+        return [Message(message_id, _digits(sender), _text(item.get("body"), "payload.body"), name, media)]
 
 
 class Gowa(Provider):
@@ -167,23 +176,24 @@ class Gowa(Provider):
     signature_header = "X-Hub-Signature-256"
 
     def parse(self, payload):
-        message = payload.get("message") or {}
-        if not isinstance(message, dict) or not message.get("id") or payload.get("is_from_me"):
+        message = _object(payload.get("message"), "message")
+        message_id = _text(message.get("id"), "message.id")
+        if not message_id or payload.get("is_from_me"):
             return []
-        sender = payload.get("from") or payload.get("sender_id") or ""
+        sender = _text(payload.get("from"), "from") or _text(payload.get("sender_id"), "sender_id")
         if "@g.us" in sender or not _digits(sender):
             return []
-        media = []
+        media, caption = [], ""
         for kind in ("image", "document", "video"):
-            part = payload.get(kind)
-            if isinstance(part, dict) and part.get("media_path"):
-                media.append(Media(part["media_path"], part.get("mime_type") or "", part.get("file_name") or ""))
-        text = message.get("text") or ""
-        if not text:
-            for kind in ("image", "document"):
-                if isinstance(payload.get(kind), dict):
-                    text = payload[kind].get("caption") or text
-        return [Message(str(message["id"]), _digits(sender), text, payload.get("pushname") or "", media)]
+            part = _object(payload.get(kind), kind)
+            path = _text(part.get("media_path"), f"{kind}.media_path")
+            if path:
+                media.append(Media(path, _text(part.get("mime_type"), f"{kind}.mime_type"),
+                                   _text(part.get("file_name"), f"{kind}.file_name")))
+            if kind != "video":
+                caption = _text(part.get("caption"), f"{kind}.caption") or caption
+        text = _text(message.get("text"), "message.text") or caption
+        return [Message(message_id, _digits(sender), text, _text(payload.get("pushname"), "pushname"), media)]
 
 
 class Sms(Provider):
@@ -191,9 +201,47 @@ class Sms(Provider):
     signature_header = "X-Signature"
 
     def parse(self, payload):
-        if not payload.get("id") or not _digits(payload.get("from")):
+        message_id, sender = _text(payload.get("id"), "id"), _text(payload.get("from"), "from")
+        text = _text(payload.get("text"), "text")
+        if not message_id or not _digits(sender):
             return []
-        return [Message(str(payload["id"]), _digits(payload["from"]), str(payload.get("text") or ""))]
+        return [Message(message_id, _digits(sender), text)]
+
+
+class MalformedPayload(ValueError):
+    """A signed payload that is not the provider's shape. ``where`` names the place in the shape
+    (``entry[].changes``), never a value: it is logged, and values are personal data."""
+
+    def __init__(self, where):
+        super().__init__(where)
+        self.where = where
+
+
+def _object(value, where):
+    """A JSON object of the payload ({} when absent)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedPayload(where)
+    return value
+
+
+def _items(value, where):
+    """A JSON array of the payload ([] when absent)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedPayload(where)
+    return value
+
+
+def _text(value, where):
+    """A string of the payload ("" when absent; a number, as some gateways send ids, as its digits)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise MalformedPayload(where)
+    return str(value)
 
 
 PROVIDERS = {p.key: p for p in (CloudApi(), Waha(), Gowa(), Sms())}

@@ -1,12 +1,14 @@
 """Webhook endpoints of the messaging providers: ``/webhooks/<provider>``.
 
 Thin: check the signature over the raw body (403 and nothing created when it is missing or
-wrong), parse the provider's shape, hand each message to :func:`messaging.handle`.
+wrong), parse the provider's shape (a signed payload of another shape is a 400 and creates
+nothing), hand each message to :func:`messaging.handle`.
 """
 import json
 import logging
 
 from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
 
 from app.channels import messaging
 from app.settings import setting
@@ -28,17 +30,24 @@ def receive(provider):
     body = request.get_data(cache=False)
     if not handler.verify(request.headers, body):
         log.warning("webhook %s: missing or wrong signature from %s", provider, request.remote_addr)
-        return jsonify({"error": "invalid signature"}), 403
+        return error_document(403, _("Missing or invalid signature."))
     try:
         payload = json.loads(body)
     except ValueError:
-        return jsonify({"error": "invalid JSON"}), 400
+        payload = None
     if not isinstance(payload, dict):
-        return jsonify({"error": "invalid JSON"}), 400
+        return error_document(400, _("The body is not a JSON object."))
+    try:
+        messages = handler.parse(payload)  # every message read before the first is handled
+    except messaging.MalformedPayload as exc:
+        # the place in the shape only: the payload's values are personal data (numbers, names, text)
+        log.warning("webhook %s: signed payload of the wrong shape refused (at %s)", provider, exc.where)
+        return error_document(400, _("The payload does not have this provider's message shape (at %(where)s); "
+                                     "nothing was received.", where=exc.where))
     from app.jobs.queue import deliver
 
     results = []
-    for message in handler.parse(payload):
+    for message in messages:
         what, outcome = messaging.handle(handler, message)
         deliver(outcome)  # after the commit: the answers go out through the gateway
         results.append(what)

@@ -240,6 +240,9 @@ def _location(details):
 
 def _point(latitude, longitude):
     """(latitude, longitude) as numbers inside Indonesia, or (None, None) when both are empty."""
+    if (latitude in (None, "")) != (longitude in (None, "")):
+        raise ValidationFailed(_l("The map point is incomplete: it needs both the latitude and the longitude. "
+                                  "Choose the point on the map again, or leave it empty."))
     try:
         return regions.check_coordinates(latitude, longitude) or (None, None)
     except (TypeError, ValueError):

@@ -149,6 +149,33 @@ def map_points(criteria, limit=MAP_POINTS):
     return [{"lat": lat, "lon": lon, "number": r.tracking_number, "title": r.title} for (lat, lon), r in points]
 
 
+@dataclass(frozen=True)
+class PublicLocation:
+    """Where a case is, as the public may know it: the kelurahan/desa (official name), the
+    kecamatan and the map point rounded by :func:`public_point`. Never the street address or
+    landmark the reporter typed (it can be a house, a neighbour's name, a phone number)."""
+
+    village: str = None
+    district: str = None
+    latitude: float = None
+    longitude: float = None
+
+    @property
+    def label(self):
+        """"Kelurahan, Kecamatan" (either alone when only one is known), or None."""
+        return ", ".join(part for part in (self.village, self.district) if part) or None
+
+
+def public_location(complaint):
+    """The one rule of which location fields of a case are public (the report page, the map,
+    Open311): nothing for a case the public list does not show (``access.publicly_listed``)."""
+    if not access.publicly_listed(complaint):
+        return PublicLocation()
+    latitude, longitude = public_point(complaint.latitude, complaint.longitude)
+    village = complaint.region.name if complaint.region is not None else None
+    return PublicLocation(village, complaint.district, latitude, longitude)
+
+
 def public_point(latitude, longitude):
     """A case's map point as every public answer gives it (map, Open311): rounded to about
     100 m, so it shows where a problem is, not whose house it is. ``(None, None)`` without one."""

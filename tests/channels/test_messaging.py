@@ -429,3 +429,68 @@ def test_a_message_carrying_a_nul_character_opens_its_case(client, wa_gateway, p
 
     newest = db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
     assert newest.description == "Lampu jalan di Gang Mawar mati sejak Senin."
+
+
+def _wrong_shapes(node, path=()):
+    """Every place of a payload, each with values of the wrong type: (path, value)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _wrong_shapes(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _wrong_shapes(value, path + (index,))
+    if path:
+        for wrong in ("teks", 7, ["a"], {"x": 1}, True):
+            if type(wrong) is not type(node) and not (isinstance(node, str) and isinstance(wrong, int)
+                                                       and not isinstance(wrong, bool)):
+                yield path, wrong
+
+
+def _replaced(body, path, value):
+    body = json.loads(json.dumps(body))
+    node = body
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return body
+
+
+MEDIA_BODIES = {
+    "cloud_api": lambda: cloud_api_body("bentuk-1", "Lampu mati", image_id="m1"),
+    "waha": lambda: waha_body("bentuk-1", "Lampu mati", media_url="http://127.0.0.1:1/x.png"),
+    "gowa": lambda: gowa_body("bentuk-1", "Lampu mati", media_path="/x.png"),
+    "sms": lambda: sms_body("bentuk-1", "Lampu mati"),
+}
+
+
+@pytest.mark.parametrize("provider", ["cloud_api", "waha", "gowa", "sms"])
+def test_a_signed_payload_of_the_wrong_shape_is_a_400_creates_nothing_and_logs_no_personal_data(
+        client, wa_gateway, provider, caplog, monkeypatch):
+    """``"entry": "x"`` with a valid signature was a 500 (the parser trusted the provider's shape).
+    Every place of each provider's payload gets values of other types: the answer is the message
+    handled (a field we do not read) or a 400 that created nothing, never a 500."""
+    from app.channels import messaging
+    from app.extensions import db
+    from app.models import InboundMessage
+
+    monkeypatch.setattr(messaging, "fetch_media", lambda provider, message: ([], 0))
+    body = MEDIA_BODIES[provider]()
+    entry = {"cloud_api": "entry", "waha": "payload", "gowa": "message", "sms": "text"}[provider]
+    refused = []
+    with caplog.at_level("DEBUG", logger="app.channels.webhooks"):
+        for path, wrong in [((entry,), "x"), *_wrong_shapes(body)]:
+            before = count_cases()
+            response = post(client, provider, _replaced(body, path, wrong))
+            assert response.status_code in (200, 400) and response.is_json, (path, wrong, response.data[:300])
+            if response.status_code == 400:
+                refused.append(path)
+                assert "bentuk pesan" in response.get_json()["error"]
+                assert count_cases() == before
+                assert db.session.execute(select(func.count()).select_from(InboundMessage)).scalar() == 0
+            db.session.execute(InboundMessage.__table__.delete())  # the next variant is a first delivery again
+            db.session.commit()
+    assert (entry,) in refused
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "app.channels.webhooks")
+    assert "wrong shape" in logged
+    for personal in ("Lampu mati", "Warga Uji", PHONE, PHONE[2:]):
+        assert personal not in logged

@@ -270,7 +270,8 @@ def test_request_shows_status_answer_agency_and_deadline(client, category, make_
     assert item["service_code"] == str(category.id) and item["service_name"] == "Uji Jalan rusak"
     assert item["requested_datetime"].endswith("+07:00")
     assert item["expected_datetime"] is not None and item["service_notice"] == "Proses"
-    assert (item["lat"], item["long"], item["address"]) == (-6.9, 107.6, "Jl. Merdeka 1")
+    # the public location (public_list.public_location): the kecamatan, never the street address
+    assert (item["lat"], item["long"], item["address"]) == (-6.9, 107.6, "Sukamaju Kota")
     for fmt in ("json", "xml"):
         missing = client.get(f"{API}/requests/AAAA-BBBB-C.{fmt}")
         assert missing.status_code == 404 and error_of(missing, fmt)["code"] == 404
@@ -560,3 +561,72 @@ def test_reads_are_limited_per_address(app, client, channels, make_case, fmt):
         limited = client.get(f"{API}/requests/{case.tracking_number}.{fmt}",
                              environ_base={"REMOTE_ADDR": f"10.9.9.{1 if fmt == 'json' else 2}"})
         assert error_of(limited, fmt)["code"] == 429
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_api_key_in_the_address_is_refused_and_never_logged(client, category, api_key, caplog, fmt):
+    """GeoReport v2 sends the key in the POST body; one in the query string lands in access logs."""
+    key = api_key()
+    before = count_cases()
+    form = post_form(category, None)
+    with caplog.at_level("DEBUG"):
+        refused = client.post(f"{API}/requests.{fmt}", query_string={"api_key": key}, data=form)
+        listed = client.get(f"{API}/requests.{fmt}", query_string={"api_key": key})
+    for response in (refused, listed):
+        assert response.status_code == 400
+        error = error_of(response, fmt)
+        assert error["code"] == 400 and "api_key" in error["description"] and "isi POST" in error["description"]
+    assert count_cases() == before
+    assert key not in caplog.text and key[:12] not in caplog.text
+    assert client.post(f"{API}/requests.{fmt}", data={**form, "api_key": key}).status_code == 200  # the body: accepted
+
+
+def test_a_date_whose_plus_was_not_encoded_is_read_as_meant(client, channels, make_case):
+    from app.clock import utcnow
+
+    case = make_case(status="dispatched", now=utcnow() - datetime.timedelta(days=120))
+    local = (case.received_at + datetime.timedelta(hours=7)).replace(microsecond=0)
+
+    def numbers(start, end):
+        response = client.get(f"{API}/requests.json?start_date={start}&end_date={end}")  # "+" unencoded: a space
+        assert response.status_code == 200, response.data
+        return {item["service_request_id"] for item in json.loads(response.data)}
+
+    around = [(local + datetime.timedelta(minutes=m)).isoformat() + "+07:00" for m in (-1, 1)]
+    assert case.tracking_number in numbers(*around)
+    after = [(local + datetime.timedelta(minutes=m)).isoformat() + "+07:00" for m in (1, 2)]
+    assert case.tracking_number not in numbers(*after)  # the offset counts: read as +07:00, not dropped
+    for garbage in ("2026-01-31T00:00:00 7", "2026-01-31T00:00:00 0700x", "kemarin 07:00", "2026-01-31T00:00:00  07:00",
+                    "2026-01-31T00:00 07:00 07:00"):
+        response = client.get(f"{API}/requests.json", query_string={"start_date": garbage})
+        assert response.status_code == 400 and error_of(response, "json")["code"] == 400
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_service_request_id_without_any_id_is_an_error_not_the_default_listing(client, channels, make_case, fmt):
+    make_case(status="dispatched")
+    for empty in (",,,", " , ,"):
+        response = client.get(f"{API}/requests.{fmt}", query_string={"service_request_id": empty})
+        assert response.status_code == 400
+        error = error_of(response, fmt)
+        assert error["code"] == 400 and "service_request_id" in error["description"]
+
+
+def test_open311_gives_the_location_the_report_page_gives(client, channels, make_case):
+    """Kelurahan and kecamatan as the ``address``, the rounded point: never the street address."""
+    from app.extensions import db
+    from app.workflow import public_list
+
+    case = make_case(status="dispatched", district="Sumedang Utara", village="Kotakaler")
+    case.latitude, case.longitude, case.address = -6.861234, 107.923456, "Jl. Melati 7, rumah Pak Darto"
+    db.session.commit()
+    assert case.region is not None  # the official kelurahan
+    for fmt in ("json", "xml"):
+        body = client.get(f"{API}/requests/{case.tracking_number}.{fmt}").data
+        assert_hidden(body, "Melati", "Darto", "6.861234", "107.923456")
+    item = json.loads(client.get(f"{API}/requests/{case.tracking_number}.json").data)[0]
+    assert (item["address"], item["lat"], item["long"]) == ("Kota Kaler, Sumedang Utara", -6.861, 107.923)
+    page = client.get(f"/laporan/{case.tracking_number}").get_data(as_text=True)
+    place = public_list.public_location(case)
+    assert (place.village, place.district, place.label) == ("Kota Kaler", "Sumedang Utara", item["address"])
+    assert "Kota Kaler" in page and "Sumedang Utara" in page and "Melati" not in page

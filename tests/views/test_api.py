@@ -154,3 +154,70 @@ def test_times_carry_their_offset_so_clients_read_them_right(app, cases):
         assert moment.utcoffset() == datetime.timedelta(0), value  # "+00:00", not a bare local-looking time
     received = datetime.datetime.fromisoformat(shown["received_at"])
     assert received.replace(tzinfo=None) == case.received_at.replace(microsecond=received.microsecond)
+
+
+def test_refusals_of_the_api_are_indonesian_in_the_shape_fab_documents(app, cases):
+    """FAB answered "Not found", "Not authorized" and marshmallow's "Not a valid number." in English."""
+    with app.test_client() as api:
+        headers = jwt_for(api, "opd_dinkes")
+        missing = api.get("/api/v1/complaint/999999", headers=headers)
+        assert missing.status_code == 404 and missing.get_json() == {"message": "Halaman atau data yang Anda cari tidak ditemukan."}
+        refused = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", headers=headers,
+                          json={"latitude": "utara", "address": "x" * 301, "reporter": 1, "district": 5})
+        assert refused.status_code == 422
+        assert refused.get_json() == {"message": {
+            "latitude": ["Harus berupa angka."], "address": ["Paling banyak 300 karakter."],
+            "reporter": ["Kolom tidak dikenal: tidak dapat diubah melalui API."], "district": ["Harus berupa teks."]}}
+        assert api.delete(f"/api/v1/complaint/{cases['pupr'].id}", headers=headers).get_json()["message"] == \
+            "Anda tidak memiliki akses ke sumber ini."
+
+
+def test_a_client_without_a_valid_token_is_told_so_in_indonesian(app, cases):
+    """flask-jwt-extended answered a bad token with ``{"msg": "Not enough segments"}`` (422)."""
+    with app.test_client() as stranger:
+        for headers in ({}, {"Authorization": "Bearer junk"}):
+            response = stranger.get("/api/v1/complaint/", headers=headers)
+            assert response.status_code == 401
+            assert response.get_json() == {"message": "Belum masuk, atau token tidak berlaku. "
+                                                      "Masuk melalui /api/v1/security/login."}
+
+
+def test_field_names_and_titles_of_the_api_are_the_screens_names(app, cases):
+    with app.test_client() as api:
+        headers = jwt_for(api, "opd_dinkes")
+        shown = api.get(f"/api/v1/complaint/{cases['dinkes'].id}", headers=headers).get_json()
+        listed = api.get("/api/v1/complaint/", headers=headers).get_json()
+    assert shown["label_columns"]["tracking_number"] == listed["label_columns"]["tracking_number"] == "Nomor lacak"
+    assert shown["label_columns"]["received_at"] == "Diterima"
+    assert shown["label_columns"]["region_code"] == "Kode kelurahan/desa (Kemendagri)"
+    assert (shown["show_title"], listed["list_title"]) == ("Rincian Laporan", "Daftar Laporan")
+    from app.labels import COMPLAINT_LABELS
+
+    for labels in (shown["label_columns"], listed["label_columns"]):
+        for column, text in labels.items():
+            if "_" in column or "." in column:  # FAB's own guess: "Received At", "Agency Name"
+                assert text != column.replace("_", " ").replace(".", " ").title(), (column, text)
+            if column in COMPLAINT_LABELS:
+                assert text == str(COMPLAINT_LABELS[column])
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_a_case_id_that_is_no_number_is_a_404_on_every_method(app, cases, method):
+    """``GET /complaint/abc`` answered 405 (FAB routed only PUT and DELETE for a non-numeric id)."""
+    with app.test_client() as api:
+        response = getattr(api, method)("/api/v1/complaint/abc", headers=jwt_for(api, "admin"), json={"address": "x"})
+    assert response.status_code == 404 and response.is_json
+    assert response.get_json()["message"] == "Halaman atau data yang Anda cari tidak ditemukan."
+
+
+def test_every_api_answers_its_refusals_through_the_one_home_of_api_messages(app):
+    from flask_appbuilder.api import BaseApi
+
+    from app.api_messages import ApiMessages
+
+    apis = [view for view in app.appbuilder.baseviews if isinstance(view, BaseApi)]
+    assert {type(view).__name__ for view in apis} >= {"ComplaintApi", "LaporSecurityApi", "MenuApi", "PublicOpenApi"}
+    assert all(isinstance(view, ApiMessages) for view in apis)
+    with app.test_client() as api:
+        assert api.get("/api/v1/menu/").get_json() == {
+            "message": "Belum masuk, atau token tidak berlaku. Masuk melalui /api/v1/security/login."}

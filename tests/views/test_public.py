@@ -448,3 +448,16 @@ def test_an_incident_date_typed_without_a_date_picker_is_read_or_refused_in_indo
     assert db.session.execute(select(Complaint.incident_date).order_by(Complaint.id.desc()).limit(1)).scalar() \
         == datetime.date(2026, 11, 23)
     assert 'type="date"' in client.get("/lapor").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("given", [{"latitude": "-6.85"}, {"longitude": "107.92"}])
+def test_a_map_point_with_one_coordinate_is_called_incomplete_and_the_form_kept(client, given):
+    """It said "must be inside Indonesia" for a point that is only half there."""
+    before = count_cases()
+    response = submit(client, **given)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and count_cases() == before
+    blank = html.unescape(client.get("/lapor").get_data(as_text=True))
+    assert "Titik peta belum lengkap" in page
+    assert page.count("wilayah Indonesia") == blank.count("wilayah Indonesia")  # the map's own hint only
+    assert "Lampu penerangan jalan mati total" in page and "Jl. Merdeka depan SD 3" in page

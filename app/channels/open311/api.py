@@ -10,6 +10,7 @@ account) is ever in a response; the private reply code is never in a response.
 """
 import datetime
 import logging
+import re
 import secrets
 
 from flask import Blueprint, request, url_for
@@ -44,6 +45,8 @@ CLOSED = ("resolved", "closed", "archived", "forwarded")
 ANSWER_EVENTS = ("held", "dispatched", "follow_up", "resolved", "archived", "forwarded")
 MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
 MAX_DESCRIPTION, MAX_TITLE = 10000, 200
+# a time with an offset whose "+" was not URL-encoded (and so became a space)
+UNENCODED_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:\d{2})$")
 BOOLEAN_VALUES = {"ya": True, "true": True, "1": True, "tidak": False, "false": False, "0": False}
 
 
@@ -188,9 +191,20 @@ def service_definition(service_code, fmt):
 # --- API keys ---------------------------------------------------------------------------
 
 
+@open311_bp.before_request
+def _no_key_in_the_address():
+    """An ``api_key`` belongs in the POST body (GeoReport v2): one in the query string is written
+    to every access log and proxy log on the way, so it is refused, on every route, and the
+    refusal never logs it."""
+    if "api_key" in request.args:
+        log.warning("open311 %s %s: api_key sent in the query string, refused", request.method, request.path)
+        raise Open311Error(400, _("api_key must be sent in the POST body, never in the address (query string): "
+                                  "addresses are written to logs. Consider this key exposed and ask for a new one."))
+
+
 def _authenticate():
-    """The active key sent with the request (403 otherwise), counted against its rate limit."""
-    key = apikeys.find_active(request.values.get("api_key"))
+    """The active key sent in the POST body (403 otherwise), counted against its rate limit."""
+    key = apikeys.find_active(request.form.get("api_key"))
     if key is None:
         raise Open311Error(403, _("api_key missing, invalid or revoked."))
     if limiter.enabled and setting("RATELIMIT_ENABLED", True):
@@ -351,12 +365,14 @@ def _latest_answers(ids):
 def _record(complaint, answers):
     """One service request; never the reporter's identity, never a confidential case.
 
-    What the reporter wrote (description, address, map point, media) is published only for a
-    case the public list shows (``access.publicly_listed``: verified, not merged); any other case
-    found by its number shows what its tracking page shows: status, agency, dates, answers."""
+    What the reporter wrote (description, media) is published only for a case the public list
+    shows (``access.publicly_listed``: verified, not merged); any other case found by its number
+    shows what its tracking page shows: status, agency, dates, answers. The location is what the
+    report page shows (``public_list.public_location``): kelurahan and kecamatan as the
+    ``address``, the rounded point; never the street address the reporter typed."""
     category = complaint.category
     listed = access.publicly_listed(complaint)
-    lat, lon = public_list.public_point(complaint.latitude, complaint.longitude) if listed else (None, None)
+    place = public_list.public_location(complaint)
     return {
         "service_request_id": complaint.tracking_number,
         "status": _status_of(complaint),
@@ -369,11 +385,11 @@ def _record(complaint, answers):
         "requested_datetime": complaint.received_at,
         "updated_datetime": complaint.updated_at,
         "expected_datetime": sla.current_deadline(complaint),
-        "address": complaint.address if listed else None,
+        "address": place.label,
         "address_id": None,
         "zipcode": None,
-        "lat": lat,
-        "long": lon,
+        "lat": place.latitude,
+        "long": place.longitude,
         "media_url": complaint.media_url if listed else None,
     }
 
@@ -385,13 +401,16 @@ def _records(complaints):
 
 
 def _query():
-    return select(Complaint).options(joinedload(Complaint.category), joinedload(Complaint.agency))
+    return select(Complaint).options(joinedload(Complaint.category), joinedload(Complaint.agency),
+                                     joinedload(Complaint.region))
 
 
 def _date_arg(name):
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
+    # "+07:00" sent without encoding arrives as " 07:00": read the space as the "+" only there
+    raw = UNENCODED_PLUS.sub(r"\1+\2", raw)
     try:
         value = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
@@ -407,7 +426,10 @@ def _date_arg(name):
 @open311_bp.route(f"/requests.{FMT}", methods=["GET"])
 @_limited
 def list_requests(fmt):
-    ids = [part.strip() for part in (request.args.get("service_request_id") or "").split(",") if part.strip()]
+    asked = (request.args.get("service_request_id") or "").strip()
+    ids = [part.strip() for part in asked.split(",") if part.strip()]
+    if asked and not ids:  # ",,,": ids were meant, none was given; not a request for the default listing
+        raise Open311Error(400, _("service_request_id must name at least one tracking number (separated by commas)."))
     if ids:
         # the spec: with service_request_id every other filter is ignored; tracking by number
         # shows any non-confidential case (like the public tracking page)

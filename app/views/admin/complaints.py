@@ -27,7 +27,7 @@ from app.extensions import db
 from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime, lapor_datetime_short
 from app.spreadsheets import safe_row
-from app.labels import KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
+from app.labels import COMPLAINT_LABELS, KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Agency, Complaint, ComplaintEvent, Reporter
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
@@ -209,43 +209,7 @@ class ComplaintView(ModelView):
             ("first_response_due", _l("First response deadline")), ("resolution_due", _l("Resolution deadline")))},
     }
 
-    label_columns = {
-        "tracking_number": _l("Tracking number"),
-        "title": _l("Title"),
-        "description": _l("Case description"),
-        "kind": _l("Type"),
-        "status": _l("Status"),
-        "sla": _l("Deadline"),
-        "category": _l("Category"),
-        "channel": _l("Channel"),
-        "agency": _l("Responsible agency"),
-        "target_agency": _l("Agency chosen by reporter"),
-        "forwarded_to": _l("Forwarded to"),
-        "archive_reason": _l("Archive reason"),
-        "address": _l("Address"),
-        "district": _l("District"),
-        "village": _l("Village"),
-        "region": _l("Kelurahan/desa (official list)"),
-        "district_region": _l("Kecamatan (official list)"),
-        "latitude": _l("Latitude"),
-        "longitude": _l("Longitude"),
-        "incident_date": _l("Incident date"),
-        "is_anonymous": _l("Anonymous"),
-        "is_confidential": _l("Confidential"),
-        "needs_inspection": _l("Needs field inspection"),
-        "received_at": _l("Received at"),
-        "verified_at": _l("Verified at"),
-        "dispatched_at": _l("Dispatched at"),
-        "first_response_at": _l("First response at"),
-        "resolved_at": _l("Resolved"),
-        "closed_at": _l("Closed at"),
-        "verification_due": _l("Verification deadline"),
-        "first_response_due": _l("First response deadline"),
-        "resolution_due": _l("Resolution deadline"),
-        "auto_close_due": _l("Auto-close date"),
-        "rating": _l("Rating (1-5)"),
-        "feedback": _l("Reporter comment"),
-    }
+    label_columns = dict(COMPLAINT_LABELS)  # a copy: FAB adds its own defaults to the dict it gets
     description_columns = {
         "is_anonymous": _l("The reporter's identity is visible only to Admins and Coordinators."),
         "is_confidential": _l("The case is not published; the identity is hidden from agencies and leadership."),

@@ -2,14 +2,17 @@
 
 The API never returns reporter identity; cases are not deleted through it.
 """
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import ModelRestApi, expose, safe
+from flask_appbuilder.security.decorators import permission_name, protect
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import Complaint
 from sqlalchemy import inspect
 
+from app.api_messages import ApiMessages
 from app.extensions import db
+from app.labels import COMPLAINT_LABELS
 from app.views.api.schemas import UtcSchemaConverter
 from app.views.filters import ACCESS_BASE_FILTERS, request_user
 from app.workflow import lifecycle, regions
@@ -25,8 +28,26 @@ PUBLIC_FIELDS = [
 ]
 
 
-class ComplaintApi(ModelRestApi):
+class ComplaintApi(ApiMessages, ModelRestApi):
     resource_name = "complaint"
+    # the names of the fields as the screens give them (FAB made "Tracking Number", "Received At")
+    label_columns = {
+        **COMPLAINT_LABELS,
+        "id": _l("Case id"),
+        "category.name": _l("Category"),
+        "channel.name": _l("Channel"),
+        "agency.id": _l("Responsible agency id"),
+        "agency.name": _l("Responsible agency"),
+        "region_code": _l("Kelurahan/desa code (Kemendagri)"),
+        "district_code": _l("Kecamatan code (Kemendagri)"),
+        "parent_id": _l("Merged into case (id)"),
+        "duplicate_count": _l("Duplicate reports"),
+        "version": _l("Version"),
+    }
+    list_title = _l("Case List")
+    show_title = _l("Case Details")
+    edit_title = _l("Edit case")
+    add_title = _l("Cases are not added through the API")
     datamodel = SQLAInterface(Complaint)
     model2schemaconverter = UtcSchemaConverter  # times with their offset
     base_filters = ACCESS_BASE_FILTERS
@@ -63,6 +84,26 @@ class ComplaintApi(ModelRestApi):
             item.region_code, item.district_code = fields["region_code"], fields["district_code"]
             item.district, item.village = fields["district"], fields["village"]
         lifecycle.audit_form_edit(item, request_user(), self.edit_columns)
+
+    # a case is addressed by its whole-number id on every method: ``/complaint/abc`` names no case
+    # (404), not a case that may only be changed (FAB's ``/<pk>`` for PUT and DELETE made it a 405)
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        return self.put_headless(pk)
+
+    put.__doc__ = ModelRestApi.put.__doc__
+
+    @expose("/<int:pk>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    def delete(self, pk):
+        return self.delete_headless(pk)
+
+    delete.__doc__ = ModelRestApi.delete.__doc__
 
     def put_headless(self, pk):
         """FAB's edit; a refusal by the case's rules is a JSON message, never a 500."""

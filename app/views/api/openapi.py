@@ -14,8 +14,10 @@ from flask import current_app
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.api.manager import OpenApi
 
+from app.api_messages import ApiMessages
 
-class PublicOpenApi(OpenApi):
+
+class PublicOpenApi(ApiMessages, OpenApi):
     route_base = "/api"
 
     @expose("/<version>/_openapi")

@@ -398,6 +398,7 @@ def public_detail(number):
     if not access.publicly_listed(complaint):
         abort(404)
     return render_template("public/detail.html", complaint=complaint,
+                           location=public_list_rules.public_location(complaint),
                            reporter_name=access.public_reporter_name(complaint),
                            timeline=lifecycle.public_timeline(complaint.id))
 
