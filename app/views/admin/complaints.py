@@ -202,11 +202,10 @@ class ComplaintView(ModelView):
                       "resolution_due": LOCAL_DAY_FILTERS + [OverdueFilter]}
     # coded columns are chosen from their Indonesian names (equal / not equal: app/interface.py)
     search_form_extra_fields = {
-        "status": SelectField(_l("Status"), choices=choices(STATUS_LABELS), widget=Select2Widget()),
-        "kind": SelectField(_l("Type"), choices=choices(KIND_LABELS), widget=Select2Widget()),
-        **{column: LocalDateField(label) for column, label in (
-            ("received_at", _l("Received at")), ("verification_due", _l("Verification deadline")),
-            ("first_response_due", _l("First response deadline")), ("resolution_due", _l("Resolution deadline")))},
+        "status": SelectField(COMPLAINT_LABELS["status"], choices=choices(STATUS_LABELS), widget=Select2Widget()),
+        "kind": SelectField(COMPLAINT_LABELS["kind"], choices=choices(KIND_LABELS), widget=Select2Widget()),
+        **{column: LocalDateField(COMPLAINT_LABELS[column])
+           for column in ("received_at", "verification_due", "first_response_due", "resolution_due")},
     }
 
     label_columns = dict(COMPLAINT_LABELS)  # a copy: FAB adds its own defaults to the dict it gets
