@@ -57,8 +57,11 @@ def receive(provider):
 @webhooks_bp.route("/cloud_api", methods=["GET"])
 def cloud_api_subscribe():
     """The Cloud API's subscription handshake (hub.mode / hub.verify_token / hub.challenge)."""
+    import hmac
+
     token = setting("WHATSAPP_CLOUD_VERIFY_TOKEN") or ""
+    offered = request.args.get("hub.verify_token") or ""
     if (request.args.get("hub.mode") == "subscribe" and token
-            and request.args.get("hub.verify_token") == token):
+            and hmac.compare_digest(offered.encode(), token.encode())):
         return (request.args.get("hub.challenge") or "")[:200], 200, {"Content-Type": "text/plain; charset=utf-8"}
-    return jsonify({"error": "forbidden"}), 403
+    return error_document(403, _("The subscription's verify token does not match."))

@@ -366,7 +366,8 @@ def test_cloud_api_subscription_handshake(app, client, wa_gateway):
         ok = client.get("/webhooks/cloud_api?hub.mode=subscribe&hub.verify_token=verifikasi-uji&hub.challenge=12345")
         assert ok.status_code == 200 and ok.data == b"12345"
         bad = client.get("/webhooks/cloud_api?hub.mode=subscribe&hub.verify_token=salah&hub.challenge=12345")
-        assert bad.status_code == 403
+        assert bad.status_code == 403 and "12345" not in bad.get_data(as_text=True)
+        assert bad.get_json() == {"error": "Token verifikasi langganan tidak cocok."}  # in the portal's language
 
 
 @pytest.mark.parametrize("shape", ["cloud_api", "waha", "gowa"])
