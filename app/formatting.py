@@ -34,9 +34,12 @@ def shown(value):
 
 
 def register_filters(app):
+    from app.workflow import periods
+
     app.jinja_env.globals["page_lang"] = page_lang
     app.jinja_env.filters["shown"] = shown
     app.jinja_env.filters["lapor_datetime"] = lapor_datetime
     app.jinja_env.filters["lapor_date"] = lapor_date
+    app.jinja_env.filters["period_label"] = periods.label_of
     app.jinja_env.filters["lapor_number"] = lapor_number
     app.jinja_env.filters["lapor_working_days"] = lapor_working_days

@@ -5,12 +5,12 @@ Everything the PDF lists comes from the same label lists as the CSV and XLSX
 a new measure added there appears here without an edit. Called by
 ``app.reports.build`` inside the report's locale.
 """
-import datetime
 import os
 
-from flask_babel import format_date, format_decimal, gettext as _
+from flask_babel import format_decimal, gettext as _
 
 from app.labels import KIND_LABELS, STATUS_LABELS
+from app.workflow import periods
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
 BLUE = (11, 83, 148)
@@ -24,11 +24,6 @@ def _font_files():
         if os.path.exists(regular) and os.path.exists(bold):
             return regular, bold
     return None
-
-
-def _period_label(period):
-    year, month = (int(x) for x in period.split("-"))
-    return format_date(datetime.date(year, month, 1), "MMMM yyyy")
 
 
 def _value(value, key=""):
@@ -93,7 +88,7 @@ def _make_pdf(installation, app_name, period_label):
 
 def render(data, installation, app_name, summary_labels, definitions, breakdown_labels, ranking_columns):
     """``data``: the report snapshot; the label lists are the ones the CSV/XLSX iterate."""
-    period_label = _period_label(data["period"])
+    period_label = periods.label_of(data["period"])
     pdf = _make_pdf(installation, app_name, period_label)
     family = pdf.family_name
     clean = pdf.clean

@@ -108,6 +108,13 @@ def parse(text):
     return None
 
 
+def label_of(text):
+    """A stored period ("2026-10", "2026-Q4", "2026") as a person reads it ("Oktober 2026"); the
+    text itself when it is none of them."""
+    period = parse(text)
+    return period.label() if period is not None else text
+
+
 def parse_month(text):
     """A month ``YYYY-MM`` (reports); raises :class:`ValidationFailed` with a clear message."""
     period = parse(text)

@@ -224,6 +224,9 @@ def test_coordinator_generates_with_progress_then_publishes(app, redis_mode, mar
     # publishing asks first: the button opens a confirmation, only the confirmed POST publishes
     confirm = client.get(f"/transparencyreportview/publish/{report.id}")
     assert confirm.status_code == 200 and 'id="confirm-publish"' in confirm.get_data(as_text=True)
+    assert "Maret 2019" in confirm.get_data(as_text=True)  # the period as people say it, not "2019-03"
+    listed = client.get("/transparencyreportview/list/").get_data(as_text=True)
+    assert "Maret 2019" in listed and ">2019-03<" not in listed
     assert client.post(f"/transparencyreportview/publish/{report.id}").status_code == 200
     db.session.expire_all()
     assert db.session.get(TransparencyReport, report.id).status == "draft"

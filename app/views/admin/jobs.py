@@ -175,7 +175,7 @@ class TransparencyReportView(ModelView):
     search_columns = ["period", "status"]
     label_columns = {"period": _l("Period"), "status": _l("Status"), "generated_at": _l("Generated at"),
                      "published_at": _l("Published at")}
-    formatters_columns = {"status": _report_status, "generated_at": lapor_datetime, "published_at": lapor_datetime}
+    formatters_columns = {"period": periods.label_of, "status": _report_status, "generated_at": lapor_datetime, "published_at": lapor_datetime}
 
     def _may(self, permission):
         return self.appbuilder.sm.has_access(permission, self.class_permission_name)
@@ -265,7 +265,7 @@ class TransparencyReportView(ModelView):
     @permission_name("generate")
     def progress(self, job_id):
         period = request.args.get("period", "")
-        return self.render_template("jobs/report_progress.html", title=_("Generating report %(period)s", period=period),
+        return self.render_template("jobs/report_progress.html", title=_("Generating report %(period)s", period=periods.label_of(period)),
                                     state_url=url_for(".progress_state", job_id=job_id))
 
     @expose("/progress/<job_id>/state")
@@ -289,7 +289,7 @@ class TransparencyReportView(ModelView):
         if item is None:
             abort(404)
         if request.method == "GET" or request.form.get("confirmed") != "yes":
-            return self.render_template("jobs/report_confirm.html", title=_("Publish report %(period)s?", period=item.period),
+            return self.render_template("jobs/report_confirm.html", title=_("Publish report %(period)s?", period=periods.label_of(item.period)),
                                         report=item, action="publish",
                                         replaces=reports.is_published_period(item.period))
         try:
@@ -297,7 +297,7 @@ class TransparencyReportView(ModelView):
         except DomainError as exc:
             flash(str(exc.message), "danger")
         else:
-            flash(_("Report %(period)s published.", period=item.period), "success")
+            flash(_("Report %(period)s published.", period=periods.label_of(item.period)), "success")
         return redirect(url_for(".show", pk=pk))
 
     @expose("/unpublish/<int:pk>", methods=["GET", "POST"])
@@ -314,9 +314,9 @@ class TransparencyReportView(ModelView):
             except DomainError as exc:
                 flash(str(exc.message), "danger")
             else:
-                flash(_("Report %(period)s withdrawn from the public page. It is a draft again.", period=item.period), "success")
+                flash(_("Report %(period)s withdrawn from the public page. It is a draft again.", period=periods.label_of(item.period)), "success")
                 return redirect(url_for(".show", pk=pk))
-        return self.render_template("jobs/report_confirm.html", title=_("Withdraw report %(period)s?", period=item.period),
+        return self.render_template("jobs/report_confirm.html", title=_("Withdraw report %(period)s?", period=periods.label_of(item.period)),
                                     report=item, action="unpublish", reason=request.form.get("reason", ""))
 
 

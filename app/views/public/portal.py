@@ -406,10 +406,6 @@ def public_detail(number):
 # --- transparency ---------------------------------------------------------------------
 
 
-def _period_label(value):
-    period = periods.parse(value)
-    return period.label() if period is not None else value
-
 
 SLA_ROWS = (
     ("verification", _l("Verified on time")),
@@ -491,7 +487,7 @@ def transparency():
         "channel": series(kpi["breakdowns"]["channel"]),
         "district": series(kpi["breakdowns"]["district"]),
     }
-    archive = [{"period": row.period, "label": _period_label(row.period)} for row in reports.published_reports()]
+    archive = [{"period": row.period, "label": periods.label_of(row.period)} for row in reports.published_reports()]
     response = make_response(render_template(
         "public/transparency.html", kpi=kpi, period={"value": period.value, "label": period.label()},
         period_options=periods.recent_choices(now), charts=charts, archive=archive, ranking_min=min_cases,
