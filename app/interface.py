@@ -34,15 +34,14 @@ class SafeFilters(Filters):
       raising IndexError (a 500 for a mistyped or forged link).
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for column, filters in self._search_filters.items():
-            if any(getattr(flt, "replaces_defaults", False) for flt in filters):
+    def __init__(self, *args, search_filters=None, **kwargs):
+        super().__init__(*args, search_filters=search_filters, **kwargs)
+        for column, own in (search_filters or {}).items():
+            if any(getattr(flt, "replaces_defaults", False) for flt in own):
                 # the view's own operators only (e.g. local-day filters of a time column)
-                own = [flt for flt in filters if getattr(flt, "replaces_defaults", False)]
-                filters[:] = own + [flt for flt in filters if flt not in own and type(flt).__module__ != "flask_appbuilder.models.sqla.filters"]
-                self._all_filters[column] = list(filters)
-                continue
+                self._search_filters[column] = list(own)
+                self._all_filters[column] = list(own)
+        for column, filters in self._search_filters.items():
             known = self._all_filters.setdefault(column, [])
             for flt in filters:
                 if not any(type(existing) is type(flt) for existing in known):

@@ -157,12 +157,9 @@ def _referenced_case(msg, sender):
     mine = {c.tracking_number: c for c in intake.cases_of(email=sender, open_only=False)}
     if not mine:
         return None
-    for ref in _referenced_ids(msg):  # one of our mails about a case, with its reply token
-        match = OUR_MESSAGE_ID.match(ref)
-        token = match.group(2) if match else None
-        for case in mine.values():
-            if token and is_email_reply_token(case.id, token):
-                return case
+    for case in mine.values():  # one of our mails about the case, with its reply token
+        if _carries_reply_token(msg, case):
+            return case
     for number in intake.tracking_numbers_in(msg.get("Subject") or ""):
         if number in mine:
             return mine[number]

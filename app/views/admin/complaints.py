@@ -235,7 +235,7 @@ class ComplaintView(ModelView):
         "incident_date": lapor_date,
     }
     add_form_extra_fields = {
-        "kind": SelectField(_l("Type"), choices=choices(KIND_LABELS), widget=Select2Widget()),
+        "kind": SelectField(COMPLAINT_LABELS["kind"], choices=choices(KIND_LABELS), widget=Select2Widget()),
         "reporter_name": StringField(_l("Reporter name"), validators=[OptionalValidator(), Length(max=150)], widget=BS3TextFieldWidget()),
         "reporter_phone": StringField(_l("Reporter phone / WhatsApp"), validators=[OptionalValidator(), Length(max=30)], widget=BS3TextFieldWidget()),
         "reporter_email": StringField(_l("Reporter email"), validators=[OptionalValidator(), Email(message=_l("Invalid email address.")), Length(max=200)], widget=BS3TextFieldWidget()),
@@ -374,7 +374,8 @@ class ComplaintView(ModelView):
         raw = (request.form.get("agency") or "").strip()
         if raw in ("", "__None"):
             return None
-        if whole_number(raw) is None or not access.can_assign_agency(current_user, whole_number(raw)):
+        agency_id = whole_number(raw)
+        if agency_id is None or not access.can_assign_agency(current_user, agency_id):
             return _("You can only record cases for your own agency.")
         return None
 

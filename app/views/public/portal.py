@@ -406,7 +406,6 @@ def public_detail(number):
 # --- transparency ---------------------------------------------------------------------
 
 
-
 SLA_ROWS = (
     ("verification", _l("Verified on time")),
     ("follow_up", _l("First follow-up on time")),
