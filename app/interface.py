@@ -31,7 +31,9 @@ class SafeFilters(Filters):
     * coded columns (``CODED_COLUMNS``) are filtered by "equal" / "not equal" only, and a column
       whose own filters say ``replaces_defaults`` (local days of a time column) by those only;
     * an unknown filter index in the URL (``?_flt_9_status=x``) is ignored instead of
-      raising IndexError (a 500 for a mistyped or forged link).
+      raising IndexError (a 500 for a mistyped or forged link);
+    * a number beyond what an integer column can hold (``?_flt_0_verify_days=99999999999999999999``)
+      finds nothing, like any other value that is no number, instead of a database error.
     """
 
     def __init__(self, *args, search_filters=None, **kwargs):
@@ -57,6 +59,21 @@ class SafeFilters(Filters):
         filters = self._all_filters.get(column_name, [])
         if 0 <= filter_instance_index < len(filters):
             self._add_filter(filters[filter_instance_index], value)
+
+    def _add_filter(self, filter_instance, values):
+        if self.datamodel.is_integer(filter_instance.column_name):
+            values = [_storable_integer(v) for v in values] if isinstance(values, list) else _storable_integer(values)
+        super()._add_filter(filter_instance, values)
+
+
+def _storable_integer(value):
+    """A filter value for an integer column: unchanged unless it is a number no 64-bit column holds,
+    which becomes None (FAB's reading of a value that is no number: the filter matches nothing)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return value
+    return value if -2**63 <= number < 2**63 else None
 
 
 class IntegrityProblem(Exception):

@@ -66,3 +66,14 @@ def test_a_day_that_is_not_a_date_is_named_and_left_out(login_as, make_case, typ
     assert response.status_code == 200
     assert page.count("bukan tanggal yang valid; filter itu tidak dipakai") == 1
     assert case.tracking_number in numbers_listed(page)
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999", "-99999999999999999999", "abc", "9" * 5000])
+def test_a_number_no_column_holds_finds_nothing_instead_of_a_500(login_as, typed):
+    client = login_as("koordinator")
+    for operator in range(6):  # equal, greater, smaller, not equal, in, not in
+        response = client.get("/slasettingview/list/", query_string={f"_flt_{operator}_verify_days": typed})
+        assert response.status_code == 200, (operator, response.status_code)
+    everything = client.get("/slasettingview/list/").get_data(as_text=True)
+    nothing = client.get("/slasettingview/list/", query_string={"_flt_0_verify_days": typed}).get_data(as_text=True)
+    assert "Pengaduan" in everything and "Pengaduan" not in nothing.split('class="table')[-1]
