@@ -18,8 +18,11 @@ def page_lang():
 
 def shown(value):
     """How a stored value reads on a staff screen: an empty value is "—", booleans are Ya/Tidak,
-    lists are joined; never None, True, False or [x]. (A filter, not a macro: it runs for every
-    cell of every list.) Plain strings are escaped by the template's autoescape; Markup stays."""
+    lists are joined, times are local ("24 Nov 2026 19.25 WIB") and days Indonesian; never None,
+    True, False, [x] or an ISO/UTC time. (A filter, not a macro: it runs for every cell of every
+    list.) Plain strings are escaped by the template's autoescape; Markup stays."""
+    import datetime
+
     from flask_babel import gettext
 
     if value is None or (isinstance(value, str) and value.strip() in ("", "-", "None")):
@@ -30,6 +33,10 @@ def shown(value):
         return gettext("No")
     if isinstance(value, (list, tuple, set)) or type(value).__name__ == "InstrumentedList":
         return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, datetime.datetime):
+        return lapor_datetime_short(value)
+    if isinstance(value, datetime.date):
+        return lapor_date(value)
     return value
 
 

@@ -134,3 +134,18 @@ def test_an_opd_officer_needs_an_agency(client, world):
     assert world.user("opd_pupr").agency_id is not None
     response = client.post(f"/users/edit/{officer.id}", data=_user_form(world.user("opd_pupr")))  # with its agency
     assert response.status_code == 302
+
+
+def test_account_times_read_as_local_times_not_iso(client, world):
+    import datetime
+
+    from app.extensions import db
+
+    officer = world.user("opd_pupr")
+    officer.created_on = datetime.datetime(2026, 11, 24, 2, 30, 15, 123456)  # UTC, as stored
+    officer.changed_on = datetime.datetime(2026, 11, 24, 3, 5)
+    db.session.commit()
+    assert sign_in(client, "admin", PASSWORD)
+    text = visible_text(client.get(f"/users/show/{officer.id}").get_data(as_text=True)).replace("\u00a0", " ")
+    assert "24 Nov 2026 09.30 WIB" in text and "24 Nov 2026 10.05 WIB" in text
+    assert "2026-11-24" not in text and "02:30" not in text
