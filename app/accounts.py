@@ -229,6 +229,13 @@ LAST_ADMIN_MESSAGE = _l("This is the only active administrator: give another acc
                         "otherwise nobody could manage users and settings any more.")
 
 
+def a_role_is_required(form, field):
+    """Form validator (roles): a user has at least one role. (FAB's own check also reads a "groups"
+    field, which these forms do not have: a user saved without a role was a 500.)"""
+    if not field.data:
+        raise ValidationError(_l("Choose at least one role."))
+
+
 def keeps_an_active_admin(form, field):
     """Form validator (roles): the last active administrator keeps the Admin role and stays active."""
     user_id = getattr(form, "_id", None)  # set by FAB on the edit form only

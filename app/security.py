@@ -20,6 +20,7 @@ from app.accounts import (
     LAST_ADMIN_MESSAGE,
     LaporAuthDBView,
     LaporResetMyPasswordView,
+    a_role_is_required,
     is_last_active_admin,
     keeps_an_active_admin,
     officer_needs_agency,
@@ -42,7 +43,7 @@ class LaporUserDBModelView(UserDBModelView):
     label_columns = {**UserDBModelView.label_columns, "agency": _l("Agency")}
     description_columns = {"agency": _l("Required for agency officers: they can see cases belonging to this agency and its sub-units.")}
     validators_columns = {**UserDBModelView.validators_columns,
-                          "roles": UserDBModelView.validators_columns["roles"] + [keeps_an_active_admin],
+                          "roles": [a_role_is_required, keeps_an_active_admin],
                           "agency": [officer_needs_agency]}
 
     def pre_delete(self, item):

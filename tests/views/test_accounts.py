@@ -149,3 +149,20 @@ def test_account_times_read_as_local_times_not_iso(client, world):
     text = visible_text(client.get(f"/users/show/{officer.id}").get_data(as_text=True)).replace("\u00a0", " ")
     assert "24 Nov 2026 09.30 WIB" in text and "24 Nov 2026 10.05 WIB" in text
     assert "2026-11-24" not in text and "02:30" not in text
+
+
+def test_a_user_saved_without_a_role_is_told_to_choose_one(client, world):
+    assert sign_in(client, "admin", PASSWORD)
+    response = client.post("/users/add", data={
+        "first_name": "Siti", "last_name": "Rahma", "username": "siti.rahma", "email": "siti@contoh.go.id",
+        "active": "y", "password": NEW, "conf_password": NEW})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Pilih paling sedikit satu peran." in visible_text(page)
+    assert 'value="siti.rahma"' in page and 'value="Siti"' in page  # what was typed stays
+    officer = world.user("opd_pupr")
+    response = client.post(f"/users/edit/{officer.id}", data={
+        "first_name": officer.first_name, "last_name": officer.last_name, "username": officer.username,
+        "email": officer.email, "active": "y", "agency": officer.agency_id})
+    assert response.status_code == 200
+    assert "Pilih paling sedikit satu peran." in visible_text(response.get_data(as_text=True))
