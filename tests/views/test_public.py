@@ -86,6 +86,20 @@ def test_forged_or_oversized_upload_is_refused_and_nothing_saved(app, client, fi
     assert db.session.execute(select(func.count()).select_from(Attachment)).scalar() == 0
 
 
+@pytest.mark.parametrize("field", ["category", "target_agency"])
+@pytest.mark.parametrize("value", ["99999999999999999999999999", "\u0661\u0662", "abc"])
+def test_an_option_that_is_no_number_of_ours_is_refused_with_the_text_kept(client, field, value):
+    """A forged option id (too large for the column, Arabic-Indic digits) is "choose from the list",
+    not a 500 from the database; what the citizen typed is still in the form."""
+    before = count_cases()
+    response = submit(client, **{field: value})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Pilih salah satu pilihan dari daftar." in visible_text(body)
+    assert "Lampu penerangan jalan mati total" in body
+    assert count_cases() == before
+
+
 def test_honeypot_refuses_bots(client):
     before = count_cases()
     assert submit(client, website="http://spam.example").status_code == 400
