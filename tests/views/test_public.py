@@ -100,6 +100,29 @@ def test_an_option_that_is_no_number_of_ours_is_refused_with_the_text_kept(clien
     assert count_cases() == before
 
 
+def test_the_same_form_sent_twice_opens_one_case(client):
+    """A double tap or a resend after a lost answer: the form's submission id names the case it
+    opened; the second sending opens none and takes the reporter to that case."""
+    form = client.get("/lapor").get_data(as_text=True)
+    submission = re.search(r'name="submission" type="hidden" value="([A-Za-z0-9_-]+)"', form).group(1)
+    refused = submit(client, submission=submission, title="pendek")  # corrected and sent again below
+    assert refused.status_code == 400 and f'value="{submission}"' in refused.get_data(as_text=True)
+    before = count_cases()
+    first = submit(client, submission=submission)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/lapor/terkirim")
+    number = re.search(r'id="tracking-number">([A-Z0-9-]+)<', client.get("/lapor/terkirim").get_data(as_text=True)).group(1)
+    second = submit(client, submission=submission)
+    assert count_cases() == before + 1
+    assert second.status_code == 303 and second.headers["Location"].endswith(f"/lacak/{number}")
+    page = visible_text(client.get(second.headers["Location"]).get_data(as_text=True))
+    assert f"Laporan ini sudah terkirim: nomor pelacakannya {number}." in page
+    # a new form is a new report
+    other = re.search(r'name="submission" type="hidden" value="([A-Za-z0-9_-]+)"',
+                      client.get("/lapor").get_data(as_text=True)).group(1)
+    assert other != submission
+    assert submit(client, submission=other).status_code == 302 and count_cases() == before + 2
+
+
 def test_honeypot_refuses_bots(client):
     before = count_cases()
     assert submit(client, website="http://spam.example").status_code == 400

@@ -76,6 +76,9 @@ class ReportForm(FlaskForm):
     show_name = BooleanField(_l("Show my name on the public page of this report"))
     consent = BooleanField(_l("I agree that my personal data is processed to handle this report (UU PDP 27/2022)."))
     website = StringField(_l("Leave this field empty"))  # honeypot, hidden from people by CSS
+    # one random id per filled-in form: the same form sent twice (a double tap, a resend after a
+    # lost answer) opens one case
+    submission = HiddenField()
 
     def validate_consent(self, field):
         if any((self.name.data, self.phone.data, self.email.data, self.nik.data)) and not field.data:
