@@ -56,6 +56,10 @@ _KNOWN = [
     ("Not a valid rison argument", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
     ("Not a valid rison schema {detail}", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
     ("Arguments are not correct", _l("Invalid request.")),
+    ("Filter column: {col} not allowed to filter", _l("The list cannot be filtered by %(col)s.")),
+    ("Filter operation: {opr} not allowed on column: {col}",
+     _l("The filter operation %(opr)s cannot be used on %(col)s.")),
+    ("Invalid order by column: {column}", _l("The list cannot be ordered by %(column)s.")),
     ("Could not process entity", _l("The data could not be processed.")),
 ]
 

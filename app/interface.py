@@ -55,6 +55,20 @@ class SafeFilters(Filters):
                 if column in self._search_filters:
                     self._search_filters[column] = coded  # the form's operators are the URL's indexes
 
+    def rest_add_filters(self, data):
+        """FAB's reading of the API's ``filters``, except that an operation the column does not
+        have (``opr:zz``) is refused (a 400) instead of being dropped: the list would otherwise
+        come back unfiltered as if it were filtered."""
+        from flask_appbuilder.exceptions import InvalidOperationFilterFABException
+        from flask_appbuilder.models.filters import map_args_filter
+
+        for entry in data:
+            col, opr = entry.get("col"), entry.get("opr")
+            if opr not in map_args_filter and not any(
+                    flt.arg_name == opr for flt in self._search_filters.get(col, [])):
+                raise InvalidOperationFilterFABException(f"Filter operation: {opr} not allowed on column: {col}")
+        super().rest_add_filters(data)
+
     def add_filter_index(self, column_name, filter_instance_index, value):
         filters = self._all_filters.get(column_name, [])
         if 0 <= filter_instance_index < len(filters):

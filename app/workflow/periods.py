@@ -64,7 +64,8 @@ class Period:
         the ``at_least`` months ending with it."""
         if self.months > 1:
             return self.month_periods()
-        return [month(*_shift(self.year, self.first_month, i - at_least + 1)) for i in range(at_least)]
+        shifted = (_shift(self.year, self.first_month, i - at_least + 1) for i in range(at_least))
+        return [month(y, m) for y, m in shifted if y >= MIN_YEAR]  # none before the first year a period may name
 
 
 def _shift(year, first_month, offset):

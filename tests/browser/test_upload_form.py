@@ -46,3 +46,30 @@ def test_preview_refusal_before_sending_and_draft_restored(live_server, browser,
     assert page.input_value("#title") == ""
     page.goto(f"{live_server}/lapor")
     assert page.locator("#draft-restored").is_hidden()
+
+
+def test_a_double_tap_sends_one_report_and_the_sent_draft_is_not_offered_again(live_server, browser, ctx):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Complaint
+
+    def count():
+        db.session.rollback()  # see what the live server committed
+        return db.session.execute(select(func.count()).select_from(Complaint)).scalar()
+
+    before = count()
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(f"{live_server}/lapor")
+    page.fill("#title", "Saluran air tersumbat di Pasar Inpres")
+    page.fill("#description", "Saluran air di sisi timur Pasar Inpres tersumbat sampah sehingga banjir setiap hujan.")
+    # two taps on "Kirim laporan" before the answer arrives
+    page.evaluate("() => { const f = document.getElementById('report-form'); f.requestSubmit(); f.requestSubmit(); }")
+    page.wait_for_url(re.compile(r".*/lapor/terkirim$"))
+    assert page.inner_text("#reply-code").strip()
+    assert count() == before + 1
+
+    # the report was received: the form does not offer it again as "your unsent report"
+    page.goto(f"{live_server}/lapor")
+    assert page.locator("#draft-restored").is_hidden()
+    assert page.input_value("#title") == ""

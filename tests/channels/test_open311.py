@@ -630,3 +630,15 @@ def test_open311_gives_the_location_the_report_page_gives(client, channels, make
     place = public_list.public_location(case)
     assert (place.village, place.district, place.label) == ("Kota Kaler", "Sumedang Utara", item["address"])
     assert "Kota Kaler" in page and "Sumedang Utara" in page and "Melati" not in page
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_date_beyond_what_utc_can_hold_is_a_400_in_the_errors_format(client, channels, fmt):
+    """9999-12-31T23:59:59-12:00 is a valid ISO 8601 date whose UTC instant is in year 10000: a 400
+    that names the argument, not a 500."""
+    for name, value in (("end_date", "9999-12-31T23:59:59-12:00"), ("start_date", "0001-01-01T00:00:00+14:00")):
+        response = client.get(f"{API}/requests.{fmt}", query_string={name: value})
+        assert response.status_code == 400
+        error = error_of(response, fmt)
+        assert str(error["code"]) == "400"
+        assert error["description"] == f"{name} di luar tanggal yang dapat dibaca server ini (tahun 1 sampai 9999)."

@@ -172,6 +172,25 @@ def test_refusals_of_the_api_are_indonesian_in_the_shape_fab_documents(app, case
             "Anda tidak memiliki akses ke sumber ini."
 
 
+def test_a_list_filter_or_order_the_api_cannot_apply_is_refused_in_indonesian_not_dropped(app, cases):
+    """An unknown operation (``opr:zz``) came back 200 with the whole list as if filtered; a column
+    that cannot filter or order was refused in FAB's English."""
+    with app.test_client() as api:
+        headers = jwt_for(api, "koordinator")
+        unknown = api.get("/api/v1/complaint/?q=(filters:!((col:status,opr:zz,value:closed)))", headers=headers)
+        assert unknown.status_code == 400
+        assert unknown.get_json() == {"message": "Operasi penyaring zz tidak dapat dipakai pada status."}
+        column = api.get("/api/v1/complaint/?q=(filters:!((col:reporter_id,opr:eq,value:1)))", headers=headers)
+        assert column.status_code == 400
+        assert column.get_json() == {"message": "Daftar tidak dapat disaring menurut reporter_id."}
+        order = api.get("/api/v1/complaint/?q=(order_column:title,order_direction:asc)", headers=headers)
+        assert order.status_code == 400 and order.get_json() == {"message": "Daftar tidak dapat diurutkan menurut title."}
+        # the operations the columns have still filter
+        dispatched = api.get("/api/v1/complaint/?q=(filters:!((col:status,opr:eq,value:dispatched)))", headers=headers)
+        assert dispatched.status_code == 200
+        assert set(dispatched.get_json()["ids"]) == {cases["dinkes"].id, cases["pupr"].id}
+
+
 def test_a_client_without_a_valid_token_is_told_so_in_indonesian(app, cases):
     """flask-jwt-extended answered a bad token with ``{"msg": "Not enough segments"}`` (422)."""
     with app.test_client() as stranger:

@@ -86,6 +86,43 @@ def test_forged_or_oversized_upload_is_refused_and_nothing_saved(app, client, fi
     assert db.session.execute(select(func.count()).select_from(Attachment)).scalar() == 0
 
 
+@pytest.mark.parametrize("field", ["category", "target_agency"])
+@pytest.mark.parametrize("value", ["99999999999999999999999999", "\u0661\u0662", "abc"])
+def test_an_option_that_is_no_number_of_ours_is_refused_with_the_text_kept(client, field, value):
+    """A forged option id (too large for the column, Arabic-Indic digits) is "choose from the list",
+    not a 500 from the database; what the citizen typed is still in the form."""
+    before = count_cases()
+    response = submit(client, **{field: value})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Pilih salah satu pilihan dari daftar." in visible_text(body)
+    assert "Lampu penerangan jalan mati total" in body
+    assert count_cases() == before
+
+
+def test_the_same_form_sent_twice_opens_one_case(client):
+    """A double tap or a resend after a lost answer: the form's submission id names the case it
+    opened; the second sending opens none and takes the reporter to that case."""
+    form = client.get("/lapor").get_data(as_text=True)
+    submission = re.search(r'name="submission" type="hidden" value="([A-Za-z0-9_-]+)"', form).group(1)
+    refused = submit(client, submission=submission, title="pendek")  # corrected and sent again below
+    assert refused.status_code == 400 and f'value="{submission}"' in refused.get_data(as_text=True)
+    before = count_cases()
+    first = submit(client, submission=submission)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/lapor/terkirim")
+    number = re.search(r'id="tracking-number">([A-Z0-9-]+)<', client.get("/lapor/terkirim").get_data(as_text=True)).group(1)
+    second = submit(client, submission=submission)
+    assert count_cases() == before + 1
+    assert second.status_code == 303 and second.headers["Location"].endswith(f"/lacak/{number}")
+    page = visible_text(client.get(second.headers["Location"]).get_data(as_text=True))
+    assert f"Laporan ini sudah terkirim: nomor pelacakannya {number}." in page
+    # a new form is a new report
+    other = re.search(r'name="submission" type="hidden" value="([A-Za-z0-9_-]+)"',
+                      client.get("/lapor").get_data(as_text=True)).group(1)
+    assert other != submission
+    assert submit(client, submission=other).status_code == 302 and count_cases() == before + 2
+
+
 def test_honeypot_refuses_bots(client):
     before = count_cases()
     assert submit(client, website="http://spam.example").status_code == 400

@@ -39,6 +39,16 @@ def test_every_period_kind_renders(client, make_case):
         assert re.search(r'src="/static/vendor/chartjs/chart\.umd\.js\?v=[0-9a-f]{10}"', response.get_data(as_text=True))
 
 
+def test_the_earliest_and_latest_months_a_period_may_name_render(client, make_case):
+    """January 1900 is a period the page accepts: its trend chart (the six months ending with it)
+    stops at the first month a period may name instead of failing with a 500."""
+    make_case(status="closed", agency="DINKES")
+    for period in ("1900-01", "1900-03", "9998-12", "1900-Q1", "1900"):
+        response = client.get(f"/transparansi?periode={period}")
+        assert response.status_code == 200, period
+        assert "bukan periode" not in visible_text(response.get_data(as_text=True))
+
+
 def test_a_period_that_is_none_says_so_instead_of_showing_another_one_silently(client, make_case):
     """A mistyped or old link (?periode=2026-13) is not answered with this month's figures as if asked."""
     make_case(status="closed", agency="DINKES")

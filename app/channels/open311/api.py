@@ -420,7 +420,11 @@ def _date_arg(name):
         from zoneinfo import ZoneInfo
 
         value = value.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
-    return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    try:
+        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    except OverflowError:  # 9999-12-31T23:59:59-12:00 is after the last instant a date can hold in UTC
+        raise Open311Error(400, _("%(name)s is outside the dates this server can read (years 1 to 9999).",
+                                  name=name)) from None
 
 
 @open311_bp.route(f"/requests.{FMT}", methods=["GET"])

@@ -117,11 +117,17 @@
     return errors.length === 0;
   }
   input.addEventListener("change", check);
+  var sending = false;  // a second tap while the first sending is on its way would send the report twice
   form.addEventListener("submit", function (event) {
     save();
     if (!check()) {
       event.preventDefault();
       problem.focus();
+    } else if (sending) {
+      event.preventDefault();
+    } else {
+      sending = true;
     }
   });
+  window.addEventListener("pageshow", function () { sending = false; });  // back to the form: it may be sent again
 })();

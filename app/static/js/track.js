@@ -12,6 +12,10 @@
       }
     });
   }
+  if (document.getElementById("reply-code")) {
+    // the report was received: its draft in this tab is done, the form starts empty next time
+    try { window.sessionStorage.removeItem("lapor-draft"); } catch (e) { /* storage off */ }
+  }
   var print = document.getElementById("print-code");
   if (print) { print.addEventListener("click", function () { window.print(); }); }
   var match = /^#kode=([A-Za-z0-9\-]{1,40})$/.exec(window.location.hash || "");

@@ -17,6 +17,7 @@ from app.labels import KIND_LABELS
 from app.views.fields import LocalDateField
 from app.workflow import lifecycle
 from app.workflow.errors import ValidationFailed
+from app.workflow.numbers import whole_number
 
 KIND_HELP = {
     "complaint": _l("A problem with a public service that needs to be fixed."),
@@ -39,10 +40,12 @@ class IncidentDateField(LocalDateField):
 
 
 def _coerce_int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return -1
+    """An option's id, None for "not sure", -1 (no such option) for anything else: a number too
+    large for the column (it failed in the database with a 500) or not a number at all."""
+    if value in (None, "", "None"):
+        return None
+    number = whole_number(value)
+    return -1 if number is None else number
 
 
 class ReportForm(FlaskForm):
@@ -73,6 +76,9 @@ class ReportForm(FlaskForm):
     show_name = BooleanField(_l("Show my name on the public page of this report"))
     consent = BooleanField(_l("I agree that my personal data is processed to handle this report (UU PDP 27/2022)."))
     website = StringField(_l("Leave this field empty"))  # honeypot, hidden from people by CSS
+    # one random id per filled-in form: the same form sent twice (a double tap, a resend after a
+    # lost answer) opens one case
+    submission = HiddenField()
 
     def validate_consent(self, field):
         if any((self.name.data, self.phone.data, self.email.data, self.nik.data)) and not field.data:

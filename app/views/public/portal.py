@@ -4,6 +4,8 @@ Thin: every decision (what is public, who may act, which transition) is made by
 ``app.workflow``; these views only read forms and render.
 """
 import datetime
+import re
+import secrets
 
 from flask import (
     Blueprint,
@@ -18,8 +20,10 @@ from flask import (
 )
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.channels import intake
 from app.extensions import db, limiter
 from app.jobs.queue import deliver
 from app.labels import STATUS_LABELS
@@ -74,10 +78,15 @@ def _float(value):
 def submit():
     form = ReportForm()
     _prepare(form)
+    if not SUBMISSION_RE.match(form.submission.data or ""):
+        form.submission.data = secrets.token_urlsafe(18)
     error = None
     if form.validate_on_submit():
         if form.website.data:  # honeypot: a person never fills the hidden field
             abort(400)
+        sent = _already_sent(form.submission.data)
+        if sent is not None:
+            return sent
         written = []
         try:
             files = attachments.validate_uploads(request.files.getlist(form.attachments.name))
@@ -100,9 +109,18 @@ def submit():
                 incident_date=form.incident_date.data,
             )
             complaint, reply_code = outcome.complaint, outcome.reply_code
+            intake.record(WEB_FORM, form.submission.data, "case", complaint=complaint)
             written = attachments.store(complaint, files)
             db.session.commit()
             deliver(outcome)
+        except IntegrityError:
+            # the same form, sent twice at once: the other request opened the case
+            db.session.rollback()
+            attachments.discard(written)
+            sent = _already_sent(form.submission.data)
+            if sent is None:
+                raise
+            return sent
         except DomainError as exc:
             db.session.rollback()
             attachments.discard(written)
@@ -122,6 +140,29 @@ def submit():
     return render_template("public/submit.html", form=form, kind_help=KIND_HELP, error=error,
                            districts=_districts(), upload_limits=upload_limits(), map_settings=map_settings(),
                            page_title=_("Submit a report")), (400 if error else 200)
+
+
+WEB_FORM = "web_form"  # inbound_message.provider of the report form's submission ids
+SUBMISSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _already_sent(submission):
+    """The answer to a report form that was sent before (the case it opened), or None.
+
+    The reply code was shown once, after the first sending: the reporter's browser session gets
+    access to the case as it did then, and the page says which case it is."""
+    from app.models import InboundMessage
+
+    complaint = db.session.execute(
+        select(Complaint).join(InboundMessage, InboundMessage.complaint_id == Complaint.id)
+        .where(InboundMessage.provider == WEB_FORM, InboundMessage.external_id == submission)
+    ).scalar_one_or_none()
+    if complaint is None:
+        return None
+    _grant_access(complaint)
+    flash(_("This report was already sent: its tracking number is %(number)s. Nothing was sent twice.",
+            number=complaint.tracking_number), "info")
+    return redirect(_status_url(complaint), 303)
 
 
 def upload_limits():
