@@ -780,6 +780,11 @@ def _repeats_last_action(complaint, operation, who, expected_version, kwargs):
         value = getattr(value, "id", value)
         if key == "now" or value in (None, "") or not isinstance(value, (str, int)):
             continue
+        if key == "parent":  # a merge names its main report as typed (number or id): the same case?
+            found = _find_case(value)
+            if found is None or found.id != complaint.parent_id:
+                return False
+            continue
         text = str(value).strip()
         if text and text not in recorded:
             return False
