@@ -157,8 +157,9 @@ def _guard(name, complaint, actor):
         raise InvalidTransition()
     if name == "unmerge" and complaint.parent_id is None:
         raise InvalidTransition()
-    if name == "merge" and complaint.duplicate_count:
-        raise InvalidTransition()
+    if name == "merge" and complaint.duplicate_count:  # its status allows it: say what stands in the way
+        raise InvalidTransition(_l("Other reports are merged into this one, so it stays a main report. "
+                                   "Undo those merges first to merge it into another report."))
     return caps
 
 

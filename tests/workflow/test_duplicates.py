@@ -188,3 +188,15 @@ def test_a_merge_form_sent_twice_is_done_once_not_refused_as_someone_elses_chang
         pass
     db.session.expire_all()
     assert db.session.get(Complaint, original.id).duplicate_count == 1
+
+
+def test_merging_a_main_report_away_says_its_duplicates_stand_in_the_way(make_case, world):
+    original, duplicate, decoys = seed_near_duplicates(make_case)
+    coordinator = world.user("koordinator")
+    lifecycle.perform("merge", duplicate.id, coordinator, parent=original.tracking_number)
+    try:
+        lifecycle.perform("merge", original.id, coordinator, parent=decoys[0].tracking_number)
+    except lifecycle.DomainError as exc:
+        assert "Batalkan penggabungan itu terlebih dahulu" in str(exc.message)
+    else:
+        raise AssertionError("a main report was merged away")
