@@ -78,7 +78,25 @@ KIND_WORDS = {"pengaduan": "complaint", "aspirasi": "aspiration", "permintaan in
               "informasi": "information", **{k: k for k in KINDS}}
 YES = {"ya", "y", "yes", "true", "1", "benar"}
 NO = {"tidak", "t", "no", "false", "0", "", "salah"}
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
+# dates as registers kept by Indonesian offices write them: day first (24/11/2026, 24-11-2026,
+# 24.11.2026, 24/11/26), ISO (2026-11-24, 2026/11/24), the month in words (24 November 2026,
+# 1 Mei 2026, 17 Agt 2026, 24-Nov-2026), an optional weekday in front ("Senin, 24 November 2026")
+# and an optional time with a colon or a dot (14:30, 14.30, 14.30.15, "pukul 14.30 WIB")
+MONTH_WORDS = {
+    **dict.fromkeys(("januari", "jan", "january"), 1), **dict.fromkeys(("februari", "pebruari", "feb", "peb", "february"), 2),
+    **dict.fromkeys(("maret", "mar", "march"), 3), **dict.fromkeys(("april", "apr"), 4), **dict.fromkeys(("mei", "may"), 5),
+    **dict.fromkeys(("juni", "jun", "june"), 6), **dict.fromkeys(("juli", "jul", "july"), 7),
+    **dict.fromkeys(("agustus", "agu", "agt", "ags", "aug", "august"), 8),
+    **dict.fromkeys(("september", "sep", "sept"), 9), **dict.fromkeys(("oktober", "okt", "oct", "october"), 10),
+    **dict.fromkeys(("november", "nopember", "nov", "nop"), 11), **dict.fromkeys(("desember", "des", "dec", "december"), 12),
+}
+_WEEKDAY = r"(?:(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?"
+_TIME = r"(?:(?:\s+|t|,\s*)(?:pukul\s+|jam\s+)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?(?:\s*(?:wib|wita|wit))?)?"
+DATE_PATTERNS = tuple(re.compile("^" + _WEEKDAY + date + _TIME + "$") for date in (
+    r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})",
+    r"(?P<day>\d{1,2})([-/.])(?P<month>\d{1,2})\2(?P<year>\d{4}|\d{2})",
+    r"(?P<day>\d{1,2})[-\s]+(?P<month_word>[a-z]+)\.?[-\s]+(?P<year>\d{4})",
+))
 
 
 # --- reading files -------------------------------------------------------------------------------
@@ -222,12 +240,19 @@ def _parse_date(value):
         return value
     if isinstance(value, datetime.date):
         return datetime.datetime.combine(value, datetime.time())
-    text = (value or "").strip()
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt)
-        except ValueError:
+    text = " ".join(str(value or "").lower().split())
+    for pattern in DATE_PATTERNS:
+        found = pattern.match(text)
+        if found is None:
             continue
+        parts = found.groupdict()
+        month = MONTH_WORDS.get(parts["month_word"]) if parts.get("month_word") else int(parts["month"])
+        year = int(parts["year"]) + (2000 if len(parts["year"]) == 2 else 0)
+        try:
+            return datetime.datetime(year, month or 0, int(parts["day"]), int(parts["hour"] or 0),
+                                     int(parts["minute"] or 0), int(parts["second"] or 0))
+        except ValueError:  # 31/02, month 13, hour 25, an unknown month word: not a date
+            return None
     return None
 
 

@@ -157,8 +157,9 @@ def _guard(name, complaint, actor):
         raise InvalidTransition()
     if name == "unmerge" and complaint.parent_id is None:
         raise InvalidTransition()
-    if name == "merge" and complaint.duplicate_count:
-        raise InvalidTransition()
+    if name == "merge" and complaint.duplicate_count:  # its status allows it: say what stands in the way
+        raise InvalidTransition(_l("Other reports are merged into this one, so it stays a main report. "
+                                   "Undo those merges first to merge it into another report."))
     return caps
 
 
@@ -779,6 +780,11 @@ def _repeats_last_action(complaint, operation, who, expected_version, kwargs):
     for key, value in kwargs.items():
         value = getattr(value, "id", value)
         if key == "now" or value in (None, "") or not isinstance(value, (str, int)):
+            continue
+        if key == "parent":  # a merge names its main report as typed (number or id): the same case?
+            found = _find_case(value)
+            if found is None or found.id != complaint.parent_id:
+                return False
             continue
         text = str(value).strip()
         if text and text not in recorded:

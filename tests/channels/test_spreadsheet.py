@@ -1,5 +1,6 @@
 """Spreadsheet import: column mapping, dry run naming bad rows, import as a background job,
 external references so a re-import creates nothing."""
+import datetime
 import io
 import json
 import os
@@ -200,3 +201,32 @@ def test_progress_is_reported_while_importing(channels, world):
     seen = []
     spreadsheet.run_import(batch.id, progress=seen.append)
     assert seen == [40, 80, 100]
+
+
+def test_dates_as_indonesian_offices_type_them_are_read_and_bad_ones_named(channels, world):
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import Complaint, InboundMessage
+    from app.workflow.calendar import current_calendar
+
+    typed = {"TGL-1": "24 November 2026", "TGL-2": "1 Mei 2026", "TGL-3": "Senin, 17 Agt 2026",
+             "TGL-4": "24.11.2026", "TGL-5": "24/11/26", "TGL-6": "24/11/2026 14.30",
+             "TGL-7": "Jumat, 20 November 2026 pukul 09.15 WIB", "TGL-8": "2026/11/23", "TGL-9": "24-Nov-2026",
+             "BAD-1": "31 Februari 2026", "BAD-2": "24 Nopembre 2026", "BAD-3": "11/24/2026"}
+    rows = [[ref, day, f"Keluhan tanggal {ref}", f"Isi keluhan warga {ref} tentang jalan.", "Pengaduan",
+             "Sukamaju Kota", "", ""] for ref, day in typed.items()]
+    batch, headers = spreadsheet.start(Upload("register.csv", (";".join(HEADERS) + "\n" + "\n".join(
+        ";".join(r) for r in rows)).encode("utf-8-sig")), "phone", world.user("koordinator"))
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    now = datetime.datetime(2026, 11, 25, 3, 0)  # the register is checked the day after its last entries
+    report = spreadsheet.dry_run(batch, now=now)
+    db.session.commit()
+    assert (report["create"], [e["row"] for e in report["errors"]]) == (9, [11, 12, 13])
+    assert all("bukan tanggal" in " ".join(e["errors"]) for e in report["errors"])
+    assert spreadsheet.run_import(batch.id, now=now)["created"] == 9
+    local = {ref: current_calendar().to_local(received).strftime("%Y-%m-%d %H:%M") for ref, received in db.session.execute(
+        select(InboundMessage.external_id, Complaint.received_at).join(Complaint, InboundMessage.complaint_id == Complaint.id)
+        .where(InboundMessage.import_batch_id == batch.id))}
+    assert local == {"phone:TGL-1": "2026-11-24 00:00", "phone:TGL-2": "2026-05-01 00:00", "phone:TGL-3": "2026-08-17 00:00",
+                     "phone:TGL-4": "2026-11-24 00:00", "phone:TGL-5": "2026-11-24 00:00", "phone:TGL-6": "2026-11-24 14:30",
+                     "phone:TGL-7": "2026-11-20 09:15", "phone:TGL-8": "2026-11-23 00:00", "phone:TGL-9": "2026-11-24 00:00"}

@@ -121,3 +121,24 @@ def test_the_plausible_years_of_a_holiday_follow_the_clock(ctx):
     assert check_holiday_date(datetime.date(2000, 1, 1), now=now)
     with pytest.raises(ValidationFailed):
         check_holiday_date(datetime.date(2032, 1, 1), now=now)
+
+
+def test_a_holiday_on_a_day_already_listed_is_a_field_message_with_the_input_kept(login_as):
+    from app.models import Holiday
+
+    client = login_as("koordinator")
+    client.post("/holidayview/add", data={"date": "22/06/2027", "name": "Hari jadi kabupaten", "kind": "local"})
+    response = client.post("/holidayview/add", data={"date": "22/06/2027", "name": "Hari jadi kota (cuti)",
+                                                      "kind": "local"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Hari jadi kota (cuti)" in page and "22/06/2027" in page
+    assert "Tanggal ini sudah ada di daftar hari libur" in visible_text(page)
+    assert [h.name for h in db.session.execute(select(Holiday).where(Holiday.name.like("Hari jadi%"))).scalars()] == [
+        "Hari jadi kabupaten"]
+    # editing the listed day itself is not a duplicate of itself
+    holiday = db.session.execute(select(Holiday).where(Holiday.name == "Hari jadi kabupaten")).scalar_one()
+    response = client.post(f"/holidayview/edit/{holiday.id}", data={"date": "22/06/2027", "name": "Hari jadi Sumedang",
+                                                                     "kind": "local"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Holiday, holiday.id).name == "Hari jadi Sumedang"

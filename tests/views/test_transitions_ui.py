@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent
+from app.workflow import lifecycle
 from tests.conftest import visible_text
 
 
@@ -273,3 +274,19 @@ def test_another_text_from_the_same_stale_page_is_still_a_conflict(login_as, mak
     other = login_as("admin").post(f"/complaintview/transition/{case.id}/internal_note",
                                    data={"text": "Cek.", "expected_version": version})
     assert "baru saja diubah oleh petugas lain" in other.get_data(as_text=True)
+
+
+def test_an_opd_officer_sees_the_count_of_merged_duplicates_but_not_another_agencys_case(login_as, make_case, world):
+    parent = make_case(status="dispatched", agency="PUPR", title="Jembatan gantung putus")
+    ours = make_case(status="dispatched", agency="PUPR", title="Jembatan putus di dusun kami")
+    theirs = make_case(status="dispatched", agency="DINKES", title="Bidan desa tidak bisa lewat jembatan")
+    coordinator = world.user("koordinator")
+    for child in (ours, theirs):
+        lifecycle.perform("merge", child.id, coordinator, parent=parent.tracking_number)
+    page = login_as("opd_pupr").get(f"/complaintview/show/{parent.id}").get_data(as_text=True)
+    assert "Dilaporkan oleh 3 warga" in visible_text(page)
+    assert "Jembatan putus di dusun kami" in page and f"/complaintview/show/{ours.id}\"" in page
+    # the Dinkes case is counted, never named nor linked (its page is not PUPR's to open)
+    assert "Bidan desa tidak bisa lewat jembatan" not in page and f"/complaintview/show/{theirs.id}\"" not in page
+    page = login_as("koordinator").get(f"/complaintview/show/{parent.id}").get_data(as_text=True)
+    assert "Bidan desa tidak bisa lewat jembatan" in page

@@ -163,3 +163,40 @@ def test_coordinator_sees_suggestions_merges_and_undoes_on_the_case_page(make_ca
     assert response.status_code == 302
     db.session.expire_all()
     assert duplicate.status == "received" and duplicate.parent_id is None
+
+
+def test_a_merge_form_sent_twice_is_done_once_not_refused_as_someone_elses_change(make_case, world):
+    original, duplicate, decoys = seed_near_duplicates(make_case)
+    coordinator = world.user("koordinator")
+    seen = duplicate.version
+    lifecycle.perform("merge", duplicate.id, coordinator, expected_version=seen,
+                      parent=original.tracking_number.lower(), note="Sama")
+    try:
+        lifecycle.perform("merge", duplicate.id, coordinator, expected_version=seen,
+                          parent=original.tracking_number.lower(), note="Sama")
+    except lifecycle.AlreadyDone:
+        pass
+    else:
+        raise AssertionError("the second sending was not recognised")
+    # the same form naming another main report is a real conflict
+    try:
+        lifecycle.perform("merge", duplicate.id, coordinator, expected_version=seen,
+                          parent=decoys[0].tracking_number, note="Sama")
+    except lifecycle.AlreadyDone:
+        raise AssertionError("a different merge taken for a repeat")
+    except lifecycle.Conflict:
+        pass
+    db.session.expire_all()
+    assert db.session.get(Complaint, original.id).duplicate_count == 1
+
+
+def test_merging_a_main_report_away_says_its_duplicates_stand_in_the_way(make_case, world):
+    original, duplicate, decoys = seed_near_duplicates(make_case)
+    coordinator = world.user("koordinator")
+    lifecycle.perform("merge", duplicate.id, coordinator, parent=original.tracking_number)
+    try:
+        lifecycle.perform("merge", original.id, coordinator, parent=decoys[0].tracking_number)
+    except lifecycle.DomainError as exc:
+        assert "Batalkan penggabungan itu terlebih dahulu" in str(exc.message)
+    else:
+        raise AssertionError("a main report was merged away")

@@ -541,7 +541,8 @@ class ComplaintView(ModelView):
             status_labels=STATUS_LABELS,
             transitions=transitions,
             suggestions=duplicates.suggest(item) if "merge" in transitions else [],
-            children=db.session.execute(select(Complaint).where(Complaint.parent_id == item.id)
+            # the merged duplicates this user may open (another agency's case is counted, never named)
+            children=db.session.execute(access.visible_cases(current_user).where(Complaint.parent_id == item.id)
                                         .order_by(Complaint.id).limit(100)).scalars().all() if item.duplicate_count else [],
             map_settings=map_settings(),
             forms=transition_forms.FORMS,

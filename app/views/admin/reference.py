@@ -127,7 +127,9 @@ class HolidayView(ModelView):
     formatters_columns = {"kind": lambda v: label(HOLIDAY_KIND_LABELS, v), "date": lapor_date}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField(_l("Type"), choices=choices(HOLIDAY_KIND_LABELS), widget=Select2Widget()),
-        "date": LocalDateField(_l("Date"), validators=[InputRequired(), _plausible_holiday]),
+        # one row per day: a second entry for a day is a field message with the input kept (not a lost form)
+        "date": LocalDateField(_l("Date"), validators=[InputRequired(), _plausible_holiday, Unique(
+            datamodel, "date", message=_l("This day is already in the holiday list: edit that entry."))]),
     }
     validators_columns = { "name": [DataRequired(), Length(max=200)]}
 
