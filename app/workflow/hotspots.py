@@ -197,7 +197,7 @@ def case_ids(alert):
 
 def queue_digest(alerts, now=None):
     """One e-mail per coordinator and Pimpinan listing the new alerts (outbox, delivered by the job)."""
-    from flask_babel import force_locale, gettext as _
+    from flask_babel import force_locale, format_decimal, gettext as _
 
     from app.workflow import notify
 
@@ -213,7 +213,8 @@ def queue_digest(alerts, now=None):
             category = a.category.name if a.category is not None else "-"
             lines.append(_("%(kind)s: %(category)s in Kec. %(place)s, %(count)s cases (expected %(expected)s)",
                            kind=KIND_LABELS[a.kind], category=category, place=place,
-                           count=a.case_count, expected=a.baseline if a.baseline is not None else "-"))
+                           count=a.case_count,
+                           expected=format_decimal(a.baseline, "#,##0.#") if a.baseline is not None else "-"))
         subject = _("Hotspot alerts: %(count)s new", count=len(alerts))
         url = notify._base_url()
         body = "\n".join(f"- {line}" for line in lines)

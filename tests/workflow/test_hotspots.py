@@ -1,5 +1,6 @@
 """Hotspot alerts: a seeded spike raises exactly one alert, normal weeks none; dashboards, digest, acknowledgement."""
 import datetime
+import re
 
 from sqlalchemy import select, update
 
@@ -91,6 +92,9 @@ def test_alert_on_dashboards_digest_acknowledge_and_monthly_report(app, make_cas
     digests = db.session.execute(select(Outbox).where(Outbox.topic == "hotspot")).scalars().all()
     assert sorted(d.recipient for d in digests) == ["koordinator@uji.go.id", "pimpinan@uji.go.id"]
     assert "Air PDAM" in digests[0].body and "Sumedang Utara" in digests[0].body and "/hotspot/" in digests[0].body
+    # the expected count as the reader writes numbers (one decimal, comma), never Python's float
+    expected = re.search(r"\(biasanya ([^)]*)\)", digests[0].body).group(1)
+    assert re.fullmatch(r"\d+(,\d)?", expected), digests[0].body
 
     for user in ("koordinator", "pimpinan"):
         text = visible_text(login_as(user).get("/dasbor/").get_data(as_text=True))
