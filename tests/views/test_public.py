@@ -498,3 +498,22 @@ def test_a_map_point_with_one_coordinate_is_called_incomplete_and_the_form_kept(
     assert "Titik peta belum lengkap" in page
     assert page.count("wilayah Indonesia") == blank.count("wilayah Indonesia")  # the map's own hint only
     assert "Lampu penerangan jalan mati total" in page and "Jl. Merdeka depan SD 3" in page
+
+
+def test_a_public_case_page_reads_the_case_and_its_timeline_in_two_statements(app, make_case):
+    from sqlalchemy import event
+
+    from tests.conftest import config_values
+
+    number = make_case(status="in_progress", agency="PUPR").tracking_number
+    db.session.commit()
+    seen = []
+    listener = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    with config_values(app, PUBLIC_CACHE_SECONDS=0):
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = Visitor(app).get(f"/laporan/{number}")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert page.status_code == 200 and 'id="public-timeline"' in page.get_data(as_text=True)
+    assert len(seen) == 2, seen  # the case (with agency and category), the public events with their files
