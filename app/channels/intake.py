@@ -36,6 +36,14 @@ def seen(provider, external_id):
     ).first() is not None
 
 
+def recorded_case_id(provider, external_id):
+    """The case a delivery opened (a channel's message, a form's sending), or None."""
+    return db.session.execute(
+        select(InboundMessage.complaint_id).where(InboundMessage.provider == provider,
+                                                  InboundMessage.external_id == str(external_id)[:255])
+    ).scalar_one_or_none()
+
+
 def record(provider, external_id, outcome, complaint=None, api_key=None, import_batch_id=None, now=None):
     row = InboundMessage(provider=provider, external_id=str(external_id)[:255], outcome=outcome,
                          complaint=complaint, api_key=api_key, import_batch_id=import_batch_id,

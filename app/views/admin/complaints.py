@@ -448,11 +448,8 @@ class ComplaintView(ModelView):
     def _sent_before(self, token):
         """This very form was sent before (a double click, a reload): the case it recorded, not a
         second one. The reply code was shown the first time only (a coordinator may issue a new one)."""
-        from app.models import InboundMessage
-
-        row = db.session.execute(select(InboundMessage).where(
-            InboundMessage.provider == STAFF_FORM, InboundMessage.external_id == token[:255])).scalar_one_or_none()
-        case = self.datamodel.get(row.complaint_id, self._base_filters) if row and row.complaint_id else None
+        case_id = intake.recorded_case_id(STAFF_FORM, token)
+        case = self.datamodel.get(case_id, self._base_filters) if case_id is not None else None
         if case is None:  # the first sending is still being recorded
             flash(_("This form is already being recorded. Look for the case in the list before sending it again."),
                   "warning")

@@ -151,12 +151,8 @@ def _already_sent(submission):
 
     The reply code was shown once, after the first sending: the reporter's browser session gets
     access to the case as it did then, and the page says which case it is."""
-    from app.models import InboundMessage
-
-    complaint = db.session.execute(
-        select(Complaint).join(InboundMessage, InboundMessage.complaint_id == Complaint.id)
-        .where(InboundMessage.provider == WEB_FORM, InboundMessage.external_id == submission)
-    ).scalar_one_or_none()
+    case_id = intake.recorded_case_id(WEB_FORM, submission)
+    complaint = db.session.get(Complaint, case_id) if case_id is not None else None
     if complaint is None:
         return None
     _grant_access(complaint)
