@@ -1,7 +1,8 @@
 """Likely duplicates of a case, for the coordinator at verification.
 
-Candidates: same category, received within ``DUPLICATE_WINDOW_DAYS`` of the case, not themselves
-merged children, not archived/forwarded, and nearby: same kelurahan/desa or a map point within
+Candidates: same category, received within ``DUPLICATE_WINDOW_DAYS`` of the case, cases the case may
+be merged into (``lifecycle.merge_parent_clause``: still being worked on, not themselves merged
+children, not confidential for a public case), and nearby: same kelurahan/desa or a map point within
 ``DUPLICATE_DISTANCE_M``. Two candidate queries, each bounded by an index and a row limit: the
 same kelurahan through (region_code, category, received_at), and map points in the kecamatan
 around the point (those whose centre is within reach) through (category, kecamatan, received_at); text similarity is then measured on the few rows left:
@@ -19,6 +20,7 @@ from sqlalchemy import and_, func, literal, or_, select
 from app.extensions import db
 from app.settings import setting as _setting
 from app.models import Complaint
+from app.workflow.lifecycle import merge_parent_clause
 
 CANDIDATE_LIMIT = 200
 TEXT_CHARS = 400
@@ -117,9 +119,7 @@ def suggest(complaint, limit=None, now=None):
     common = [
         Complaint.category_id == complaint.category_id,
         Complaint.received_at >= start, Complaint.received_at <= end,
-        Complaint.id != complaint.id,
-        Complaint.parent_id.is_(None),
-        Complaint.status.notin_(("archived", "forwarded")),
+        merge_parent_clause(complaint),  # only main reports the merge accepts
     ]
     # two index-bounded candidate sets: the same kelurahan (region, category, received_at) and map
     # points nearby in the kecamatan around the point (category, kecamatan, received_at)

@@ -98,6 +98,24 @@ TRANSITIONS = {
     "unmerge": (("archived",), {COORDINATOR}),
 }
 
+# The cases a report may be merged into: one still being worked on. Not a merged child, not ended
+# (archived, forwarded) and not finished: a *closed* case is worked on by nobody again, and a
+# *resolved* one awaits its own reporter's confirmation and closes itself -- the new reporter could
+# neither confirm nor reopen it, so their report would be closed unheard. A problem that comes back
+# after the work is done is a new case, handled on its own.
+MERGE_PARENT_STATUSES = ("received", "on_hold", "dispatched", "in_progress")
+FINISHED = ("resolved", "closed")
+
+
+def merge_parent_clause(child):
+    """SQL: the cases ``child`` may be merged into (the rule of :func:`merge`, for the duplicate
+    suggestions, so the case page never offers a main report the merge would refuse)."""
+    clauses = [Complaint.id != child.id, Complaint.parent_id.is_(None),
+               Complaint.status.in_(MERGE_PARENT_STATUSES)]
+    if not child.is_confidential:
+        clauses.append(Complaint.is_confidential.is_(False))
+    return and_(*clauses)
+
 ARCHIVE_REASONS = {
     "wrong_format": _l("Incorrect report format"),
     "too_general": _l("Report too general / unclear"),
@@ -634,7 +652,11 @@ def merge(complaint, who, parent, note=None, now=None):
         raise ValidationFailed(_l("The main report was not found."))
     if parent.id == complaint.id:
         raise ValidationFailed(_l("A report cannot be merged into itself."))
-    if parent.parent_id is not None or parent.status in ("archived", "forwarded"):
+    if parent.parent_id is None and parent.status in FINISHED:
+        raise ValidationFailed(_l("Report %(number)s has already been completed, so nobody works on it any more. "
+                                  "Handle this report on its own: a problem that comes back is a new case.",
+                                  number=parent.tracking_number))
+    if parent.parent_id is not None or parent.status not in MERGE_PARENT_STATUSES:
         raise ValidationFailed(_l("The main report must be an active report that is not itself a duplicate."))
     if parent.is_confidential and not complaint.is_confidential:
         raise ValidationFailed(_l("A public report cannot be merged into a confidential one."))

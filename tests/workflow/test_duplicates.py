@@ -1,6 +1,8 @@
 """Duplicate suggestions at verification, merge into a parent, undo — and what the public and KPIs see."""
 import datetime
 
+import pytest
+
 from sqlalchemy import select
 
 from app import stats
@@ -200,3 +202,47 @@ def test_merging_a_main_report_away_says_its_duplicates_stand_in_the_way(make_ca
         assert "Batalkan penggabungan itu terlebih dahulu" in str(exc.message)
     else:
         raise AssertionError("a main report was merged away")
+
+
+def test_a_finished_report_is_neither_offered_nor_accepted_as_main_report(make_case, world, login_as):
+    """A resolved report awaits its own reporter's confirmation and closes itself, a closed one is worked on
+    by nobody: a new report of the same problem is handled on its own (a problem that comes back is a new case)."""
+    coordinator = world.user("koordinator")
+    text = dict(description="Pipa PDAM bocor di depan SD Negeri Kota Kaler, air terbuang sejak pagi.",
+                category="Air PDAM", region_code=KOTA_KALER)
+    finished = {status: make_case(title="Pipa PDAM bocor di Jalan Prabu Geusan Ulun", status=status, agency="PUPR",
+                                  now=days_ago(5), **text) for status in ("resolved", "closed")}
+    new = make_case(title="Pipa PDAM bocor lagi di Jalan Prabu Geusan Ulun", now=days_ago(1), **text)
+    assert duplicates.suggest(new) == []
+    page = login_as("koordinator").get(f"/complaintview/show/{new.id}").get_data(as_text=True)
+    assert 'id="duplicate-suggestions"' not in page
+    for parent in finished.values():
+        with pytest.raises(lifecycle.ValidationFailed) as refused:
+            lifecycle.perform("merge", new.id, coordinator, parent=parent.tracking_number)
+        assert str(refused.value.message) == (
+            f"Laporan {parent.tracking_number} sudah selesai ditangani, sehingga tidak dikerjakan lagi. "
+            "Tangani laporan ini sendiri: masalah yang muncul kembali adalah kasus baru.")
+        db.session.rollback()
+    db.session.expire_all()
+    assert new.status == "received" and new.parent_id is None
+    assert [finished["resolved"].duplicate_count, finished["closed"].duplicate_count] == [0, 0]
+    # a report still being worked on is offered and accepted
+    ongoing = make_case(title="Pipa PDAM bocor di Jalan Prabu Geusan Ulun", status="in_progress", agency="PUPR",
+                        now=days_ago(3), **text)
+    assert [s.complaint.id for s in duplicates.suggest(new)] == [ongoing.id]
+    lifecycle.perform("merge", new.id, coordinator, parent=ongoing.tracking_number)
+    db.session.expire_all()
+    assert new.parent_id == ongoing.id
+
+
+def test_a_confidential_report_is_not_offered_as_main_report_of_a_public_one(make_case, world):
+    text = dict(description="Pipa PDAM bocor di depan SD Negeri Kota Kaler, air terbuang sejak pagi.",
+                category="Air PDAM", region_code=KOTA_KALER)
+    secret = make_case(title="Pipa PDAM bocor di Jalan Prabu Geusan Ulun", confidential=True, now=days_ago(3), **text)
+    public = make_case(title="Pipa PDAM bocor di Jl. Prabu Geusan Ulun", now=days_ago(1), **text)
+    assert duplicates.suggest(public) == []
+    with pytest.raises(lifecycle.ValidationFailed):
+        lifecycle.perform("merge", public.id, world.user("koordinator"), parent=secret.tracking_number)
+    db.session.rollback()
+    # the other way round is allowed, and offered
+    assert [s.complaint.id for s in duplicates.suggest(secret)] == [public.id]
