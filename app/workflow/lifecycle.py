@@ -365,6 +365,30 @@ def dispose(complaint, who, agency, note=None, public_text=None, now=None):
            to_agency_id=agency.id, now=now)
 
 
+# the deadlines that run in each open status: verification until the case is dispatched, first
+# response and resolution while an agency works on it
+RUNNING_DEADLINES = {
+    "received": ("verification_due",),
+    "on_hold": ("verification_due",),
+    "dispatched": ("first_response_due", "resolution_due"),
+    "in_progress": ("first_response_due", "resolution_due"),
+}
+# a step already done keeps the deadline it was measured by (its on-time figure is history)
+STEP_DONE = {"first_response_due": "first_response_at", "resolution_due": "resolved_at"}
+
+
+def _pause_clocks(complaint, status, paused_from, paused_until):
+    """A pause (on hold, merged as a duplicate) moves every deadline running in ``status`` by the
+    working days it lasted; the KPIs and SLA badges read the moved deadlines."""
+    if paused_from is None:
+        return
+    cal = current_calendar()
+    for column in RUNNING_DEADLINES.get(status, ()):
+        done = STEP_DONE.get(column)
+        if done is None or getattr(complaint, done) is None:
+            setattr(complaint, column, cal.shift_for_pause(getattr(complaint, column), paused_from, paused_until))
+
+
 def _start_response_clocks(complaint, now):
     sla = sla_for(complaint.kind)
     cal = current_calendar()
@@ -389,11 +413,7 @@ def complete_hold(complaint, who, text, now=None):
     _guard("complete_hold", complaint, actor)
     text = _require_text(text, _l("Enter the requested additional information."))
     now = now or utcnow()
-    cal = current_calendar()
-    if complaint.on_hold_since:
-        complaint.verification_due = cal.shift_for_pause(
-            complaint.verification_due, complaint.on_hold_since, now
-        )
+    _pause_clocks(complaint, "on_hold", complaint.on_hold_since, now)
     complaint.on_hold_since = None
     complaint.status = "received"
     return _event(complaint, actor, "hold_completed", is_public=True, public_text=text,
@@ -661,6 +681,8 @@ def merge(complaint, who, parent, note=None, now=None):
     if parent.is_confidential and not complaint.is_confidential:
         raise ValidationFailed(_l("A public report cannot be merged into a confidential one."))
     previous = complaint.status
+    if previous == "on_hold":  # the hold so far is a pause (the time merged is one too: see unmerge)
+        _pause_clocks(complaint, previous, complaint.on_hold_since, now)
     complaint.status_before_merge = previous
     complaint.status = "archived"
     complaint.archive_reason = "duplicate"
@@ -678,12 +700,17 @@ def merge(complaint, who, parent, note=None, now=None):
 
 
 def unmerge(complaint, who, note=None, now=None):
-    """Undo a merge: the child gets back its own status and is public again as before."""
+    """Undo a merge: the child gets back its own status and is public again as before.
+
+    The time it spent merged counts like a pause: the deadlines running in its restored status move
+    by the working days between the merge and now (a case merged for two weeks does not come back late).
+    """
     actor = as_actor(who)
     _guard("unmerge", complaint, actor)
     now = now or utcnow()
     parent = db.session.get(Complaint, complaint.parent_id)
     restored = complaint.status_before_merge or "received"
+    _pause_clocks(complaint, restored, complaint.merged_at, now)
     complaint.status = restored
     complaint.archive_reason = None
     complaint.parent_id = None

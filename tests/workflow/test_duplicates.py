@@ -9,7 +9,8 @@ from app import stats
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Complaint, Outbox
-from app.workflow import duplicates, lifecycle
+from app.workflow import duplicates, lifecycle, sla
+from app.workflow.calendar import current_calendar
 from tests.conftest import visible_text
 
 KOTA_KALER, SITU = "32.11.18.1001", "32.11.18.1002"
@@ -246,3 +247,87 @@ def test_a_confidential_report_is_not_offered_as_main_report_of_a_public_one(mak
     db.session.rollback()
     # the other way round is allowed, and offered
     assert [s.complaint.id for s in duplicates.suggest(secret)] == [public.id]
+
+
+# --- undoing a merge: the time merged is a pause ----------------------------------------------
+
+# Monday 6 July 2026, 09:00 WIB: no national holiday in the three weeks that follow
+DAY_1 = datetime.datetime(2026, 7, 6, 2, 0)
+DAY_3 = DAY_1 + datetime.timedelta(days=2)    # Wednesday 8 July
+DAY_15 = DAY_1 + datetime.timedelta(days=14)  # Monday 20 July: ten working days after day 1
+DAY_16 = DAY_1 + datetime.timedelta(days=15)  # Tuesday 21 July
+
+
+def end_of_local_day(year, month, day):
+    return current_calendar().end_of_local_day(datetime.date(year, month, day))
+
+
+def registered(world, now=DAY_1, title="Saluran air tersumbat di belakang pasar"):
+    case = lifecycle.register(who=lifecycle.REPORTER, kind="complaint", title=title,
+                              description="Saluran air tersumbat sampah sehingga banjir saat hujan.",
+                              channel=world.channel(), now=now).complaint
+    db.session.flush()
+    return case
+
+
+def deadlines(case):
+    return case.verification_due, case.first_response_due, case.resolution_due
+
+
+def assert_rollups_as_rebuilt():
+    from app.workflow import rollups
+
+    db.session.flush()
+    kept = rollups.table_contents()
+    rollups.rebuild()
+    assert rollups.table_contents() == kept
+
+
+def test_a_case_merged_for_two_weeks_does_not_come_back_late(world):
+    cal, coordinator, officer = current_calendar(), world.user("koordinator"), world.user("opd_pupr")
+    parent = registered(world, title="Banjir di belakang pasar karena saluran tersumbat")
+    lifecycle.hold(parent, coordinator, "Mohon kirim foto saluran.", now=DAY_1)  # paused: no figure of its own
+    received, dispatched, answered = registered(world), registered(world), registered(world)
+    for case in (dispatched, answered):
+        lifecycle.dispose(case, coordinator, world.agency("PUPR"), now=DAY_1)
+    lifecycle.follow_up(answered, officer, "Petugas kami cek ke lokasi.", now=DAY_1)
+    before = {case.id: deadlines(case) for case in (received, dispatched, answered)}
+    assert before[received.id][0] == end_of_local_day(2026, 7, 9)  # 3 working days: Thursday 9 July
+    for case in (received, dispatched, answered):
+        lifecycle.merge(case, coordinator, parent, now=DAY_1)
+        lifecycle.unmerge(case, coordinator, now=DAY_15)
+    assert cal.working_days_between(cal.local_date(DAY_1), cal.local_date(DAY_15)) == 10
+
+    def moved(due):
+        return cal.shift_for_pause(due, DAY_1, DAY_15)
+
+    # every deadline still running moves by the ten working days merged...
+    assert received.verification_due == moved(before[received.id][0]) == end_of_local_day(2026, 7, 23)
+    assert dispatched.first_response_due == moved(before[dispatched.id][1]) == end_of_local_day(2026, 7, 27)
+    assert dispatched.resolution_due == moved(before[dispatched.id][2]) == end_of_local_day(2026, 8, 7)
+    assert answered.resolution_due == moved(before[answered.id][2])
+    # ...a step already done keeps the deadline it was measured by
+    assert answered.first_response_due == before[answered.id][1] and answered.first_response_at == DAY_1
+    for case in (received, dispatched, answered):
+        assert sla.sla_state(case, now=DAY_15) == "on_time", case.status
+    assert_rollups_as_rebuilt()
+    summary = stats.period_kpis(*cal.month_range(2026, 7), now=DAY_16)["summary"]
+    assert (summary["verification_late_open"], summary["follow_up_late_open"], summary["resolution_late_open"],
+            summary["overdue_open_now"]) == (0, 0, 0, 0)
+
+
+def test_a_case_merged_while_on_hold_keeps_both_pauses(world):
+    """On hold from day 1, merged on day 3, separated on day 15 (still on hold), completed on day 16:
+    the verification deadline moves by every working day from day 1 to day 16."""
+    cal, coordinator = current_calendar(), world.user("koordinator")
+    parent = registered(world, title="Banjir di belakang pasar karena saluran tersumbat")
+    case = registered(world)
+    due = case.verification_due
+    lifecycle.hold(case, coordinator, "Mohon lengkapi lokasi.", now=DAY_1)
+    lifecycle.merge(case, coordinator, parent, now=DAY_3)
+    lifecycle.unmerge(case, coordinator, now=DAY_15)
+    assert case.status == "on_hold" and sla.sla_state(case, now=DAY_15) == "paused"
+    lifecycle.complete_hold(case, lifecycle.REPORTER, "Lokasi: belakang pasar blok C.", now=DAY_16)
+    assert case.verification_due == cal.shift_for_pause(due, DAY_1, DAY_16) == end_of_local_day(2026, 7, 20 + 4)
+    assert sla.sla_state(case, now=DAY_16) == "on_time"
+    assert_rollups_as_rebuilt()
