@@ -241,6 +241,9 @@ class Config:
     REPLY_CODE_MAX_FAILURES = int(os.environ.get("REPLY_CODE_MAX_FAILURES", "10"))
     # how long a correct reply code keeps the reporter's browser session on the case
     REPLY_ACCESS_MINUTES = int(os.environ.get("REPLY_ACCESS_MINUTES", "30"))
+    # how long the browser that sent the report form sees the reply code again when it sends the
+    # same form again (the first answer lost); the code is kept encrypted that long (daily clean-up)
+    REPLY_CODE_RESEND_MINUTES = int(os.environ.get("REPLY_CODE_RESEND_MINUTES", "30"))
 
     # --- personal data (UU PDP 27/2022) -----------------------------------------
     # sent messages lose their recipient address after this many days (daily job)

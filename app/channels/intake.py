@@ -36,12 +36,18 @@ def seen(provider, external_id):
     ).first() is not None
 
 
+def recorded(provider, external_id):
+    """The record of a delivery (a channel's message, a form's sending), or None."""
+    return db.session.execute(
+        select(InboundMessage).where(InboundMessage.provider == provider,
+                                     InboundMessage.external_id == str(external_id)[:255])
+    ).scalar_one_or_none()
+
+
 def recorded_case_id(provider, external_id):
     """The case a delivery opened (a channel's message, a form's sending), or None."""
-    return db.session.execute(
-        select(InboundMessage.complaint_id).where(InboundMessage.provider == provider,
-                                                  InboundMessage.external_id == str(external_id)[:255])
-    ).scalar_one_or_none()
+    row = recorded(provider, external_id)
+    return row.complaint_id if row is not None else None
 
 
 def record(provider, external_id, outcome, complaint=None, api_key=None, import_batch_id=None, now=None):

@@ -170,8 +170,10 @@ def build_monthly_report(period):
 def prune():
     from app import exports
     from app.jobs import schedule
+    from app.workflow import reply_codes
 
     exports.purge_expired()
+    reply_codes.forget_kept_codes()
     return schedule.prune()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.crypto import EncryptedText
 
 
 class ApiClientKey(Model):
@@ -66,6 +67,11 @@ class InboundMessage(Model):
     api_key = relationship("ApiClientKey")
     import_batch_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
+    # the public report form: the reply code of the case it opened, encrypted, kept for
+    # REPLY_CODE_RESEND_MINUTES so that the browser that sent the form (``sender``: keyed hash of a
+    # random key in its session) sees it again when the form is sent again (app.workflow.reply_codes)
+    secret: Mapped[Optional[str]] = mapped_column(EncryptedText)
+    sender: Mapped[Optional[str]] = mapped_column(String(64))
 
 
 class ImportMapping(Model):

@@ -5,13 +5,17 @@ case, and after ``REPLY_CODE_MAX_FAILURES`` the code locks (even the right code 
 then refused) until a coordinator issues a new one. The per-address limit lives on
 the routes (Flask-Limiter); this is the per-case half.
 """
+import datetime
+import hmac
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from app.clock import utcnow
+from app.crypto import blind_index
 from app.extensions import db
-from app.models import Complaint
+from app.models import Complaint, InboundMessage
 from app.workflow import access
 from app.workflow.errors import NotAllowed
 from app.workflow.numbers import check_reply_code, hash_reply_code, new_reply_code
@@ -81,3 +85,58 @@ def access_stamp(complaint):
     import hashlib
 
     return hashlib.sha256(("stamp:" + (complaint.reply_code_hash or "")).encode()).hexdigest()[:16]
+
+
+# --- the public report form sent again: the code once more, to the browser that sent it ----------
+#
+# The code is shown on the answer to the form's first sending. When that answer is lost (network
+# retry, back + resend), the second sending finds the case the first one opened; the browser that
+# sent the form sees its code again from a copy kept, encrypted, on the record of the sending for
+# REPLY_CODE_RESEND_MINUTES. That browser is recognised by a random key in its session (set when the
+# form is shown) whose keyed hash is on the record; any other browser sending the same form gets
+# neither the code nor the case. The code never goes into a URL or a log; a coordinator's new code
+# or a locked one is never shown from the copy; the daily clean-up erases old copies.
+
+
+def resend_window():
+    return datetime.timedelta(minutes=max(0, int(current_app.config.get("REPLY_CODE_RESEND_MINUTES", 30))))
+
+
+def _sender_hash(sender_key):
+    return blind_index("form-sender:" + sender_key) if sender_key else None
+
+
+def keep_for_sender(sending, code, sender_key):
+    """Keep ``code`` (encrypted) on ``sending`` (the :class:`InboundMessage` of a form's sending)
+    for the browser whose session holds ``sender_key``. The caller commits."""
+    sending.sender = _sender_hash(sender_key)
+    sending.secret = code if code and sending.sender else None
+
+
+def is_sender(sending, sender_key):
+    """True when ``sender_key`` is the key of the browser that sent the form the first time."""
+    mine = _sender_hash(sender_key)
+    return bool(mine and sending.sender and hmac.compare_digest(mine, sending.sender))
+
+
+def code_for_sender(sending, complaint, sender_key, now=None):
+    """The reply code of ``complaint`` kept on ``sending``, for the browser that sent it: None for any
+    other browser, once the copy is older than the resend window, or when it no longer opens the case."""
+    if not is_sender(sending, sender_key) or not sending.secret:
+        return None
+    if sending.created_at + resend_window() < (now or utcnow()):
+        return None
+    code = sending.secret
+    if is_locked(complaint) or not check_reply_code(code, complaint.reply_code_hash):
+        return None
+    return code
+
+
+def forget_kept_codes(now=None):
+    """The daily clean-up: copies older than the resend window are erased. Returns how many."""
+    cutoff = (now or utcnow()) - resend_window()
+    result = db.session.execute(
+        update(InboundMessage).where(InboundMessage.secret.is_not(None), InboundMessage.created_at < cutoff)
+        .values(secret=None).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.channels import intake
 from app.extensions import db
 from app.models import Attachment, Complaint
 from tests.conftest import assert_hidden, visible_text
@@ -113,14 +114,73 @@ def test_the_same_form_sent_twice_opens_one_case(client):
     number = re.search(r'id="tracking-number">([A-Z0-9-]+)<', client.get("/lapor/terkirim").get_data(as_text=True)).group(1)
     second = submit(client, submission=submission)
     assert count_cases() == before + 1
-    assert second.status_code == 303 and second.headers["Location"].endswith(f"/lacak/{number}")
+    # the same browser: the receipt again (test_a_lost_answer_...)
+    assert second.status_code == 303 and second.headers["Location"].endswith("/lapor/terkirim")
     page = visible_text(client.get(second.headers["Location"]).get_data(as_text=True))
-    assert f"Laporan ini sudah terkirim: nomor pelacakannya {number}." in page
+    assert "Laporan ini sudah terkirim: tidak ada yang terkirim dua kali." in page and number in page
     # a new form is a new report
     other = re.search(r'name="submission" type="hidden" value="([A-Za-z0-9_-]+)"',
                       client.get("/lapor").get_data(as_text=True)).group(1)
     assert other != submission
     assert submit(client, submission=other).status_code == 302 and count_cases() == before + 2
+
+
+def form_submission(client):
+    form = client.get("/lapor").get_data(as_text=True)
+    return re.search(r'name="submission" type="hidden" value="([A-Za-z0-9_-]+)"', form).group(1)
+
+
+def session_of(client):
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def answer_lost(client, before):
+    """The browser never received the answer: its cookie is what it was before the sending."""
+    with client.session_transaction() as session:
+        session.clear()
+        session.update(before)
+
+
+def receipt(page):
+    return (re.search(r'id="tracking-number">([A-Z0-9-]+)<', page).group(1),
+            re.search(r'id="reply-code">([^<]+)<', page).group(1))
+
+
+def test_a_lost_answer_sent_again_shows_the_code_to_the_same_browser_only(app, client):
+    """The first sending's answer (with the only showing of the reply code) never arrived; the browser
+    sends the same form again: it gets the receipt with a code that opens the case. Another browser
+    sending the same form gets neither the code nor the case."""
+    submission = form_submission(client)
+    before, cases = session_of(client), count_cases() + 1
+    assert submit(client, submission=submission).status_code == 302
+    answer_lost(client, before)
+    case = db.session.get(Complaint, intake.recorded_case_id("web_form", submission))
+    again = submit(client, submission=submission)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/lapor/terkirim")
+    page = client.get("/lapor/terkirim").get_data(as_text=True)
+    number, code = receipt(page)
+    assert number == case.tracking_number and count_cases() == cases
+    assert "Laporan ini sudah terkirim: tidak ada yang terkirim dua kali." in visible_text(page)
+    # the code is the case's: it opens the case on the tracking page in any browser
+    with app.test_client() as elsewhere:
+        opened = enter_code(elsewhere, case, code)
+        assert opened.status_code == 200 and case.tracking_number in session_of(elsewhere)["lapor_access"]
+    # ...and it is kept encrypted, never in readable form
+    stored = db.session.execute(db.text("select secret from inbound_message where external_id = :id"),
+                                {"id": submission}).scalar()
+    assert stored and code not in stored
+    # another browser sending the same form (a copied page): no code, no case, no number
+    with app.test_client() as other:
+        form_submission(other)  # it has a form of its own (and a session)
+        answer = submit(other, submission=submission)
+        assert answer.status_code == 303 and answer.headers["Location"].endswith("/lacak")
+        shown = other.get(answer.headers["Location"]).get_data(as_text=True)
+        assert "Laporan ini sudah terkirim. Tidak ada yang terkirim dua kali." in visible_text(shown)
+        assert code not in shown and number not in shown
+        assert "lapor_receipt" not in session_of(other) and not session_of(other).get("lapor_access")
+        assert other.get("/lapor/terkirim").status_code == 302
+    assert count_cases() == cases
 
 
 def test_honeypot_refuses_bots(client):

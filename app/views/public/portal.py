@@ -80,11 +80,13 @@ def submit():
     _prepare(form)
     if not SUBMISSION_RE.match(form.submission.data or ""):
         form.submission.data = secrets.token_urlsafe(18)
+    if SENDER not in session:  # set with the form: a resend after a lost answer carries it
+        session[SENDER] = secrets.token_urlsafe(18)
     error = None
     if form.validate_on_submit():
         if form.website.data:  # honeypot: a person never fills the hidden field
             abort(400)
-        sent = _already_sent(form.submission.data)
+        sent = _already_sent(form.submission.data, bool(form.email.data))
         if sent is not None:
             return sent
         written = []
@@ -109,7 +111,8 @@ def submit():
                 incident_date=form.incident_date.data,
             )
             complaint, reply_code = outcome.complaint, outcome.reply_code
-            intake.record(WEB_FORM, form.submission.data, "case", complaint=complaint)
+            sending = intake.record(WEB_FORM, form.submission.data, "case", complaint=complaint)
+            reply_codes.keep_for_sender(sending, reply_code, session.get(SENDER))
             written = attachments.store(complaint, files)
             db.session.commit()
             deliver(outcome)
@@ -117,7 +120,7 @@ def submit():
             # the same form, sent twice at once: the other request opened the case
             db.session.rollback()
             attachments.discard(written)
-            sent = _already_sent(form.submission.data)
+            sent = _already_sent(form.submission.data, bool(form.email.data))
             if sent is None:
                 raise
             return sent
@@ -146,16 +149,30 @@ WEB_FORM = "web_form"  # inbound_message.provider of the report form's submissio
 SUBMISSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def _already_sent(submission):
+SENDER = "lapor_sender"  # the session key that recognises the browser a report form was shown to
+
+
+def _already_sent(submission, email):
     """The answer to a report form that was sent before (the case it opened), or None.
 
-    The reply code was shown once, after the first sending: the reporter's browser session gets
-    access to the case as it did then, and the page says which case it is."""
-    case_id = intake.recorded_case_id(WEB_FORM, submission)
-    complaint = db.session.get(Complaint, case_id) if case_id is not None else None
+    Only the browser that sent it the first time (``reply_codes.is_sender``) is answered with the
+    case: within ``REPLY_CODE_RESEND_MINUTES`` the receipt with the number and the reply code again
+    (the answer to the first sending may never have arrived), later the case page with access as
+    after the first sending. Any other browser is told the report was sent, and nothing more."""
+    sending = intake.recorded(WEB_FORM, submission)
+    complaint = db.session.get(Complaint, sending.complaint_id) if sending and sending.complaint_id else None
     if complaint is None:
         return None
+    sender = session.get(SENDER)
+    if not reply_codes.is_sender(sending, sender):
+        flash(_("This report was already sent. Nothing was sent twice."), "info")
+        return redirect(url_for("public.track"), 303)
     _grant_access(complaint)
+    code = reply_codes.code_for_sender(sending, complaint, sender)
+    if code:
+        session["lapor_receipt"] = {"number": complaint.tracking_number, "code": code, "email": email,
+                                    "again": True}
+        return redirect(url_for("public.submitted"), 303)
     flash(_("This report was already sent: its tracking number is %(number)s. Nothing was sent twice.",
             number=complaint.tracking_number), "info")
     return redirect(_status_url(complaint), 303)
