@@ -209,7 +209,9 @@ class Config:
     FAB_BASE_TEMPLATE = "lapor_base.html"
     FAB_API_SWAGGER_UI = False
     FAB_ADD_SECURITY_API = False
-    FAB_ADD_MENU_API = False  # registered by app/views (app.views.api.menu): its refusals in Indonesian
+    # FAB's menu API (/api/v1/menu/) is not served: the staff navigation is rendered on the server
+    # and no screen or script reads it, so no role is given it (tests/views/test_permission_matrix.py)
+    FAB_ADD_MENU_API = False
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)

@@ -55,9 +55,6 @@ def register_views(appbuilder):
     from app.views.api.openapi import PublicOpenApi
 
     appbuilder.add_api(PublicOpenApi)
-    from app.views.api.menu import MenuApi
-
-    appbuilder.add_api(MenuApi)
     from flask import current_app
 
     current_app.register_blueprint(health_bp)

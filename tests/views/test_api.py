@@ -235,8 +235,8 @@ def test_every_api_answers_its_refusals_through_the_one_home_of_api_messages(app
     from app.api_messages import ApiMessages
 
     apis = [view for view in app.appbuilder.baseviews if isinstance(view, BaseApi)]
-    assert {type(view).__name__ for view in apis} >= {"ComplaintApi", "LaporSecurityApi", "MenuApi", "PublicOpenApi"}
+    assert {type(view).__name__ for view in apis} >= {"ComplaintApi", "LaporSecurityApi", "PublicOpenApi"}
     assert all(isinstance(view, ApiMessages) for view in apis)
     with app.test_client() as api:
-        assert api.get("/api/v1/menu/").get_json() == {
+        assert api.get("/api/v1/complaint/").get_json() == {
             "message": "Belum masuk, atau token tidak berlaku. Masuk melalui /api/v1/security/login."}
