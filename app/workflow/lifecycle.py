@@ -616,7 +616,8 @@ def reopen(complaint, who, text, now=None):
     _guard("reopen", complaint, actor)
     now = now or utcnow()
     if complaint.auto_close_due and now > complaint.auto_close_due:
-        raise InvalidTransition(_l("The 10-working-day deadline for reporting dissatisfaction has passed."))
+        raise InvalidTransition(_l("The deadline of %(days)d working days for reporting dissatisfaction has passed.",
+                                   days=sla_for(complaint.kind).auto_close_days))
     text = _require_text(text, _l("Explain why you are not satisfied."))
     complaint.status = "in_progress"
     complaint.resolved_at = None

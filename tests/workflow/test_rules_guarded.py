@@ -73,6 +73,24 @@ def test_reopen_window_is_ten_working_days_to_the_minute(world):
     assert case.status == "resolved"
 
 
+
+def test_the_reopen_refusal_names_the_configured_window(world):
+    from app.models import SlaSetting
+    from app.workflow.sla import sla_for
+
+    setting = db.session.execute(select(SlaSetting).where(SlaSetting.kind == "complaint")).scalar_one_or_none()
+    if setting is None:
+        setting = sla_for("complaint")
+        db.session.add(setting)
+    setting.auto_close_days = 5
+    db.session.flush()
+    case = _resolved(world)
+    assert case.auto_close_due == current_calendar().deadline(MONDAY, 5)
+    with pytest.raises(InvalidTransition) as late:
+        lifecycle.reopen(case, lifecycle.REPORTER, "Masih tersumbat.", now=case.auto_close_due + dt.timedelta(minutes=1))
+    assert "5 hari kerja" in str(late.value.message) and "10" not in str(late.value.message)
+    assert case.status == "resolved"
+
 def test_tracking_numbers_never_use_confusable_symbols():
     allowed = set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")  # restated from the domain, not read from the code
     assert set(numbers.ALPHABET) == allowed and len(numbers.ALPHABET) == 31
