@@ -378,8 +378,9 @@ class UndeclaredPermission(RuntimeError):
 
 
 def sync_roles(appbuilder):
-    """Create the permission/view rows of every registered view, then give each role its set
-    from :data:`app.permissions.ROLE_PERMISSIONS` (Admin: everything).
+    """Create the permission/view rows of every registered view (and remove those of views no
+    longer registered), then give each role its set from :data:`app.permissions.ROLE_PERMISSIONS`
+    (Admin: everything).
 
     Raises :class:`UndeclaredPermission` when the table names something no registered
     view provides (a view class or menu entry renamed without updating the table).
@@ -389,6 +390,9 @@ def sync_roles(appbuilder):
         if sm.find_role(name) is None:
             sm.add_role(name)
     appbuilder.add_permissions(update_perms=True)
+    # rows of views no longer registered (a screen or API taken out, a class renamed) go with
+    # their grants: an admin never sees, and no role keeps, a permission for nothing
+    appbuilder.security_cleanup()
     by_pair = {
         (pvm.view_menu.name, pvm.permission.name): pvm
         for pvm in appbuilder.session.query(sm.permissionview_model).all()

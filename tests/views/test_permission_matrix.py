@@ -281,3 +281,21 @@ def test_each_role_sees_exactly_its_menu_entries_and_can_open_them(role, app, cl
             elif should and response.status_code != 200:
                 wrong.append(f"menu entry {name!r} ({url}): expected 200, got {response.status_code}")
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def test_a_view_taken_out_leaves_no_permission_behind(ctx):
+    """An installation upgraded from a version that served a view (the menu API, FAB's raw
+    permission screens) keeps its rows until ``flask lapor init`` runs ``sync_roles``: then they
+    go, with every grant of them, and the admin's role form no longer lists them."""
+    from app.security import sync_roles
+
+    sm = appbuilder.sm
+    stale = sm.add_permission_view_menu("can_get", "MenuApi")
+    for name in (ADMIN, COORD):
+        sm.add_permission_role(sm.find_role(name), stale)
+    db.session.commit()
+    assert ("MenuApi", "can_get") in _all_pairs()
+    sync_roles(appbuilder)
+    assert "MenuApi" not in {view for view, _permission in _all_pairs()}
+    for name in (ADMIN, COORD):
+        assert "MenuApi" not in {pvm.view_menu.name for pvm in sm.find_role(name).permissions}
