@@ -243,8 +243,9 @@ def _answer(result, sender, text, complaint, msg_id):
 
 
 def handle(raw):
-    """Process one raw message; returns ``(what it did, outcome)``: "case", "reply", "ignored",
-    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues."""
+    """Process one raw message; returns ``(what it did, outcome)``: "case", "reply", "unconfirmed",
+    "ignored", "empty" (no subject, text or attachment), "duplicate" or "rejected", and the
+    :class:`Outcome` whose messages the caller queues."""
     result = Outcome()
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     msg_id = message_id(msg, raw)
@@ -263,6 +264,12 @@ def handle(raw):
             subject = " ".join((msg.get("Subject") or "").split())
             text = _text_of(msg)
             files = _files_of(msg)
+            if intake.is_empty(text or subject, files):
+                # no subject, no text, no attachment: nothing to open a case with (or to add to one)
+                _answer(result, sender, intake.empty_answer(), None, msg_id)
+                intake.set_outcome(PROVIDER, msg_id, "empty")
+                db.session.commit()
+                return "empty", result
             target = _referenced_case(msg, sender)
             unconfirmed = None
             if target is not None and not is_from_reporter(msg, target, sender):

@@ -342,8 +342,9 @@ def _status_allowed(sender):
 
 def handle(provider, message):
     """Process one inbound message; returns ``(what it did, outcome)``: "case", "reply", "status",
-    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues after
-    the commit (done here)."""
+    "empty" (no text and no file: nothing opened, the sender asked to write), "duplicate" or
+    "rejected", and the :class:`Outcome` whose messages the caller queues after the commit
+    (done here)."""
     result = Outcome()
     if not intake.claim(provider.key, message.id):
         return "duplicate", result
@@ -352,6 +353,13 @@ def handle(provider, message):
     written = []
     what, complaint = "rejected", None
     locale = setting("BABEL_DEFAULT_LOCALE", "id")
+    if intake.is_empty(text, files):
+        # no text and no file (none sent, or none could be fetched): nothing to open a case with
+        with force_locale(locale):
+            _answer(result, provider, message, intake.empty_answer(skipped))
+        intake.set_outcome(provider.key, message.id, "empty")
+        db.session.commit()
+        return "empty", result
     try:
         with force_locale(locale):
             numbers = intake.tracking_numbers_in(text)

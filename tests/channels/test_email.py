@@ -146,6 +146,26 @@ def test_a_bad_attachment_is_refused_and_the_sender_told(mailbox):
     assert len(told) == 1 and "tidak dapat diproses" in told[0].body
 
 
+def test_an_empty_mail_opens_no_case_and_asks_the_sender_to_write_their_report(mailbox):
+    from app.extensions import db
+    from app.models import InboundMessage
+
+    before = count_cases()
+    mailbox.deliver(mail("", "\n   \n"))
+    mailbox.deliver(mail("  ", "> only the quoted previous message\n"))
+    assert read_mailbox() == {"empty": 2}
+    assert count_cases() == before
+    told = outbox_to("rina.warga@contoh.id")
+    assert len(told) == 2 and all(row.body.startswith("Pesan Anda kosong. Tuliskan laporan Anda") for row in told)
+    assert all(row.reply_to and row.reply_to.startswith("<") for row in told)
+    outcomes = db.session.execute(select(InboundMessage.outcome)).scalars().all()
+    assert outcomes == ["empty", "empty"]
+    # an attachment alone, or a subject alone, is a report
+    mailbox.deliver(mail("", "", attachment=("foto.png", png_bytes(), "image", "png")))
+    mailbox.deliver(mail("Lampu jalan mati", ""))
+    assert read_mailbox() == {"case": 2}
+
+
 def test_html_only_mail_is_read_as_text(mailbox):
     message = EmailMessage()
     message["From"] = "rina.warga@contoh.id"
