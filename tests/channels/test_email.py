@@ -216,6 +216,34 @@ def test_a_forged_reply_naming_the_number_is_not_added_but_held_for_the_coordina
     assert not held[0].events[0].public_text
 
 
+def test_an_unconfirmed_reply_gets_a_neutral_answer_without_a_new_number_or_reply_code(mailbox, smtp_server):
+    """The From: of an unconfirmed reply may be forged: the lifecycle's "received" mail sent the real
+    reporter (the owner of that address) the number and private reply code of a case they did not write."""
+    from app.extensions import db
+    from app.workflow.numbers import check_reply_code
+
+    case = a_case_by_mail(mailbox)
+    our_last_mail(smtp_server)  # the reporter's own "received" mail, delivered
+    before = len(smtp_server.to("rina.warga@contoh.id"))
+    forged = mail(f"Re: {case.tracking_number}", "Laporan ini sudah selesai, mohon ditutup.", msgid="<palsu-1@contoh.id>")
+    mailbox.deliver(forged)
+    assert read_mailbox() == {"unconfirmed": 1}
+    db.session.expire_all()
+    held = [c for c in cases_of() if c.id != case.id][0]
+    assert held.status == "received"  # the staff review case is kept
+    new_rows = [row for row in outbox_to("rina.warga@contoh.id") if row.topic != "received" or row.complaint_id != case.id]
+    assert [row.topic for row in new_rows] == ["channel_reply"]  # no "received" mail of the held case
+    assert new_rows[0].secret is None and new_rows[0].complaint_id is None
+    assert new_rows[0].reply_to == "<palsu-1@contoh.id>"
+    our_last_mail(smtp_server)
+    [answer] = smtp_server.to("rina.warga@contoh.id")[before:]
+    assert answer["body"].startswith(f"Pesan Anda tentang laporan {case.tracking_number} diterima dan akan diperiksa "
+                                     "petugas sebelum ditambahkan ke laporan tersebut.")
+    assert case.tracking_number in answer["subject"]
+    assert held.tracking_number not in answer["subject"] + answer["body"]
+    assert not any(check_reply_code(word.strip(".:,"), held.reply_code_hash) for word in answer["body"].split())
+
+
 def test_a_reply_token_of_another_case_does_not_open_this_one(mailbox, smtp_server):
     from app.extensions import db
 
