@@ -244,6 +244,38 @@ def test_an_unconfirmed_reply_gets_a_neutral_answer_without_a_new_number_or_repl
     assert not any(check_reply_code(word.strip(".:,"), held.reply_code_hash) for word in answer["body"].split())
 
 
+def test_a_reply_to_a_mail_sent_before_the_secret_key_changed_is_added_when_the_old_key_is_a_fallback(
+        app, mailbox, smtp_server):
+    """After the admin rotated SECRET_KEY every reply to an older mail was held as unconfirmed."""
+    from app.crypto import email_reply_token
+    from app.extensions import db
+    from tests.jobs.conftest import config_values
+
+    with config_values(app, SECRET_KEY="kunci-lama-" + "a" * 32, SECRET_KEY_FALLBACKS=[]):
+        case = a_case_by_mail(mailbox)
+        old_mail = our_last_mail(smtp_server)  # its Message-ID carries a token of the old key
+    assert email_reply_token(case.id, "kunci-lama-" + "a" * 32) in old_mail
+
+    def reply(text):
+        mailbox.deliver(mail("Re: pertanyaan", text, headers={"In-Reply-To": old_mail, "References": old_mail}))
+        return read_mailbox()
+
+    with config_values(app, SECRET_KEY="kunci-baru-" + "b" * 32, SECRET_KEY_FALLBACKS=[]):
+        assert reply("Tanpa kunci lama.") == {"unconfirmed": 1}
+    with config_values(app, SECRET_KEY="kunci-baru-" + "b" * 32,
+                       SECRET_KEY_FALLBACKS=["kunci-lain-" + "c" * 32, "kunci-lama-" + "a" * 32]):
+        assert reply("Dengan kunci lama sebagai cadangan.") == {"reply": 1}
+        # new mails carry tokens of the current key only
+        mailbox.deliver(mail("Pohon tumbang", "Pohon tumbang di Jl. Kenanga.", sender="budi@contoh.id"))
+        read_mailbox()
+        other = cases_of("budi@contoh.id")[0]
+        new_mail = our_last_mail(smtp_server, "budi@contoh.id")
+        assert email_reply_token(other.id, "kunci-baru-" + "b" * 32) in new_mail
+        assert email_reply_token(other.id, "kunci-lama-" + "a" * 32) not in new_mail
+    db.session.expire_all()
+    assert [e.public_text for e in case.events if e.kind == "reporter_reply"] == ["Dengan kunci lama sebagai cadangan."]
+
+
 def test_a_reply_token_of_another_case_does_not_open_this_one(mailbox, smtp_server):
     from app.extensions import db
 
