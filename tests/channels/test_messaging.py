@@ -130,7 +130,7 @@ def gowa_body(message_id, text, media_path=None, phone=PHONE):
 
 
 def sms_body(message_id, text, phone=PHONE):
-    return {"from": "+" + phone, "text": text, "id": message_id, "received_at": "2026-11-24T09:00:00+07:00"}
+    return {"from": "+" + phone, "text": text, "id": message_id}
 
 
 def sign(provider, raw, secret=None):
@@ -430,6 +430,19 @@ def test_a_message_carrying_a_nul_character_opens_its_case(client, wa_gateway, p
 
     newest = db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
     assert newest.description == "Lampu jalan di Gang Mawar mati sejak Senin."
+
+
+@pytest.mark.parametrize("received_at", ["2020-01-01T00:00:00+07:00", "2099-01-01T00:00:00+07:00", "kemarin"])
+def test_a_case_is_received_by_the_portals_clock_not_the_gateways(client, wa_gateway, received_at):
+    """The SLA clock starts when the message reaches the portal: a gateway's ``received_at`` (a clock the
+    portal does not keep) is not part of the shape, whatever it says."""
+    from app.clock import utcnow
+
+    body = dict(sms_body("sms-waktu", "Lampu jalan di Jl. Melati mati."), received_at=received_at)
+    before = utcnow()
+    assert post(client, "sms", body).get_json()["results"] == ["case"]
+    after = utcnow()
+    assert before <= cases_from()[0].received_at <= after
 
 
 def inbound_outcome(provider, message_id):
