@@ -78,12 +78,12 @@ class SafeFilters(Filters):
         (the list came back unfiltered as if filtered) or compared with NULL (an empty list)."""
         from dateutil import parser
 
+        model = self.datamodel
         for item in value if isinstance(value, list) else [value]:
-            model = self.datamodel
             try:
                 if model.is_integer(col):
                     kind = "whole number"
-                    if isinstance(item, bool) or isinstance(item, float) or not isinstance(item, (str, int)):
+                    if isinstance(item, (bool, float)) or not isinstance(item, (str, int)):
                         raise ValueError(item)
                     int(item)
                 elif model.is_float(col) or model.is_numeric(col):
