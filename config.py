@@ -60,6 +60,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret(
         "secret_key", lambda: secrets.token_hex(32)
     )
+    # earlier SECRET_KEYs after a rotation, comma-separated: Flask (>= 3.1) still accepts sessions
+    # signed with them, and app.crypto still recognises the e-mail reply tokens made with them;
+    # everything new is signed with SECRET_KEY
+    SECRET_KEY_FALLBACKS = [key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",")
+                            if key.strip()]
     # Fernet key(s) for personal data; comma-separated for key rotation
     # (the first encrypts, all decrypt).
     PII_KEY = os.environ.get("PII_KEY") or _instance_secret("pii_key", _fernet_key)

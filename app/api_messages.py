@@ -59,6 +59,11 @@ _KNOWN = [
     ("Filter column: {col} not allowed to filter", _l("The list cannot be filtered by %(col)s.")),
     ("Filter operation: {opr} not allowed on column: {col}",
      _l("The filter operation %(opr)s cannot be used on %(col)s.")),
+    ("Filter value of column: {col} is not a date and time",
+     _l("The filter value for %(col)s must be a date and time, e.g. 2026-01-31 or 2026-01-31T09:00:00+07:00.")),
+    ("Filter value of column: {col} is not a date", _l("The filter value for %(col)s must be a date, e.g. 2026-01-31.")),
+    ("Filter value of column: {col} is not a whole number", _l("The filter value for %(col)s must be a whole number.")),
+    ("Filter value of column: {col} is not a number", _l("The filter value for %(col)s must be a number.")),
     ("Invalid order by column: {column}", _l("The list cannot be ordered by %(column)s.")),
     ("Could not process entity", _l("The data could not be processed.")),
 ]

@@ -91,16 +91,27 @@ class EncryptedText(TypeDecorator):
         return decrypt(value)
 
 
-def email_reply_token(complaint_id):
+def email_reply_token(complaint_id, secret_key=None):
     """The token the portal puts in the Message-ID of its e-mails about a case (so a reply
     carries it in ``In-Reply-To``/``References``): HMAC of the case id with ``SECRET_KEY``, which
     only the portal can compute. 20 base-32 symbols (100 bits), lowercase, safe in a Message-ID."""
     import base64
 
-    key = hashlib.sha256(b"lapor-email-reply:" + str(current_app.config["SECRET_KEY"]).encode()).digest()
+    secret_key = current_app.config["SECRET_KEY"] if secret_key is None else secret_key
+    key = hashlib.sha256(b"lapor-email-reply:" + str(secret_key).encode()).digest()
     digest = hmac.new(key, f"complaint:{int(complaint_id)}".encode(), hashlib.sha256).digest()
     return base64.b32encode(digest).decode("ascii")[:20].lower()
 
 
 def is_email_reply_token(complaint_id, token):
-    return bool(token) and hmac.compare_digest(email_reply_token(complaint_id), token.lower())
+    """A token of ``SECRET_KEY`` or of one of ``SECRET_KEY_FALLBACKS`` (the keys before a rotation:
+    replies to the mails sent before it are still recognised). Every key is compared."""
+    if not token:
+        return False
+    token = token.lower()
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or ()
+    if isinstance(fallbacks, str):
+        fallbacks = [key.strip() for key in fallbacks.split(",")]
+    keys = [current_app.config["SECRET_KEY"], *fallbacks]
+    matches = [hmac.compare_digest(email_reply_token(complaint_id, key), token) for key in keys if key]
+    return any(matches)

@@ -1,4 +1,5 @@
 """Shared pieces of the staff screens."""
+from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -67,7 +68,36 @@ class SafeFilters(Filters):
             if opr not in map_args_filter and not any(
                     flt.arg_name == opr for flt in self._search_filters.get(col, [])):
                 raise InvalidOperationFilterFABException(f"Filter operation: {opr} not allowed on column: {col}")
+            if opr in map_args_filter and col in self.search_columns and "value" in entry:
+                self._check_rest_value(col, entry["value"])
         super().rest_add_filters(data)
+
+    def _check_rest_value(self, col, value):
+        """A value FAB's filters cannot read as the column's type (``value:'not-a-date'`` on a time,
+        letters on a whole number) is refused (a 400 naming the column): FAB dropped the filter
+        (the list came back unfiltered as if filtered) or compared with NULL (an empty list)."""
+        from dateutil import parser
+
+        model = self.datamodel
+        for item in value if isinstance(value, list) else [value]:
+            try:
+                if model.is_integer(col):
+                    kind = "whole number"
+                    if isinstance(item, (bool, float)) or not isinstance(item, (str, int)):
+                        raise ValueError(item)
+                    int(item)
+                elif model.is_float(col) or model.is_numeric(col):
+                    kind = "number"
+                    if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                        raise ValueError(item)
+                    float(item)
+                elif model.is_date(col) or model.is_datetime(col):
+                    kind = "date" if model.is_date(col) else "date and time"
+                    if not isinstance(item, str):
+                        raise ValueError(item)
+                    parser.parse(item)
+            except (ValueError, TypeError, OverflowError):
+                raise InvalidFilterValue(f"Filter value of column: {col} is not a {kind}") from None
 
     def add_filter_index(self, column_name, filter_instance_index, value):
         filters = self._all_filters.get(column_name, [])
@@ -78,6 +108,10 @@ class SafeFilters(Filters):
         if self.datamodel.is_integer(filter_instance.column_name):
             values = [_storable_integer(v) for v in values] if isinstance(values, list) else _storable_integer(values)
         super()._add_filter(filter_instance, values)
+
+
+class InvalidFilterValue(FABException):
+    """A filter value of the API that is not of its column's type (read by ``api_messages``)."""
 
 
 def _storable_integer(value):

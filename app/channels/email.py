@@ -243,8 +243,9 @@ def _answer(result, sender, text, complaint, msg_id):
 
 
 def handle(raw):
-    """Process one raw message; returns ``(what it did, outcome)``: "case", "reply", "ignored",
-    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues."""
+    """Process one raw message; returns ``(what it did, outcome)``: "case", "reply", "unconfirmed",
+    "ignored", "empty" (no subject, text or attachment), "duplicate" or "rejected", and the
+    :class:`Outcome` whose messages the caller queues."""
     result = Outcome()
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     msg_id = message_id(msg, raw)
@@ -263,6 +264,12 @@ def handle(raw):
             subject = " ".join((msg.get("Subject") or "").split())
             text = _text_of(msg)
             files = _files_of(msg)
+            if intake.is_empty(text or subject, files):
+                # no subject, no text, no attachment: nothing to open a case with (or to add to one)
+                _answer(result, sender, intake.empty_answer(), None, msg_id)
+                intake.set_outcome(PROVIDER, msg_id, "empty")
+                db.session.commit()
+                return "empty", result
             target = _referenced_case(msg, sender)
             unconfirmed = None
             if target is not None and not is_from_reporter(msg, target, sender):
@@ -284,16 +291,23 @@ def handle(raw):
                              "the mail server did not authenticate the sender), so it was not added to that "
                              "report. Check it with the reporter, then merge or archive this case.",
                              number=unconfirmed.tracking_number)
+                # an unconfirmed reply's From: may be forged: its address gets no tracking number and
+                # no reply code of a case it may not have written, only a neutral answer
                 outcome, written = intake.open_case(
                     intake.channel("email"), title=title,
                     description=text or subject or _("(attachment only)"), reporter=reporter, files=files,
-                    note=note)
+                    note=note, tell_reporter=unconfirmed is None)
                 what, complaint = ("case" if unconfirmed is None else "unconfirmed"), outcome.complaint
                 if msg_id.startswith("<"):
                     for row in outcome.outbox:
                         if row.channel == "email":
                             row.reply_to = msg_id  # the "received" mail answers their message
                 result.add(outcome)
+                if unconfirmed is not None:
+                    _answer(result, sender, _("Your message about report %(number)s was received and will be "
+                                              "checked by staff before it is added to that report.",
+                                              number=unconfirmed.tracking_number), None, msg_id)
+                    result.outbox[-1].subject = _("Re: report %(number)s", number=unconfirmed.tracking_number)
             intake.set_outcome(PROVIDER, msg_id, what, complaint)
             db.session.commit()
             return what, result

@@ -103,9 +103,27 @@ def clean(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+def is_empty(text, files):
+    """A message with nothing to report: no text (blank or only spaces) and no file received.
+    It opens no case and is added to none; the sender is asked to write their report
+    (:func:`empty_answer`). A file without text is a report ("(attachment only)")."""
+    return not (text or "").strip() and not files
+
+
+def empty_answer(skipped=0):
+    """What the sender of an empty message reads (in the current locale)."""
+    from flask_babel import gettext as _
+
+    text = _("Your message is empty. Please write your report (what happened, where and when) and send it again.")
+    if skipped:
+        text = _("%(count)d attachment(s) could not be received; please send them again.", count=skipped) + " " + text
+    return text
+
+
 def open_case(channel_row, *, title, description, reporter=None, files=(), kind="complaint",
-              now=None, **details):
+              now=None, tell_reporter=True, **details):
     """Check the attachments, open the case (one lifecycle call) and store the files.
+    ``tell_reporter=False``: no "received" message to the reporter (see ``lifecycle.register``).
 
     Returns ``(outcome, written paths)``: the caller commits, then queues
     ``outcome.outbox_ids`` (and discards the written files when the commit fails).
@@ -116,7 +134,7 @@ def open_case(channel_row, *, title, description, reporter=None, files=(), kind=
     title = " ".join((title or "").split())[:200] or _title_from(description)
     outcome = lifecycle.register(
         who=lifecycle.REPORTER, title=title, description=description, kind=kind, channel=channel_row,
-        reporter=reporter, now=now, **details)
+        reporter=reporter, now=now, tell_reporter=tell_reporter, **details)
     written = attachments.store(outcome.complaint, accepted) if accepted else []
     return outcome, written
 

@@ -7,8 +7,13 @@ Providers (one webhook each, ``/webhooks/<provider>``):
 * ``waha``: WAHA (WhatsApp HTTP API) ``message`` events. ``X-Webhook-Hmac: <hex>`` with
   ``X-Webhook-Hmac-Algorithm: sha512`` (HMAC-SHA512 of the raw body).
 * ``gowa``: go-whatsapp-web-multidevice. ``X-Hub-Signature-256: sha256=<hex>``.
-* ``sms``: a generic SMS gateway posting ``{"from", "text", "id", "received_at"}`` with
+* ``sms``: a generic SMS gateway posting ``{"from", "text", "id"}`` with
   ``X-Signature: sha256=<hex>`` (HMAC-SHA256 of the raw body).
+
+A case is received when the message reaches the portal, by the portal's clock (the SLA clock
+starts there): the times providers add (the Cloud API's and WAHA's ``timestamp``, a gateway's
+``received_at``) come from clocks the portal does not keep and are not read, like any other field
+outside the shapes above.
 
 Every provider needs its secret (``WEBHOOK_SECRET_<PROVIDER>``): without one, or with a wrong
 signature, the webhook answers 403 and creates nothing. Media are fetched only from the
@@ -342,8 +347,9 @@ def _status_allowed(sender):
 
 def handle(provider, message):
     """Process one inbound message; returns ``(what it did, outcome)``: "case", "reply", "status",
-    "duplicate" or "rejected", and the :class:`Outcome` whose messages the caller queues after
-    the commit (done here)."""
+    "empty" (no text and no file: nothing opened, the sender asked to write), "duplicate" or
+    "rejected", and the :class:`Outcome` whose messages the caller queues after the commit
+    (done here)."""
     result = Outcome()
     if not intake.claim(provider.key, message.id):
         return "duplicate", result
@@ -352,6 +358,13 @@ def handle(provider, message):
     written = []
     what, complaint = "rejected", None
     locale = setting("BABEL_DEFAULT_LOCALE", "id")
+    if intake.is_empty(text, files):
+        # no text and no file (none sent, or none could be fetched): nothing to open a case with
+        with force_locale(locale):
+            _answer(result, provider, message, intake.empty_answer(skipped))
+        intake.set_outcome(provider.key, message.id, "empty")
+        db.session.commit()
+        return "empty", result
     try:
         with force_locale(locale):
             numbers = intake.tracking_numbers_in(text)

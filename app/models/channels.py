@@ -57,8 +57,9 @@ class InboundMessage(Model):
     provider: Mapped[str] = mapped_column(String(40), nullable=False)
     external_id: Mapped[str] = mapped_column(String(255), nullable=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    # "case", "reply", "status", "ignored", "rejected", "unconfirmed" (an e-mail reply whose sender
-    # could not be confirmed, opened as a case to review)
+    # "case", "reply", "status", "ignored", "rejected", "empty" (no text and no file: nothing
+    # opened), "unconfirmed" (an e-mail reply whose sender could not be confirmed, opened as a case
+    # to review)
     outcome: Mapped[str] = mapped_column(String(20), nullable=False, default="case")
     complaint_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("complaint.id", ondelete="CASCADE"), index=True)

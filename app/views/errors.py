@@ -103,6 +103,22 @@ def _resend_fields():
             if k not in NOT_RESENT and "password" not in k]
 
 
+def nul_refused():
+    """The answer to input carrying a NUL character (never typed by a person; PostgreSQL refuses
+    it): a 400 that says so, and on a form post the same "send again" page as an expired form,
+    with what was entered kept (the NUL characters removed)."""
+    message = _("The input contains a character that is not allowed.")
+    fields = _resend_fields()
+    if not fields:
+        return _render(400, message)
+    fields = [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in fields]
+    return _render(400, message, template="error_csrf.html", fields=fields, had_files=bool(request.files),
+                   action=request.full_path.rstrip("?").replace("\x00", ""),
+                   heading=_("The input was not accepted"),
+                   kept_note=_("What you entered is kept on this page without the characters that are not "
+                               "allowed, and will be sent again."))
+
+
 def register_error_handlers(app):
     for code in MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: _render(code))

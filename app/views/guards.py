@@ -50,15 +50,17 @@ def _bad(name, value):
 def register_guards(app):
     @app.before_request
     def _refuse_nul_characters():
-        """A NUL character is never text a person typed; PostgreSQL refuses it (a 500 otherwise)."""
-        from flask import abort
-
+        """A NUL character is never text a person typed; PostgreSQL refuses it (a 500 otherwise):
+        a 400 that says so, a form's input kept (``errors.nul_refused``)."""
         values = list(request.args.values()) + list(request.args.keys())
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
-            values += list(request.form.values())
+            values += list(request.form.values()) + list(request.form.keys())
         if any("\x00" in value for value in values):
-            abort(400)
+            from app.views.errors import nul_refused
+
+            return nul_refused()
+        return None
 
     @app.before_request
     def _drop_malformed_list_args():

@@ -331,10 +331,11 @@ def _notify_staff(event, complaint, recipients, now):
         _add_notice(user, topic, text, complaint=complaint, now=now)
 
 
-def on_event(event, reply_code=None):
+def on_event(event, reply_code=None, tell_reporter=True):
     """The lifecycle hook: add the messages caused by ``event`` to the current transaction.
 
     ``reply_code``: the one-time code of a newly received case, sent to the reporter once.
+    ``tell_reporter=False``: nothing to the reporter (nor to followers), staff notices only.
     Returns the outbox rows written (the caller queues their delivery after the commit).
     """
     now = utcnow()
@@ -346,7 +347,7 @@ def on_event(event, reply_code=None):
     # no autoflush: the lifecycle decides when the case is flushed (and its version moves)
     with db.session.no_autoflush, force_locale(_locale()):
         topic = REPORTER_TOPICS.get(event.kind)
-        if topic is not None:
+        if topic is not None and tell_reporter:
             rows += _notify_reporter(topic, complaint, event, now, reply_code)
             if topic in FOLLOWER_TOPICS and complaint.duplicate_count:
                 rows += _notify_followers(topic, complaint, event, now)

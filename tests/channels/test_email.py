@@ -146,6 +146,26 @@ def test_a_bad_attachment_is_refused_and_the_sender_told(mailbox):
     assert len(told) == 1 and "tidak dapat diproses" in told[0].body
 
 
+def test_an_empty_mail_opens_no_case_and_asks_the_sender_to_write_their_report(mailbox):
+    from app.extensions import db
+    from app.models import InboundMessage
+
+    before = count_cases()
+    mailbox.deliver(mail("", "\n   \n"))
+    mailbox.deliver(mail("  ", "> only the quoted previous message\n"))
+    assert read_mailbox() == {"empty": 2}
+    assert count_cases() == before
+    told = outbox_to("rina.warga@contoh.id")
+    assert len(told) == 2 and all(row.body.startswith("Pesan Anda kosong. Tuliskan laporan Anda") for row in told)
+    assert all(row.reply_to and row.reply_to.startswith("<") for row in told)
+    outcomes = db.session.execute(select(InboundMessage.outcome)).scalars().all()
+    assert outcomes == ["empty", "empty"]
+    # an attachment alone, or a subject alone, is a report
+    mailbox.deliver(mail("", "", attachment=("foto.png", png_bytes(), "image", "png")))
+    mailbox.deliver(mail("Lampu jalan mati", ""))
+    assert read_mailbox() == {"case": 2}
+
+
 def test_html_only_mail_is_read_as_text(mailbox):
     message = EmailMessage()
     message["From"] = "rina.warga@contoh.id"
@@ -194,6 +214,66 @@ def test_a_forged_reply_naming_the_number_is_not_added_but_held_for_the_coordina
     note = held[0].events[0].internal_note
     assert case.tracking_number in note and "tidak ditambahkan" in note
     assert not held[0].events[0].public_text
+
+
+def test_an_unconfirmed_reply_gets_a_neutral_answer_without_a_new_number_or_reply_code(mailbox, smtp_server):
+    """The From: of an unconfirmed reply may be forged: the lifecycle's "received" mail sent the real
+    reporter (the owner of that address) the number and private reply code of a case they did not write."""
+    from app.extensions import db
+    from app.workflow.numbers import check_reply_code
+
+    case = a_case_by_mail(mailbox)
+    our_last_mail(smtp_server)  # the reporter's own "received" mail, delivered
+    before = len(smtp_server.to("rina.warga@contoh.id"))
+    forged = mail(f"Re: {case.tracking_number}", "Laporan ini sudah selesai, mohon ditutup.", msgid="<palsu-1@contoh.id>")
+    mailbox.deliver(forged)
+    assert read_mailbox() == {"unconfirmed": 1}
+    db.session.expire_all()
+    held = [c for c in cases_of() if c.id != case.id][0]
+    assert held.status == "received"  # the staff review case is kept
+    new_rows = [row for row in outbox_to("rina.warga@contoh.id") if row.topic != "received" or row.complaint_id != case.id]
+    assert [row.topic for row in new_rows] == ["channel_reply"]  # no "received" mail of the held case
+    assert new_rows[0].secret is None and new_rows[0].complaint_id is None
+    assert new_rows[0].reply_to == "<palsu-1@contoh.id>"
+    our_last_mail(smtp_server)
+    [answer] = smtp_server.to("rina.warga@contoh.id")[before:]
+    assert answer["body"].startswith(f"Pesan Anda tentang laporan {case.tracking_number} diterima dan akan diperiksa "
+                                     "petugas sebelum ditambahkan ke laporan tersebut.")
+    assert case.tracking_number in answer["subject"]
+    assert held.tracking_number not in answer["subject"] + answer["body"]
+    assert not any(check_reply_code(word.strip(".:,"), held.reply_code_hash) for word in answer["body"].split())
+
+
+def test_a_reply_to_a_mail_sent_before_the_secret_key_changed_is_added_when_the_old_key_is_a_fallback(
+        app, mailbox, smtp_server):
+    """After the admin rotated SECRET_KEY every reply to an older mail was held as unconfirmed."""
+    from app.crypto import email_reply_token
+    from app.extensions import db
+    from tests.jobs.conftest import config_values
+
+    with config_values(app, SECRET_KEY="kunci-lama-" + "a" * 32, SECRET_KEY_FALLBACKS=[]):
+        case = a_case_by_mail(mailbox)
+        old_mail = our_last_mail(smtp_server)  # its Message-ID carries a token of the old key
+    assert email_reply_token(case.id, "kunci-lama-" + "a" * 32) in old_mail
+
+    def reply(text):
+        mailbox.deliver(mail("Re: pertanyaan", text, headers={"In-Reply-To": old_mail, "References": old_mail}))
+        return read_mailbox()
+
+    with config_values(app, SECRET_KEY="kunci-baru-" + "b" * 32, SECRET_KEY_FALLBACKS=[]):
+        assert reply("Tanpa kunci lama.") == {"unconfirmed": 1}
+    with config_values(app, SECRET_KEY="kunci-baru-" + "b" * 32,
+                       SECRET_KEY_FALLBACKS=["kunci-lain-" + "c" * 32, "kunci-lama-" + "a" * 32]):
+        assert reply("Dengan kunci lama sebagai cadangan.") == {"reply": 1}
+        # new mails carry tokens of the current key only
+        mailbox.deliver(mail("Pohon tumbang", "Pohon tumbang di Jl. Kenanga.", sender="budi@contoh.id"))
+        read_mailbox()
+        other = cases_of("budi@contoh.id")[0]
+        new_mail = our_last_mail(smtp_server, "budi@contoh.id")
+        assert email_reply_token(other.id, "kunci-baru-" + "b" * 32) in new_mail
+        assert email_reply_token(other.id, "kunci-lama-" + "a" * 32) not in new_mail
+    db.session.expire_all()
+    assert [e.public_text for e in case.events if e.kind == "reporter_reply"] == ["Dengan kunci lama sebagai cadangan."]
 
 
 def test_a_reply_token_of_another_case_does_not_open_this_one(mailbox, smtp_server):

@@ -130,7 +130,7 @@ def gowa_body(message_id, text, media_path=None, phone=PHONE):
 
 
 def sms_body(message_id, text, phone=PHONE):
-    return {"from": "+" + phone, "text": text, "id": message_id, "received_at": "2026-11-24T09:00:00+07:00"}
+    return {"from": "+" + phone, "text": text, "id": message_id}
 
 
 def sign(provider, raw, secret=None):
@@ -430,6 +430,73 @@ def test_a_message_carrying_a_nul_character_opens_its_case(client, wa_gateway, p
 
     newest = db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
     assert newest.description == "Lampu jalan di Gang Mawar mati sejak Senin."
+
+
+@pytest.mark.parametrize("received_at", ["2020-01-01T00:00:00+07:00", "2099-01-01T00:00:00+07:00", "kemarin"])
+def test_a_case_is_received_by_the_portals_clock_not_the_gateways(client, wa_gateway, received_at):
+    """The SLA clock starts when the message reaches the portal: a gateway's ``received_at`` (a clock the
+    portal does not keep) is not part of the shape, whatever it says."""
+    from app.clock import utcnow
+
+    body = dict(sms_body("sms-waktu", "Lampu jalan di Jl. Melati mati."), received_at=received_at)
+    before = utcnow()
+    assert post(client, "sms", body).get_json()["results"] == ["case"]
+    after = utcnow()
+    assert before <= cases_from()[0].received_at <= after
+
+
+def inbound_outcome(provider, message_id):
+    from app.extensions import db
+    from app.models import InboundMessage
+
+    db.session.expire_all()
+    return db.session.execute(select(InboundMessage.outcome).where(
+        InboundMessage.provider == provider, InboundMessage.external_id == message_id)).scalar_one()
+
+
+@pytest.mark.parametrize("provider", ["sms", "cloud_api", "waha"])
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_an_empty_message_opens_no_case_and_asks_the_sender_to_write_their_report(client, wa_gateway, provider, text):
+    before = count_cases()
+    body = FIRST[provider]("msg-kosong", text)
+    response = post(client, provider, body)
+    assert response.status_code == 200 and response.get_json()["results"] == ["empty"]
+    assert count_cases() == before and cases_from() == []
+    assert inbound_outcome(provider, "msg-kosong") == "empty"
+    deliver_outbox()
+    answers = wa_gateway.texts_to(PHONE)
+    assert len(answers) == 1 and answers[0].startswith("Pesan Anda kosong. Tuliskan laporan Anda"), answers
+    assert wa_gateway.sent[0]["payload"].get("reply_to") == "msg-kosong"
+    # the provider's retry of the same message is not processed (nor answered) again
+    assert post(client, provider, body).get_json()["results"] == ["duplicate"]
+    deliver_outbox()
+    assert len(wa_gateway.texts_to(PHONE)) == 1 and count_cases() == before
+
+
+def test_an_empty_message_is_not_added_to_the_senders_open_case(client, wa_gateway):
+    from app.extensions import db
+
+    assert post(client, "waha", waha_body("msg-1", "Saluran air tersumbat di Gang Kenari.")).status_code == 200
+    case = cases_from()[0]
+    assert post(client, "waha", waha_body("msg-2", " ")).get_json()["results"] == ["empty"]
+    db.session.expire_all()
+    assert [e.kind for e in case.events] == ["received"]
+
+
+def test_an_image_without_text_still_opens_a_case(client, wa_gateway):
+    body = waha_body("msg-foto", "", media_url=f"{wa_gateway.base}/media-id/api/files/foto.png")
+    assert post(client, "waha", body).get_json()["results"] == ["case"]
+    case = cases_from()[0]
+    assert case.description == "(hanya lampiran)" and len(case.attachments) == 1
+
+
+def test_a_message_whose_only_file_could_not_be_received_opens_no_case(client, wa_gateway):
+    body = waha_body("msg-gagal", "", media_url=f"{wa_gateway.base}/redirect")  # refused: a redirect
+    assert post(client, "waha", body).get_json()["results"] == ["empty"]
+    assert cases_from() == []
+    deliver_outbox()
+    [answer] = wa_gateway.texts_to(PHONE)
+    assert "lampiran tidak dapat diterima" in answer and "Pesan Anda kosong" in answer
 
 
 def _wrong_shapes(node, path=()):

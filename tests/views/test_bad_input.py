@@ -142,3 +142,49 @@ def test_a_holiday_on_a_day_already_listed_is_a_field_message_with_the_input_kep
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Holiday, holiday.id).name == "Hari jadi Sumedang"
+
+
+# --- a NUL character (never typed by a person; PostgreSQL refuses it) ----------------------------
+
+NUL_MESSAGE = "Isian mengandung karakter yang tidak diizinkan."
+
+
+@pytest.mark.parametrize("url", ["/laporan?q=jalan%00rusak", "/laporan?st%00atus=x", "/complaintview/list/?_flt_0_title=a%00"])
+def test_a_nul_character_in_the_query_string_is_refused_with_its_own_message(login_as, url):
+    response = login_as("koordinator").get(url)
+    assert response.status_code == 400
+    assert NUL_MESSAGE in visible_text(response.get_data(as_text=True))
+
+
+def test_a_nul_character_on_the_json_api_is_refused_with_its_own_message(app, login_as):
+    response = login_as("koordinator").get("/api/v1/complaint/?q=(filters:!((col:title,opr:ct,value:'a%00b')))")
+    assert response.status_code == 400 and response.get_json() == {"message": NUL_MESSAGE}
+
+
+def test_a_nul_character_in_a_form_keeps_what_was_typed_to_send_again(app, login_as, world):
+    from app.models import Complaint
+
+    client = login_as("koordinator")
+    before = db.session.execute(select(db.func.count()).select_from(Complaint)).scalar()
+    response = client.post("/complaintview/add", data={
+        "title": "Jalan berlubang\x00 di Desa Mekar", "description": "Lubang besar sekali.",
+        "channel": world.channel("phone").id, "kind": "complaint"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert NUL_MESSAGE in visible_text(html) and "Isian tidak diterima" in visible_text(html)
+    assert 'value="Jalan berlubang di Desa Mekar"' in html and 'value="Lubang besar sekali."' in html
+    assert 'id="resend-form"' in html and 'action="/complaintview/add"' in html and "\x00" not in html
+    assert db.session.execute(select(db.func.count()).select_from(Complaint)).scalar() == before
+
+
+def test_a_nul_character_on_the_public_report_form_keeps_the_report_to_send_again(app, client, world):
+    from app.models import Complaint
+    from tests.views.test_public import report_data, submit
+
+    before = db.session.execute(select(db.func.count()).select_from(Complaint)).scalar()
+    response = submit(client, description="Lampu jalan\x00 mati sejak dua minggu di depan SD Negeri 3.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and NUL_MESSAGE in visible_text(html)
+    assert 'value="Lampu jalan mati sejak dua minggu di depan SD Negeri 3."' in html
+    assert f'value="{report_data()["title"]}"' in html and 'action="/lapor"' in html
+    assert db.session.execute(select(db.func.count()).select_from(Complaint)).scalar() == before
