@@ -210,6 +210,12 @@ class Config:
     FAB_API_SWAGGER_UI = False
     FAB_ADD_SECURITY_API = False
     FAB_ADD_MENU_API = False  # registered by app/views (app.views.api.menu): its refusals in Indonesian
+    # FAB's read-only lists of raw permission and view names ("Base Permissions", "Views/Menus",
+    # "Permission on Views/Menus") are not offered: who may do what is the table in app/permissions.py,
+    # and each role's screen shows it in words (app/accounts.py describe_role_permissions)
+    FAB_ADD_SECURITY_PERMISSION_VIEW = False
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
