@@ -28,6 +28,7 @@ from app.models import Category, Channel, ImportBatch, ImportMapping, InboundMes
 from app.models.reference import KINDS
 from app.workflow import lifecycle
 from app.workflow.errors import DomainError, ValidationFailed
+from app.workflow.reference import active_categories_by_key, category_key
 
 PROVIDER = "import"
 MAX_ROWS = 50000
@@ -258,8 +259,8 @@ def _parse_date(value):
 
 class Lookups:
     def __init__(self):
-        self.categories = {name.strip().lower(): cid for cid, name in db.session.execute(
-            select(Category.id, Category.name).where(Category.active.is_(True)))}
+        # {name key: [ids]}: matched case and spacing aside, like the category form compares names
+        self.categories = active_categories_by_key()
 
 
 def check_row(values, index_of, lookups, now):
@@ -287,9 +288,13 @@ def check_row(values, index_of, lookups, now):
     category_text = str(get("category") or "").strip()
     data["category_id"] = None
     if category_text:
-        data["category_id"] = lookups.categories.get(category_text.lower())
-        if data["category_id"] is None:
+        found = lookups.categories.get(category_key(category_text), [])
+        data["category_id"] = found[0] if len(found) == 1 else None
+        if not found:
             errors.append(_("unknown category \"%(value)s\"", value=category_text[:60]))
+        elif len(found) > 1:
+            errors.append(_("the category \"%(value)s\" matches more than one active category: give them "
+                            "distinct names on the category screen", value=category_text[:60]))
     for field in ("received_at", "incident_date"):
         raw = get(field)
         parsed = _parse_date(raw) if raw not in ("", None) else None

@@ -230,3 +230,31 @@ def test_dates_as_indonesian_offices_type_them_are_read_and_bad_ones_named(chann
     assert local == {"phone:TGL-1": "2026-11-24 00:00", "phone:TGL-2": "2026-05-01 00:00", "phone:TGL-3": "2026-08-17 00:00",
                      "phone:TGL-4": "2026-11-24 00:00", "phone:TGL-5": "2026-11-24 00:00", "phone:TGL-6": "2026-11-24 14:30",
                      "phone:TGL-7": "2026-11-20 09:15", "phone:TGL-8": "2026-11-23 00:00", "phone:TGL-9": "2026-11-24 00:00"}
+
+
+def test_a_category_is_found_by_its_name_whatever_the_capitals_and_spaces(channels, world):
+    """The register writes "  jalan   RUSAK" for the category "Uji Jalan Rusak"; a name two active
+    categories share (data from before names were kept distinct) is named, never a guess."""
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import Category, Complaint, InboundMessage
+
+    road = Category(name="Uji Jalan Rusak", active=True)
+    db.session.add_all([road, Category(name="Uji Banjir", active=True), Category(name="uji  banjir", active=True)])
+    db.session.commit()
+    headers = HEADERS + ["Kategori"]
+    rows = [row + [category] for row, category in zip(register_rows(3, start=9001),
+                                                          ["  uji   jalan RUSAK ", "Uji Jalan Rusak", "UJI BANJIR"])]
+    batch, found = spreadsheet.start(Upload("register.xlsx", xlsx_bytes(headers, rows)), "phone",
+                                     world.user("koordinator"))
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(found), found)
+    report = spreadsheet.dry_run(batch)
+    db.session.commit()
+    assert report["create"] == 2
+    assert [e["row"] for e in report["errors"]] == [4]
+    assert "cocok dengan lebih dari satu kategori aktif" in " ".join(report["errors"][0]["errors"])
+    assert spreadsheet.run_import(batch.id)["created"] == 2
+    categories = set(db.session.execute(
+        select(Complaint.category_id).join(InboundMessage, InboundMessage.complaint_id == Complaint.id)
+        .where(InboundMessage.import_batch_id == batch.id)).scalars())
+    assert categories == {road.id}
