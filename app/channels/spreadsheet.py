@@ -18,16 +18,17 @@ import re
 import secrets
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.channels import intake
 from app.clock import utcnow
 from app.settings import setting
 from app.extensions import db
+from app.formats import lapor_datetime
 from app.models import Category, Channel, ImportBatch, ImportMapping, InboundMessage
 from app.models.reference import KINDS
 from app.workflow import lifecycle
-from app.workflow.errors import DomainError, ValidationFailed
+from app.workflow.errors import Conflict, DomainError, ValidationFailed
 from app.workflow.reference import active_categories_by_key, category_key
 
 PROVIDER = "import"
@@ -497,8 +498,48 @@ def _title_from(description):
     return (first[:77] + "...") if len(first) > 80 else first
 
 
+def claim_for_run(batch):
+    """The checked batch moves to "queued" once: of two clicks on "run" (or two coordinators), one
+    passes; the other gets :class:`Conflict` saying what happened to this import already."""
+    claimed = db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "checked")
+        .values(status="queued").execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(batch)
+    if not claimed:
+        raise Conflict(_run_refusal(batch))
+
+
+def release_claim(batch):
+    """The queue refused the job: the batch can be run again."""
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "queued")
+                       .values(status="checked").execution_options(synchronize_session=False))
+    db.session.refresh(batch)
+
+
+def _run_refusal(batch):
+    """Why "run" does nothing for this batch, in the words of what already happened to it."""
+    if batch.status == "queued":
+        return _("This import is already waiting in the queue; it was not queued a second time. "
+                 "Its result appears on this page when it is done.")
+    if batch.status == "running":
+        return _("This import is already running (%(done)s of %(total)s rows); it was not started a second time.",
+                 done=batch.processed_rows or 0, total=batch.total_rows or 0)
+    if batch.status == "done":
+        return _("This import was already run on %(time)s; its result: %(created)s new cases, %(existing)s "
+                 "already imported before, %(errors)s rows with errors. Nothing was imported twice.",
+                 time=lapor_datetime(batch.finished_at), created=batch.created_count or 0,
+                 existing=batch.existing_count or 0, errors=batch.error_count or 0)
+    if batch.status == "failed":
+        return _("This import was already run and stopped with an error; it was not run again. Upload the file "
+                 "again to retry: rows already imported are skipped.")
+    return _("Map the columns and check the file first.")
+
+
 def mark_queued(batch, job_id):
-    batch.status, batch.job_id = "queued", job_id
+    """The job's id (the batch was claimed before: its status is not touched, the job may already run)."""
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id).values(job_id=job_id)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(batch)
 
 
 def mark_failed(batch_id):

@@ -1,6 +1,7 @@
 """Spreadsheet import: column mapping, dry run naming bad rows, import as a background job,
 external references so a re-import creates nothing."""
 import datetime
+import html
 import io
 import json
 import os
@@ -141,11 +142,27 @@ def test_coordinator_maps_checks_and_imports_in_the_background(app, client, logi
     assert client.post(f"/impor/{batch.id}/jalankan").status_code == 302
     db.session.expire_all()
     assert batch.status == "queued" and batch.job_id
+    job_id = batch.job_id
+    # "run" clicked again while it waits: said so, not queued a second time
+    again = client.post(f"/impor/{batch.id}/jalankan", follow_redirects=True).get_data(as_text=True)
+    assert "Impor ini sudah menunggu di antrean; tidak dimasukkan ke antrean untuk kedua kalinya" in again
+    db.session.expire_all()
+    assert (batch.status, batch.job_id) == ("queued", job_id)
     work_in_process(app)
     state = client.get(f"/impor/{batch.id}/status").get_json()
     assert state["status"] == "done" and state["progress"] == 100
     assert (state["created"], state["existing"], state["errors"]) == (28, 0, 2)
     assert count_imported() == 28
+    # and once it is done: when it ran and what came of it; nothing imported twice
+    from app.formats import lapor_datetime
+
+    again = client.post(f"/impor/{batch.id}/jalankan", follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert (f"Impor ini sudah dijalankan pada {lapor_datetime(batch.finished_at)}; hasilnya: 28 laporan baru, "
+            "0 sudah diimpor sebelumnya, 2 baris bermasalah. Tidak ada yang diimpor dua kali.") in html.unescape(again)
+    assert "Petakan kolom" not in again
+    work_in_process(app)
+    assert count_imported() == 28 and batch.status == "done" and batch.job_id == job_id
 
     # the next file of the same shape: the saved mapping, and nothing imported twice
     again = upload(client, "register.xlsx", xlsx_bytes(HEADERS, rows + register_rows(2, start=6001)))
