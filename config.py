@@ -217,6 +217,12 @@ class Config:
     # FAB's menu API (/api/v1/menu/) is not served: the staff navigation is rendered on the server
     # and no screen or script reads it, so no role is given it (tests/views/test_permission_matrix.py)
     FAB_ADD_MENU_API = False
+    # FAB's read-only lists of raw permission and view names ("Base Permissions", "Views/Menus",
+    # "Permission on Views/Menus") are not offered: who may do what is the table in app/permissions.py,
+    # and each role's screen shows it in words (app/accounts.py describe_role_permissions)
+    FAB_ADD_SECURITY_PERMISSION_VIEW = False
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)

@@ -114,13 +114,14 @@ PERMISSION_WORDS = {
     "resetpasswords": _l("reset other users' passwords"), "userinfoedit": _l("edit own profile"),
     "can_download": _l("download files"), "can_generate": _l("generate reports"), "can_publish": _l("publish and withdraw reports"),
     "can_retry": _l("send failed messages again"), "can_read": _l("mark as read"), "copyrole": _l("copy roles"),
+    "can_acknowledge": _l("acknowledge hotspots"), "can_run": _l("run imports"), "can_revoke": _l("revoke API keys"),
 }
 # screens that have no menu entry of their own
 SCREEN_WORDS = {
     "LaporUserDBModelView": _l("Users and own profile"), "UserInfoEditView": _l("Edit own profile"),
     "ResetMyPasswordView": _l("Change own password"), "ResetPasswordView": _l("Reset a user's password"),
     "ComplaintApi": _l("Case API"), "LocaleView": _l("Language choice"), "RoleModelView": _l("Roles"),
-    "NotificationView": _l("Notifications"), "UtilView": _l("Utilities"),
+    "NotificationView": _l("Notifications"), "UtilView": _l("Utilities"), "MenuApi": _l("Navigation menu (API)"),
 }
 
 

@@ -3,6 +3,8 @@
 The domain (e.g. notification texts) and the screens (Jinja filters, registered by
 :mod:`app.formatting`) format the same way; this module imports nothing of ours.
 """
+import datetime
+
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, gettext as _
 
@@ -52,3 +54,35 @@ def lapor_working_days(value):
     if value is None:
         return "-"
     return _("%(days)s working days", days=format_decimal(value, format="#,##0.##"))
+
+
+# --- how staff type dates (forms: app/views/fields.py; list filters: app/interface.py) ----------
+# ``dd/mm/yyyy`` (what people type and what the picker writes) or ISO ``yyyy-mm-dd``; a date and
+# time also with ``HH:MM`` or ``HH.MM``. Anything else is no date (never a silently different one).
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
+TIME_FORMATS = ("%H:%M", "%H.%M")
+
+
+def parse_date(text):
+    text = (text or "").strip()
+    for fmt in DATE_FORMATS:
+        try:
+            value = datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if value.year >= 1900:
+            return value
+    raise ValueError(text)
+
+
+def parse_datetime(text):
+    text = " ".join((text or "").replace("T", " ").split())
+    for date_fmt in DATE_FORMATS:
+        for time_fmt in TIME_FORMATS:
+            try:
+                value = datetime.datetime.strptime(text, f"{date_fmt} {time_fmt}")
+            except ValueError:
+                continue
+            if value.year >= 1900:
+                return value
+    raise ValueError(text)

@@ -1,4 +1,6 @@
 """Shared pieces of the staff screens."""
+import re
+
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
@@ -34,7 +36,12 @@ class SafeFilters(Filters):
     * an unknown filter index in the URL (``?_flt_9_status=x``) is ignored instead of
       raising IndexError (a 500 for a mistyped or forged link);
     * a number beyond what an integer column can hold (``?_flt_0_verify_days=99999999999999999999``)
-      finds nothing, like any other value that is no number, instead of a database error.
+      finds nothing instead of a database error;
+    * a value FAB's operators cannot read as the column's type (``abc`` for a number, ``31/02/2026``
+      for a date) is named in a message and that filter left out (:func:`left_out`): the
+      list shows its rows with the typed value still in the filter box, rather than silently
+      nothing (FAB's reading: no value, so no row). A date is read as staff type it
+      (``dd/mm/yyyy``, :func:`app.formats.parse_date`), not month first.
     """
 
     def __init__(self, *args, search_filters=None, **kwargs):
@@ -100,14 +107,139 @@ class SafeFilters(Filters):
                 raise InvalidFilterValue(f"Filter value of column: {col} is not a {kind}") from None
 
     def add_filter_index(self, column_name, filter_instance_index, value):
+        """A filter of a list's URL (the filter form of a staff list)."""
         filters = self._all_filters.get(column_name, [])
         if 0 <= filter_instance_index < len(filters):
-            self._add_filter(filters[filter_instance_index], value)
+            filter_instance = filters[filter_instance_index]
+            if _reads_typed_value(filter_instance):
+                try:
+                    for typed in (value if isinstance(value, list) else [value]):
+                        typed_value(self.datamodel, column_name, typed)
+                except UnreadableValue as problem:
+                    warn_once(problem.message(self._column_label(column_name)))
+                    filter_instance = left_out(filter_instance)
+                else:
+                    if self.datamodel.is_date(column_name) or self.datamodel.is_datetime(column_name):
+                        filter_instance = read_as_typed(filter_instance)
+            self._add_filter(filter_instance, value)
 
     def _add_filter(self, filter_instance, values):
         if self.datamodel.is_integer(filter_instance.column_name):
             values = [_storable_integer(v) for v in values] if isinstance(values, list) else _storable_integer(values)
         super()._add_filter(filter_instance, values)
+
+    def _column_label(self, column):
+        """The column's name as the list's filter form shows it."""
+        from flask import current_app
+
+        views = [view for view in current_app.appbuilder.baseviews if getattr(view, "datamodel", None) is not None]
+        for view in sorted(views, key=lambda view: getattr(view, "_filters", None) is not self):
+            if view.datamodel.obj is self.datamodel.obj and (view.label_columns or {}).get(column):
+                return str(view.label_columns[column])
+        return column.replace("_", " ")
+
+
+def typed_value(datamodel, column, value):
+    """The filter value as the column's type reads it, or :class:`UnreadableValue`."""
+    import datetime
+
+    from app.formats import parse_date, parse_datetime
+
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value if value is not None else "").strip()
+    if datamodel.is_integer(column):
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
+            raise UnreadableValue("number", text)
+        return text
+    if datamodel.is_date(column) or datamodel.is_datetime(column):
+        try:
+            day = parse_date(text)
+        except ValueError:
+            day = None
+        if datamodel.is_date(column):
+            if day is None:
+                raise UnreadableValue("date", text)
+            return day
+        if day is not None:
+            return datetime.datetime.combine(day, datetime.time())
+        try:
+            return parse_datetime(text)
+        except ValueError:
+            raise UnreadableValue("date", text) from None
+    return value
+
+
+def _reads_typed_value(filter_instance):
+    """FAB's own operators on a column (ours, e.g. local-day filters, read their value themselves)."""
+    from flask_appbuilder.models.filters import FilterRelation
+
+    return (type(filter_instance).__module__.startswith("flask_appbuilder.")
+            and not isinstance(filter_instance, FilterRelation))
+
+
+class UnreadableValue(ValueError):
+    """A filter value that is not of its column's type (``kind``: "number" or "date")."""
+
+    def __init__(self, kind, text):
+        super().__init__(text)
+        self.kind, self.text = kind, text
+
+    def message(self, column):
+        if self.kind == "date":
+            return bad_date_message(self.text)
+        return gettext('"%(value)s" is not a whole number: enter a whole number for %(column)s (for example 3). '
+                       'That filter was left out.', value=self.text[:20], column=column)
+
+
+def bad_date_message(text):
+    """What a list says of a date filter it cannot read (every date filter of every list)."""
+    return gettext('"%(date)s" is not a valid date; that filter was left out. Use dd/mm/yyyy, '
+                   'for example 10/12/2026.', date=str(text)[:20])
+
+
+def warn_once(message):
+    """Flash ``message`` once per request: a list applies its filters more than once (rows, count)."""
+    from flask import flash, has_request_context, request
+
+    if not has_request_context():
+        return
+    said = request.__dict__.setdefault("_lapor_filter_warnings", set())
+    if message not in said:
+        said.add(message)
+        flash(message, "warning")
+
+
+_LEFT_OUT, _READ_AS_TYPED = {}, {}
+
+
+def read_as_typed(filter_instance):
+    """The same filter, reading its value (kept as typed for the filter form) with :func:`typed_value`
+    (``dd/mm/yyyy`` day first, where FAB's reading takes ``10/12/2026`` for 12 October)."""
+    cls = type(filter_instance)
+    if cls not in _READ_AS_TYPED:
+        def apply(self, query, value):
+            try:
+                if isinstance(value, list):
+                    value = [typed_value(self.datamodel, self.column_name, v) for v in value]
+                else:
+                    value = typed_value(self.datamodel, self.column_name, value)
+            except UnreadableValue:  # checked when the filter was added: left out, never a 500
+                return query
+            return cls.apply(self, query, value)
+
+        _READ_AS_TYPED[cls] = type(f"Typed{cls.__name__}", (cls,), {"apply": apply})
+    return _READ_AS_TYPED[cls](filter_instance.column_name, filter_instance.datamodel)
+
+
+def left_out(filter_instance):
+    """The same filter (column and operator: the filter form shows it with the value as typed),
+    applying nothing. A subclass of the filter's own class, so a copy of the list's filters
+    (FAB rebuilds them from their class) stays left out."""
+    cls = type(filter_instance)
+    if cls not in _LEFT_OUT:
+        _LEFT_OUT[cls] = type(f"LeftOut{cls.__name__}", (cls,), {"apply": lambda self, query, value: query})
+    return _LEFT_OUT[cls](filter_instance.column_name, filter_instance.datamodel)
 
 
 class InvalidFilterValue(FABException):

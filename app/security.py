@@ -18,6 +18,7 @@ from app.api_messages import ApiMessages, jwt_messages
 from app.models import LaporUser
 from app.accounts import (
     LAST_ADMIN_MESSAGE,
+    PERMISSION_WORDS,
     LaporAuthDBView,
     LaporResetMyPasswordView,
     a_role_is_required,
@@ -25,6 +26,7 @@ from app.accounts import (
     keeps_an_active_admin,
     officer_needs_agency,
     role_model_view,
+    _screen_names,
 )
 from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
 from app.workflow.access import ROLE_ADMIN
@@ -55,28 +57,21 @@ GROUP_LABELS = {
     "name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
     "users": _l("Users"), "roles": _l("Roles"),
 }
-PERMISSION_LABELS = {
-    "can_list": _l("view the list"), "can_show": _l("view details"), "can_add": _l("add"),
-    "can_edit": _l("edit"), "can_delete": _l("delete"), "can_export": _l("export"),
-    "can_act": _l("run case actions"), "menu_access": _l("menu access"), "can_get": _l("read (API)"),
-    "can_put": _l("change (API)"), "can_post": _l("create (API)"), "can_info": _l("metadata (API)"),
-    "can_index": _l("open the page"), "can_this_form_get": _l("open the form"),
-    "can_this_form_post": _l("submit the form"), "can_userinfo": _l("view own profile"),
-    "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
-    "userinfoedit": _l("edit own profile"), "can_download": _l("download"),
-    "can_acknowledge": _l("acknowledge"),
-}
 
 
 def describe_permission_view(pvm):
-    """ "can_list on Dashboard" as a person reads it: "view the list — Dasbor"."""
-    from flask import current_app
+    """ "can_list on ComplaintView" as a person reads it: "see the list — Semua laporan" (the role form's
+    options). The words are those of the role screen (app/accounts.py), the one home of them."""
+    from flask import current_app, g, has_request_context
 
     permission = getattr(pvm.permission, "name", "")
     view = getattr(pvm.view_menu, "name", "")
-    item = current_app.appbuilder.menu.find(view) if current_app else None
-    view_label = str(item.label) if item is not None and item.label else view
-    return f"{PERMISSION_LABELS.get(permission, permission)} — {view_label}"
+    screens = g.get("lapor_screen_names") if has_request_context() else None
+    if screens is None:  # a role form lists every pair: the menu is walked once per request
+        screens = _screen_names(current_app.appbuilder)
+        if has_request_context():
+            g.lapor_screen_names = screens
+    return f"{PERMISSION_WORDS.get(permission, _l('other access'))} — {screens.get(view, _l('Other screens'))}"
 
 
 def _client_address():
@@ -412,6 +407,8 @@ def sync_roles(appbuilder):
     for name in ROLE_NAMES:
         role = sm.find_role(name)
         if name == ROLE_ADMIN:
+            # every permission of a registered view or menu entry (the rows of screens no longer
+            # offered, e.g. FAB's raw permission lists, were removed above)
             role.permissions = sorted(by_pair.values(), key=lambda pvm: pvm.id)
         else:
             table = ROLE_PERMISSIONS.get(name, {})

@@ -18,16 +18,18 @@ import re
 import secrets
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.channels import intake
 from app.clock import utcnow
 from app.settings import setting
 from app.extensions import db
+from app.formats import lapor_datetime
 from app.models import Category, Channel, ImportBatch, ImportMapping, InboundMessage
 from app.models.reference import KINDS
 from app.workflow import lifecycle
-from app.workflow.errors import DomainError, ValidationFailed
+from app.workflow.errors import Conflict, DomainError, ValidationFailed
+from app.workflow.reference import active_categories_by_key, category_key
 
 PROVIDER = "import"
 MAX_ROWS = 50000
@@ -258,8 +260,8 @@ def _parse_date(value):
 
 class Lookups:
     def __init__(self):
-        self.categories = {name.strip().lower(): cid for cid, name in db.session.execute(
-            select(Category.id, Category.name).where(Category.active.is_(True)))}
+        # {name key: [ids]}: matched case and spacing aside, like the category form compares names
+        self.categories = active_categories_by_key()
 
 
 def check_row(values, index_of, lookups, now):
@@ -287,9 +289,13 @@ def check_row(values, index_of, lookups, now):
     category_text = str(get("category") or "").strip()
     data["category_id"] = None
     if category_text:
-        data["category_id"] = lookups.categories.get(category_text.lower())
-        if data["category_id"] is None:
+        found = lookups.categories.get(category_key(category_text), [])
+        data["category_id"] = found[0] if len(found) == 1 else None
+        if not found:
             errors.append(_("unknown category \"%(value)s\"", value=category_text[:60]))
+        elif len(found) > 1:
+            errors.append(_("the category \"%(value)s\" matches more than one active category: give them "
+                            "distinct names on the category screen", value=category_text[:60]))
     for field in ("received_at", "incident_date"):
         raw = get(field)
         parsed = _parse_date(raw) if raw not in ("", None) else None
@@ -492,8 +498,48 @@ def _title_from(description):
     return (first[:77] + "...") if len(first) > 80 else first
 
 
+def claim_for_run(batch):
+    """The checked batch moves to "queued" once: of two clicks on "run" (or two coordinators), one
+    passes; the other gets :class:`Conflict` saying what happened to this import already."""
+    claimed = db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "checked")
+        .values(status="queued").execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(batch)
+    if not claimed:
+        raise Conflict(_run_refusal(batch))
+
+
+def release_claim(batch):
+    """The queue refused the job: the batch can be run again."""
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "queued")
+                       .values(status="checked").execution_options(synchronize_session=False))
+    db.session.refresh(batch)
+
+
+def _run_refusal(batch):
+    """Why "run" does nothing for this batch, in the words of what already happened to it."""
+    if batch.status == "queued":
+        return _("This import is already waiting in the queue; it was not queued a second time. "
+                 "Its result appears on this page when it is done.")
+    if batch.status == "running":
+        return _("This import is already running (%(done)s of %(total)s rows); it was not started a second time.",
+                 done=batch.processed_rows or 0, total=batch.total_rows or 0)
+    if batch.status == "done":
+        return _("This import was already run on %(time)s; its result: %(created)s new cases, %(existing)s "
+                 "already imported before, %(errors)s rows with errors. Nothing was imported twice.",
+                 time=lapor_datetime(batch.finished_at), created=batch.created_count or 0,
+                 existing=batch.existing_count or 0, errors=batch.error_count or 0)
+    if batch.status == "failed":
+        return _("This import was already run and stopped with an error; it was not run again. Upload the file "
+                 "again to retry: rows already imported are skipped.")
+    return _("Map the columns and check the file first.")
+
+
 def mark_queued(batch, job_id):
-    batch.status, batch.job_id = "queued", job_id
+    """The job's id (the batch was claimed before: its status is not touched, the job may already run)."""
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id).values(job_id=job_id)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(batch)
 
 
 def mark_failed(batch_id):

@@ -4,41 +4,14 @@ A date is accepted as ``dd/mm/yyyy`` (what people type and what the picker write
 ISO ``yyyy-mm-dd``; a date and time also with ``HH:MM`` or ``HH.MM``. Anything else is a
 clear field error in Indonesian, never a silently different date.
 """
-import datetime
-
 from flask_appbuilder.fieldwidgets import DatePickerWidget
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import Field
 from wtforms.widgets import html_params
 
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
-TIME_FORMATS = ("%H:%M", "%H.%M")
-
-
-def parse_date(text):
-    text = (text or "").strip()
-    for fmt in DATE_FORMATS:
-        try:
-            value = datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if value.year >= 1900:
-            return value
-    raise ValueError(text)
-
-
-def parse_datetime(text):
-    text = " ".join((text or "").replace("T", " ").split())
-    for date_fmt in DATE_FORMATS:
-        for time_fmt in TIME_FORMATS:
-            try:
-                value = datetime.datetime.strptime(text, f"{date_fmt} {time_fmt}")
-            except ValueError:
-                continue
-            if value.year >= 1900:
-                return value
-    raise ValueError(text)
+# how staff type dates: one reading for forms and list filters alike (app/formats.py)
+from app.formats import DATE_FORMATS, TIME_FORMATS, parse_date, parse_datetime  # noqa: F401
 
 
 class LocalDatePickerWidget(DatePickerWidget):

@@ -62,22 +62,14 @@ class LocalDayFilter(BaseFilter):
     replaces_defaults = True
 
     def bounds(self, value):
-        from flask import flash
-        from flask_babel import gettext
-
+        from app.interface import bad_date_message, warn_once
         from app.views.fields import parse_date
         from app.workflow.calendar import current_calendar
 
         try:
             day = parse_date(value)
         except ValueError:
-            from flask import request
-
-            if getattr(request, "_lapor_bad_day", None) == value:  # the list applies filters twice (rows, count)
-                return None
-            request._lapor_bad_day = value
-            flash(gettext('"%(date)s" is not a valid date; that filter was left out. Use dd/mm/yyyy, '
-                          'for example 10/12/2026.', date=str(value)[:20]), "warning")
+            warn_once(bad_date_message(value))
             return None
         calendar = current_calendar()
         return calendar.start_of_local_day(day), calendar.end_of_local_day(day)

@@ -21,13 +21,15 @@ import math
 from collections import defaultdict
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
 
 from app.clock import utcnow
 from app.extensions import db
+from app.formats import lapor_datetime
 from app.settings import setting as _setting
 from app.models import Complaint, HotspotAlert
 from app.workflow.duplicates import distance_m
+from app.workflow.errors import Conflict
 
 KIND_LABELS = {"rise": _l("Significant rise"), "cluster": _l("New cluster")}
 
@@ -165,8 +167,24 @@ def open_alerts(limit=20):
                               .order_by(HotspotAlert.created_at.desc()).limit(limit)).scalars().all()
 
 
+class AlreadyAcknowledged(Conflict):
+    """Another coordinator acknowledged the alert first (both had the page open): who, when and
+    what they wrote; the text of the one who came second is not saved."""
+
+    def __init__(self, alert):
+        from flask_babel import gettext as _
+
+        self.alert = alert
+        by = alert.acknowledged_by.get_full_name() if alert.acknowledged_by is not None else _("another coordinator")
+        super().__init__(_("This alert was already acknowledged by %(name)s on %(time)s. Your text was not saved: "
+                           "it is shown below so you can copy it.", name=by, time=lapor_datetime(alert.acknowledged_at)))
+
+
 def acknowledge(alert, user, action_taken, now=None):
-    """A coordinator records the action taken (a proactive fix, listed in the monthly report)."""
+    """A coordinator records the action taken (a proactive fix, listed in the monthly report).
+
+    Once only: the first of two coordinators acknowledging the same alert wins (a conditional
+    update: the second one, even at the same moment, gets :class:`AlreadyAcknowledged`)."""
     from app.workflow import access
     from app.workflow.errors import NotAllowed, ValidationFailed
 
@@ -177,11 +195,13 @@ def acknowledge(alert, user, action_taken, now=None):
         raise ValidationFailed(_l("Describe the action taken."))
     if len(text) > 5000:
         raise ValidationFailed(_l("Text too long (maximum 5,000 characters)."))
-    if alert.acknowledged_at is not None:
-        raise ValidationFailed(_l("This alert was already acknowledged."))
-    alert.acknowledged_at = now or utcnow()
-    alert.acknowledged_by_id = user.id
-    alert.action_taken = text
+    recorded = db.session.execute(
+        update(HotspotAlert).where(HotspotAlert.id == alert.id, HotspotAlert.acknowledged_at.is_(None))
+        .values(acknowledged_at=now or utcnow(), acknowledged_by_id=user.id, action_taken=text)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(alert)
+    if not recorded:
+        raise AlreadyAcknowledged(alert)
 
 
 def actions_in(start, end):

@@ -27,3 +27,28 @@ def assert_category_deletable(category):
 def assert_channel_deletable(channel):
     if _used(select(Complaint.id).where(Complaint.channel_id == channel.id)):
         raise DomainError(_l("This channel is still used by cases; deactivate it instead."))
+
+
+# --- category names: one reading for the category form and the spreadsheet import -------------
+def category_key(name):
+    """How a category name is compared: case and spacing aside ("Jalan  Rusak " = "jalan rusak")."""
+    return " ".join(str(name or "").split()).casefold()
+
+
+def categories_named(name, excluding_id=None):
+    """The categories (active or not) whose name reads as ``name`` (:func:`category_key`)."""
+    key = category_key(name)
+    if not key:
+        return []
+    return [category for category in db.session.execute(select(Category).order_by(Category.id)).scalars()
+            if category.id != excluding_id and category_key(category.name) == key]
+
+
+def active_categories_by_key():
+    """{name key: [category ids]} of the active categories (more than one id: an ambiguous name,
+    possible in data from before names were kept distinct)."""
+    found = {}
+    for cid, name in db.session.execute(select(Category.id, Category.name).where(Category.active.is_(True))
+                                        .order_by(Category.id)):
+        found.setdefault(category_key(name), []).append(cid)
+    return found

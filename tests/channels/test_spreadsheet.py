@@ -1,6 +1,7 @@
 """Spreadsheet import: column mapping, dry run naming bad rows, import as a background job,
 external references so a re-import creates nothing."""
 import datetime
+import html
 import io
 import json
 import os
@@ -141,11 +142,27 @@ def test_coordinator_maps_checks_and_imports_in_the_background(app, client, logi
     assert client.post(f"/impor/{batch.id}/jalankan").status_code == 302
     db.session.expire_all()
     assert batch.status == "queued" and batch.job_id
+    job_id = batch.job_id
+    # "run" clicked again while it waits: said so, not queued a second time
+    again = client.post(f"/impor/{batch.id}/jalankan", follow_redirects=True).get_data(as_text=True)
+    assert "Impor ini sudah menunggu di antrean; tidak dimasukkan ke antrean untuk kedua kalinya" in again
+    db.session.expire_all()
+    assert (batch.status, batch.job_id) == ("queued", job_id)
     work_in_process(app)
     state = client.get(f"/impor/{batch.id}/status").get_json()
     assert state["status"] == "done" and state["progress"] == 100
     assert (state["created"], state["existing"], state["errors"]) == (28, 0, 2)
     assert count_imported() == 28
+    # and once it is done: when it ran and what came of it; nothing imported twice
+    from app.formats import lapor_datetime
+
+    again = client.post(f"/impor/{batch.id}/jalankan", follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert (f"Impor ini sudah dijalankan pada {lapor_datetime(batch.finished_at)}; hasilnya: 28 laporan baru, "
+            "0 sudah diimpor sebelumnya, 2 baris bermasalah. Tidak ada yang diimpor dua kali.") in html.unescape(again)
+    assert "Petakan kolom" not in again
+    work_in_process(app)
+    assert count_imported() == 28 and batch.status == "done" and batch.job_id == job_id
 
     # the next file of the same shape: the saved mapping, and nothing imported twice
     again = upload(client, "register.xlsx", xlsx_bytes(HEADERS, rows + register_rows(2, start=6001)))
@@ -230,3 +247,31 @@ def test_dates_as_indonesian_offices_type_them_are_read_and_bad_ones_named(chann
     assert local == {"phone:TGL-1": "2026-11-24 00:00", "phone:TGL-2": "2026-05-01 00:00", "phone:TGL-3": "2026-08-17 00:00",
                      "phone:TGL-4": "2026-11-24 00:00", "phone:TGL-5": "2026-11-24 00:00", "phone:TGL-6": "2026-11-24 14:30",
                      "phone:TGL-7": "2026-11-20 09:15", "phone:TGL-8": "2026-11-23 00:00", "phone:TGL-9": "2026-11-24 00:00"}
+
+
+def test_a_category_is_found_by_its_name_whatever_the_capitals_and_spaces(channels, world):
+    """The register writes "  jalan   RUSAK" for the category "Uji Jalan Rusak"; a name two active
+    categories share (data from before names were kept distinct) is named, never a guess."""
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import Category, Complaint, InboundMessage
+
+    road = Category(name="Uji Jalan Rusak", active=True)
+    db.session.add_all([road, Category(name="Uji Banjir", active=True), Category(name="uji  banjir", active=True)])
+    db.session.commit()
+    headers = HEADERS + ["Kategori"]
+    rows = [row + [category] for row, category in zip(register_rows(3, start=9001),
+                                                          ["  uji   jalan RUSAK ", "Uji Jalan Rusak", "UJI BANJIR"])]
+    batch, found = spreadsheet.start(Upload("register.xlsx", xlsx_bytes(headers, rows)), "phone",
+                                     world.user("koordinator"))
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(found), found)
+    report = spreadsheet.dry_run(batch)
+    db.session.commit()
+    assert report["create"] == 2
+    assert [e["row"] for e in report["errors"]] == [4]
+    assert "cocok dengan lebih dari satu kategori aktif" in " ".join(report["errors"][0]["errors"])
+    assert spreadsheet.run_import(batch.id)["created"] == 2
+    categories = set(db.session.execute(
+        select(Complaint.category_id).join(InboundMessage, InboundMessage.complaint_id == Complaint.id)
+        .where(InboundMessage.import_batch_id == batch.id)).scalars())
+    assert categories == {road.id}

@@ -1,6 +1,8 @@
 """Bad input gets a clear Indonesian message or is ignored; never a 500."""
+import html
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import SlaSetting
@@ -188,3 +190,28 @@ def test_a_nul_character_on_the_public_report_form_keeps_the_report_to_send_agai
     assert 'value="Lampu jalan mati sejak dua minggu di depan SD Negeri 3."' in html
     assert f'value="{report_data()["title"]}"' in html and 'action="/lapor"' in html
     assert db.session.execute(select(db.func.count()).select_from(Complaint)).scalar() == before
+
+def test_a_category_name_already_used_whatever_its_capitals_and_spaces_is_a_field_message(login_as):
+    """The spreadsheet import finds a category by its name: two names that read the same are refused,
+    with what was typed kept."""
+    from app.models import Category
+
+    client = login_as("koordinator")
+    assert client.post("/categoryview/add", data={"name": "Uji Lampu Jalan Mati", "active": "y"}).status_code == 302
+    try:
+        response = client.post("/categoryview/add", data={"name": "  uji lampu   JALAN mati",
+                                                          "description": "Penerangan umum", "active": "y"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Penerangan umum" in page and "JALAN mati" in page
+        assert "Kategori bernama \"Uji Lampu Jalan Mati\" sudah ada" in html.unescape(visible_text(page))
+        named = db.session.execute(select(Category).where(Category.name.ilike("%lampu%jalan%"))).scalars().all()
+        assert [c.name for c in named] == ["Uji Lampu Jalan Mati"]
+        # editing the category itself (even its capitals) is no duplicate of itself
+        response = client.post(f"/categoryview/edit/{named[0].id}", data={"name": "Uji lampu jalan mati", "active": "y"})
+        assert response.status_code == 302
+        db.session.expire_all()
+        assert db.session.get(Category, named[0].id).name == "Uji lampu jalan mati"
+    finally:
+        db.session.rollback()
+        db.session.execute(delete(Category).where(Category.name.ilike("uji lampu jalan mati")))
+        db.session.commit()

@@ -129,7 +129,6 @@ MENU = {
     "Notifications": STAFF,
     "Intake": COORDINATION, "Spreadsheet import": COORDINATION, "API keys": {ADMIN},
     "Security": {ADMIN}, "Login history": {ADMIN}, "List Users": {ADMIN}, "List Roles": {ADMIN}, "List Groups": {ADMIN},
-    "Base Permissions": {ADMIN}, "Views/Menus": {ADMIN}, "Permission on Views/Menus": {ADMIN},
 }
 
 # what Flask-AppBuilder can serve but this installation does not register, so no role reaches it:
@@ -138,8 +137,7 @@ NOT_SERVED = {"MenuApi": ("GET", "/api/v1/menu/")}
 
 # permissions of FAB's own security screens that only Admin has and that are not probed one by
 # one (their menu entries are, above); anything else of ours must have a MATRIX row
-FAB_ADMIN_SCREENS = {"RoleModelView", "UserGroupModelView", "PermissionModelView", "ViewMenuModelView",
-                     "PermissionViewModelView", "ResetPasswordView", "LaporUserDBModelView"}
+FAB_ADMIN_SCREENS = {"RoleModelView", "UserGroupModelView", "ResetPasswordView", "LaporUserDBModelView"}
 
 
 def _menu_items():

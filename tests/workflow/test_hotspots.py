@@ -111,7 +111,10 @@ def test_alert_on_dashboards_digest_acknowledge_and_monthly_report(app, make_cas
     page = coordinator.get(f"/hotspot/{alert.id}").get_data(as_text=True)
     assert 'id="alert-map"' in page and 'data-mode="reports"' in page
     response = coordinator.post(f"/hotspot/{alert.id}/acknowledge", data={"action_taken": ""})
-    assert "Uraikan tindakan" in visible_text(coordinator.get(f"/hotspot/{alert.id}").get_data(as_text=True))
+    assert "Uraikan tindakan" in visible_text(response.get_data(as_text=True))
+    long_text = "Tim PDAM " + "x" * 5000
+    page = coordinator.post(f"/hotspot/{alert.id}/acknowledge", data={"action_taken": long_text}).get_data(as_text=True)
+    assert "Teks terlalu panjang" in visible_text(page) and long_text in page  # what was typed, kept
     coordinator.post(f"/hotspot/{alert.id}/acknowledge",
                      data={"action_taken": "=Tim PDAM mengganti pipa induk di Jl. Prabu Geusan Ulun"})
     db.session.expire_all()
@@ -129,3 +132,50 @@ def test_alert_on_dashboards_digest_acknowledge_and_monthly_report(app, make_cas
 def test_the_daily_job_runs_from_the_command_line(app, ctx):
     result = app.test_cli_runner().invoke(args=["lapor", "run-job", "hotspots"])
     assert result.exit_code == 0 and "hotspots: 0" in result.output, result.output
+
+
+def test_the_second_of_two_coordinators_is_told_who_acknowledged_and_keeps_their_text(make_case, login_as):
+    """Both opened the alert; the first one's acknowledgement stands, the second one reads who and
+    when, and their typed text comes back to them (not saved)."""
+    from app.formats import lapor_datetime
+
+    seed_spike(make_case)
+    (alert,) = hotspots.detect(now=NOW)
+    db.session.commit()
+    assert 'id="acknowledge-form"' in login_as("koordinator").get(f"/hotspot/{alert.id}").get_data(as_text=True)
+    # meanwhile the administrator acknowledges it (one test client: the sign-ins take turns)
+    assert login_as("admin").post(f"/hotspot/{alert.id}/acknowledge",
+                                  data={"action_taken": "Pipa diganti oleh tim PDAM"}).status_code == 302
+    second = login_as("koordinator")  # sends the form opened before
+    response = second.post(f"/hotspot/{alert.id}/acknowledge",
+                           data={"action_taken": "Saya sudah menelepon PDAM pagi ini"})
+    page = response.get_data(as_text=True)
+    db.session.expire_all()
+    alert = db.session.get(HotspotAlert, alert.id)
+    assert response.status_code == 409
+    assert (f"Peringatan ini sudah ditandai ditangani oleh Admin Uji pada {lapor_datetime(alert.acknowledged_at)}"
+            in visible_text(page))
+    assert "Saya sudah menelepon PDAM pagi ini" in page and 'id="acknowledge-form"' not in page
+    assert alert.action_taken == "Pipa diganti oleh tim PDAM" and alert.acknowledged_by.username == "admin"
+
+
+def test_an_acknowledgement_from_a_page_read_before_another_one_is_refused(make_case, world):
+    """The record in hand still says "not acknowledged" (read before the other coordinator's
+    commit): the database decides, the first text is never overwritten."""
+    seed_spike(make_case)
+    (alert,) = hotspots.detect(now=NOW)
+    db.session.commit()
+    admin, coordinator = world.user("admin"), world.user("koordinator")
+    db.session.execute(update(HotspotAlert).where(HotspotAlert.id == alert.id).values(
+        acknowledged_at=NOW, acknowledged_by_id=admin.id, action_taken="Pipa diganti")
+        .execution_options(synchronize_session=False))
+    assert alert.acknowledged_at is None  # the stale reading
+    try:
+        hotspots.acknowledge(alert, coordinator, "Teks kedua", now=NOW + datetime.timedelta(minutes=5))
+    except hotspots.AlreadyAcknowledged as refused:
+        assert refused.status_code == 409 and "Admin Uji" in str(refused.message)
+    else:
+        raise AssertionError("the second acknowledgement was accepted")
+    db.session.commit()
+    db.session.expire_all()
+    assert (alert.action_taken, alert.acknowledged_by_id, alert.acknowledged_at) == ("Pipa diganti", admin.id, NOW)

@@ -179,11 +179,17 @@ class ImportView(BaseView):
         from app.jobs import queue
 
         batch = self._batch(batch_id)
-        if batch.status != "checked":
-            flash(_("Map the columns and check the file first."), "danger")
+        try:
+            spreadsheet.claim_for_run(batch)  # a second click (or coordinator) is told what already happened
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "warning")
             return redirect(url_for(".show", batch_id=batch.id))
         job_id = queue.enqueue("app.jobs.tasks.import_spreadsheet", batch.id, timeout=3600, from_request=True)
         if job_id is None:
+            spreadsheet.release_claim(batch)
+            db.session.commit()
             flash(_("The job queue is not available right now. Please try again later."), "danger")
             return redirect(url_for(".show", batch_id=batch.id))
         spreadsheet.mark_queued(batch, job_id)

@@ -32,6 +32,10 @@ class HotspotView(BaseView):
     @permission_name("show")
     def show(self, alert_id):
         alert = db.session.get(HotspotAlert, alert_id) or abort(404)
+        return self._page(alert)
+
+    def _page(self, alert, typed=None, status=200):
+        """The alert's page; ``typed``: the action text sent, shown back when it was not saved."""
         ids = hotspots.case_ids(alert)[:500]
         cases = db.session.execute(select(Complaint).where(
             Complaint.id.in_(ids or [-1]), access.case_scope_clause(current_user)).order_by(Complaint.received_at)
@@ -40,20 +44,23 @@ class HotspotView(BaseView):
                    "url": url_for("ComplaintView.show", pk=c.id)} for c in cases if c.latitude is not None]
         can_ack = self.appbuilder.sm.has_access("can_acknowledge", self.class_permission_name)
         return self.render_template("hotspots/show.html", title=_l("Hotspot alert"), alert=alert, cases=cases,
-                                    points=points, map_settings=map_settings(), can_ack=can_ack,
-                                    kind_labels=HOTSPOT_KIND_LABELS, status_labels=STATUS_LABELS)
+                                    points=points, map_settings=map_settings(), can_ack=can_ack, typed=typed,
+                                    kind_labels=HOTSPOT_KIND_LABELS, status_labels=STATUS_LABELS), status
 
     @expose("/<int:alert_id>/acknowledge", methods=["POST"])
     @has_access
     @permission_name("acknowledge")
     def acknowledge(self, alert_id):
         alert = db.session.get(HotspotAlert, alert_id) or abort(404)
+        typed = request.form.get("action_taken") or ""
         try:
-            hotspots.acknowledge(alert, current_user, request.form.get("action_taken"))
+            hotspots.acknowledge(alert, current_user, typed)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc.message), "danger")
-        else:
-            flash(_("Alert acknowledged; the action is listed in the monthly report."), "success")
+            # the page again with the text as typed (an empty or too long text, or a coordinator
+            # who acknowledged the alert first: their record is shown, this text beside it)
+            return self._page(db.session.get(HotspotAlert, alert_id), typed=typed, status=exc.status_code)
+        flash(_("Alert acknowledged; the action is listed in the monthly report."), "success")
         return redirect(url_for(".show", alert_id=alert_id))

@@ -67,6 +67,21 @@ class AgencyView(ModelView):
         assert_agency_deletable(item)
 
 
+def _distinct_category_name(form, field):
+    """Form validator (name): no two categories read the same, case and spacing aside (the
+    spreadsheet import finds a category by its name)."""
+    from app.workflow.reference import categories_named
+
+    editing = getattr(form, "_id", None)
+    others = categories_named(field.data, excluding_id=int(editing) if str(editing or "").isdigit() else None)
+    if others:
+        from flask_babel import gettext
+
+        raise ValidationError(gettext("A category named \"%(name)s\" already exists (names are compared without "
+                                      "regard to capitals and spaces): edit that one or choose another name.",
+                                      name=others[0].name))
+
+
 class CategoryView(ModelView):
     datamodel = SQLAInterface(Category)
     base_permissions = REFERENCE_PERMISSIONS
@@ -82,6 +97,8 @@ class CategoryView(ModelView):
         "name": _l("Category name"), "parent": _l("Parent category"), "description": _l("Description"),
         "suggested_agency": _l("Suggested agency"), "active": _l("Active"),
     }
+    # the import matches categories by name: a second one that reads the same is a field message
+    validators_columns = {"name": [DataRequired(), Length(max=150), _distinct_category_name]}
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_category_deletable
