@@ -178,8 +178,10 @@ def row_values(row, user, words, unmasked=None):
 
 
 def find_view(view_name):
+    """The case list screen named ``view_name`` (only lists of cases are exported)."""
     for view in current_app.appbuilder.baseviews:
-        if type(view).__name__ == view_name and hasattr(view, "export_filters"):
+        if (type(view).__name__ == view_name and hasattr(view, "export_filters")
+                and getattr(getattr(view, "datamodel", None), "obj", None) is Complaint):
             return view
     return None
 

@@ -129,3 +129,41 @@ def test_a_holiday_date_filter_reads_the_day_first(login_as, ctx):
     finally:
         db.session.query(Holiday).filter_by(name="Hari uji sepuluh Desember").delete()
         db.session.commit()
+
+
+def test_every_time_column_of_every_staff_list_is_searched_by_local_days(ctx):
+    """FAB's operators on a time column compare the typed text with UTC and read the month first
+    ("Equal to" a day matched midnight UTC only): every staff list offers local days instead."""
+    from flask_appbuilder import ModelView
+
+    from app.extensions import appbuilder
+    from app.views.filters import LOCAL_DAY_FILTERS
+
+    checked = []
+    for view in appbuilder.baseviews:
+        if not isinstance(view, ModelView):
+            continue
+        for column in view.search_columns:
+            if view.datamodel.is_datetime(column):
+                offered = [type(flt) for flt in view._filters._search_filters[column]]
+                assert offered[:3] == LOCAL_DAY_FILTERS, (type(view).__name__, column, offered)
+                assert all(getattr(flt, "replaces_defaults", False) or flt.__name__ == "OverdueFilter"
+                           for flt in offered), (type(view).__name__, column, offered)
+                checked.append(type(view).__name__)
+    assert {"ComplaintView", "LoginHistoryView", "ReminderView", "OutboxView"} <= set(checked)
+
+
+def test_the_login_history_is_searched_by_local_days(login_as, ctx):
+    from app.workflow import logins
+
+    logins.record(None, "tamu-jumat-malam", False, "web", "10.0.0.1", now=wib(2026, 11, 20, 23, 30))
+    logins.record(None, "tamu-sabtu-pagi", False, "web", "10.0.0.1", now=wib(2026, 11, 21, 0, 30))
+    client = login_as("admin")
+
+    def listed(query):
+        return client.get("/loginhistoryview/list/?" + query).get_data(as_text=True)
+
+    friday = listed("_flt_0_created_at=20/11/2026")
+    assert "tamu-jumat-malam" in friday and "tamu-sabtu-pagi" not in friday
+    since_saturday = listed("_flt_1_created_at=21/11/2026")
+    assert "tamu-sabtu-pagi" in since_saturday and "tamu-jumat-malam" not in since_saturday

@@ -35,7 +35,7 @@ from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
 from app.workflow.numbers import whole_number
 from app.workflow.reporters import reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
-from app.views.filters import ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, queue_base_filters
+from app.views.filters import ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, OwnSearchFilters, queue_base_filters
 from app.clock import utcnow
 from app.views.fields import LocalDateField, LocalDateTimeField
 from app.workflow.calendar import current_calendar
@@ -161,7 +161,7 @@ class OverdueFilter(FilterInFunction):
         return query.filter(sla.overdue_clause())
 
 
-class ComplaintView(ModelView):
+class ComplaintView(OwnSearchFilters, ModelView):
     datamodel = SQLAInterface(Complaint, list_eager=("agency", "channel"))
     base_filters = ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
@@ -267,10 +267,6 @@ class ComplaintView(ModelView):
         channel = getattr(self.add_form, "channel", None)
         if channel is not None:
             channel.kwargs.update(allow_blank=True, blank_text="—")
-        # FAB 5 ModelViews ignore ``search_filters``; wire our custom filters in.
-        self._filters = self.datamodel.get_filters(self.search_columns, search_filters={
-            column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
-        })
 
     # --- keyset ("seek") pages when the list is sorted by received time -----------------
     keyset_column = "received_at"
@@ -734,12 +730,6 @@ class ComplaintView(ModelView):
         return redirect(url_for(".bulk", name="archive", ids=",".join(str(i.id) for i in items)))
 
     # --- export ----------------------------------------------------------------
-    def export_filters(self):
-        """A fresh set of this screen's search filters (the exporter fills it from URL arguments)."""
-        return self.datamodel.get_filters(self.search_columns, search_filters={
-            column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
-        })
-
     @expose("/list/")
     @has_access
     def list(self):

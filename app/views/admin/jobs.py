@@ -16,6 +16,7 @@ from app.crypto import mask
 from app.formatting import lapor_datetime
 from app.interface import LaporInterface as SQLAInterface
 from app.jobs import queue
+from app.views.filters import LOCAL_DAY_FILTERS, OwnSearchFilters
 from app.labels import (
     CHANNEL_LABELS,
     CLOCK_LABELS,
@@ -58,7 +59,7 @@ def _short(text, size=80):
 # --- reminders log ------------------------------------------------------------------
 
 
-class ReminderView(ModelView):
+class ReminderView(OwnSearchFilters, ModelView):
     datamodel = SQLAInterface(Reminder)
     base_permissions = ["can_list", "can_show"]
     base_order = ("created_at", "desc")
@@ -68,6 +69,7 @@ class ReminderView(ModelView):
     list_columns = ["created_at", "complaint", "clock", "level", "due_at", "agency", "recipients", "notified_at"]
     show_columns = list_columns
     search_columns = ["clock", "level", "agency", "created_at", "due_at"]
+    search_filters = {"created_at": LOCAL_DAY_FILTERS, "due_at": LOCAL_DAY_FILTERS}
     label_columns = {
         "created_at": _l("Recorded at"), "complaint": _l("Case"), "clock": _l("Deadline"),
         "level": _l("Level"), "due_at": _l("Due at"), "agency": _l("Agency"),
@@ -85,7 +87,7 @@ class ReminderView(ModelView):
 # --- outbox -----------------------------------------------------------------------------
 
 
-class OutboxView(ModelView):
+class OutboxView(OwnSearchFilters, ModelView):
     datamodel = SQLAInterface(Outbox)
     base_permissions = ["can_list", "can_show", "can_retry"]
     base_order = ("id", "desc")
@@ -99,6 +101,7 @@ class OutboxView(ModelView):
     show_columns = ["created_at", "channel", "topic", "complaint", "recipient", "subject", "body", "status",
                     "attempts", "next_attempt_at", "sent_at", "transport", "provider_ref", "last_error"]
     search_columns = ["status", "channel", "topic", "created_at", "sent_at"]
+    search_filters = {"created_at": LOCAL_DAY_FILTERS, "sent_at": LOCAL_DAY_FILTERS}
     label_columns = {
         "created_at": _l("Created at"), "channel": _l("Channel"), "topic": _l("Topic"), "complaint": _l("Case"),
         "recipient": _l("Recipient"), "subject": _l("Subject"), "body": _l("Message"), "status": _l("Status"),
