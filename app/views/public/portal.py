@@ -133,9 +133,7 @@ def submit():
             attachments.discard(written)
             raise
         else:
-            # shown once on the next page, never stored in plain text
-            session["lapor_receipt"] = {"number": complaint.tracking_number, "code": reply_code,
-                                        "email": bool(form.email.data)}
+            _show_receipt(form.submission.data, bool(form.email.data))
             _grant_access(complaint)
             return redirect(url_for("public.submitted"))
     elif request.method == "POST":
@@ -168,10 +166,8 @@ def _already_sent(submission, email):
         flash(_("This report was already sent. Nothing was sent twice."), "info")
         return redirect(url_for("public.track"), 303)
     _grant_access(complaint)
-    code = reply_codes.code_for_sender(sending, complaint, sender)
-    if code:
-        session["lapor_receipt"] = {"number": complaint.tracking_number, "code": code, "email": email,
-                                    "again": True}
+    if reply_codes.code_for_sender(sending, complaint, sender):
+        _show_receipt(submission, email, again=True)
         return redirect(url_for("public.submitted"), 303)
     flash(_("This report was already sent: its tracking number is %(number)s. Nothing was sent twice.",
             number=complaint.tracking_number), "info")
@@ -190,12 +186,33 @@ def upload_limits():
             "msg_total": _("Together the files are %(size)s MB; at most %(max)s MB can be sent at once.")}
 
 
+RECEIPT = "lapor_receipt"  # the session key naming the sending whose receipt the next page shows
+
+
+def _show_receipt(submission, email, again=False):
+    """The receipt page (number and reply code) is shown once, next. The session names the sending
+    only: its cookie is signed, not encrypted, so the code never goes into it; the page reads the
+    code from the copy kept encrypted on the sending's record (``reply_codes.keep_for_sender``)."""
+    session[RECEIPT] = {"submission": submission, "email": email, "again": again}
+
+
 @public_bp.route("/lapor/terkirim")
 def submitted():
-    receipt = session.pop("lapor_receipt", None)
-    if not receipt:
+    receipt = session.pop(RECEIPT, None)
+    submission = receipt.get("submission") if isinstance(receipt, dict) else None
+    sending = intake.recorded(WEB_FORM, submission) if isinstance(submission, str) else None
+    complaint = db.session.get(Complaint, sending.complaint_id) if sending and sending.complaint_id else None
+    sender = session.get(SENDER)
+    if complaint is None or not reply_codes.is_sender(sending, sender):
         return redirect(url_for("public.track"))
-    return render_template("public/submitted.html", receipt=receipt)
+    code = reply_codes.code_for_sender(sending, complaint, sender, window=reply_codes.receipt_window())
+    if code is None:  # the kept copy is gone (too old, or a coordinator issued a new code)
+        flash(_("Report %(number)s was received. Its reply code can no longer be shown here: contact the "
+                "complaint service to receive a new code.", number=complaint.tracking_number), "info")
+        return redirect(_status_url(complaint), 303)
+    return render_template("public/submitted.html", receipt={
+        "number": complaint.tracking_number, "code": code, "email": bool(receipt.get("email")),
+        "again": bool(receipt.get("again"))})
 
 
 # --- track ----------------------------------------------------------------------
