@@ -183,6 +183,19 @@ def test_a_lost_answer_sent_again_shows_the_code_to_the_same_browser_only(app, c
     assert count_cases() == cases
 
 
+def test_a_report_form_whose_first_sending_was_left_unfinished_goes_through_when_sent_again(client):
+    """A claim of the form's id left behind without a case (a sending that died mid-way) does not
+    turn the next sending into an error: the case is opened and the receipt shown."""
+    submission = form_submission(client)
+    intake.claim("web_form", submission)
+    before = count_cases()
+    sent = submit(client, submission=submission)
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/lapor/terkirim")
+    number, _code = receipt(client.get("/lapor/terkirim").get_data(as_text=True))
+    assert count_cases() == before + 1
+    assert db.session.get(Complaint, intake.recorded_case_id("web_form", submission)).tracking_number == number
+
+
 def session_cookie(app, client):
     """What the browser holds: the session cookie as anyone reading it decodes it (signed, not encrypted)."""
     cookie = client.get_cookie(app.session_interface.get_cookie_name(app))

@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.channels import intake
@@ -86,11 +85,9 @@ def submit():
     if form.validate_on_submit():
         if form.website.data:  # honeypot: a person never fills the hidden field
             abort(400)
-        sent = _already_sent(form.submission.data, bool(form.email.data))
-        if sent is not None:
-            return sent
-        written = []
-        try:
+        email = bool(form.email.data)
+
+        def open_case(sending):
             files = attachments.validate_uploads(request.files.getlist(form.attachments.name))
             category = db.session.get(Category, form.category.data) if form.category.data else None
             agency = db.session.get(Agency, form.target_agency.data) if form.target_agency.data else None
@@ -110,31 +107,20 @@ def submit():
                 latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
                 incident_date=form.incident_date.data,
             )
-            complaint, reply_code = outcome.complaint, outcome.reply_code
-            sending = intake.record(WEB_FORM, form.submission.data, "case", complaint=complaint)
-            reply_codes.keep_for_sender(sending, reply_code, session.get(SENDER))
-            written = attachments.store(complaint, files)
-            db.session.commit()
-            deliver(outcome)
-        except IntegrityError:
-            # the same form, sent twice at once: the other request opened the case
-            db.session.rollback()
-            attachments.discard(written)
-            sent = _already_sent(form.submission.data, bool(form.email.data))
-            if sent is None:
-                raise
-            return sent
+            reply_codes.keep_for_sender(sending, outcome.reply_code, session.get(SENDER))
+            return outcome, attachments.store(outcome.complaint, files)
+
+        try:
+            # one case per form (a double tap, a resend after a lost answer, two requests at once)
+            sending, outcome = intake.open_once(WEB_FORM, form.submission.data, open_case)
         except DomainError as exc:
-            db.session.rollback()
-            attachments.discard(written)
             error = str(exc.message)
-        except Exception:
-            db.session.rollback()
-            attachments.discard(written)
-            raise
         else:
-            _show_receipt(form.submission.data, bool(form.email.data))
-            _grant_access(complaint)
+            if outcome is None:
+                return _already_sent(sending, email)
+            deliver(outcome)
+            _show_receipt(form.submission.data, email)
+            _grant_access(outcome.complaint)
             return redirect(url_for("public.submitted"))
     elif request.method == "POST":
         error = _("Please correct the fields marked below.")
@@ -150,24 +136,21 @@ SUBMISSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SENDER = "lapor_sender"  # the session key that recognises the browser a report form was shown to
 
 
-def _already_sent(submission, email):
+def _already_sent(sending, email):
     """The answer to a report form that was sent before (the case it opened), or None.
 
     Only the browser that sent it the first time (``reply_codes.is_sender``) is answered with the
     case: within ``REPLY_CODE_RESEND_MINUTES`` the receipt with the number and the reply code again
     (the answer to the first sending may never have arrived), later the case page with access as
     after the first sending. Any other browser is told the report was sent, and nothing more."""
-    sending = intake.recorded(WEB_FORM, submission)
-    complaint = db.session.get(Complaint, sending.complaint_id) if sending and sending.complaint_id else None
-    if complaint is None:
-        return None
+    complaint = db.session.get(Complaint, sending.complaint_id)
     sender = session.get(SENDER)
     if not reply_codes.is_sender(sending, sender):
         flash(_("This report was already sent. Nothing was sent twice."), "info")
         return redirect(url_for("public.track"), 303)
     _grant_access(complaint)
     if reply_codes.code_for_sender(sending, complaint, sender):
-        _show_receipt(submission, email, again=True)
+        _show_receipt(sending.external_id, email, again=True)
         return redirect(url_for("public.submitted"), 303)
     flash(_("This report was already sent: its tracking number is %(number)s. Nothing was sent twice.",
             number=complaint.tracking_number), "info")
