@@ -137,7 +137,8 @@ SENDER = "lapor_sender"  # the session key that recognises the browser a report 
 
 
 def _already_sent(sending, email):
-    """The answer to a report form that was sent before (the case it opened), or None.
+    """The answer to a report form that was sent before (``sending``: the record of its first
+    sending, with the case it opened).
 
     Only the browser that sent it the first time (``reply_codes.is_sender``) is answered with the
     case: within ``REPLY_CODE_RESEND_MINUTES`` the receipt with the number and the reply code again
@@ -145,7 +146,7 @@ def _already_sent(sending, email):
     after the first sending. Any other browser is told the report was sent, and nothing more."""
     complaint = db.session.get(Complaint, sending.complaint_id)
     sender = session.get(SENDER)
-    if not reply_codes.is_sender(sending, sender):
+    if complaint is None or not reply_codes.is_sender(sending, sender):
         flash(_("This report was already sent. Nothing was sent twice."), "info")
         return redirect(url_for("public.track"), 303)
     _grant_access(complaint)
