@@ -99,3 +99,39 @@ def test_a_form_without_its_id_opens_a_case_as_it_is(world):
     before = count_cases()
     sending, outcome = intake.open_once(FORM, "", opener(world))
     assert sending is None and outcome is not None and count_cases() == before + 1
+
+
+@pytest.mark.postgres_only
+def test_a_sending_at_the_same_moment_waits_for_the_first_and_finds_its_case(app, world):
+    """Two requests with the same form, really at once: the second waits on the form's record until
+    the first commits, then answers with the case the first opened (nothing opened twice)."""
+    import threading
+
+    token = form_id()
+    before = count_cases()
+    second = {}
+
+    def send_again():
+        with app.app_context():
+            try:
+                sending, outcome = intake.open_once(FORM, token, opener(world))
+                second.update(sending_id=sending.id, case_id=sending.complaint_id, outcome=outcome)
+            except Exception as exc:  # reported to the test below
+                second["error"] = exc
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=send_again)
+    first_case = opener(world)
+
+    def open_case(sending):
+        thread.start()  # the other request arrives while this one is opening the case
+        thread.join(timeout=1)
+        assert thread.is_alive()  # ...and waits for this one
+        return first_case(sending)
+
+    sending, outcome = intake.open_once(FORM, token, open_case)
+    thread.join(timeout=10)
+    assert not thread.is_alive() and "error" not in second, second
+    assert second == {"sending_id": sending.id, "case_id": outcome.complaint.id, "outcome": None}
+    assert count_cases() == before + 1

@@ -268,6 +268,21 @@ def test_an_intake_form_whose_first_sending_failed_unexpectedly_is_recorded_when
     assert intake(client, world, intake_token=token).status_code == 302 and latest_case().id == case.id
 
 
+def test_an_intake_form_sent_again_by_someone_who_may_not_see_its_case_records_nothing(login_as, world):
+    """The case recorded from the form is out of this user's reach (a copied page): they are told a
+    case was recorded from it, without its number, and nothing is recorded twice."""
+    client = login_as("koordinator")
+    form = client.get("/complaintview/add").get_data(as_text=True)
+    token = re.search(r'name="intake_token"[^>]*value="([^"]+)"', form).group(1)
+    assert recorded(intake(client, world, intake_token=token))
+    case = latest_case()  # no agency yet: not in an OPD officer's list
+    again = intake(login_as("opd_dinkes"), world, intake_token=token)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409 and case.tracking_number not in page
+    assert "Formulir ini sudah terkirim: satu laporan tercatat darinya, tidak dicatat dua kali." in visible_text(page)
+    assert "Lampu jalan mati di Jalan Melati" in page and latest_case().id == case.id
+
+
 def test_the_case_page_leads_to_its_actions_from_the_top(login_as, make_case):
     case = make_case(agency="DINKES", status="dispatched")
     page = login_as("opd_dinkes").get(f"/complaintview/show/{case.id}").get_data(as_text=True)
