@@ -7,7 +7,7 @@ Adapters stay thin: they parse their input, then call :func:`open_case` or
 import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -58,9 +58,60 @@ def record(provider, external_id, outcome, complaint=None, api_key=None, import_
     return row
 
 
+def open_once(provider, external_id, open_case, **details):
+    """One case per form, however often the form is sent: a double click, a reload, a resend after
+    a lost answer, two requests at once. The one rule for the staff intake form and the public
+    report form, whose pages carry an id of their own (``external_id``, made when the form is shown).
+
+    The sending is recorded *in the transaction that opens the case*, first (a concurrent sending
+    of the same form waits on the record's unique key, then finds the case); ``open_case(sending)``
+    opens the case in that transaction and returns ``(outcome, written files)``; both are committed
+    together. A sending that fails (a refusal by the rules, an unexpected error) is rolled back with
+    its record and its files: nothing is left behind, so the same form, corrected or sent again, goes
+    through. Returns ``(sending, outcome)``; ``outcome`` is None when the form was sent before:
+    ``sending`` is then the earlier sending's record, with the case it opened (nothing is kept from
+    this one). The caller queues the outcome's messages (``deliver``). Without an id (an old page)
+    the case is opened as it is.
+
+    Message channels keep :func:`claim`: they answer a rejected or empty message once, so they
+    record it even when no case is opened.
+    """
+    written = []
+    try:
+        sending = None
+        if external_id:
+            earlier = recorded(provider, external_id)
+            if earlier is not None and earlier.complaint_id is not None:
+                return earlier, None
+            if earlier is not None:  # a claim left by a sending that failed (older versions claimed first)
+                db.session.expunge(earlier)
+                db.session.execute(delete(InboundMessage).where(InboundMessage.id == earlier.id))
+            sending = record(provider, external_id, "case", **details)
+            db.session.flush()  # here a concurrent sending of the same form waits, then fails
+        outcome, written = open_case(sending)
+        if sending is not None:
+            sending.complaint = outcome.complaint
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        attachments.discard(written)
+        earlier = recorded(provider, external_id) if external_id else None
+        if earlier is None or earlier.complaint_id is None:
+            raise
+        return earlier, None
+    except BaseException:
+        db.session.rollback()
+        attachments.discard(written)
+        raise
+    return sending, outcome
+
+
 def claim(provider, external_id):
     """Record a delivery before acting on it, in its own transaction: a second (concurrent or
-    later) delivery of the same message finds the row and is ignored. True when it is new."""
+    later) delivery of the same message finds the row and is ignored. True when it is new.
+
+    For message channels, which record every delivery (a rejected or empty message is answered
+    once, a retry is ignored); a form opens its case with :func:`open_once` instead."""
     if seen(provider, external_id):
         return False
     try:
@@ -74,8 +125,6 @@ def claim(provider, external_id):
 
 def release(provider, external_id):
     """Forget a claimed delivery whose processing failed unexpectedly (so a retry is processed)."""
-    from sqlalchemy import delete
-
     db.session.execute(delete(InboundMessage).where(InboundMessage.provider == provider,
                                                     InboundMessage.external_id == str(external_id)[:255]))
     db.session.commit()

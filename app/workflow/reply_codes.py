@@ -96,10 +96,21 @@ def access_stamp(complaint):
 # form is shown) whose keyed hash is on the record; any other browser sending the same form gets
 # neither the code nor the case. The code never goes into a URL or a log; a coordinator's new code
 # or a locked one is never shown from the copy; the daily clean-up erases old copies.
+#
+# The receipt page of the first sending reads its code from the same copy (never from the session,
+# whose cookie is signed, not encrypted): for at least RECEIPT_MINUTES, even when no resend is allowed.
+
+RECEIPT_MINUTES = 10
 
 
 def resend_window():
     return datetime.timedelta(minutes=max(0, int(current_app.config.get("REPLY_CODE_RESEND_MINUTES", 30))))
+
+
+def receipt_window():
+    """How long the receipt page of a sending may read the kept copy: the resend window, at least
+    ``RECEIPT_MINUTES`` (the answer to the first sending shows the code even with no resend allowed)."""
+    return max(resend_window(), datetime.timedelta(minutes=RECEIPT_MINUTES))
 
 
 def _sender_hash(sender_key):
@@ -119,12 +130,13 @@ def is_sender(sending, sender_key):
     return bool(mine and sending.sender and hmac.compare_digest(mine, sending.sender))
 
 
-def code_for_sender(sending, complaint, sender_key, now=None):
+def code_for_sender(sending, complaint, sender_key, now=None, window=None):
     """The reply code of ``complaint`` kept on ``sending``, for the browser that sent it: None for any
-    other browser, once the copy is older than the resend window, or when it no longer opens the case."""
-    if not is_sender(sending, sender_key) or not sending.secret:
+    other browser, once the copy is older than ``window`` (default: the resend window), or when it
+    no longer opens the case."""
+    if sending is None or complaint is None or not is_sender(sending, sender_key) or not sending.secret:
         return None
-    if sending.created_at + resend_window() < (now or utcnow()):
+    if sending.created_at + (window if window is not None else resend_window()) < (now or utcnow()):
         return None
     code = sending.secret
     if is_locked(complaint) or not check_reply_code(code, complaint.reply_code_hash):
@@ -133,8 +145,8 @@ def code_for_sender(sending, complaint, sender_key, now=None):
 
 
 def forget_kept_codes(now=None):
-    """The daily clean-up: copies older than the resend window are erased. Returns how many."""
-    cutoff = (now or utcnow()) - resend_window()
+    """The daily clean-up: copies older than the resend (or receipt) window are erased. Returns how many."""
+    cutoff = (now or utcnow()) - receipt_window()
     result = db.session.execute(
         update(InboundMessage).where(InboundMessage.secret.is_not(None), InboundMessage.created_at < cutoff)
         .values(secret=None).execution_options(synchronize_session=False))

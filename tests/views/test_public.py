@@ -183,6 +183,83 @@ def test_a_lost_answer_sent_again_shows_the_code_to_the_same_browser_only(app, c
     assert count_cases() == cases
 
 
+def test_a_report_form_whose_first_sending_was_left_unfinished_goes_through_when_sent_again(client):
+    """A claim of the form's id left behind without a case (a sending that died mid-way) does not
+    turn the next sending into an error: the case is opened and the receipt shown."""
+    submission = form_submission(client)
+    intake.claim("web_form", submission)
+    before = count_cases()
+    sent = submit(client, submission=submission)
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/lapor/terkirim")
+    number, _code = receipt(client.get("/lapor/terkirim").get_data(as_text=True))
+    assert count_cases() == before + 1
+    assert db.session.get(Complaint, intake.recorded_case_id("web_form", submission)).tracking_number == number
+
+
+def session_cookie(app, client):
+    """What the browser holds: the session cookie as anyone reading it decodes it (signed, not encrypted)."""
+    cookie = client.get_cookie(app.session_interface.get_cookie_name(app))
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value), cookie.value
+
+
+def test_the_reply_code_never_travels_in_the_session_cookie(app, client):
+    """The receipt page reads the code from the copy kept encrypted on the sending's record: the
+    cookie (readable by anyone who sees it) names the sending only; the code shown opens the case."""
+    submission = form_submission(client)
+    assert submit(client, submission=submission).status_code == 302
+    sending = intake.recorded("web_form", submission)
+    case, kept = db.session.get(Complaint, sending.complaint_id), sending.secret
+    decoded, raw = session_cookie(app, client)
+    assert kept and kept not in repr(decoded) and kept not in raw
+    assert decoded["lapor_receipt"]["submission"] == submission
+    number, code = receipt(client.get("/lapor/terkirim").get_data(as_text=True))
+    assert (number, code) == (case.tracking_number, kept)
+    with app.test_client() as elsewhere:
+        opened = enter_code(elsewhere, case, code)
+        assert opened.status_code == 200 and case.tracking_number in session_of(elsewhere)["lapor_access"]
+    # shown once; and never to another browser holding the same receipt entry
+    assert client.get("/lapor/terkirim").status_code == 302
+    with app.test_client() as other:
+        form_submission(other)
+        with other.session_transaction() as session:
+            session["lapor_receipt"] = {"submission": submission, "email": False, "again": False}
+        shown = other.get("/lapor/terkirim")
+        assert shown.status_code == 302 and shown.headers["Location"].endswith("/lacak")
+        assert code not in other.get("/lacak").get_data(as_text=True)
+
+
+def test_the_receipt_read_too_late_says_so_without_the_code(app, client):
+    """The kept copy is valid for the receipt window only: later the receipt page says the code can
+    no longer be shown and takes the reporter to the case (their access was given with the sending)."""
+    import datetime
+
+    from app.workflow import reply_codes
+
+    submission = form_submission(client)
+    assert submit(client, submission=submission).status_code == 302
+    sending = intake.recorded("web_form", submission)
+    sending.created_at -= reply_codes.receipt_window() + datetime.timedelta(minutes=1)
+    db.session.commit()
+    case = db.session.get(Complaint, sending.complaint_id)
+    late = client.get("/lapor/terkirim")
+    assert late.status_code == 303 and late.headers["Location"].endswith(f"/lacak/{case.tracking_number}")
+    page = client.get(late.headers["Location"]).get_data(as_text=True)
+    assert "Kode balasannya tidak dapat ditampilkan lagi di sini" in visible_text(page)
+    assert sending.secret not in page
+
+
+def test_the_receipt_shows_the_code_even_when_no_resend_is_allowed(app, client):
+    from tests.conftest import config_values
+
+    with config_values(app, REPLY_CODE_RESEND_MINUTES=0):
+        assert submit(client).status_code == 302
+        number, code = receipt(client.get("/lapor/terkirim").get_data(as_text=True))
+    with app.test_client() as elsewhere:
+        case = db.session.execute(select(Complaint).where(Complaint.tracking_number == number)).scalar_one()
+        assert enter_code(elsewhere, case, code).status_code == 200
+        assert case.tracking_number in session_of(elsewhere)["lapor_access"]
+
+
 def test_honeypot_refuses_bots(client):
     before = count_cases()
     assert submit(client, website="http://spam.example").status_code == 400

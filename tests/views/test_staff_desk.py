@@ -6,6 +6,8 @@ import re
 import struct
 import zlib
 
+import pytest
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -234,6 +236,51 @@ def test_an_intake_form_sent_twice_records_one_case(login_as, world):
     assert f"laporan {case.tracking_number} tercatat darinya, tidak dicatat dua kali" in page
     assert "Kode balasan pribadi pelapor" not in page  # the code was shown once, the first time
     assert latest_case().id == case.id
+
+
+def test_an_intake_form_whose_first_sending_failed_unexpectedly_is_recorded_when_sent_again(login_as, world,
+                                                                                           monkeypatch):
+    """A first sending that crashed (the server fell over, or the process died while the form's id
+    was claimed) never blocks the same form: sent again, the case is recorded, with its code."""
+    from app.channels import intake as channel_intake
+    from app.workflow import lifecycle
+
+    client = login_as("koordinator")
+    form = client.get("/complaintview/add").get_data(as_text=True)
+    token = re.search(r'name="intake_token"[^>]*value="([^"]+)"', form).group(1)
+    before = latest_case().id if db.session.execute(select(func.count()).select_from(Complaint)).scalar() else 0
+    register = lifecycle.register
+
+    def falls_over(**kwargs):
+        register(**kwargs)
+        raise RuntimeError("the server fell over")
+
+    monkeypatch.setattr(lifecycle, "register", falls_over)
+    with pytest.raises(RuntimeError):
+        intake(client, world, intake_token=token)
+    monkeypatch.setattr(lifecycle, "register", register)
+    assert channel_intake.recorded("staff_form", token) is None
+    channel_intake.claim("staff_form", token)  # what a process that died mid-way left behind
+    again = intake(client, world, intake_token=token)
+    assert recorded(again) and "Kode balasan pribadi pelapor" in again.get_data(as_text=True)
+    case = latest_case()
+    assert case.id != before and channel_intake.recorded_case_id("staff_form", token) == case.id
+    assert intake(client, world, intake_token=token).status_code == 302 and latest_case().id == case.id
+
+
+def test_an_intake_form_sent_again_by_someone_who_may_not_see_its_case_records_nothing(login_as, world):
+    """The case recorded from the form is out of this user's reach (a copied page): they are told a
+    case was recorded from it, without its number, and nothing is recorded twice."""
+    client = login_as("koordinator")
+    form = client.get("/complaintview/add").get_data(as_text=True)
+    token = re.search(r'name="intake_token"[^>]*value="([^"]+)"', form).group(1)
+    assert recorded(intake(client, world, intake_token=token))
+    case = latest_case()  # no agency yet: not in an OPD officer's list
+    again = intake(login_as("opd_dinkes"), world, intake_token=token)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409 and case.tracking_number not in page
+    assert "Formulir ini sudah terkirim: satu laporan tercatat darinya, tidak dicatat dua kali." in visible_text(page)
+    assert "Lampu jalan mati di Jalan Melati" in page and latest_case().id == case.id
 
 
 def test_the_case_page_leads_to_its_actions_from_the_top(login_as, make_case):

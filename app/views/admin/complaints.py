@@ -392,10 +392,8 @@ class ComplaintView(OwnSearchFilters, ModelView):
             form.attachments.errors = [str(exc.message), _("Choose the files again: a browser cannot keep them.")]
             return None
         token = (form.intake_token.data or "").strip()
-        if token and not intake.claim(STAFF_FORM, token):
-            return self._sent_before(token)
-        written = []
-        try:
+
+        def open_case(_sending):
             reporter = reporter_from_form(
                 form.reporter_name.data, form.reporter_phone.data, form.reporter_email.data,
                 form.reporter_nik.data, form.reporter_consent.data,
@@ -418,37 +416,29 @@ class ComplaintView(OwnSearchFilters, ModelView):
                 incident_date=form.incident_date.data,
                 now=min(received or now, now),
             )
-            complaint, reply_code = outcome.complaint, outcome.reply_code
-            written = attachments.store(complaint, accepted)
-            if token:
-                intake.set_outcome(STAFF_FORM, token, "case", complaint)
-            db.session.commit()
-            deliver(outcome)
+            return outcome, attachments.store(outcome.complaint, accepted)
+
+        try:
+            # one case per form (a double click, a reload); a refused sending leaves nothing behind,
+            # so the corrected form goes through
+            sending, outcome = intake.open_once(STAFF_FORM, token, open_case)
         except DomainError as exc:
-            db.session.rollback()
-            attachments.discard(written)
-            if token:
-                intake.release(STAFF_FORM, token)  # corrected, the same form may be sent again
             flash(str(exc.message), "danger")
             return 403 if isinstance(exc, NotAllowed) else 200
-        except Exception:
-            db.session.rollback()
-            attachments.discard(written)
-            if token:
-                intake.release(STAFF_FORM, token)
-            raise
+        if outcome is None:
+            return self._sent_before(sending)
+        deliver(outcome)
+        complaint = outcome.complaint
         flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
         # shown once, on this page only, to read to the caller (never stored in plain text)
-        return self._render_show(complaint, new_code=reply_code)
+        return self._render_show(complaint, new_code=outcome.reply_code)
 
-    def _sent_before(self, token):
+    def _sent_before(self, sending):
         """This very form was sent before (a double click, a reload): the case it recorded, not a
         second one. The reply code was shown the first time only (a coordinator may issue a new one)."""
-        case_id = intake.recorded_case_id(STAFF_FORM, token)
-        case = self.datamodel.get(case_id, self._base_filters) if case_id is not None else None
-        if case is None:  # the first sending is still being recorded
-            flash(_("This form is already being recorded. Look for the case in the list before sending it again."),
-                  "warning")
+        case = self.datamodel.get(sending.complaint_id, self._base_filters)
+        if case is None:  # recorded, then moved out of this user's reach
+            flash(_("This form was already sent: a case was recorded from it, not a second one."), "warning")
             return 409
         flash(_("This form was already sent: case %(number)s was recorded from it, not a second one.",
                 number=case.tracking_number), "warning")

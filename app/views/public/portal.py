@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.channels import intake
@@ -86,11 +85,9 @@ def submit():
     if form.validate_on_submit():
         if form.website.data:  # honeypot: a person never fills the hidden field
             abort(400)
-        sent = _already_sent(form.submission.data, bool(form.email.data))
-        if sent is not None:
-            return sent
-        written = []
-        try:
+        email = bool(form.email.data)
+
+        def open_case(sending):
             files = attachments.validate_uploads(request.files.getlist(form.attachments.name))
             category = db.session.get(Category, form.category.data) if form.category.data else None
             agency = db.session.get(Agency, form.target_agency.data) if form.target_agency.data else None
@@ -110,33 +107,20 @@ def submit():
                 latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
                 incident_date=form.incident_date.data,
             )
-            complaint, reply_code = outcome.complaint, outcome.reply_code
-            sending = intake.record(WEB_FORM, form.submission.data, "case", complaint=complaint)
-            reply_codes.keep_for_sender(sending, reply_code, session.get(SENDER))
-            written = attachments.store(complaint, files)
-            db.session.commit()
-            deliver(outcome)
-        except IntegrityError:
-            # the same form, sent twice at once: the other request opened the case
-            db.session.rollback()
-            attachments.discard(written)
-            sent = _already_sent(form.submission.data, bool(form.email.data))
-            if sent is None:
-                raise
-            return sent
+            reply_codes.keep_for_sender(sending, outcome.reply_code, session.get(SENDER))
+            return outcome, attachments.store(outcome.complaint, files)
+
+        try:
+            # one case per form (a double tap, a resend after a lost answer, two requests at once)
+            sending, outcome = intake.open_once(WEB_FORM, form.submission.data, open_case)
         except DomainError as exc:
-            db.session.rollback()
-            attachments.discard(written)
             error = str(exc.message)
-        except Exception:
-            db.session.rollback()
-            attachments.discard(written)
-            raise
         else:
-            # shown once on the next page, never stored in plain text
-            session["lapor_receipt"] = {"number": complaint.tracking_number, "code": reply_code,
-                                        "email": bool(form.email.data)}
-            _grant_access(complaint)
+            if outcome is None:
+                return _already_sent(sending, email)
+            deliver(outcome)
+            _show_receipt(form.submission.data, email)
+            _grant_access(outcome.complaint)
             return redirect(url_for("public.submitted"))
     elif request.method == "POST":
         error = _("Please correct the fields marked below.")
@@ -152,26 +136,22 @@ SUBMISSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SENDER = "lapor_sender"  # the session key that recognises the browser a report form was shown to
 
 
-def _already_sent(submission, email):
-    """The answer to a report form that was sent before (the case it opened), or None.
+def _already_sent(sending, email):
+    """The answer to a report form that was sent before (``sending``: the record of its first
+    sending, with the case it opened).
 
     Only the browser that sent it the first time (``reply_codes.is_sender``) is answered with the
     case: within ``REPLY_CODE_RESEND_MINUTES`` the receipt with the number and the reply code again
     (the answer to the first sending may never have arrived), later the case page with access as
     after the first sending. Any other browser is told the report was sent, and nothing more."""
-    sending = intake.recorded(WEB_FORM, submission)
-    complaint = db.session.get(Complaint, sending.complaint_id) if sending and sending.complaint_id else None
-    if complaint is None:
-        return None
+    complaint = db.session.get(Complaint, sending.complaint_id)
     sender = session.get(SENDER)
-    if not reply_codes.is_sender(sending, sender):
+    if complaint is None or not reply_codes.is_sender(sending, sender):
         flash(_("This report was already sent. Nothing was sent twice."), "info")
         return redirect(url_for("public.track"), 303)
     _grant_access(complaint)
-    code = reply_codes.code_for_sender(sending, complaint, sender)
-    if code:
-        session["lapor_receipt"] = {"number": complaint.tracking_number, "code": code, "email": email,
-                                    "again": True}
+    if reply_codes.code_for_sender(sending, complaint, sender):
+        _show_receipt(sending.external_id, email, again=True)
         return redirect(url_for("public.submitted"), 303)
     flash(_("This report was already sent: its tracking number is %(number)s. Nothing was sent twice.",
             number=complaint.tracking_number), "info")
@@ -190,12 +170,33 @@ def upload_limits():
             "msg_total": _("Together the files are %(size)s MB; at most %(max)s MB can be sent at once.")}
 
 
+RECEIPT = "lapor_receipt"  # the session key naming the sending whose receipt the next page shows
+
+
+def _show_receipt(submission, email, again=False):
+    """The receipt page (number and reply code) is shown once, next. The session names the sending
+    only: its cookie is signed, not encrypted, so the code never goes into it; the page reads the
+    code from the copy kept encrypted on the sending's record (``reply_codes.keep_for_sender``)."""
+    session[RECEIPT] = {"submission": submission, "email": email, "again": again}
+
+
 @public_bp.route("/lapor/terkirim")
 def submitted():
-    receipt = session.pop("lapor_receipt", None)
-    if not receipt:
+    receipt = session.pop(RECEIPT, None)
+    submission = receipt.get("submission") if isinstance(receipt, dict) else None
+    sending = intake.recorded(WEB_FORM, submission) if isinstance(submission, str) else None
+    complaint = db.session.get(Complaint, sending.complaint_id) if sending and sending.complaint_id else None
+    sender = session.get(SENDER)
+    if complaint is None or not reply_codes.is_sender(sending, sender):
         return redirect(url_for("public.track"))
-    return render_template("public/submitted.html", receipt=receipt)
+    code = reply_codes.code_for_sender(sending, complaint, sender, window=reply_codes.receipt_window())
+    if code is None:  # the kept copy is gone (too old, or a coordinator issued a new code)
+        flash(_("Report %(number)s was received. Its reply code can no longer be shown here: contact the "
+                "complaint service to receive a new code.", number=complaint.tracking_number), "info")
+        return redirect(_status_url(complaint), 303)
+    return render_template("public/submitted.html", receipt={
+        "number": complaint.tracking_number, "code": code, "email": bool(receipt.get("email")),
+        "again": bool(receipt.get("again"))})
 
 
 # --- track ----------------------------------------------------------------------
