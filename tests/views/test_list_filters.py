@@ -129,3 +129,24 @@ def test_a_holiday_date_filter_reads_the_day_first(login_as, ctx):
     finally:
         db.session.query(Holiday).filter_by(name="Hari uji sepuluh Desember").delete()
         db.session.commit()
+
+
+@pytest.mark.parametrize("typed", ["06/07/2026 09.00", "2026-07-06 09:00", "2026-07-06T09:00:00+07:00",
+                                   "2026-07-06T02:00:00Z"])
+def test_a_time_typed_in_a_list_filter_is_local_time(login_as, ctx, typed):
+    """The login history's "greater than" on its time: 09.00 typed means 09.00 WIB (02:00 UTC as
+    stored), not 09:00 UTC; a time with its offset is that moment."""
+    from app.extensions import db
+    from app.models import LoginEvent
+
+    db.session.add_all([LoginEvent(username="uji-sebelum", success=False, created_at=wib(2026, 7, 6, 8, 59)),
+                        LoginEvent(username="uji-sesudah", success=False, created_at=wib(2026, 7, 6, 9, 1))])
+    db.session.commit()
+    try:
+        page = login_as("admin").get("/loginhistoryview/list/",
+                                     query_string={"_flt_0_username": "uji-", "_flt_1_created_at": typed}).get_data(as_text=True)
+        assert "uji-sesudah" in page and "uji-sebelum" not in page
+        assert "bukan tanggal yang valid" not in page
+    finally:
+        db.session.query(LoginEvent).filter(LoginEvent.username.like("uji-%")).delete(synchronize_session=False)
+        db.session.commit()
