@@ -4,6 +4,7 @@ The domain (e.g. notification texts) and the screens (Jinja filters, registered 
 :mod:`app.formatting`) format the same way; this module imports nothing of ours.
 """
 import datetime
+import re
 
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, gettext as _
@@ -86,3 +87,30 @@ def parse_datetime(text):
             if value.year >= 1900:
                 return value
     raise ValueError(text)
+
+
+# a time with an offset whose "+" was not URL-encoded in a query string (and so became a space)
+UNENCODED_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:\d{2})$")
+
+
+def parse_instant(text):
+    """A date and time as a person types it (``dd/mm/yyyy``, ``dd/mm/yyyy HH:MM``, see above) or a
+    client sends it (ISO 8601: ``2026-07-06T09:00:00+07:00``, ``...Z``, ``2026-07-06T09:00``); a day
+    alone is its start (00:00). Aware when written with an offset, naive otherwise: the caller
+    turns it into the stored naive UTC with ``WorkingCalendar.utc_of`` (naive = local time)."""
+    text = (text or "").strip()
+    try:
+        return datetime.datetime.combine(parse_date(text), datetime.time())
+    except ValueError:
+        pass
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        pass
+    try:
+        value = datetime.datetime.fromisoformat(UNENCODED_PLUS.sub(r"\1+\2", text))
+    except ValueError:
+        raise ValueError(text) from None
+    if value.year < 1900:
+        raise ValueError(text)
+    return value

@@ -70,23 +70,28 @@ class SafeFilters(Filters):
         from flask_appbuilder.exceptions import InvalidOperationFilterFABException
         from flask_appbuilder.models.filters import map_args_filter
 
+        read = []
         for entry in data:
             col, opr = entry.get("col"), entry.get("opr")
             if opr not in map_args_filter and not any(
                     flt.arg_name == opr for flt in self._search_filters.get(col, [])):
                 raise InvalidOperationFilterFABException(f"Filter operation: {opr} not allowed on column: {col}")
             if opr in map_args_filter and col in self.search_columns and "value" in entry:
-                self._check_rest_value(col, entry["value"])
-        super().rest_add_filters(data)
+                entry = {**entry, "value": self._rest_value(col, entry["value"])}
+            read.append(entry)
+        super().rest_add_filters(read)
 
-    def _check_rest_value(self, col, value):
-        """A value FAB's filters cannot read as the column's type (``value:'not-a-date'`` on a time,
-        letters on a whole number) is refused (a 400 naming the column): FAB dropped the filter
-        (the list came back unfiltered as if filtered) or compared with NULL (an empty list)."""
-        from dateutil import parser
-
+    def _rest_value(self, col, value):
+        """The API filter ``value`` as the column's type reads it, or a 400 naming the column
+        (:class:`InvalidFilterValue`) for one FAB's filters cannot read (``value:'not-a-date'`` on a
+        time, letters on a whole number): FAB dropped the filter (the list came back unfiltered as
+        if filtered) or compared with NULL (an empty list). A time is read by :func:`typed_value`
+        (ISO 8601 with or without an offset, or ``dd/mm/yyyy``) and compared as the stored naive
+        UTC: ``+07:00`` / ``Z`` converted, no offset = the installation's local time."""
         model = self.datamodel
-        for item in value if isinstance(value, list) else [value]:
+        items = value if isinstance(value, list) else [value]
+        read = []
+        for item in items:
             try:
                 if model.is_integer(col):
                     kind = "whole number"
@@ -102,9 +107,11 @@ class SafeFilters(Filters):
                     kind = "date" if model.is_date(col) else "date and time"
                     if not isinstance(item, str):
                         raise ValueError(item)
-                    parser.parse(item)
+                    item = typed_value(model, col, item)
             except (ValueError, TypeError, OverflowError):
                 raise InvalidFilterValue(f"Filter value of column: {col} is not a {kind}") from None
+            read.append(item)
+        return read if isinstance(value, list) else read[0]
 
     def add_filter_index(self, column_name, filter_instance_index, value):
         """A filter of a list's URL (the filter form of a staff list)."""
@@ -143,7 +150,8 @@ def typed_value(datamodel, column, value):
     """The filter value as the column's type reads it, or :class:`UnreadableValue`."""
     import datetime
 
-    from app.formats import parse_date, parse_datetime
+    from app.formats import parse_date, parse_instant
+    from app.workflow.calendar import current_calendar
 
     if isinstance(value, datetime.date):
         return value
@@ -152,20 +160,17 @@ def typed_value(datamodel, column, value):
         if not re.fullmatch(r"[+-]?[0-9]+", text):
             raise UnreadableValue("number", text)
         return text
-    if datamodel.is_date(column) or datamodel.is_datetime(column):
+    if datamodel.is_date(column):
         try:
-            day = parse_date(text)
+            return parse_date(text)
         except ValueError:
-            day = None
-        if datamodel.is_date(column):
-            if day is None:
-                raise UnreadableValue("date", text)
-            return day
-        if day is not None:
-            return datetime.datetime.combine(day, datetime.time())
+            raise UnreadableValue("date", text) from None
+    if datamodel.is_datetime(column):
+        # the one reading of a time typed in a filter (staff lists and the API): stored times are
+        # naive UTC, a typed one is local time unless it carries its offset
         try:
-            return parse_datetime(text)
-        except ValueError:
+            return current_calendar().utc_of(parse_instant(text))
+        except (ValueError, OverflowError):
             raise UnreadableValue("date", text) from None
     return value
 

@@ -291,12 +291,14 @@ def handle(raw):
                              "the mail server did not authenticate the sender), so it was not added to that "
                              "report. Check it with the reporter, then merge or archive this case.",
                              number=unconfirmed.tracking_number)
-                # an unconfirmed reply's From: may be forged: its address gets no tracking number and
-                # no reply code of a case it may not have written, only a neutral answer
+                    # its From: may be forged: the portal never writes to that address about the
+                    # held case (no number, no reply code, no "archived"/"merged", no parent's news:
+                    # notify), only the neutral answer below
+                    reporter.contact_unconfirmed = True
                 outcome, written = intake.open_case(
                     intake.channel("email"), title=title,
                     description=text or subject or _("(attachment only)"), reporter=reporter, files=files,
-                    note=note, tell_reporter=unconfirmed is None)
+                    note=note)
                 what, complaint = ("case" if unconfirmed is None else "unconfirmed"), outcome.complaint
                 if msg_id.startswith("<"):
                     for row in outcome.outbox:

@@ -170,9 +170,8 @@ def empty_answer(skipped=0):
 
 
 def open_case(channel_row, *, title, description, reporter=None, files=(), kind="complaint",
-              now=None, tell_reporter=True, **details):
+              now=None, **details):
     """Check the attachments, open the case (one lifecycle call) and store the files.
-    ``tell_reporter=False``: no "received" message to the reporter (see ``lifecycle.register``).
 
     Returns ``(outcome, written paths)``: the caller commits, then queues
     ``outcome.outbox_ids`` (and discards the written files when the commit fails).
@@ -183,7 +182,7 @@ def open_case(channel_row, *, title, description, reporter=None, files=(), kind=
     title = " ".join((title or "").split())[:200] or _title_from(description)
     outcome = lifecycle.register(
         who=lifecycle.REPORTER, title=title, description=description, kind=kind, channel=channel_row,
-        reporter=reporter, now=now, tell_reporter=tell_reporter, **details)
+        reporter=reporter, now=now, **details)
     written = attachments.store(outcome.complaint, accepted) if accepted else []
     return outcome, written
 

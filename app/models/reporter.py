@@ -3,7 +3,7 @@ import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import Boolean, DateTime, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -29,6 +29,10 @@ class Reporter(Model):
     phone_index: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     nik_index: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     consent_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    # contact data a channel could not confirm as the writer's (an e-mail reply whose From: may be
+    # forged): the portal writes nothing to them (app.workflow.notify), whatever happens to the case
+    contact_unconfirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                      server_default=false())
     erased_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
     created_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, nullable=False, default=utcnow

@@ -29,6 +29,15 @@ class WorkingCalendar:
     def to_utc(self, local_aware):
         return local_aware.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
+    def utc_of(self, moment):
+        """A time a person typed or a client sent -> naive UTC, as stored: with an offset
+        (``+07:00``, ``Z``) converted; without one read as this installation's local time (WIB,
+        WITA or WIT), the time every screen shows. OverflowError past the last (or before the
+        first) instant a datetime can hold in UTC."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        return self.to_utc(moment)
+
     def local_date(self, utc_naive):
         return self.to_local(utc_naive).date()
 

@@ -192,9 +192,8 @@ def _resolution_days(complaint, sla):
 
 def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_public=False,
            from_status=None, to_agency_id=None, from_agency_id=None, changes=None, now=None,
-           reply_code=None, tell_reporter=True):
-    """Write one event and the messages it causes; returns their :class:`Outcome`.
-    ``tell_reporter=False``: the reporter is not told of this event (staff notices still go)."""
+           reply_code=None):
+    """Write one event and the messages it causes; returns their :class:`Outcome`."""
     event = ComplaintEvent(
         complaint=complaint,
         created_at=now or utcnow(),
@@ -213,7 +212,7 @@ def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_p
     db.session.add(event)
     # messages caused by the event (outbox, in-app notices) join the same transaction;
     # the outbox rows travel back to the caller in the outcome
-    outbox = notify.on_event(event, reply_code=reply_code, tell_reporter=tell_reporter)
+    outbox = notify.on_event(event, reply_code=reply_code)
     # every event is a change of the case: it moves the version, so a form opened
     # before it is refused as stale rather than acting on an outdated view
     complaint.updated_at = event.created_at
@@ -274,14 +273,13 @@ def _point(latitude, longitude):
 
 def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
              category=None, target_agency=None, agency=None, is_anonymous=False,
-             is_confidential=False, needs_inspection=False, now=None, note=None, tell_reporter=True,
+             is_confidential=False, needs_inspection=False, now=None, note=None,
              **details):
     """Create a new case in state *received*; returns its :class:`Outcome` (the case, its
     event, the outbox ids once flushed, and the one-time ``reply_code``). ``note`` is an
     internal note on the "received" event, for the coordinator who verifies the case.
-    ``tell_reporter=False``: the reporter gets no "received" message (no tracking number, no
-    reply code), for a case whose contact data may not be the writer's (an unconfirmed e-mail
-    reply: the From address can be forged); the caller answers as it sees fit.
+    A reporter whose ``contact_unconfirmed`` is set (contact data that may not be the writer's)
+    gets no "received" message (no tracking number, no reply code) nor any later one (notify).
 
     Staff entering a case on a reporter's behalf pass ``who=user``; an OPD user
     may only create cases for their own agency (or its units).
@@ -330,8 +328,7 @@ def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
     db.session.add(complaint)
     # the code is not stored in clear: notify sends it to the reporter once (encrypted in the outbox)
     outcome = _event(complaint, actor, "received", is_public=True, now=now, public_text=None,
-                     internal_note=note or None, to_agency_id=getattr(agency, "id", None), reply_code=reply_code,
-                     tell_reporter=tell_reporter)
+                     internal_note=note or None, to_agency_id=getattr(agency, "id", None), reply_code=reply_code)
     db.session.flush()
     outcome.reply_code = reply_code
     return outcome

@@ -11,6 +11,9 @@ Rules:
   resolved, closed, archived and forwarded, by e-mail and/or WhatsApp/SMS
   (``NOTIFY_REPORTER_CHANNELS``), decrypted from :class:`Reporter` here and
   re-encrypted in the outbox. Only public text is ever quoted, never internal notes.
+  A reporter whose contact data the channel could not confirm (``Reporter.contact_unconfirmed``:
+  an e-mail reply whose From: may be forged) hears nothing, neither of their case nor, merged, of
+  its parent: :func:`_notify_reporter` is the one place that decides.
 * Staff get in-app notices (and e-mail for reminders): OPD staff are the users
   who may see the case (``access.can_see``); coordinators and Pimpinan by role.
 * An event recorded with an old timestamp (imported or demo data) notifies nobody.
@@ -267,8 +270,8 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=Non
     reporter of a merged duplicate); returns the outbox rows written."""
     follower = reporter is not None
     reporter = reporter if follower else complaint.reporter
-    if reporter is None or reporter.erased_at is not None:
-        return []
+    if reporter is None or reporter.erased_at is not None or reporter.contact_unconfirmed:
+        return []  # nobody to write to, or an address that may not be the writer's
     subject, body = _reporter_texts(topic, complaint, event, None if follower else reply_code)
     secret = reply_code if topic == "received" and not follower else None
     rows = []
@@ -331,11 +334,10 @@ def _notify_staff(event, complaint, recipients, now):
         _add_notice(user, topic, text, complaint=complaint, now=now)
 
 
-def on_event(event, reply_code=None, tell_reporter=True):
+def on_event(event, reply_code=None):
     """The lifecycle hook: add the messages caused by ``event`` to the current transaction.
 
     ``reply_code``: the one-time code of a newly received case, sent to the reporter once.
-    ``tell_reporter=False``: nothing to the reporter (nor to followers), staff notices only.
     Returns the outbox rows written (the caller queues their delivery after the commit).
     """
     now = utcnow()
@@ -347,7 +349,7 @@ def on_event(event, reply_code=None, tell_reporter=True):
     # no autoflush: the lifecycle decides when the case is flushed (and its version moves)
     with db.session.no_autoflush, force_locale(_locale()):
         topic = REPORTER_TOPICS.get(event.kind)
-        if topic is not None and tell_reporter:
+        if topic is not None:
             rows += _notify_reporter(topic, complaint, event, now, reply_code)
             if topic in FOLLOWER_TOPICS and complaint.duplicate_count:
                 rows += _notify_followers(topic, complaint, event, now)

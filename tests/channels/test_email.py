@@ -244,6 +244,59 @@ def test_an_unconfirmed_reply_gets_a_neutral_answer_without_a_new_number_or_repl
     assert not any(check_reply_code(word.strip(".:,"), held.reply_code_hash) for word in answer["body"].split())
 
 
+def a_held_reply(mailbox, smtp_server):
+    """A case by mail, then a reply naming it that cannot be confirmed: ``(case, held case)``, with
+    every message so far written."""
+    from app.extensions import db
+
+    case = a_case_by_mail(mailbox)
+    mailbox.deliver(mail(f"Re: {case.tracking_number}", "Laporan ini sudah selesai, mohon ditutup."))
+    assert read_mailbox() == {"unconfirmed": 1}
+    db.session.expire_all()
+    held = [c for c in cases_of() if c.id != case.id][0]
+    our_last_mail(smtp_server)
+    return case, held
+
+
+def test_a_held_reply_merged_into_the_case_writes_nothing_to_its_address_then_or_later(
+        mailbox, smtp_server, login_as, world):
+    """The coordinator checks the held reply and merges it into the real case, as its note says: the
+    merge told the (possibly forged) From: address "handled together with <number>", and from then on
+    every update of the real case went there a second time, as to the reporter of a duplicate."""
+    from app.extensions import db
+    from app.jobs.queue import deliver
+    from app.workflow import lifecycle
+
+    case, held = a_held_reply(mailbox, smtp_server)
+    address = "rina.warga@contoh.id"
+    rows, mails = len(outbox_to(address)), len(smtp_server.to(address))
+    response = login_as("koordinator").post(f"/complaintview/transition/{held.id}/merge", data={
+        "parent": case.tracking_number, "note": "Dicek dengan pelapor: bukan balasannya."})
+    assert response.status_code in (200, 302)
+    db.session.expire_all()
+    assert held.status == "archived" and held.parent_id == case.id
+    assert outbox_to(address)[rows:] == []
+    # the real case goes on: its reporter hears of it once, on their own case
+    outcome = lifecycle.dispose(case, world.user("koordinator"), world.agency("PUPR"))
+    db.session.commit()
+    deliver(outcome)
+    assert [(row.topic, row.complaint_id) for row in outbox_to(address)[rows:]] == [("dispatched", case.id)]
+    our_last_mail(smtp_server)
+    new_mails = smtp_server.to(address)[mails:]
+    assert len(new_mails) == 1 and held.tracking_number not in new_mails[0]["subject"] + new_mails[0]["body"]
+
+
+def test_a_held_reply_archived_writes_nothing_to_its_address(mailbox, smtp_server, login_as):
+    from app.extensions import db
+
+    case, held = a_held_reply(mailbox, smtp_server)
+    rows = len(outbox_to("rina.warga@contoh.id"))
+    login_as("koordinator").post(f"/complaintview/transition/{held.id}/archive", data={"archive_reason": "duplicate"})
+    db.session.expire_all()
+    assert held.status == "archived"
+    assert outbox_to("rina.warga@contoh.id")[rows:] == []
+
+
 def test_a_reply_to_a_mail_sent_before_the_secret_key_changed_is_added_when_the_old_key_is_a_fallback(
         app, mailbox, smtp_server):
     """After the admin rotated SECRET_KEY every reply to an older mail was held as unconfirmed."""

@@ -218,6 +218,37 @@ def test_a_filter_value_that_is_a_date_still_filters(app, cases):
         assert before.status_code == 200 and before.get_json()["ids"] == []
 
 
+@pytest.fixture
+def either_side_of_nine_wib(make_case):
+    """Two cases received a minute before and a minute after 6 July 2026 09:00 WIB (02:00 UTC)."""
+    import datetime
+
+    return (make_case(now=datetime.datetime(2026, 7, 6, 1, 59)), make_case(now=datetime.datetime(2026, 7, 6, 2, 1)))
+
+
+@pytest.mark.parametrize("value", [
+    "'2026-07-06T09:00:00%2B07:00'",  # an offset
+    "'2026-07-06T09:00:00+07:00'",    # its "+" not URL-encoded: arrives as a space
+    "'2026-07-06T02:00:00Z'",         # UTC
+    "'2026-07-06T09:00:00'",          # no offset: the installation's local time (WIB)
+    "'2026-07-06T09:00'",
+])
+def test_a_time_filter_compares_the_moment_written_with_or_without_an_offset(app, either_side_of_nine_wib, value):
+    """Stored times are naive UTC: ``09:00+07:00`` was compared on SQLite as if it were 09:00 UTC
+    (both cases came back as "before"); a time without an offset is WIB, like every time on screen."""
+    before, after = either_side_of_nine_wib
+    with app.test_client() as api:
+        headers = jwt_for(api, "koordinator")
+        ids = {}
+        for opr in ("gt", "lt"):
+            response = api.get(f"/api/v1/complaint/?q=(page_size:100,filters:!((col:received_at,opr:{opr},"
+                               f"value:{value})))", headers=headers)
+            assert response.status_code == 200, response.get_json()
+            ids[opr] = set(response.get_json()["ids"])
+    assert after.id in ids["gt"] and before.id not in ids["gt"]
+    assert before.id in ids["lt"] and after.id not in ids["lt"]
+
+
 def test_a_filter_value_of_a_whole_number_column_must_be_a_whole_number(app):
     """The same reading for every API on the shared interface: letters on an integer column."""
     from flask_appbuilder.models.filters import map_args_filter  # noqa: F401  (FAB's operators registered)

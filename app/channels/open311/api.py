@@ -23,10 +23,12 @@ from app.channels.open311.encode import errors, respond
 from app.clock import utcnow
 from app.settings import setting
 from app.extensions import db, limiter
+from app.formats import UNENCODED_PLUS
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Category, Complaint, ComplaintEvent, InboundMessage
 from app.models.reference import KINDS
 from app.workflow import access, apikeys, attachments, public_list, sla
+from app.workflow.calendar import current_calendar
 from app.workflow.errors import DomainError
 from app.workflow.numbers import whole_number
 
@@ -45,8 +47,6 @@ CLOSED = ("resolved", "closed", "archived", "forwarded")
 ANSWER_EVENTS = ("held", "dispatched", "follow_up", "resolved", "archived", "forwarded")
 MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
 MAX_DESCRIPTION, MAX_TITLE = 10000, 200
-# a time with an offset whose "+" was not URL-encoded (and so became a space)
-UNENCODED_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:\d{2})$")
 BOOLEAN_VALUES = {"ya": True, "true": True, "1": True, "tidak": False, "false": False, "0": False}
 
 
@@ -416,12 +416,8 @@ def _date_arg(name):
     except ValueError:
         raise Open311Error(400, _("%(name)s must be an ISO 8601 date and time, e.g. 2026-01-31T00:00:00+07:00.",
                                   name=name)) from None
-    if value.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        value = value.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
     try:
-        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return current_calendar().utc_of(value)  # no offset: local time
     except OverflowError:  # 9999-12-31T23:59:59-12:00 is after the last instant a date can hold in UTC
         raise Open311Error(400, _("%(name)s is outside the dates this server can read (years 1 to 9999).",
                                   name=name)) from None
