@@ -4,10 +4,11 @@ with checked attachments, finding a reporter's open cases by contact, replying t
 Adapters stay thin: they parse their input, then call :func:`open_case` or
 :func:`add_reply`, both of which end in one lifecycle call.
 """
+import datetime
 import io
 import re
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -106,16 +107,33 @@ def open_once(provider, external_id, open_case, **details):
     return sending, outcome
 
 
-def claim(provider, external_id):
+CLAIM_STALE_MINUTES = 15  # far beyond handling one message (media downloads time out sooner)
+
+
+def claim(provider, external_id, now=None):
     """Record a delivery before acting on it, in its own transaction: a second (concurrent or
     later) delivery of the same message finds the row and is ignored. True when it is new.
 
     For message channels, which record every delivery (a rejected or empty message is answered
-    once, a retry is ignored); a form opens its case with :func:`open_once` instead."""
+    once, a retry is ignored); a form opens its case with :func:`open_once` instead.
+
+    A claim still "received" after :data:`CLAIM_STALE_MINUTES` belongs to a process that died while
+    handling the message (no outcome, never released): the provider's next retry takes it over, so
+    a message is never lost to a crash. Taking over is one conditional UPDATE: of two retries at
+    once, one wins."""
+    now = now or utcnow()
     if seen(provider, external_id):
-        return False
+        taken = db.session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.provider == provider, InboundMessage.external_id == str(external_id)[:255],
+                   InboundMessage.outcome == "received",
+                   InboundMessage.created_at < now - datetime.timedelta(minutes=CLAIM_STALE_MINUTES))
+            .values(created_at=now)
+        ).rowcount
+        db.session.commit()
+        return taken == 1
     try:
-        record(provider, external_id, "received")
+        record(provider, external_id, "received", now=now)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

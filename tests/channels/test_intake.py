@@ -135,3 +135,24 @@ def test_a_sending_at_the_same_moment_waits_for_the_first_and_finds_its_case(app
     assert not thread.is_alive() and "error" not in second, second
     assert second == {"sending_id": sending.id, "case_id": outcome.complaint.id, "outcome": None}
     assert count_cases() == before + 1
+
+
+# --- message channels: a claim left by a process that died ------------------------------------
+
+
+def test_a_claim_left_by_a_crash_is_taken_over_by_the_providers_next_retry(ctx):
+    import datetime
+
+    sent = datetime.datetime(2026, 11, 24, 2, 0)
+    assert intake.claim("sms", "crash-1", now=sent)
+    # the process died while handling it: no outcome, never released
+    assert not intake.claim("sms", "crash-1", now=sent + datetime.timedelta(minutes=5))  # still being handled
+    later = sent + datetime.timedelta(minutes=intake.CLAIM_STALE_MINUTES + 1)
+    assert intake.claim("sms", "crash-1", now=later)  # the retry takes it over
+    assert not intake.claim("sms", "crash-1", now=later)  # ... once
+    intake.set_outcome("sms", "crash-1", "case")
+    db.session.commit()
+    much_later = later + datetime.timedelta(days=3)
+    assert not intake.claim("sms", "crash-1", now=much_later)  # a handled message is never handled again
+    db.session.execute(InboundMessage.__table__.delete().where(InboundMessage.external_id == "crash-1"))
+    db.session.commit()
