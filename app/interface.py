@@ -97,7 +97,7 @@ class SafeFilters(Filters):
                     kind = "whole number"
                     if isinstance(item, (bool, float)) or not isinstance(item, (str, int)):
                         raise ValueError(item)
-                    int(item)
+                    typed_value(model, col, item)  # the list filters' reading of a whole number
                 elif model.is_float(col) or model.is_numeric(col):
                     kind = "number"
                     if isinstance(item, bool) or not isinstance(item, (str, int, float)):

@@ -273,8 +273,7 @@ def _point(latitude, longitude):
 
 def register(*, title, description, kind, channel, who=REPORTER, reporter=None,
              category=None, target_agency=None, agency=None, is_anonymous=False,
-             is_confidential=False, needs_inspection=False, now=None, note=None,
-             **details):
+             is_confidential=False, needs_inspection=False, now=None, note=None, **details):
     """Create a new case in state *received*; returns its :class:`Outcome` (the case, its
     event, the outbox ids once flushed, and the one-time ``reply_code``). ``note`` is an
     internal note on the "received" event, for the coordinator who verifies the case.

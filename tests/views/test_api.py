@@ -258,7 +258,7 @@ def test_a_filter_value_of_a_whole_number_column_must_be_a_whole_number(app):
     from app.models import SlaSetting
 
     filters = LaporInterface(SlaSetting).get_filters(["verify_days"])
-    for value in ("tiga", "3.5", "", 3.5, None, True, ["3", "x"]):
+    for value in ("tiga", "3.5", "", 3.5, None, True, ["3", "x"], "1_000", "\u0663"):
         with pytest.raises(InvalidFilterValue) as refused:
             filters.rest_add_filters([{"col": "verify_days", "opr": "eq", "value": value}])
         with app.test_request_context(headers={"Accept-Language": "id"}):
