@@ -149,6 +149,7 @@ EVENT_LABELS = {
     "duplicate_removed": _l("Duplicate report separated again"),
     "reply_code_reissued": _l("New reply code issued"),
     "identity_erased": _l("Reporter data erased on request"),
+    "contact_confirmed": _l("Reporter's contact data confirmed"),
 }
 
 

@@ -47,6 +47,8 @@ REPORTER_TOPICS = {
     "forwarded": "forwarded",
     "merged": "merged",
     "unmerged": "unmerged",
+    # contact data a channel could not confirm, confirmed by a coordinator: the receipt never sent
+    "contact_confirmed": "received",
 }
 # topics a merged child's reporter also hears about when they happen on the parent
 FOLLOWER_TOPICS = ("dispatched", "answered", "resolved", "closed", "archived", "forwarded")

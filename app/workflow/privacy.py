@@ -4,6 +4,8 @@
   contact data (unmasked on the case page, or in an export) an :class:`IdentityAccess`
   row says who, when, which case and why.
 - :func:`access_log`: what the coordinator reads per case.
+- :func:`confirm_contact`: the coordinator confirms contact data a channel could not (then the
+  reporter gets the receipt they never had: number and a new reply code).
 - :func:`erase`: the coordinator erases a reporter's identity on request; the case stays
   (and is counted), pending messages to the reporter lose their address, an event records it.
 - :func:`blank_sent_recipients` / :func:`expire_closed_identities`: the daily retention job.
@@ -109,6 +111,34 @@ def erase(complaint, who, reason, address=None, now=None):
     now = now or utcnow()
     reason = _reason(reason) if actor.kind == "staff" else (reason or "retention")
     return _erase_reporter(reporter, actor, reason, address, now)
+
+
+def confirm_contact(complaint, who, reason, now=None):
+    """A coordinator checked with the reporter (e.g. by telephone) that contact data a channel could not
+    confirm (``Reporter.contact_unconfirmed``: an e-mail whose sender the mail server did not
+    authenticate, held as a case of its own) is really theirs. From now on the portal writes to it,
+    starting with the receipt the reporter never got: the tracking number and a new reply code (the
+    first one was never sent to anyone). An internal event records who confirmed it and how.
+
+    Returns the event's :class:`~app.workflow.lifecycle.Outcome`; the caller commits and queues its
+    outbox."""
+    from app.workflow import lifecycle, reply_codes
+
+    actor = lifecycle.as_actor(who)
+    if actor.kind != "staff" or not access.is_coordinator(actor.user):
+        raise NotAllowed(_l("Only a coordinator can confirm a reporter's contact data."))
+    reporter = complaint.reporter
+    if reporter is None or reporter.erased_at is not None:
+        raise ValidationFailed(_l("This case has no reporter contact data to confirm."))
+    if not reporter.contact_unconfirmed:
+        raise ValidationFailed(_l("This reporter's contact data is already confirmed."))
+    note = (reason or "").strip()
+    if len(note) < 5:
+        raise ValidationFailed(_l("Write how you confirmed the contact data with the reporter (at least 5 characters)."))
+    reporter.contact_unconfirmed = False
+    code = reply_codes.replace_code(complaint)
+    return lifecycle._event(complaint, actor, "contact_confirmed", is_public=False, internal_note=note[:1000],
+                            now=now or utcnow(), reply_code=code)
 
 
 def _erase_reporter(reporter, actor, reason, address, now):

@@ -71,12 +71,19 @@ def reissue(complaint, who, now=None):
     if not (actor.roles & access.COORDINATING_ROLES):
         raise NotAllowed(_l("Only a coordinator can issue a new reply code."))
     now = now or utcnow()
+    code = replace_code(complaint)
+    lifecycle._event(complaint, actor, "reply_code_reissued", is_public=False, now=now)
+    db.session.flush()
+    return code
+
+
+def replace_code(complaint):
+    """A new code for ``complaint`` (returned once, stored hashed): the old one stops working at once,
+    the failure count and lock are cleared."""
     code = new_reply_code()
     complaint.reply_code_hash = hash_reply_code(code)
     complaint.reply_code_failures = 0
     complaint.reply_code_locked_at = None
-    lifecycle._event(complaint, actor, "reply_code_reissued", is_public=False, now=now)
-    db.session.flush()
     return code
 
 

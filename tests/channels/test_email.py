@@ -366,3 +366,72 @@ def test_a_reply_vouched_for_by_the_trusted_mail_server_is_added(app, mailbox):
         assert read_mailbox() == {"unconfirmed": 1}
     db.session.expire_all()
     assert [e.public_text for e in case.events if e.kind == "reporter_reply"] == ["Tiga.", "Empat."]
+
+
+def test_a_held_reply_that_is_really_a_new_report_gets_its_number_and_code_once_the_coordinator_confirms(
+        mailbox, smtp_server, login_as, world):
+    """A held reply may be a real new report from the address's owner: the coordinator calls them,
+    confirms the contact on the case page, and only then is the receipt (number, reply code) sent."""
+    from app.extensions import db
+    from app.jobs.queue import deliver
+    from app.models import ComplaintEvent
+    from app.workflow import lifecycle
+    from app.workflow.numbers import check_reply_code
+
+    case, held = a_held_reply(mailbox, smtp_server)
+    address = "rina.warga@contoh.id"
+    rows, mails = len(outbox_to(address)), len(smtp_server.to(address))
+    coordinator = login_as("koordinator")
+    page = coordinator.get(f"/complaintview/show/{held.id}").get_data(as_text=True)
+    assert 'id="contact-unconfirmed"' in page and "Data kontak belum terkonfirmasi" in page
+
+    # a reason too short: refused in Indonesian, the typed text kept, nothing sent
+    response = coordinator.post(f"/complaintview/confirm_contact/{held.id}", data={"reason": "ok"})
+    page = response.get_data(as_text=True)
+    assert "cara Anda mengonfirmasi" in page and 'value="ok"' in page
+    db.session.expire_all()
+    assert held.reporter.contact_unconfirmed and outbox_to(address)[rows:] == []
+
+    response = coordinator.post(f"/complaintview/confirm_contact/{held.id}",
+                                data={"reason": "Ditelepon ke 0812-xxx, pelapor membenarkan laporan baru."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not held.reporter.contact_unconfirmed
+    [row] = outbox_to(address)[rows:]
+    assert (row.topic, row.complaint_id) == ("received", held.id) and row.secret  # the code travels encrypted
+    our_last_mail(smtp_server)
+    [receipt] = smtp_server.to(address)[mails:]
+    assert held.tracking_number in receipt["subject"]
+    code = next(word.strip(".:,") for word in receipt["body"].split() if check_reply_code(word.strip(".:,"), held.reply_code_hash))
+    assert code
+    event = db.session.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == held.id,
+                                                            ComplaintEvent.kind == "contact_confirmed")).scalar_one()
+    assert event.is_public is False and "membenarkan" in event.internal_note
+    page = coordinator.get(f"/complaintview/show/{held.id}").get_data(as_text=True)
+    assert 'id="contact-unconfirmed"' not in page and "Data kontak pelapor dikonfirmasi" in page
+
+    # from now on the reporter hears of their case like any other
+    outcome = lifecycle.dispose(held, world.user("koordinator"), world.agency("PUPR"))
+    db.session.commit()
+    deliver(outcome)
+    assert [r.topic for r in outbox_to(address)[rows + 1:]] == ["dispatched"]
+    # confirming twice says so
+    response = coordinator.post(f"/complaintview/confirm_contact/{held.id}", data={"reason": "Sekali lagi saja."})
+    assert "sudah terkonfirmasi" in response.get_data(as_text=True)
+
+
+def test_only_a_coordinator_confirms_a_held_contact(mailbox, smtp_server, login_as, world):
+    from app.extensions import db
+    from app.workflow import lifecycle
+
+    case, held = a_held_reply(mailbox, smtp_server)
+    rows = len(outbox_to("rina.warga@contoh.id"))
+    lifecycle.dispose(held, world.user("koordinator"), world.agency("PUPR"))
+    db.session.commit()
+    rows = len(outbox_to("rina.warga@contoh.id"))
+    opd = login_as("opd_pupr")
+    assert 'id="contact-unconfirmed"' not in opd.get(f"/complaintview/show/{held.id}").get_data(as_text=True)
+    response = opd.post(f"/complaintview/confirm_contact/{held.id}", data={"reason": "Saya sudah menelepon."})
+    assert response.status_code in (200, 302, 403)
+    db.session.expire_all()
+    assert held.reporter.contact_unconfirmed and outbox_to("rina.warga@contoh.id")[rows:] == []

@@ -167,7 +167,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
     method_permission_name = {"export": "export", "export_progress": "export", "export_state": "export",
                               "export_download": "export", "transition": "act", "bulk": "act", "attachment": "show",
-                              "reveal": "show", "reissue_code": "act", "erase_identity": "act",
+                              "reveal": "show", "reissue_code": "act", "erase_identity": "act", "confirm_contact": "act",
                               "bulk_dispose": "act", "bulk_archive": "act"}
     base_order = ("received_at", "desc")
     # sortable only where an index gives the order (a million cases: sorting by title or district
@@ -493,7 +493,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
     def show(self, pk):
         return self._render_show(self._get_visible(pk))
 
-    def _render_show(self, item, reporter=None, new_code=None, typed=None):
+    def _render_show(self, item, reporter=None, new_code=None, typed=None, typed_reason=None):
         """The case page; ``typed`` = (transition, submitted form) of a refused action, shown again."""
         pk = item.id
         widgets = self._get_show_widget(pk, item)
@@ -516,6 +516,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
             attachment_names={a.id: attachments.display_name(a, current_user) for a in item.attachments},
             reporter=reporter or reporter_display(current_user, item),
             new_code=new_code,
+            typed_reason=typed_reason,
             access_log=privacy.access_log(current_user, item) if access.is_coordinator(current_user) else None,
             access_purposes=ACCESS_PURPOSE_LABELS,
             can_coordinate=access.is_coordinator(current_user),
@@ -578,6 +579,23 @@ class ComplaintView(OwnSearchFilters, ModelView):
             flash(str(exc.message), "danger")
         else:
             flash(_("The reporter's personal data has been erased. The case is kept."), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/confirm_contact/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def confirm_contact(self, pk):
+        item = self._get_visible(pk)
+        try:
+            outcome = privacy.confirm_contact(item, current_user, request.form.get("reason"))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            return self._render_show(item, typed_reason=request.form.get("reason"))
+        deliver(outcome)
+        flash(_("The contact data is confirmed: the reporter is sent the tracking number and a new reply code, "
+                "and receives every update from now on."), "success")
         return redirect(url_for(".show", pk=pk))
 
     # --- the reporter's reply code: a coordinator issues a new one, shown once ----------
