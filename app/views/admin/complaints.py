@@ -378,11 +378,10 @@ class ComplaintView(OwnSearchFilters, ModelView):
     def _intake(self, form):
         from app.workflow import attachments
 
-        cal = current_calendar()
         received = form.received_at.data
         now = utcnow()
         if received is not None:
-            received = cal.to_utc(received.replace(tzinfo=cal.tz))
+            received = current_calendar().utc_of(received)  # the one reading of a typed local time
             if received > now + datetime.timedelta(minutes=5):
                 form.received_at.errors = list(form.received_at.errors) + [_("The time received cannot be in the future.")]
                 return None
