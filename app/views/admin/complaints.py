@@ -20,15 +20,14 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
 
 from app.extensions import db
 from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime, lapor_datetime_short
-from app.spreadsheets import safe_row
 from app.labels import COMPLAINT_LABELS, KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
-from app.models import Agency, Complaint, ComplaintEvent, Reporter
+from app.models import Agency, Complaint, ComplaintEvent
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
