@@ -434,7 +434,7 @@ class LaporInterface(SQLAInterface):
 
     def apply_pagination(self, query, page, page_size):
         """OFFSET never walks past the capped count: deeper pages are reached by a date filter."""
-        if page and page_size and page * page_size > COUNT_CAP:
+        if not offset_allowed(page, page_size):
             page = max(0, COUNT_CAP // page_size - 1)
         return super().apply_pagination(query, page, page_size)
 
@@ -447,6 +447,13 @@ class LaporInterface(SQLAInterface):
         if not 0 < pk < 2**31:
             return None
         return super().get(pk, filters, *args, **kwargs)
+
+
+def offset_allowed(page, page_size):
+    """The one rule of how deep a list is paged by OFFSET (a staff list, the JSON API): page ``page``
+    (from 0) of ``page_size`` rows starts no further than the capped count (``COUNT_CAP``); deeper
+    rows are reached by a filter on the time (a million cases: no OFFSET walk over the table)."""
+    return not (page and page_size and page * page_size > COUNT_CAP)
 
 
 class CachedSearchWidget(SearchWidget):

@@ -343,3 +343,17 @@ def test_every_api_answers_its_refusals_through_the_one_home_of_api_messages(app
     with app.test_client() as api:
         assert api.get("/api/v1/complaint/").get_json() == {
             "message": "Belum masuk, atau token tidak berlaku. Masuk melalui /api/v1/security/login."}
+
+
+def test_a_page_past_the_first_ten_thousand_rows_is_refused_with_a_way_on(app, cases):
+    """Staff lists never OFFSET past 10,000 rows; the API served its last allowed page again for any
+    deeper one, so a client paging until an empty page never stopped (and a million cases were walked)."""
+    with app.test_client() as api:
+        headers = jwt_for(api, "admin")
+        last = api.get("/api/v1/complaint/?q=(page:100,page_size:100)", headers=headers)
+        assert last.status_code == 200 and last.get_json()["ids"] == []  # rows 10.001-10.100: none here
+        for q in ("(page:101,page_size:100)", "(page:10001,page_size:1)", "(page:5000,page_size:25)"):
+            deeper = api.get(f"/api/v1/complaint/?q={q}", headers=headers)
+            assert deeper.status_code == 400, q
+            message = deeper.get_json()["message"]
+            assert "10.000 baris pertama" in message and "received_at" in message
