@@ -66,6 +66,8 @@ _KNOWN = [
     ("Filter value of column: {col} is not a date", _l("The filter value for %(col)s must be a date, e.g. 2026-01-31.")),
     ("Filter value of column: {col} is not a whole number", _l("The filter value for %(col)s must be a whole number.")),
     ("Filter value of column: {col} is not a number", _l("The filter value for %(col)s must be a number.")),
+    ("Filter value of column: {col} is not a known id",
+     _l("The filter value for %(col)s must be the ID of an existing record (a whole number).")),
     ("Invalid order by column: {column}", _l("The list cannot be ordered by %(column)s.")),
     ("Could not process entity", _l("The data could not be processed.")),
 ]

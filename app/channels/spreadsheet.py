@@ -494,13 +494,10 @@ def _create(batch, channel, data, who):
     if reporter is not None:
         reporter.consent_at = None  # identity from a register: no online consent was given
     received_at = data["received_at"]
-    if received_at is not None:  # a local date and time of the installation -> stored UTC
-        from zoneinfo import ZoneInfo
-
+    if received_at is not None:  # a local date and time of the installation -> stored UTC (the calendar's one rule)
         from app.workflow.calendar import current_calendar
 
-        local = received_at.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
-        received_at = current_calendar().to_utc(local)
+        received_at = current_calendar().utc_of(received_at)
     outcome = lifecycle.register(
         who=who, title=data["title"] or _title_from(data["description"]), description=data["description"],
         kind=data["kind"], channel=channel, reporter=reporter, category=db.session.get(Category, data["category_id"]) if data["category_id"] else None,

@@ -249,6 +249,50 @@ def test_dates_as_indonesian_offices_type_them_are_read_and_bad_ones_named(chann
                      "phone:TGL-7": "2026-11-20 09:15", "phone:TGL-8": "2026-11-23 00:00", "phone:TGL-9": "2026-11-24 00:00"}
 
 
+@pytest.mark.parametrize("configured", ["installation", "calendar"])
+def test_a_wita_installation_reads_register_times_as_its_calendar_does(channels, world, configured):
+    """A time typed in a register is the installation's local time, read by the one rule of the
+    calendar (``WorkingCalendar.utc_of``), never by a zone the import works out for itself: in a WITA
+    installation "24/11/2026 14.30" is 06.30 UTC, not 07.30 (WIB). ``installation``: TIMEZONE set as
+    an installation sets it; ``calendar``: the calendar of this job is WITA (the import read the
+    TIMEZONE setting itself, so its times disagreed with the calendar that shows them)."""
+    from flask import g
+
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import Complaint, InboundMessage
+    from app.workflow.calendar import WorkingCalendar, current_calendar, invalidate_calendar, load_holidays
+    from tests.jobs.conftest import config_values
+
+    typed = {"WITA-1": "24/11/2026 14.30", "WITA-2": "24 November 2026"}
+    rows = [[ref, day, f"Keluhan tanggal {ref}", f"Isi keluhan warga {ref} tentang jalan.", "Pengaduan",
+             "Sukamaju Kota", "", ""] for ref, day in typed.items()]
+    invalidate_calendar()
+    zone = {"TIMEZONE": "Asia/Makassar"} if configured == "installation" else {}
+    with config_values(channels, **zone):
+        try:
+            if configured == "calendar":
+                g.lapor_calendar = WorkingCalendar(load_holidays(db.session), "Asia/Makassar")
+            assert current_calendar().abbreviation == "WITA"
+            batch, headers = spreadsheet.start(Upload("register.csv", (";".join(HEADERS) + "\n" + "\n".join(
+                ";".join(r) for r in rows)).encode("utf-8-sig")), "phone", world.user("koordinator"))
+            spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+            now = datetime.datetime(2026, 11, 25, 3, 0)
+            spreadsheet.dry_run(batch, now=now)
+            db.session.commit()
+            assert spreadsheet.run_import(batch.id, now=now)["created"] == 2
+            stored = dict(db.session.execute(
+                select(InboundMessage.external_id, Complaint.received_at)
+                .join(Complaint, InboundMessage.complaint_id == Complaint.id)
+                .where(InboundMessage.import_batch_id == batch.id)).all())
+            assert stored == {"phone:WITA-1": datetime.datetime(2026, 11, 24, 6, 30),
+                              "phone:WITA-2": datetime.datetime(2026, 11, 23, 16, 0)}
+            # what the staff screens show (the calendar's local time) is what was typed
+            assert current_calendar().to_local(stored["phone:WITA-1"]).strftime("%d/%m/%Y %H.%M") == typed["WITA-1"]
+        finally:
+            invalidate_calendar()
+
+
 def test_a_category_is_found_by_its_name_whatever_the_capitals_and_spaces(channels, world):
     """The register writes "  jalan   RUSAK" for the category "Uji Jalan Rusak"; a name two active
     categories share (data from before names were kept distinct) is named, never a guess."""

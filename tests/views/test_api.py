@@ -268,6 +268,32 @@ def test_a_filter_value_of_a_whole_number_column_must_be_a_whole_number(app):
     assert [value for _flt, value in zip(filters.filters, filters.values)] == ["3", 2]
 
 
+def test_a_relation_filter_value_must_be_the_id_of_an_existing_row(app, world):
+    """The same reading as the staff lists' for a relation (an agency): FAB compared letters or the id
+    of no agency with NULL (the cases without an agency) or sent them to PostgreSQL's integer column."""
+    from flask_appbuilder.models.filters import map_args_filter  # noqa: F401  (FAB's operators registered)
+
+    from app.api_messages import translated
+    from app.extensions import db
+    from app.interface import InvalidFilterValue, LaporInterface
+    from app.models import Agency, Complaint
+
+    missing = db.session.query(db.func.max(Agency.id)).scalar() + 1000
+    dinkes = world.agency("DINKES").id
+    filters = LaporInterface(Complaint).get_filters(["agency"])
+    for opr in ("rel_o_m", "nrel_o_m"):
+        for value in ("abc", "", "3.5", 3.5, None, True, ["x"], "\u0663", "99999999999999999999", 0, -1,
+                      missing, str(missing), [dinkes, missing]):
+            with pytest.raises(InvalidFilterValue) as refused:
+                filters.rest_add_filters([{"col": "agency", "opr": opr, "value": value}])
+            with app.test_request_context(headers={"Accept-Language": "id"}):
+                assert (str(translated(str(refused.value)))
+                        == "Nilai penyaring untuk agency harus berupa ID data yang ada (bilangan bulat)."), value
+    filters.rest_add_filters([{"col": "agency", "opr": "rel_o_m", "value": dinkes},
+                              {"col": "agency", "opr": "nrel_o_m", "value": f" {dinkes} "}])
+    assert [value for _flt, value in zip(filters.filters, filters.values)] == [dinkes, dinkes]
+
+
 def test_a_client_without_a_valid_token_is_told_so_in_indonesian(app, cases):
     """flask-jwt-extended answered a bad token with ``{"msg": "Not enough segments"}`` (422)."""
     with app.test_client() as stranger:

@@ -10,12 +10,11 @@ account) is ever in a response; the private reply code is never in a response.
 """
 import datetime
 import logging
-import re
 import secrets
 
 from flask import Blueprint, request, url_for
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from app.channels import intake
