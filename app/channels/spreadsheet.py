@@ -17,7 +17,8 @@ import os
 import re
 import secrets
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.channels import intake
@@ -121,7 +122,21 @@ def _cell(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return intake.clean(str(value)).strip()  # no NUL: the mapping form and PostgreSQL refuse it
+
+
+def _decode(raw):
+    """The text of a CSV: UTF-16 when it starts with its byte-order mark (Excel's "Unicode Text",
+    tab-separated), else UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on Windows)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
 
 
 def read_rows(path):
@@ -149,17 +164,22 @@ def read_rows(path):
     else:
         with open(path, "rb") as fh:
             raw = fh.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", "replace")
+        text = _decode(raw)
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:  # e.g. a first row longer than the sample: the header row tells
+            header = text.split("\n", 1)[0]
+            dialect = csv.excel_tab if header.count("\t") > max(header.count(";"), header.count(",")) else csv.excel
+            if dialect is csv.excel and header.count(";") > header.count(","):
+                dialect = type("semicolons", (csv.excel,), {"delimiter": ";"})
+        # one cell may hold the whole file (a long description): the check of the row names it
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        try:
+            headers = [_cell(h) for h in next(reader, [])]
+            data = [[_cell(c) for c in row] for row in reader if any(_cell(c) for c in row)]
         except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        headers = [h.strip() for h in next(reader, [])]
-        data = [[c.strip() for c in row] for row in reader if any(c.strip() for c in row)]
+            raise ValidationFailed(_l("The file cannot be read as CSV (row %(row)d).", row=reader.line_num)) from None
     headers = [h or _("Column %(n)d", n=i + 1) for i, h in enumerate(headers)]
     if not headers:
         raise ValidationFailed(_l("The file has no header row."))
@@ -280,7 +300,10 @@ def check_row(values, index_of, lookups, now):
     description = str(get("description") or "").strip()
     if not description:
         errors.append(_("the description is empty"))
-    data["description"] = description[:10000]
+    elif len(description) > lifecycle.MAX_TEXT:  # refused, never cut: the rest of the text would be lost
+        errors.append(_("the description is longer than %(count)s characters",
+                        count=format_decimal(lifecycle.MAX_TEXT, locale=get_locale())))
+    data["description"] = description
     data["title"] = str(get("title") or "").strip()[:200]
     kind_text = str(get("kind") or "").strip().lower()
     data["kind"] = KIND_WORDS.get(kind_text, "complaint" if not kind_text else None)

@@ -319,3 +319,61 @@ def test_a_category_is_found_by_its_name_whatever_the_capitals_and_spaces(channe
         select(Complaint.category_id).join(InboundMessage, InboundMessage.complaint_id == Complaint.id)
         .where(InboundMessage.import_batch_id == batch.id)).scalars())
     assert categories == {road.id}
+
+
+def test_a_description_longer_than_a_case_takes_is_named_in_the_dry_run_never_cut(client, login_as, channels, world):
+    """A CSV cell of more than 131,072 characters was a 500 at upload (the csv module's field limit);
+    a description over 10,000 characters was cut silently, the rest of the citizen's text lost."""
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import ImportBatch
+
+    rows = register_rows(3, start=9101)
+    rows[1][3] = "Jalan berlubang. " * 12000   # 204,000 characters in one CSV cell
+    rows[2][3] = "Air tidak mengalir. " * 550  # 11,000 characters
+    login_as("koordinator")
+    response = upload(client, "register.csv", (";".join(HEADERS) + "\n" + "\n".join(
+        ";".join(r) for r in rows)).encode("utf-8-sig"))
+    assert response.status_code == 302 and "/kolom" in response.headers["Location"]
+    assert client.post(response.headers["Location"], data=mapping_form()).status_code == 302
+    batch = db.session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
+    report = json.loads(batch.report)
+    assert report["create"] == 1 and [e["row"] for e in report["errors"]] == [3, 4]
+    assert all("lebih dari 10.000 karakter" in " ".join(e["errors"]) for e in report["errors"])
+    assert spreadsheet.run_import(batch.id)["created"] == 1
+
+
+def test_a_csv_saved_by_excel_as_unicode_text_is_read(channels, world):
+    """Excel's "Unicode Text" is UTF-16 with a byte-order mark, tab-separated: it was read as
+    Windows-1252, every header a row of NUL characters that the mapping form then refused."""
+    from app.channels import spreadsheet
+
+    text = "\t".join(HEADERS) + "\r\n" + "\r\n".join("\t".join(r) for r in register_rows(2, start=9201))
+    text = text.replace("Isi keluhan warga nomor 9201", "Jalan di Désa Cikéruh rusak")
+    batch, headers = spreadsheet.start(Upload("register.csv", text.encode("utf-16")), "phone", world.user("koordinator"))
+    assert headers == HEADERS
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    report = spreadsheet.dry_run(batch)
+    assert report["create"] == 2 and report["errors"] == []
+    _headers, rows = spreadsheet.read_rows(spreadsheet.path_of(batch))
+    assert rows[0][3] == "Jalan di Désa Cikéruh rusak tentang jalan."
+
+
+def test_nul_characters_in_a_register_are_dropped_so_its_columns_can_be_mapped_and_imported(channels, world):
+    """A NUL in a header reached the mapping form, which the NUL guard refuses (the import could
+    not go on); one in a reference failed the import on PostgreSQL."""
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import InboundMessage
+
+    rows = register_rows(2, start=9301)
+    rows[0][0] = "TEL-\x0009301"
+    text = ";".join(HEADERS).replace("Isi Laporan", "Isi\x00 Laporan") + "\n" + "\n".join(";".join(r) for r in rows)
+    batch, headers = spreadsheet.start(Upload("register.csv", text.encode("utf-8")), "phone", world.user("koordinator"))
+    assert headers == HEADERS
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    assert spreadsheet.dry_run(batch)["create"] == 2
+    assert spreadsheet.run_import(batch.id)["created"] == 2
+    refs = set(db.session.execute(select(InboundMessage.external_id)
+                                  .where(InboundMessage.import_batch_id == batch.id)).scalars())
+    assert refs == {"phone:TEL-09301", "phone:TEL-09302"}

@@ -357,3 +357,65 @@ def test_a_page_past_the_first_ten_thousand_rows_is_refused_with_a_way_on(app, c
             assert deeper.status_code == 400, q
             message = deeper.get_json()["message"]
             assert "10.000 baris pertama" in message and "received_at" in message
+
+
+NOT_ALLOWED = "Isian mengandung karakter yang tidak diizinkan."
+
+
+@pytest.mark.parametrize("raw", ['{"address": "Jl. Melati\\u0000 1"}', '{"district": "Cimalaka\\ud800"}',
+                                 '{"address\\u0000": "Jl. Melati 1"}', '{"address": "Jl. Melati 1", "x": ["\\udc80"]}'])
+def test_a_json_body_carrying_a_nul_or_a_broken_character_is_refused_and_changes_nothing(app, cases, raw):
+    """A NUL (refused by PostgreSQL) or half of a UTF-16 pair (no UTF-8 exists for it) in a JSON body
+    was stored on SQLite, failed PostgreSQL, or was a 500: the API's own 400, the case untouched."""
+    from app.extensions import db
+    from app.models import Complaint
+
+    case = cases["dinkes"]
+    before = (case.address, case.district, case.version)
+    with app.test_client() as api:
+        response = api.put(f"/api/v1/complaint/{case.id}", data=raw, content_type="application/json",
+                           headers=jwt_for(api, "opd_dinkes"))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json() == {"message": NOT_ALLOWED}
+    db.session.expire_all()
+    stored = db.session.get(Complaint, case.id)
+    assert (stored.address, stored.district, stored.version) == before
+
+
+def test_a_sign_in_whose_name_carries_a_nul_is_refused_not_a_server_error(app):
+    with app.test_client() as api:
+        response = api.post("/api/v1/security/login", data='{"username": "admin\\u0000", "password": "x", '
+                            '"provider": "db"}', content_type="application/json")
+    assert response.status_code == 400 and response.get_json() == {"message": NOT_ALLOWED}
+
+
+def test_a_change_sent_as_text_not_json_is_told_so_in_indonesian(app, cases):
+    """FAB answered ``{"message": "Request is not JSON"}`` to a PUT without the JSON content type."""
+    with app.test_client() as api:
+        response = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", data='{"address": "Jl. Melati 1"}',
+                           content_type="text/plain", headers=jwt_for(api, "opd_dinkes"))
+    assert response.status_code == 400
+    assert response.get_json() == {"message": "Isi permintaan harus berupa objek JSON."}
+
+
+def test_sign_in_refusals_say_what_is_wrong_in_indonesian(app):
+    """A wrong password was told "not signed in, or the token is not valid"; another provider got
+    FAB's English ("Alternative authentication provider is not allowed")."""
+    with app.test_client() as api:
+        wrong = api.post("/api/v1/security/login", json={"username": "admin", "password": "salah-sekali",
+                                                         "provider": "db"})
+        other = api.post("/api/v1/security/login", json={"username": "admin", "password": PASSWORD,
+                                                         "provider": "ldap"})
+    assert wrong.status_code == 401
+    assert wrong.get_json() == {"message": "Nama pengguna atau kata sandi salah."}
+    assert other.status_code == 400
+    assert other.get_json() == {"message": "provider: harus \"db\" (nama pengguna dan kata sandi)."}
+
+
+def test_a_json_body_nested_too_deep_to_read_is_a_400_not_a_server_error(app, cases):
+    deep = '{"address": ' + "[" * 100000 + "]" * 100000 + "}"
+    with app.test_client() as api:
+        response = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", data=deep, content_type="application/json",
+                           headers=jwt_for(api, "opd_dinkes"))
+    assert response.status_code == 400
+    assert response.get_json() == {"message": "Isi permintaan harus berupa objek JSON."}

@@ -121,6 +121,10 @@ class ComplaintApi(ApiMessages, ModelRestApi):
 
     def put_headless(self, pk):
         """FAB's edit; a refusal by the case's rules is a JSON message, never a 500."""
+        from flask import request
+
+        if not request.is_json:  # FAB answers this one in English, past response_400
+            return self.response_400(message="Request is not JSON")
         try:
             return super().put_headless(pk)
         except DomainError as exc:
