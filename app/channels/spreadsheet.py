@@ -31,6 +31,7 @@ from app.models.reference import KINDS
 from app.workflow import lifecycle
 from app.workflow.errors import Conflict, DomainError, ValidationFailed
 from app.workflow.reference import active_categories_by_key, category_key
+from app.workflow.reporters import is_phone
 
 PROVIDER = "import"
 MAX_ROWS = 50000
@@ -353,7 +354,7 @@ def check_row(values, index_of, lookups, now):
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         errors.append(_("the reporter's e-mail is not valid"))  # the value itself is not repeated
     phone = str(get("reporter_phone") or "").strip()
-    if phone and len(re.sub(r"\D", "", phone)) < 6:
+    if phone and not is_phone(phone):  # the one phone rule of every channel
         errors.append(_("the reporter's phone number is not valid"))
     data["reporter"] = {"name": str(get("reporter_name") or "").strip()[:200] or None,
                         "phone": phone or None, "email": email or None}

@@ -11,9 +11,11 @@ from app.workflow import access
 from app.workflow.errors import ValidationFailed
 
 
-# a phone / WhatsApp number a reporter types: 8 to 20 digits, spaces, +, -, brackets ("0812 3456 7890",
-# "+62 812-3456-7890"); the public form and Open311 hold a number to it (answers are sent there)
-PHONE_PATTERN = r"^[0-9+()\-\s]{8,20}$"
+# a phone / WhatsApp number a reporter gives: 8 to 20 characters of digits, spaces, +, -, dots and
+# brackets ("0812 3456 7890", "+62 812-3456-7890", "(022) 123.4567") with at least 8 digits; the one
+# rule of every place a person or a client types one (the public form, the staff intake form, the
+# spreadsheet import, Open311): answers are sent there
+PHONE_PATTERN = r"^(?=(?:\D*\d){8})[0-9+()\-.\s]{8,20}$"
 
 
 def is_phone(value):

@@ -377,3 +377,21 @@ def test_nul_characters_in_a_register_are_dropped_so_its_columns_can_be_mapped_a
     refs = set(db.session.execute(select(InboundMessage.external_id)
                                   .where(InboundMessage.import_batch_id == batch.id)).scalars())
     assert refs == {"phone:TEL-09301", "phone:TEL-09302"}
+
+
+def test_phone_numbers_are_read_by_the_one_rule_of_every_channel(channels, world):
+    """The import took any text with six digits as a phone number ("123456", "Tel 12-34-56"), where the
+    public form, Open311 and the staff form refuse it: receipts and updates would go nowhere."""
+    from app.channels import spreadsheet
+
+    phones = {"OK-1": "0812 3456 7890", "OK-2": "+62 812-3456-7890", "OK-3": "(022) 123.4567",
+              "BAD-1": "123456", "BAD-2": "Tel 12-34-56", "BAD-3": "0812 3456 7890 ext 5"}
+    rows = [[ref, "2026-10-15", f"Keluhan {ref}", f"Isi keluhan warga {ref} tentang jalan.", "Pengaduan",
+             "Sukamaju Kota", "Warga", phone] for ref, phone in phones.items()]
+    batch, headers = spreadsheet.start(Upload("register.csv", (";".join(HEADERS) + "\n" + "\n".join(
+        ";".join(r) for r in rows)).encode("utf-8-sig")), "phone", world.user("koordinator"))
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    report = spreadsheet.dry_run(batch)
+    bad = {e["row"]: " ".join(e["errors"]) for e in report["errors"]}
+    assert sorted(bad) == [5, 6, 7]  # rows 5-7 of the sheet (header is row 1)
+    assert all("nomor telepon pelapor tidak valid" in reason for reason in bad.values())

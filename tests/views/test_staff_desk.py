@@ -304,3 +304,16 @@ def test_the_channel_is_chosen_by_the_officer_never_preselected(login_as, world)
     assert not recorded(response) and "wajib diisi" in visible_text(page)
     assert "Lampu jalan mati di Jalan Melati" in page  # what was typed is kept
     assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == before
+
+
+def test_a_reporter_phone_that_is_no_phone_number_is_refused_with_the_text_kept(login_as, world):
+    """The staff form took any 30 characters as the reporter's number (the public form and Open311 refuse
+    "abc"): the receipt and every update would go nowhere. One rule: reporters.PHONE_PATTERN."""
+    client = login_as("koordinator")
+    before = latest_case().id if db.session.execute(select(Complaint.id).limit(1)).first() else 0
+    response = intake(client, world, reporter_phone="tanya ke RT 05")
+    html = response.get_data(as_text=True)
+    assert "Tulis nomor telepon yang valid" in html and 'value="tanya ke RT 05"' in html
+    assert "Lampu jalan mati di Jalan Melati" in html  # nothing typed is lost
+    assert (latest_case().id if db.session.execute(select(Complaint.id).limit(1)).first() else 0) == before
+    assert recorded(intake(client, world, reporter_phone="(022) 123.4567"))
