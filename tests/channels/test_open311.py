@@ -28,7 +28,7 @@ def post_form(category, key, **extra):
             "description": "Lubang besar di Jalan Merdeka dekat sekolah, sudah dua minggu.",
             "first_name": "Budi", "last_name": "Santoso", "email": "budi.rahasia@contoh.id",
             "phone": "081299998888", "device_id": "perangkat-123", "account_id": "akun-77",
-            "attribute[judul]": "Jalan Merdeka berlubang", "attribute[kecamatan]": "Sukamaju Kota"}
+            "attribute[judul]": "Jalan Merdeka berlubang", "attribute[kecamatan]": "sumedang utara"}
     if key is not None:
         data["api_key"] = key
     data.update(extra)
@@ -129,7 +129,7 @@ def test_post_opens_one_case_through_the_lifecycle(client, category, api_key, fm
     assert complaint.status == "received" and complaint.channel.code == "mobile_app"
     assert complaint.title == "Jalan Merdeka berlubang" and complaint.category_id == category.id
     assert (complaint.latitude, complaint.longitude) == (-6.9175, 107.6191)
-    assert complaint.district == "Sukamaju Kota"
+    assert complaint.district == "Sumedang Utara"  # a value of its list, read without regard to case
     assert complaint.reporter.email == "budi.rahasia@contoh.id"  # kept encrypted, like web reports
     assert [e.kind for e in complaint.events] == ["received"]
     # attributable: the case records the key that filed it, and the key counts its use
@@ -155,6 +155,12 @@ def test_post_opens_one_case_through_the_lifecycle(client, category, api_key, fm
     ({"email": "bukan-email"}, 400),
     ({"phone": "abc"}, 400),
     ({"phone": "0812 3456 7890 1234 5678 9012 3456 7890 1234"}, 400),
+    # a singlevaluelist takes only its values; texts longer than we keep are refused, never cut
+    ({"attribute[kecamatan]": "Sukamaju Kota"}, 400),
+    ({"first_name": "B" * 150, "last_name": "S" * 60}, 400),
+    ({"email": "b" * 195 + "@contoh.id"}, 400),
+    ({"address_string": "Jl. Merdeka " * 30}, 400),
+    ({"address_id": "A" * 101}, 400),
 ])
 def test_bad_posts_get_a_clear_error_and_create_nothing(client, category, api_key, change, expected, fmt):
     key = api_key()

@@ -270,8 +270,8 @@ def _parse_post():
     if category is None:
         raise Open311Error(404, _("service_code %(code)s not found.", code=service_code[:20]))
     lat, lon = _number("lat", -90, 90), _number("long", -180, 180)
-    address = (request.form.get("address_string") or "").strip()[:300]
-    address_id = (request.form.get("address_id") or "").strip()[:100]
+    address = _text("address_string", 300)
+    address_id = _text("address_id", 100)
     if (lat is None) != (lon is None):
         raise Open311Error(400, _("lat and long must be sent together."))
     if lat is None and not address and not address_id:
@@ -289,14 +289,37 @@ def _parse_post():
         raise Open311Error(400, _("attribute[jenis] must be one of: %(values)s.", values=", ".join(KINDS)))
     if not address and address_id:
         address = _("Address id %(id)s", id=address_id)
-    name = " ".join(p for p in ((request.form.get("first_name") or "").strip(),
-                                (request.form.get("last_name") or "").strip()) if p)[:200]
+    name = " ".join(p for p in (_text("first_name", 200), _text("last_name", 200)) if p)
+    if len(name) > 200:
+        raise Open311Error(400, _("first_name and last_name may be at most %(count)s characters together.", count=200))
     return dict(category=category, latitude=lat, longitude=lon, address=address or None,
                 description=description, title=_attribute("judul"), kind=kind,
-                district=_attribute("kecamatan")[:100] or None, is_anonymous=_flag("anonim"),
+                district=_kecamatan(), is_anonymous=_flag("anonim"),
                 is_confidential=_flag("rahasia"), media_url=_media_url(),
-                reporter=dict(name=name or None, email=(request.form.get("email") or "").strip()[:200] or None,
-                              phone=_phone()))
+                reporter=dict(name=name or None, email=_text("email", 200) or None, phone=_phone()))
+
+
+def _text(name, limit):
+    """A text argument, refused when longer than we keep (never cut: the client keeps it whole)."""
+    value = (request.form.get(name) or "").strip()
+    if len(value) > limit:
+        raise Open311Error(400, _("%(name)s may be at most %(count)s characters.", name=name, count=limit))
+    return value
+
+
+def _kecamatan():
+    """``attribute[kecamatan]``: one of the values its service definition lists (a singlevaluelist),
+    read without regard to case; another value is refused with the place to find the list."""
+    from app.workflow import regions
+
+    raw = _attribute("kecamatan")
+    if not raw:
+        return None
+    names = {name.casefold(): name for _code, name in regions.kecamatan_list()}
+    if raw.casefold() not in names:
+        raise Open311Error(400, _("attribute[kecamatan] must be one of the values listed by services/%(code)s "
+                                  "(the kecamatan of this installation).", code=request.form.get("service_code")))
+    return names[raw.casefold()]
 
 
 def _phone():
