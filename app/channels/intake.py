@@ -59,6 +59,21 @@ def record(provider, external_id, outcome, complaint=None, api_key=None, import_
     return row
 
 
+def repeated(provider, fingerprint, api_key, minutes, now=None):
+    """The earlier sending of the same content (``fingerprint``: a keyed hash of it) by the same
+    client (``api_key``) within ``minutes`` that opened a case, or None: a client that sends its
+    request again after losing the answer (a mobile network) finds its case instead of opening a
+    second one. One indexed look-up (the key's recent sendings)."""
+    if not fingerprint or not minutes:
+        return None
+    since = (now or utcnow()) - datetime.timedelta(minutes=minutes)
+    return db.session.execute(
+        select(InboundMessage).where(InboundMessage.provider == provider, InboundMessage.api_key_id == api_key.id,
+                                     InboundMessage.created_at >= since, InboundMessage.sender == fingerprint,
+                                     InboundMessage.complaint_id.is_not(None))
+        .order_by(InboundMessage.id).limit(1)).scalar_one_or_none()
+
+
 def open_once(provider, external_id, open_case, **details):
     """One case per form, however often the form is sent: a double click, a reload, a resend after
     a lost answer, two requests at once. The one rule for the staff intake form and the public

@@ -662,3 +662,46 @@ def test_a_phone_that_is_no_phone_number_is_refused_as_on_the_web_form(client, c
                                    "phone bukan nomor telepon yang valid, misalnya 0812 3456 7890."}]
     accepted = client.post(f"{API}/requests.json", data=post_form(category, key, phone="+62 812-3456-7890"))
     assert accepted.status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_post_sent_again_after_a_lost_answer_finds_its_case_instead_of_opening_a_second(
+        client, category, api_key, fmt):
+    """A phone on a weak network sends the request again when the answer does not arrive: that opened
+    a second case, and a second receipt with a second reply code went to the reporter."""
+    import datetime
+
+    from app.extensions import db
+    from app.models import InboundMessage, Outbox
+
+    key = api_key()
+
+    def post(**change):
+        response = client.post(f"{API}/requests.{fmt}", data=post_form(category, key, **change))
+        assert response.status_code == 200, response.data
+        if fmt == "json":
+            return json.loads(response.data)[0]
+        tag, data = parse_xml(response.data)
+        return data[0]
+
+    def receipts():
+        return db.session.execute(select(func.count()).select_from(Outbox).where(Outbox.topic == "received")).scalar()
+
+    before = count_cases()
+    first = post()
+    sent = receipts()
+    assert sent >= 1  # e-mail and WhatsApp
+    again = post()
+    assert count_cases() == before + 1 and receipts() == sent
+    assert (again["service_request_id"], again["token"]) == (first["service_request_id"], first["token"])
+    # the fingerprint is a keyed hash: nothing of the reporter readable on the record
+    row = db.session.execute(select(InboundMessage).where(InboundMessage.external_id == first["token"])).scalar_one()
+    assert row.sender and "Budi" not in row.sender and "081299998888" not in row.sender
+    # another report from the same client is a case of its own
+    other = post(description="Lampu jalan mati di depan pasar sejak Senin malam.")
+    assert other["service_request_id"] != first["service_request_id"] and count_cases() == before + 2
+    # the same text long after (a new report of the same problem): a new case
+    row.created_at -= datetime.timedelta(minutes=11)
+    db.session.commit()
+    later = post()
+    assert later["service_request_id"] != first["service_request_id"] and count_cases() == before + 3

@@ -12,7 +12,7 @@ import datetime
 import logging
 import secrets
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
@@ -344,6 +344,12 @@ def create_request(fmt):
             notice = _("Test endpoint: the request is valid and was not stored.")
         return respond(fmt, "service_requests", [{"token": None, "service_notice": notice, "account_id": account_id}])
     who = data.pop("reporter")
+    fingerprint = _fingerprint(key)
+    earlier = intake.repeated(PROVIDER, fingerprint, key, current_app.config.get("OPEN311_REPEAT_MINUTES", 10))
+    if earlier is not None:
+        # the same request again (a retry after a lost answer): its case, not a second one
+        db.session.commit()  # the key's use is counted
+        return _created(fmt, earlier.complaint, earlier.external_id, account_id)
     written = []
     try:
         from app.workflow.reporters import reporter_from_form
@@ -359,7 +365,7 @@ def create_request(fmt):
         outcome, written = intake.open_case(key.channel, reporter=reporter, **data)
         complaint = outcome.complaint
         token = secrets.token_urlsafe(16)
-        intake.record(PROVIDER, token, "case", complaint=complaint, api_key=key)
+        intake.record(PROVIDER, token, "case", complaint=complaint, api_key=key).sender = fingerprint
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -368,11 +374,26 @@ def create_request(fmt):
     from app.jobs.queue import deliver
 
     deliver(outcome)  # the reporter's receipt (tracking number, private code) by e-mail/WhatsApp
+    return _created(fmt, complaint, token, account_id)
+
+
+def _created(fmt, complaint, token, account_id):
     with force_locale("id"):
         notice = _("Received. It will be verified within the service deadline; follow it with the tracking number.")
     return respond(fmt, "service_requests", [{
         "service_request_id": complaint.tracking_number, "token": token,
         "service_notice": notice, "account_id": account_id}])
+
+
+def _fingerprint(key):
+    """A keyed hash of everything the client sent but its key: the same request sent again has the
+    same one (never stored readable: it holds the reporter's contact data)."""
+    import json
+
+    from app.crypto import blind_index
+
+    sent = sorted((name, value) for name, value in request.form.items(multi=True) if name != "api_key")
+    return blind_index(f"open311:{key.id}:" + json.dumps(sent, ensure_ascii=False))
 
 
 # --- reading requests ---------------------------------------------------------------------------
