@@ -152,7 +152,13 @@ def read_rows(path):
         try:
             sheet = book.worksheets[0]
             rows = sheet.iter_rows(values_only=True)
-            headers = [str(_cell(v)) for v in next(rows, ())]
+            headers = []
+            for row in rows:  # the first row that is not empty holds the headers (a title row above: none)
+                headers = [str(_cell(v)) for v in row]
+                if any(headers):
+                    break
+            else:
+                headers = []
             data = []
             for row in rows:
                 values = [_cell(v) for v in row]
@@ -177,7 +183,7 @@ def read_rows(path):
         csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
         reader = csv.reader(io.StringIO(text, newline=""), dialect)
         try:
-            headers = [_cell(h) for h in next(reader, [])]
+            headers = next((row for row in ([_cell(h) for h in r] for r in reader) if any(row)), [])
             data = [[_cell(c) for c in row] for row in reader if any(_cell(c) for c in row)]
         except csv.Error:
             raise ValidationFailed(_l("The file cannot be read as CSV (row %(row)d).", row=reader.line_num)) from None
@@ -276,7 +282,25 @@ def _parse_date(value):
                                      int(parts["minute"] or 0), int(parts["second"] or 0))
         except ValueError:  # 31/02, month 13, hour 25, an unknown month word: not a date
             return None
-    return None
+    return _parse_instant(str(value or "").strip())
+
+
+def _parse_instant(text):
+    """ISO 8601 with an offset as another system exports it (``2026-11-20T09:15:00+07:00``, ``...Z``):
+    the local time of this installation it names (naive, as every other date of the sheet), or None."""
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("z", "Z")) if "T" in text.upper() else None
+    except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None  # without an offset the patterns above read it
+    from app.workflow.calendar import current_calendar
+
+    calendar = current_calendar()
+    try:
+        return calendar.to_local(calendar.utc_of(moment)).replace(tzinfo=None)
+    except OverflowError:
+        return None
 
 
 class Lookups:

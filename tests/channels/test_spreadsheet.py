@@ -395,3 +395,45 @@ def test_phone_numbers_are_read_by_the_one_rule_of_every_channel(channels, world
     bad = {e["row"]: " ".join(e["errors"]) for e in report["errors"]}
     assert sorted(bad) == [5, 6, 7]  # rows 5-7 of the sheet (header is row 1)
     assert all("nomor telepon pelapor tidak valid" in reason for reason in bad.values())
+
+
+def test_times_exported_with_their_offset_are_read_as_the_moment_they_name(channels, world):
+    """Another system's export writes ISO 8601 with an offset; the import named every such cell
+    "not a date". ``+07:00`` and ``Z`` name the same moment; a WITA time (+08:00) an hour earlier."""
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import Complaint, InboundMessage
+    from app.workflow.calendar import current_calendar
+
+    typed = {"ISO-1": "2026-11-20T09:15:00+07:00", "ISO-2": "2026-11-20T02:15:00Z",
+             "ISO-3": "2026-11-20T10:15:00+08:00", "BAD-1": "2026-11-20T25:15:00+07:00"}
+    rows = [[ref, day, f"Keluhan {ref}", f"Isi keluhan warga {ref} tentang jalan.", "Pengaduan",
+             "Sukamaju Kota", "", ""] for ref, day in typed.items()]
+    batch, headers = spreadsheet.start(Upload("ekspor.csv", (",".join(HEADERS) + "\n" + "\n".join(
+        ",".join(r) for r in rows)).encode("utf-8")), "phone", world.user("koordinator"))
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    now = datetime.datetime(2026, 11, 25, 3, 0)
+    report = spreadsheet.dry_run(batch, now=now)
+    db.session.commit()
+    assert [e["row"] for e in report["errors"]] == [5]
+    spreadsheet.run_import(batch.id, now=now)
+    stored = dict(db.session.execute(
+        select(InboundMessage.external_id, Complaint.received_at).join(Complaint, InboundMessage.complaint_id == Complaint.id)
+        .where(InboundMessage.import_batch_id == batch.id)).all())
+    assert set(stored.values()) == {datetime.datetime(2026, 11, 20, 2, 15)} and len(stored) == 3
+    assert current_calendar().to_local(stored["phone:ISO-1"]).strftime("%H.%M") == "09.15"
+
+
+def test_a_sheet_with_a_blank_first_row_finds_its_header_row_below(channels, world):
+    """A register often starts with an empty row (or the sheet was saved with one): its headers were
+    "Kolom 1", "Kolom 2" ... and nothing could be mapped."""
+    from app.channels import spreadsheet
+
+    data = xlsx_bytes([None] * len(HEADERS), [HEADERS] + register_rows(3))
+    batch, headers = spreadsheet.start(Upload("register.xlsx", data), "phone", world.user("koordinator"))
+    assert headers == HEADERS
+    csv_data = (";" * (len(HEADERS) - 1) + "\n" + ";".join(HEADERS) + "\n" + "\n".join(";".join(r) for r in register_rows(2))).encode("utf-8")
+    batch, headers = spreadsheet.start(Upload("register.csv", csv_data), "phone", world.user("koordinator"))
+    assert headers == HEADERS
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    assert spreadsheet.dry_run(batch)["create"] == 2
