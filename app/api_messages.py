@@ -101,12 +101,41 @@ def translated(message):
     return message
 
 
+def describe_validator(validator):
+    """A field's rule in ``_info`` as a sentence of the reader's language (FAB listed the validator's
+    Python text, ``<Length(min=None, max=300, equal=None, error=None)>``); None for a rule without one."""
+    from marshmallow import validate
+
+    if isinstance(validator, validate.Length):
+        if validator.equal is not None:
+            return _("Must be exactly %(equal)s characters.", equal=validator.equal)
+        if validator.min is not None and validator.max is not None:
+            return _("Must be %(min)s to %(max)s characters.", min=validator.min, max=validator.max)
+        if validator.max is not None:
+            return _("At most %(max)s characters.", max=validator.max)
+        if validator.min is not None:
+            return _("At least %(min)s characters.", min=validator.min)
+    if isinstance(validator, validate.Range) and validator.min is not None and validator.max is not None:
+        return _("Must be from %(min)s to %(max)s.", min=validator.min, max=validator.max)
+    if isinstance(validator, validate.OneOf):
+        return _("Must be one of: %(choices)s.", choices=", ".join(str(c) for c in validator.choices))
+    return None
+
+
 def not_authorized():
     return _("Not signed in, or the token is not valid. Sign in through /api/v1/security/login.")
 
 
 class ApiMessages:
     """FAB's JSON refusals in Indonesian, same status codes, same ``{"message": ...}`` shape."""
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """``_info``'s field rules in words, not Python text (see :func:`describe_validator`)."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if "validate" in info:
+            rules = field.validate if isinstance(field.validate, (list, tuple)) else [field.validate]
+            info["validate"] = [text for text in map(describe_validator, rules) if text]
+        return info
 
     def response_400(self, message=None):
         return self.response(400, message=translated(message) if message else _("Invalid request."))

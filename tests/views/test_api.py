@@ -419,3 +419,12 @@ def test_a_json_body_nested_too_deep_to_read_is_a_400_not_a_server_error(app, ca
                            headers=jwt_for(api, "opd_dinkes"))
     assert response.status_code == 400
     assert response.get_json() == {"message": "Isi permintaan harus berupa objek JSON."}
+
+
+def test_info_states_each_field_rule_in_words(app, cases):
+    """``_info`` listed a field's rules as Python text (``<Length(min=None, max=300, ...)>``)."""
+    with app.test_client() as api:
+        info = api.get("/api/v1/complaint/_info", headers=jwt_for(api, "opd_dinkes")).get_json()
+    rules = {c["name"]: c.get("validate") for c in info["edit_columns"]}
+    assert rules["address"] == ["Paling banyak 300 karakter."]
+    assert not any("<" in text or "=" in text for texts in rules.values() if texts for text in texts)
