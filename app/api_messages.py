@@ -52,6 +52,7 @@ _KNOWN = [
      _l("Must be from %(min)s to %(max)s.")),
     # FAB's own words
     ("Request is not JSON", _l("The request body must be a JSON object.")),
+    ("Request payload is not JSON", _l("The request body must be a JSON object.")),  # its JWT login
     ("Not a valid rison/json argument", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
     ("Not a valid rison argument", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
     ("Not a valid rison schema {detail}", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
