@@ -121,11 +121,13 @@ def _cell(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return intake.clean(str(value)).strip()
 
 
 def read_rows(path):
-    """(headers, [row values...]) of the first sheet / the CSV, every cell as text or date."""
+    """(headers, [row values...]) of the first sheet / the CSV, every cell as text or date; NUL
+    characters removed as every channel does (:func:`app.channels.intake.clean`): PostgreSQL refuses
+    them, which failed the whole import."""
     if path.endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -153,6 +155,7 @@ def read_rows(path):
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("cp1252", "replace")
+        text = intake.clean(text)
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
