@@ -137,7 +137,11 @@ def _protect_unsafe_methods(app):
                     for key in ("page", "page_size")):
                 return {"message": _("The q argument must be a Rison object, e.g. (page:0,page_size:25).")}, 400
         if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
-            if not isinstance(request.get_json(silent=True), dict):
+            try:
+                body = request.get_json(silent=True)
+            except RecursionError:  # nested deeper than the parser goes: not an object the API can use
+                body = None
+            if not isinstance(body, dict):
                 return {"message": _("The request body must be a JSON object.")}, 400
         return None
 

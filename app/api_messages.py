@@ -52,7 +52,8 @@ _KNOWN = [
      _l("Must be from %(min)s to %(max)s.")),
     # FAB's own words
     ("Request is not JSON", _l("The request body must be a JSON object.")),
-    ("Request payload is not JSON", _l("The request body must be a JSON object.")),  # its JWT login
+    ("Request payload is not JSON", _l("The request body must be a JSON object.")),
+    ("Alternative authentication provider is not allowed", _l("must be \"db\" (user name and password).")),
     ("Not a valid rison/json argument", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
     ("Not a valid rison argument", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
     ("Not a valid rison schema {detail}", _l("The q argument must be a Rison object, e.g. (page:0,page_size:25).")),
@@ -65,6 +66,8 @@ _KNOWN = [
     ("Filter value of column: {col} is not a date", _l("The filter value for %(col)s must be a date, e.g. 2026-01-31.")),
     ("Filter value of column: {col} is not a whole number", _l("The filter value for %(col)s must be a whole number.")),
     ("Filter value of column: {col} is not a number", _l("The filter value for %(col)s must be a number.")),
+    ("Filter value of column: {col} is not a known id",
+     _l("The filter value for %(col)s must be the ID of an existing record (a whole number).")),
     ("Invalid order by column: {column}", _l("The list cannot be ordered by %(column)s.")),
     ("Could not process entity", _l("The data could not be processed.")),
 ]

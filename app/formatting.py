@@ -5,7 +5,6 @@ from app.formats import (  # noqa: F401  (re-exported for the screens)
     lapor_datetime_short,
     lapor_number,
     lapor_working_days,
-    tz_label,
 )
 
 

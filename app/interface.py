@@ -38,9 +38,11 @@ class SafeFilters(Filters):
     * a number beyond what an integer column can hold (``?_flt_0_verify_days=99999999999999999999``)
       finds nothing instead of a database error;
     * a value FAB's operators cannot read as the column's type (``abc`` for a number, ``31/02/2026``
-      for a date) is named in a message and that filter left out (:func:`left_out`): the
+      for a date, ``abc`` or the id of no row for a relation such as the case's agency) is named in a
+      message and that filter left out (:func:`left_out`): the
       list shows its rows with the typed value still in the filter box, rather than silently
-      nothing (FAB's reading: no value, so no row). A date is read as staff type it
+      nothing (FAB's reading: no value, so no row; for a relation, no row, so the rows *without* one:
+      ``agency_id IS NULL``, or a database error on PostgreSQL). A date is read as staff type it
       (``dd/mm/yyyy``, :func:`app.formats.parse_date`), not month first.
     """
 
@@ -87,7 +89,9 @@ class SafeFilters(Filters):
         time, letters on a whole number): FAB dropped the filter (the list came back unfiltered as
         if filtered) or compared with NULL (an empty list). A time is read by :func:`typed_value`
         (ISO 8601 with or without an offset, or ``dd/mm/yyyy``) and compared as the stored naive
-        UTC: ``+07:00`` / ``Z`` converted, no offset = the installation's local time."""
+        UTC: ``+07:00`` / ``Z`` converted, no offset = the installation's local time. A relation
+        (``rel_o_m`` on an agency) takes the id of an existing row: FAB compared with NULL (the rows
+        without one) or, on PostgreSQL, sent letters to an integer column."""
         model = self.datamodel
         items = value if isinstance(value, list) else [value]
         read = []
@@ -108,6 +112,11 @@ class SafeFilters(Filters):
                     if not isinstance(item, str):
                         raise ValueError(item)
                     item = typed_value(model, col, item)
+                elif model.is_relation(col):
+                    kind = "known id"
+                    if isinstance(item, bool) or not isinstance(item, (str, int)):
+                        raise ValueError(item)
+                    item = typed_value(model, col, item)  # the list filters' reading: an existing row's id
             except (ValueError, TypeError, OverflowError):
                 raise InvalidFilterValue(f"Filter value of column: {col} is not a {kind}") from None
             read.append(item)
@@ -156,6 +165,8 @@ def typed_value(datamodel, column, value):
     if isinstance(value, datetime.date):
         return value
     text = str(value if value is not None else "").strip()
+    if datamodel.is_relation(column):
+        return _related_id(datamodel, column, value, text)
     if datamodel.is_integer(column):
         if not re.fullmatch(r"[+-]?[0-9]+", text):
             raise UnreadableValue("number", text)
@@ -175,16 +186,34 @@ def typed_value(datamodel, column, value):
     return value
 
 
-def _reads_typed_value(filter_instance):
-    """FAB's own operators on a column (ours, e.g. local-day filters, read their value themselves)."""
-    from flask_appbuilder.models.filters import FilterRelation
+def _related_id(datamodel, column, value, text):
+    """The id of the row a relation filter names (``?_flt_0_agency=12``), or :class:`UnreadableValue`
+    for a value that is no whole number or the id of no row (one primary-key lookup, which FAB's
+    filter then finds in the session instead of asking again). FAB's reading of either: no related
+    row, so the rows *without* one (``agency_id IS NULL``); letters reached PostgreSQL's integer
+    column as a database error. A related model without a single whole-number key: unchanged."""
+    from sqlalchemy import BigInteger, Integer, inspect
 
-    return (type(filter_instance).__module__.startswith("flask_appbuilder.")
-            and not isinstance(filter_instance, FilterRelation))
+    model = datamodel.get_related_model(column)
+    keys = inspect(model).primary_key
+    if len(keys) != 1 or not isinstance(keys[0].type, Integer):
+        return value
+    limit = 2**63 if isinstance(keys[0].type, BigInteger) else 2**31
+    if not re.fullmatch(r"\+?[0-9]+", text) or not 0 < int(text) < limit \
+            or datamodel.session.get(model, int(text)) is None:
+        raise UnreadableValue("relation", text)
+    return int(text)
+
+
+def _reads_typed_value(filter_instance):
+    """FAB's own operators on a column, relations included (ours, e.g. local-day filters, read their
+    value themselves)."""
+    return type(filter_instance).__module__.startswith("flask_appbuilder.")
 
 
 class UnreadableValue(ValueError):
-    """A filter value that is not of its column's type (``kind``: "number" or "date")."""
+    """A filter value that is not of its column's type (``kind``: "number", "date", or "relation": the
+    value is not the id of a related row)."""
 
     def __init__(self, kind, text):
         super().__init__(text)
@@ -193,6 +222,9 @@ class UnreadableValue(ValueError):
     def message(self, column):
         if self.kind == "date":
             return bad_date_message(self.text)
+        if self.kind == "relation":
+            return gettext('"%(value)s" is not the ID of any %(column)s: choose %(column)s from the list. '
+                           'That filter was left out.', value=self.text[:20], column=column)
         return gettext('"%(value)s" is not a whole number: enter a whole number for %(column)s (for example 3). '
                        'That filter was left out.', value=self.text[:20], column=column)
 
@@ -402,7 +434,7 @@ class LaporInterface(SQLAInterface):
 
     def apply_pagination(self, query, page, page_size):
         """OFFSET never walks past the capped count: deeper pages are reached by a date filter."""
-        if page and page_size and page * page_size > COUNT_CAP:
+        if not offset_allowed(page, page_size):
             page = max(0, COUNT_CAP // page_size - 1)
         return super().apply_pagination(query, page, page_size)
 
@@ -415,6 +447,13 @@ class LaporInterface(SQLAInterface):
         if not 0 < pk < 2**31:
             return None
         return super().get(pk, filters, *args, **kwargs)
+
+
+def offset_allowed(page, page_size):
+    """The one rule of how deep a list is paged by OFFSET (a staff list, the JSON API): page ``page``
+    (from 0) of ``page_size`` rows starts no further than the capped count (``COUNT_CAP``); deeper
+    rows are reached by a filter on the time (a million cases: no OFFSET walk over the table)."""
+    return not (page and page_size and page * page_size > COUNT_CAP)
 
 
 class CachedSearchWidget(SearchWidget):

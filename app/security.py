@@ -108,6 +108,8 @@ class LaporSecurityApi(ApiMessages, SecurityApi):
             # FAB's schema makes it optional, its code reads it unchecked (a 500 otherwise)
             return self.response(400, message=str(_l("provider is required: \"db\" (user name and password).")))
         response = super().login()
+        if response.status_code == 401:  # FAB's "not signed in" answers a wrong name or password
+            response = self.response(401, message=str(_l("Wrong user name or password.")))
         if response.status_code == 400:  # FAB answers field errors as a dict: the schema says a string
             message = (response.get_json(silent=True) or {}).get("message")
             if not isinstance(message, str):

@@ -9,7 +9,6 @@ against, and a fallback for checks). Public pages go through :func:`public_kpis`
 cache (Flask-Caching) keyed by the period, the local day and a stamp that every event moves.
 """
 import datetime
-import statistics
 
 from sqlalchemy import and_, case, distinct, func, select
 

@@ -163,11 +163,18 @@ def as_uploads(files):
     return [FileStorage(stream=io.BytesIO(data), filename=name or "lampiran") for name, data in files]
 
 
+_HALF_PAIR = re.compile("[\ud800-\udfff]")
+
+
 def clean(value):
     """Text as a channel delivered it, without NUL characters: never typed by a person (an SMS
     gateway may send one for a GSM "@"), and refused by PostgreSQL, which failed the whole
-    delivery, again on every retry. Other values are returned as they are."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
+    delivery, again on every retry. Half of a UTF-16 surrogate pair (``"\\ud800"`` in a JSON
+    payload, a cut emoji) has no UTF-8 and failed the same way: it becomes U+FFFD, the sign of a
+    character that could not be read. Other values are returned as they are."""
+    if not isinstance(value, str):
+        return value
+    return _HALF_PAIR.sub("\ufffd", value.replace("\x00", ""))
 
 
 def is_empty(text, files):

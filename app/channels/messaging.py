@@ -241,12 +241,14 @@ def _items(value, where):
 
 
 def _text(value, where):
-    """A string of the payload ("" when absent; a number, as some gateways send ids, as its digits)."""
+    """A string of the payload ("" when absent; a number, as some gateways send ids, as its digits),
+    cleaned like every channel's text (``intake.clean``: no NUL, no half surrogate pair), so that an
+    id, a name or a message body can always be stored."""
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise MalformedPayload(where)
-    return str(value)
+    return intake.clean(str(value))
 
 
 PROVIDERS = {p.key: p for p in (CloudApi(), Waha(), Gowa(), Sms())}

@@ -17,7 +17,8 @@ import os
 import re
 import secrets
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.channels import intake
@@ -121,13 +122,25 @@ def _cell(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return intake.clean(str(value)).strip()
+    return intake.clean(str(value)).strip()  # no NUL: the mapping form and PostgreSQL refuse it
+
+
+def _decode(raw):
+    """The text of a CSV: UTF-16 when it starts with its byte-order mark (Excel's "Unicode Text",
+    tab-separated), else UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on Windows)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
 
 
 def read_rows(path):
-    """(headers, [row values...]) of the first sheet / the CSV, every cell as text or date; NUL
-    characters removed as every channel does (:func:`app.channels.intake.clean`): PostgreSQL refuses
-    them, which failed the whole import."""
+    """(headers, [row values...]) of the first sheet / the CSV, every cell as text or date."""
     if path.endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -151,18 +164,22 @@ def read_rows(path):
     else:
         with open(path, "rb") as fh:
             raw = fh.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", "replace")
-        text = intake.clean(text)
+        text = _decode(raw)
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:  # e.g. a first row longer than the sample: the header row tells
+            header = text.split("\n", 1)[0]
+            dialect = csv.excel_tab if header.count("\t") > max(header.count(";"), header.count(",")) else csv.excel
+            if dialect is csv.excel and header.count(";") > header.count(","):
+                dialect = type("semicolons", (csv.excel,), {"delimiter": ";"})
+        # one cell may hold the whole file (a long description): the check of the row names it
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        try:
+            headers = [_cell(h) for h in next(reader, [])]
+            data = [[_cell(c) for c in row] for row in reader if any(_cell(c) for c in row)]
         except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        headers = [h.strip() for h in next(reader, [])]
-        data = [[c.strip() for c in row] for row in reader if any(c.strip() for c in row)]
+            raise ValidationFailed(_l("The file cannot be read as CSV (row %(row)d).", row=reader.line_num)) from None
     headers = [h or _("Column %(n)d", n=i + 1) for i, h in enumerate(headers)]
     if not headers:
         raise ValidationFailed(_l("The file has no header row."))
@@ -283,7 +300,10 @@ def check_row(values, index_of, lookups, now):
     description = str(get("description") or "").strip()
     if not description:
         errors.append(_("the description is empty"))
-    data["description"] = description[:10000]
+    elif len(description) > lifecycle.MAX_TEXT:  # refused, never cut: the rest of the text would be lost
+        errors.append(_("the description is longer than %(count)s characters",
+                        count=format_decimal(lifecycle.MAX_TEXT, locale=get_locale())))
+    data["description"] = description
     data["title"] = str(get("title") or "").strip()[:200]
     kind_text = str(get("kind") or "").strip().lower()
     data["kind"] = KIND_WORDS.get(kind_text, "complaint" if not kind_text else None)
@@ -474,13 +494,10 @@ def _create(batch, channel, data, who):
     if reporter is not None:
         reporter.consent_at = None  # identity from a register: no online consent was given
     received_at = data["received_at"]
-    if received_at is not None:  # a local date and time of the installation -> stored UTC
-        from zoneinfo import ZoneInfo
-
+    if received_at is not None:  # a local date and time of the installation -> stored UTC (the calendar's one rule)
         from app.workflow.calendar import current_calendar
 
-        local = received_at.replace(tzinfo=ZoneInfo(setting("TIMEZONE", "Asia/Jakarta")))
-        received_at = current_calendar().to_utc(local)
+        received_at = current_calendar().utc_of(received_at)
     outcome = lifecycle.register(
         who=who, title=data["title"] or _title_from(data["description"]), description=data["description"],
         kind=data["kind"], channel=channel, reporter=reporter, category=db.session.get(Category, data["category_id"]) if data["category_id"] else None,

@@ -33,7 +33,7 @@ def receive(provider):
         return error_document(403, _("Missing or invalid signature."))
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         payload = None
     if not isinstance(payload, dict):
         return error_document(400, _("The body is not a JSON object."))

@@ -11,7 +11,7 @@ from wtforms import Field
 from wtforms.widgets import html_params
 
 # how staff type dates: one reading for forms and list filters alike (app/formats.py)
-from app.formats import DATE_FORMATS, TIME_FORMATS, parse_date, parse_datetime  # noqa: F401
+from app.formats import parse_date, parse_datetime  # noqa: F401
 
 
 class LocalDatePickerWidget(DatePickerWidget):

@@ -47,16 +47,55 @@ def _bad(name, value):
     return False
 
 
+_HALF_PAIR = re.compile("[\ud800-\udfff]")
+
+
+def not_text(value):
+    """True for a string no person typed and no database stores: a NUL character (PostgreSQL
+    refuses it), or half of a UTF-16 surrogate pair (``"\\ud800"`` in JSON: no UTF-8 exists for it)."""
+    return "\x00" in value or _HALF_PAIR.search(value) is not None
+
+
+def _strings(document):
+    """Every key and string value of a parsed JSON document (walked without recursion)."""
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def _json_body_strings():
+    """The strings of a JSON API request's body; None when it has no JSON body, or one the API
+    cannot read (refused by ``_api_arguments_are_objects``), or is not the API (the webhooks clean
+    what their providers send, ``intake.clean``)."""
+    if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH") \
+            or not request.is_json:
+        return None
+    try:
+        document = request.get_json(silent=True)
+    except RecursionError:  # nested too deep to parse
+        return None
+    return list(_strings(document)) if document is not None else None
+
+
 def register_guards(app):
     @app.before_request
     def _refuse_nul_characters():
         """A NUL character is never text a person typed; PostgreSQL refuses it (a 500 otherwise):
-        a 400 that says so, a form's input kept (``errors.nul_refused``)."""
+        a 400 that says so, a form's input kept (``errors.nul_refused``). A JSON body of the API
+        is held to the same rule, and to UTF-8 (no half surrogate pair), before FAB reads it."""
         values = list(request.args.values()) + list(request.args.keys())
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
             values += list(request.form.values()) + list(request.form.keys())
-        if any("\x00" in value for value in values):
+        values += _json_body_strings() or []
+        if any(not_text(value) for value in values):
             from app.views.errors import nul_refused
 
             return nul_refused()

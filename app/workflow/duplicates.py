@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, select
 
 from app.extensions import db
 from app.settings import setting as _setting

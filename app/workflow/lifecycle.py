@@ -222,11 +222,14 @@ def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_p
     return Outcome(complaint=complaint, events=[event], outbox=outbox)
 
 
+MAX_TEXT = 10000  # characters of a case's description or a timeline text
+
+
 def _require_text(text, message):
     text = (text or "").strip()
     if not text:
         raise ValidationFailed(message)
-    if len(text) > 10000:
+    if len(text) > MAX_TEXT:
         raise ValidationFailed(_l("Text too long (maximum 10,000 characters)."))
     return text
 

@@ -1,4 +1,6 @@
 """Reporter identity: creation from forms and what a given user may see of it."""
+import re
+
 from flask_babel import gettext as _
 
 from app.clock import utcnow
@@ -7,6 +9,15 @@ from app.extensions import db
 from app.models import Reporter
 from app.workflow import access
 from app.workflow.errors import ValidationFailed
+
+
+# a phone / WhatsApp number a reporter types: 8 to 20 digits, spaces, +, -, brackets ("0812 3456 7890",
+# "+62 812-3456-7890"); the public form and Open311 hold a number to it (answers are sent there)
+PHONE_PATTERN = r"^[0-9+()\-\s]{8,20}$"
+
+
+def is_phone(value):
+    return re.fullmatch(PHONE_PATTERN, value or "") is not None
 
 
 def reporter_from_form(name, phone, email, nik, consent):

@@ -562,3 +562,36 @@ def test_a_signed_payload_of_the_wrong_shape_is_a_400_creates_nothing_and_logs_n
     assert "wrong shape" in logged
     for personal in ("Lampu mati", "Warga Uji", PHONE, PHONE[2:]):
         assert personal not in logged
+
+
+@pytest.mark.parametrize("provider", ["cloud_api", "waha", "gowa", "sms"])
+def test_a_message_with_broken_characters_in_its_text_name_or_id_opens_its_case_once(client, wa_gateway, provider):
+    """Half a UTF-16 surrogate pair (``\\ud800`` in the JSON; no UTF-8 exists for it) in the text or the
+    sender's name, or a NUL in the provider's message id, failed the delivery with a 500, again on every
+    retry of the gateway. The character is shown as U+FFFD (NUL removed), the message handled once."""
+    from app.extensions import db
+    from app.models import Complaint
+
+    body = FIRST[provider]("msg-\x00rusak", "Lampu jalan di Gang Mawar \ud800 mati sejak Senin.")
+    if provider == "cloud_api":
+        body["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = "Warga \udc80Uji"
+    elif provider == "gowa":
+        body["pushname"] = "Warga \udc80Uji"
+    before = count_cases()
+    response = post(client, provider, body)
+    assert response.status_code == 200, response.data[:300]
+    assert response.get_json()["results"] == ["case"]
+    assert count_cases() == before + 1
+    newest = db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
+    assert newest.description == "Lampu jalan di Gang Mawar \ufffd mati sejak Senin."
+    assert inbound_outcome(provider, "msg-rusak") == "case"
+    assert post(client, provider, body).get_json()["results"] == ["duplicate"]  # the gateway's retry
+    assert count_cases() == before + 1
+
+
+def test_a_signed_body_nested_too_deep_to_read_is_a_400_and_opens_nothing(client, wa_gateway):
+    before = count_cases()
+    raw = ('{"from": "+6281377778888", "id": "sms-dalam", "text": ' + "[" * 100000 + "]" * 100000 + "}").encode()
+    response = client.post("/webhooks/sms", data=raw, content_type="application/json", headers=sign("sms", raw))
+    assert response.status_code == 400 and response.get_json() == {"error": "Isi permintaan bukan objek JSON."}
+    assert count_cases() == before

@@ -153,6 +153,8 @@ def test_post_opens_one_case_through_the_lifecycle(client, category, api_key, fm
     ({"attribute[rahasia]": "mungkin"}, 400),
     ({"media_url": "file:///etc/passwd"}, 400),
     ({"email": "bukan-email"}, 400),
+    ({"phone": "abc"}, 400),
+    ({"phone": "0812 3456 7890 1234 5678 9012 3456 7890 1234"}, 400),
 ])
 def test_bad_posts_get_a_clear_error_and_create_nothing(client, category, api_key, change, expected, fmt):
     key = api_key()
@@ -642,3 +644,15 @@ def test_a_date_beyond_what_utc_can_hold_is_a_400_in_the_errors_format(client, c
         error = error_of(response, fmt)
         assert str(error["code"]) == "400"
         assert error["description"] == f"{name} di luar tanggal yang dapat dibaca server ini (tahun 1 sampai 9999)."
+
+
+def test_a_phone_that_is_no_phone_number_is_refused_as_on_the_web_form(client, category, api_key):
+    """``phone=abc`` opened a case whose receipt and updates went to "abc"; a longer number was cut to
+    40 characters, a wrong number silently. The rule of the public form (``reporters.PHONE_PATTERN``)."""
+    key = api_key()
+    refused = client.post(f"{API}/requests.json", data=post_form(category, key, phone="nomor saya"))
+    assert refused.status_code == 400
+    assert refused.get_json() == [{"code": 400, "description":
+                                   "phone bukan nomor telepon yang valid, misalnya 0812 3456 7890."}]
+    accepted = client.post(f"{API}/requests.json", data=post_form(category, key, phone="+62 812-3456-7890"))
+    assert accepted.status_code == 200

@@ -276,6 +276,50 @@ def test_dates_as_indonesian_offices_type_them_are_read_and_bad_ones_named(chann
                      "phone:TGL-7": "2026-11-20 09:15", "phone:TGL-8": "2026-11-23 00:00", "phone:TGL-9": "2026-11-24 00:00"}
 
 
+@pytest.mark.parametrize("configured", ["installation", "calendar"])
+def test_a_wita_installation_reads_register_times_as_its_calendar_does(channels, world, configured):
+    """A time typed in a register is the installation's local time, read by the one rule of the
+    calendar (``WorkingCalendar.utc_of``), never by a zone the import works out for itself: in a WITA
+    installation "24/11/2026 14.30" is 06.30 UTC, not 07.30 (WIB). ``installation``: TIMEZONE set as
+    an installation sets it; ``calendar``: the calendar of this job is WITA (the import read the
+    TIMEZONE setting itself, so its times disagreed with the calendar that shows them)."""
+    from flask import g
+
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import Complaint, InboundMessage
+    from app.workflow.calendar import WorkingCalendar, current_calendar, invalidate_calendar, load_holidays
+    from tests.jobs.conftest import config_values
+
+    typed = {"WITA-1": "24/11/2026 14.30", "WITA-2": "24 November 2026"}
+    rows = [[ref, day, f"Keluhan tanggal {ref}", f"Isi keluhan warga {ref} tentang jalan.", "Pengaduan",
+             "Sukamaju Kota", "", ""] for ref, day in typed.items()]
+    invalidate_calendar()
+    zone = {"TIMEZONE": "Asia/Makassar"} if configured == "installation" else {}
+    with config_values(channels, **zone):
+        try:
+            if configured == "calendar":
+                g.lapor_calendar = WorkingCalendar(load_holidays(db.session), "Asia/Makassar")
+            assert current_calendar().abbreviation == "WITA"
+            batch, headers = spreadsheet.start(Upload("register.csv", (";".join(HEADERS) + "\n" + "\n".join(
+                ";".join(r) for r in rows)).encode("utf-8-sig")), "phone", world.user("koordinator"))
+            spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+            now = datetime.datetime(2026, 11, 25, 3, 0)
+            spreadsheet.dry_run(batch, now=now)
+            db.session.commit()
+            assert spreadsheet.run_import(batch.id, now=now)["created"] == 2
+            stored = dict(db.session.execute(
+                select(InboundMessage.external_id, Complaint.received_at)
+                .join(Complaint, InboundMessage.complaint_id == Complaint.id)
+                .where(InboundMessage.import_batch_id == batch.id)).all())
+            assert stored == {"phone:WITA-1": datetime.datetime(2026, 11, 24, 6, 30),
+                              "phone:WITA-2": datetime.datetime(2026, 11, 23, 16, 0)}
+            # what the staff screens show (the calendar's local time) is what was typed
+            assert current_calendar().to_local(stored["phone:WITA-1"]).strftime("%d/%m/%Y %H.%M") == typed["WITA-1"]
+        finally:
+            invalidate_calendar()
+
+
 def test_a_category_is_found_by_its_name_whatever_the_capitals_and_spaces(channels, world):
     """The register writes "  jalan   RUSAK" for the category "Uji Jalan Rusak"; a name two active
     categories share (data from before names were kept distinct) is named, never a guess."""
@@ -302,3 +346,61 @@ def test_a_category_is_found_by_its_name_whatever_the_capitals_and_spaces(channe
         select(Complaint.category_id).join(InboundMessage, InboundMessage.complaint_id == Complaint.id)
         .where(InboundMessage.import_batch_id == batch.id)).scalars())
     assert categories == {road.id}
+
+
+def test_a_description_longer_than_a_case_takes_is_named_in_the_dry_run_never_cut(client, login_as, channels, world):
+    """A CSV cell of more than 131,072 characters was a 500 at upload (the csv module's field limit);
+    a description over 10,000 characters was cut silently, the rest of the citizen's text lost."""
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import ImportBatch
+
+    rows = register_rows(3, start=9101)
+    rows[1][3] = "Jalan berlubang. " * 12000   # 204,000 characters in one CSV cell
+    rows[2][3] = "Air tidak mengalir. " * 550  # 11,000 characters
+    login_as("koordinator")
+    response = upload(client, "register.csv", (";".join(HEADERS) + "\n" + "\n".join(
+        ";".join(r) for r in rows)).encode("utf-8-sig"))
+    assert response.status_code == 302 and "/kolom" in response.headers["Location"]
+    assert client.post(response.headers["Location"], data=mapping_form()).status_code == 302
+    batch = db.session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
+    report = json.loads(batch.report)
+    assert report["create"] == 1 and [e["row"] for e in report["errors"]] == [3, 4]
+    assert all("lebih dari 10.000 karakter" in " ".join(e["errors"]) for e in report["errors"])
+    assert spreadsheet.run_import(batch.id)["created"] == 1
+
+
+def test_a_csv_saved_by_excel_as_unicode_text_is_read(channels, world):
+    """Excel's "Unicode Text" is UTF-16 with a byte-order mark, tab-separated: it was read as
+    Windows-1252, every header a row of NUL characters that the mapping form then refused."""
+    from app.channels import spreadsheet
+
+    text = "\t".join(HEADERS) + "\r\n" + "\r\n".join("\t".join(r) for r in register_rows(2, start=9201))
+    text = text.replace("Isi keluhan warga nomor 9201", "Jalan di Désa Cikéruh rusak")
+    batch, headers = spreadsheet.start(Upload("register.csv", text.encode("utf-16")), "phone", world.user("koordinator"))
+    assert headers == HEADERS
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    report = spreadsheet.dry_run(batch)
+    assert report["create"] == 2 and report["errors"] == []
+    _headers, rows = spreadsheet.read_rows(spreadsheet.path_of(batch))
+    assert rows[0][3] == "Jalan di Désa Cikéruh rusak tentang jalan."
+
+
+def test_nul_characters_in_a_register_are_dropped_so_its_columns_can_be_mapped_and_imported(channels, world):
+    """A NUL in a header reached the mapping form, which the NUL guard refuses (the import could
+    not go on); one in a reference failed the import on PostgreSQL."""
+    from app.channels import spreadsheet
+    from app.extensions import db
+    from app.models import InboundMessage
+
+    rows = register_rows(2, start=9301)
+    rows[0][0] = "TEL-\x0009301"
+    text = ";".join(HEADERS).replace("Isi Laporan", "Isi\x00 Laporan") + "\n" + "\n".join(";".join(r) for r in rows)
+    batch, headers = spreadsheet.start(Upload("register.csv", text.encode("utf-8")), "phone", world.user("koordinator"))
+    assert headers == HEADERS
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    assert spreadsheet.dry_run(batch)["create"] == 2
+    assert spreadsheet.run_import(batch.id)["created"] == 2
+    refs = set(db.session.execute(select(InboundMessage.external_id)
+                                  .where(InboundMessage.import_batch_id == batch.id)).scalars())
+    assert refs == {"phone:TEL-09301", "phone:TEL-09302"}

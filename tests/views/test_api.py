@@ -276,6 +276,32 @@ def test_a_filter_value_of_a_whole_number_column_must_be_a_whole_number(app):
     assert [value for _flt, value in zip(filters.filters, filters.values)] == ["3", 2]
 
 
+def test_a_relation_filter_value_must_be_the_id_of_an_existing_row(app, world):
+    """The same reading as the staff lists' for a relation (an agency): FAB compared letters or the id
+    of no agency with NULL (the cases without an agency) or sent them to PostgreSQL's integer column."""
+    from flask_appbuilder.models.filters import map_args_filter  # noqa: F401  (FAB's operators registered)
+
+    from app.api_messages import translated
+    from app.extensions import db
+    from app.interface import InvalidFilterValue, LaporInterface
+    from app.models import Agency, Complaint
+
+    missing = db.session.query(db.func.max(Agency.id)).scalar() + 1000
+    dinkes = world.agency("DINKES").id
+    filters = LaporInterface(Complaint).get_filters(["agency"])
+    for opr in ("rel_o_m", "nrel_o_m"):
+        for value in ("abc", "", "3.5", 3.5, None, True, ["x"], "\u0663", "99999999999999999999", 0, -1,
+                      missing, str(missing), [dinkes, missing]):
+            with pytest.raises(InvalidFilterValue) as refused:
+                filters.rest_add_filters([{"col": "agency", "opr": opr, "value": value}])
+            with app.test_request_context(headers={"Accept-Language": "id"}):
+                assert (str(translated(str(refused.value)))
+                        == "Nilai penyaring untuk agency harus berupa ID data yang ada (bilangan bulat)."), value
+    filters.rest_add_filters([{"col": "agency", "opr": "rel_o_m", "value": dinkes},
+                              {"col": "agency", "opr": "nrel_o_m", "value": f" {dinkes} "}])
+    assert [value for _flt, value in zip(filters.filters, filters.values)] == [dinkes, dinkes]
+
+
 def test_a_client_without_a_valid_token_is_told_so_in_indonesian(app, cases):
     """flask-jwt-extended answered a bad token with ``{"msg": "Not enough segments"}`` (422)."""
     with app.test_client() as stranger:
@@ -325,3 +351,79 @@ def test_every_api_answers_its_refusals_through_the_one_home_of_api_messages(app
     with app.test_client() as api:
         assert api.get("/api/v1/complaint/").get_json() == {
             "message": "Belum masuk, atau token tidak berlaku. Masuk melalui /api/v1/security/login."}
+
+
+def test_a_page_past_the_first_ten_thousand_rows_is_refused_with_a_way_on(app, cases):
+    """Staff lists never OFFSET past 10,000 rows; the API served its last allowed page again for any
+    deeper one, so a client paging until an empty page never stopped (and a million cases were walked)."""
+    with app.test_client() as api:
+        headers = jwt_for(api, "admin")
+        last = api.get("/api/v1/complaint/?q=(page:100,page_size:100)", headers=headers)
+        assert last.status_code == 200 and last.get_json()["ids"] == []  # rows 10.001-10.100: none here
+        for q in ("(page:101,page_size:100)", "(page:10001,page_size:1)", "(page:5000,page_size:25)"):
+            deeper = api.get(f"/api/v1/complaint/?q={q}", headers=headers)
+            assert deeper.status_code == 400, q
+            message = deeper.get_json()["message"]
+            assert "10.000 baris pertama" in message and "received_at" in message
+
+
+NOT_ALLOWED = "Isian mengandung karakter yang tidak diizinkan."
+
+
+@pytest.mark.parametrize("raw", ['{"address": "Jl. Melati\\u0000 1"}', '{"district": "Cimalaka\\ud800"}',
+                                 '{"address\\u0000": "Jl. Melati 1"}', '{"address": "Jl. Melati 1", "x": ["\\udc80"]}'])
+def test_a_json_body_carrying_a_nul_or_a_broken_character_is_refused_and_changes_nothing(app, cases, raw):
+    """A NUL (refused by PostgreSQL) or half of a UTF-16 pair (no UTF-8 exists for it) in a JSON body
+    was stored on SQLite, failed PostgreSQL, or was a 500: the API's own 400, the case untouched."""
+    from app.extensions import db
+    from app.models import Complaint
+
+    case = cases["dinkes"]
+    before = (case.address, case.district, case.version)
+    with app.test_client() as api:
+        response = api.put(f"/api/v1/complaint/{case.id}", data=raw, content_type="application/json",
+                           headers=jwt_for(api, "opd_dinkes"))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json() == {"message": NOT_ALLOWED}
+    db.session.expire_all()
+    stored = db.session.get(Complaint, case.id)
+    assert (stored.address, stored.district, stored.version) == before
+
+
+def test_a_sign_in_whose_name_carries_a_nul_is_refused_not_a_server_error(app):
+    with app.test_client() as api:
+        response = api.post("/api/v1/security/login", data='{"username": "admin\\u0000", "password": "x", '
+                            '"provider": "db"}', content_type="application/json")
+    assert response.status_code == 400 and response.get_json() == {"message": NOT_ALLOWED}
+
+
+def test_a_change_sent_as_text_not_json_is_told_so_in_indonesian(app, cases):
+    """FAB answered ``{"message": "Request is not JSON"}`` to a PUT without the JSON content type."""
+    with app.test_client() as api:
+        response = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", data='{"address": "Jl. Melati 1"}',
+                           content_type="text/plain", headers=jwt_for(api, "opd_dinkes"))
+    assert response.status_code == 400
+    assert response.get_json() == {"message": "Isi permintaan harus berupa objek JSON."}
+
+
+def test_sign_in_refusals_say_what_is_wrong_in_indonesian(app):
+    """A wrong password was told "not signed in, or the token is not valid"; another provider got
+    FAB's English ("Alternative authentication provider is not allowed")."""
+    with app.test_client() as api:
+        wrong = api.post("/api/v1/security/login", json={"username": "admin", "password": "salah-sekali",
+                                                         "provider": "db"})
+        other = api.post("/api/v1/security/login", json={"username": "admin", "password": PASSWORD,
+                                                         "provider": "ldap"})
+    assert wrong.status_code == 401
+    assert wrong.get_json() == {"message": "Nama pengguna atau kata sandi salah."}
+    assert other.status_code == 400
+    assert other.get_json() == {"message": "provider: harus \"db\" (nama pengguna dan kata sandi)."}
+
+
+def test_a_json_body_nested_too_deep_to_read_is_a_400_not_a_server_error(app, cases):
+    deep = '{"address": ' + "[" * 100000 + "]" * 100000 + "}"
+    with app.test_client() as api:
+        response = api.put(f"/api/v1/complaint/{cases['dinkes'].id}", data=deep, content_type="application/json",
+                           headers=jwt_for(api, "opd_dinkes"))
+    assert response.status_code == 400
+    assert response.get_json() == {"message": "Isi permintaan harus berupa objek JSON."}

@@ -99,6 +99,59 @@ def test_letters_in_a_number_filter_are_named_and_that_filter_left_out(login_as,
         assert f'[["verify_days", ' in page and f'["{typed}"]]]' in page
 
 
+@pytest.mark.parametrize("typed", ["abc", "12a", "", " ", "3.5", "99999999999999999999", "no such agency"])
+def test_an_agency_filter_that_names_no_agency_is_said_and_left_out(login_as, make_case, typed):
+    """A forged or mistyped agency in a link (``?_flt_0_agency=abc``, or the id of no agency) listed the
+    cases without an agency (SQLite: ``agency_id IS NULL``) or refused the page (PostgreSQL): it is
+    named, like a number or a date nobody can read, and the list shows its cases unfiltered."""
+    from app.extensions import db
+    from app.models import Agency
+
+    if typed == "no such agency":
+        typed = str(db.session.query(db.func.max(Agency.id)).scalar() + 1000)
+    unassigned = make_case(title="Belum ada instansinya")
+    dispatched = make_case(agency="DINKES", status="dispatched", title="Sudah di Dinkes")
+    client = login_as("koordinator")
+    for operator in range(2):  # "Relation" (equal), "No Relation" (not equal)
+        response = client.get("/complaintview/list/", query_string={f"_flt_{operator}_agency": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, (operator, response.status_code)
+        assert page.count(f"&#34;{typed.strip()[:20]}&#34; bukan ID Instansi penanggung jawab mana pun: pilih "
+                          "Instansi penanggung jawab dari daftar. Filter itu tidak dipakai.") == 1, operator
+        listed = numbers_listed(page)
+        assert {unassigned.tracking_number, dispatched.tracking_number} <= listed, operator
+        assert f'[["agency", ' in page  # the filter stays in the filter form, with what was typed
+
+
+@pytest.mark.parametrize("screen, column, label", [
+    ("/users", "roles", "Peran"), ("/users", "agency", "Instansi"), ("/roles", "user", None),
+    ("/agencyview", "parent", "Instansi induk"), ("/categoryview", "suggested_agency", None),
+    ("/loginhistoryview", "user", None), ("/reminderview", "agency", None),
+    ("/queuetoverifyview", "category", None), ("/complaintview", "channel", None)])
+def test_every_relation_filter_of_every_list_names_a_value_that_is_no_row(login_as, screen, column, label):
+    client = login_as("admin")
+    for typed in ("abc", "99999999"):
+        response = client.get(f"{screen}/list/", query_string={f"_flt_0_{column}": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, (typed, response.status_code)
+        said = re.findall(rf"&#34;{typed}&#34; bukan ID ([^<]+?) mana pun: pilih \1 dari daftar\. "
+                          "Filter itu tidak dipakai\.", page)
+        assert len(said) == 1, (typed, said)
+        assert label is None or said[0].startswith(label), said
+
+
+def test_an_agency_chosen_from_the_list_still_filters(login_as, make_case, world):
+    unassigned = make_case(title="Belum ada instansinya")
+    dispatched = make_case(agency="DINKES", status="dispatched", title="Sudah di Dinkes")
+    client = login_as("koordinator")
+    dinkes = world.agency("DINKES").id
+    page = client.get("/complaintview/list/", query_string={"_flt_0_agency": str(dinkes)}).get_data(as_text=True)
+    assert "bukan ID" not in page
+    assert dispatched.tracking_number in numbers_listed(page) and unassigned.tracking_number not in numbers_listed(page)
+    other = client.get("/complaintview/list/", query_string={"_flt_1_agency": str(dinkes)}).get_data(as_text=True)
+    assert dispatched.tracking_number not in numbers_listed(other)
+
+
 def test_a_whole_number_still_filters(login_as):
     client = login_as("koordinator")
     page = client.get("/slasettingview/list/", query_string={"_flt_1_verify_days": " 100 "}).get_data(as_text=True)

@@ -10,12 +10,11 @@ account) is ever in a response; the private reply code is never in a response.
 """
 import datetime
 import logging
-import re
 import secrets
 
 from flask import Blueprint, request, url_for
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from app.channels import intake
@@ -297,7 +296,18 @@ def _parse_post():
                 district=_attribute("kecamatan")[:100] or None, is_anonymous=_flag("anonim"),
                 is_confidential=_flag("rahasia"), media_url=_media_url(),
                 reporter=dict(name=name or None, email=(request.form.get("email") or "").strip()[:200] or None,
-                              phone=(request.form.get("phone") or "").strip()[:40] or None))
+                              phone=_phone()))
+
+
+def _phone():
+    """The reporter's number, where the receipt and updates go: refused when it is no phone number
+    (as on the web form), never cut."""
+    from app.workflow.reporters import is_phone
+
+    phone = (request.form.get("phone") or "").strip()
+    if phone and not is_phone(phone):
+        raise Open311Error(400, _("phone is not a valid phone number, e.g. 0812 3456 7890."))
+    return phone or None
 
 
 @open311_bp.route(f"/requests.{FMT}", methods=["POST"])

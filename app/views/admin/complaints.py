@@ -20,15 +20,14 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional as OptionalValidator
 
 from app.extensions import db
 from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime, lapor_datetime_short
-from app.spreadsheets import safe_row
 from app.labels import COMPLAINT_LABELS, KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
-from app.models import Agency, Complaint, ComplaintEvent, Reporter
+from app.models import Agency, Complaint, ComplaintEvent
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
@@ -378,11 +377,10 @@ class ComplaintView(OwnSearchFilters, ModelView):
     def _intake(self, form):
         from app.workflow import attachments
 
-        cal = current_calendar()
         received = form.received_at.data
         now = utcnow()
         if received is not None:
-            received = cal.to_utc(received.replace(tzinfo=cal.tz))
+            received = current_calendar().utc_of(received)  # the one reading of a typed local time
             if received > now + datetime.timedelta(minutes=5):
                 form.received_at.errors = list(form.received_at.errors) + [_("The time received cannot be in the future.")]
                 return None

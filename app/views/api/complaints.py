@@ -4,8 +4,8 @@ The API never returns reporter identity; cases are not deleted through it.
 """
 from flask_appbuilder.api import ModelRestApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
-from app.interface import LaporInterface as SQLAInterface
-from flask_babel import lazy_gettext as _l
+from app.interface import LaporInterface as SQLAInterface, offset_allowed
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.models import Complaint
 from sqlalchemy import inspect
@@ -60,6 +60,20 @@ class ComplaintApi(ApiMessages, ModelRestApi):
     order_columns = ["received_at", "tracking_number", "status"]
     base_order = ("received_at", "desc")
 
+    def get_list_headless(self, **kwargs):
+        """A page past the first 10,000 rows is refused with a way on (a filter on the time), like the
+        staff lists: the interface would otherwise serve its last page again for any deeper one, and
+        a client paging until an empty page would never stop."""
+        from app.workflow.paging import COUNT_CAP
+
+        page, page_size = self._handle_page_args(kwargs.get("rison") or {})
+        if not offset_allowed(page, page_size):
+            return self.response_400(message=_(
+                "Pages past the first %(count)s rows are not served: narrow the list with a filter, for example "
+                "received_at before the last row you read (opr:lt), and page from 0 again.",
+                count=f"{COUNT_CAP:,}".replace(",", ".")))
+        return super().get_list_headless(**kwargs)
+
     def _get_fields_info(self, cols, model_schema, filter_rel_fields, **kwargs):
         if model_schema is self.add_model_schema:
             # no case is created through this API (no POST route): ``_info`` describes no add form.
@@ -107,6 +121,10 @@ class ComplaintApi(ApiMessages, ModelRestApi):
 
     def put_headless(self, pk):
         """FAB's edit; a refusal by the case's rules is a JSON message, never a 500."""
+        from flask import request
+
+        if not request.is_json:  # FAB answers this one in English, past response_400
+            return self.response_400(message="Request is not JSON")
         try:
             return super().put_headless(pk)
         except DomainError as exc:
