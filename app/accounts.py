@@ -5,12 +5,14 @@
 * :class:`LaporResetMyPasswordView` - every role changes its own password with the current one
   and the strength rule (``FAB_PASSWORD_COMPLEXITY_VALIDATOR`` = :func:`password_strength`,
   which FAB also applies to the admin's user forms).
+* the own-profile form (FAB's ``UserInfoEdit``) refuses names longer than their columns, as the
+  admin's user form does, instead of passing them to the database.
 """
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
-from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
+from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm, UserInfoEdit
 from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView
 from flask_appbuilder.utils.base import is_safe_redirect_url
 from flask_appbuilder.views import expose
@@ -19,7 +21,7 @@ from flask_login import login_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app import passwords
 from app.extensions import db
@@ -72,6 +74,11 @@ OwnPasswordForm.current_password.creation_counter = 0
 # FAB's help text says "this application does not check this for you": it does (app/passwords.py),
 # and the field says what it checks (own password and an admin resetting a user's password alike)
 ResetPasswordForm.password.kwargs["description"] = LazyString(lambda: passwords.policy())
+# FAB's own-profile form checks only that the names are there: a longer name than the column went to
+# the database (kept whole by SQLite, a 500 on PostgreSQL); refused on the form like the admin's user form
+for _name in ("first_name", "last_name"):
+    getattr(UserInfoEdit, _name).kwargs["validators"] = [
+        DataRequired(), Length(max=LaporUser.__table__.c[_name].type.length)]
 
 
 class LaporResetMyPasswordView(ResetMyPasswordView):

@@ -488,7 +488,9 @@ def reclassify(complaint, who, now=None, **changes):
     if "kind" in changes and changes["kind"] not in KINDS:
         raise ValidationFailed(_l("Unknown case type."))
     if "title" in changes:
-        changes["title"] = _require_text(changes["title"], _l("Case title is required."))[:200]
+        changes["title"] = _require_text(changes["title"], _l("Case title is required."))
+        if len(changes["title"]) > 200:  # the length of Complaint.title: refused, never cut
+            raise ValidationFailed(_l("The case title may be at most 200 characters."))
     diff = {}
     for name, value in changes.items():
         before = getattr(complaint, name)

@@ -24,6 +24,19 @@ def assert_category_deletable(category):
         raise DomainError(_l("This category is still in use; deactivate it instead."))
 
 
+def assert_valid_category_parent(category_id, parent_id):
+    """Refuse a parent category that is the category itself or one of its sub-categories (a loop:
+    the database refused the first, the second made the category its own ancestor)."""
+    if parent_id is None or category_id is None:
+        return
+    seen = set()
+    while parent_id is not None and parent_id not in seen:
+        if parent_id == category_id:
+            raise DomainError(_l("A category cannot be placed under itself or under one of its own sub-categories."))
+        seen.add(parent_id)
+        parent_id = db.session.execute(select(Category.parent_id).where(Category.id == parent_id)).scalar()
+
+
 def assert_channel_deletable(channel):
     if _used(select(Complaint.id).where(Complaint.channel_id == channel.id)):
         raise DomainError(_l("This channel is still used by cases; deactivate it instead."))

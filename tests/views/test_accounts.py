@@ -166,3 +166,18 @@ def test_a_user_saved_without_a_role_is_told_to_choose_one(client, world):
         "email": officer.email, "active": "y", "agency": officer.agency_id})
     assert response.status_code == 200
     assert "Pilih paling sedikit satu peran." in visible_text(response.get_data(as_text=True))
+
+
+def test_own_profile_refuses_a_name_longer_than_its_column_and_keeps_it(login_as, world):
+    client = login_as("opd_dinkes")
+    long_name = "Siti Nurhaliza binti Abdurrahman Wahid Kusumawardhani Prawiranegara"
+    assert len(long_name) > 64
+    response = client.post("/userinfoeditview/form", data={"first_name": long_name, "last_name": "Dinkes"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Kolom ini paling banyak berisi 64 karakter." in visible_text(page)
+    assert f'value="{long_name}"' in page
+    from app.extensions import db
+
+    db.session.expire_all()
+    assert world.user("opd_dinkes").first_name != long_name

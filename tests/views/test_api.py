@@ -123,6 +123,14 @@ def test_login_without_a_provider_is_a_400_with_a_message(app):
         assert "provider wajib diisi" in response.get_json()["message"]
 
 
+def test_login_with_a_body_that_is_not_json_is_refused_in_indonesian(app):
+    with app.test_client() as api:
+        response = api.post("/api/v1/security/login", data="username=admin&password=x",
+                            content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400
+        assert response.get_json() == {"message": "Isi permintaan harus berupa objek JSON."}
+
+
 def test_without_a_token_the_api_refuses(app, cases):
     with app.test_client() as api:
         assert api.get("/api/v1/complaint/").status_code == 401

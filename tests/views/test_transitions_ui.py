@@ -231,6 +231,21 @@ def test_a_forward_to_a_name_too_long_is_refused_with_the_name_kept(login_as, ma
     assert case.status == "received" and case.forwarded_to is None
 
 
+def test_a_correction_to_a_title_too_long_is_refused_with_the_title_kept(login_as, make_case):
+    case = make_case(title="Jalan berlubang di depan pasar")
+    title = "Jalan kabupaten ruas Sumedang-Cimalaka berlubang dan tergenang air setiap hujan turun " * 3
+    assert len(title.strip()) > 200
+    response = login_as("koordinator").post(f"/complaintview/transition/{case.id}/reclassify", data={
+        "kind": "complaint", "title": title, "expected_version": case.version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Judul laporan paling banyak 200 karakter." in page
+    assert title.strip() in _open_form(page, "reclassify")
+    case = reload(case)
+    assert case.title == "Jalan berlubang di depan pasar"
+    assert not db.session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id,
+                                                               ComplaintEvent.kind == "reclassified")).first()
+
+
 def test_the_same_action_sent_twice_is_done_once_and_said_so_calmly(login_as, make_case):
     case = make_case(status="dispatched", agency="DINKES")
     officer = login_as("opd_dinkes")

@@ -67,6 +67,19 @@ class AgencyView(ModelView):
         assert_agency_deletable(item)
 
 
+def _category_parent_without_loop(form, field):
+    """Form check of the parent category (the domain rule, shown next to the field; input kept)."""
+    from app.workflow.reference import assert_valid_category_parent
+
+    pk = (request.view_args or {}).get("pk")
+    if field.data is None or whole_number(pk) is None:
+        return
+    try:
+        assert_valid_category_parent(whole_number(pk), field.data.id)
+    except DomainError as exc:
+        raise ValidationError(str(exc.message))
+
+
 def _distinct_category_name(form, field):
     """Form validator (name): no two categories read the same, case and spacing aside (the
     spreadsheet import finds a category by its name)."""
@@ -98,7 +111,13 @@ class CategoryView(ModelView):
         "suggested_agency": _l("Suggested agency"), "active": _l("Active"),
     }
     # the import matches categories by name: a second one that reads the same is a field message
-    validators_columns = {"name": [DataRequired(), Length(max=150), _distinct_category_name]}
+    validators_columns = {"name": [DataRequired(), Length(max=150), _distinct_category_name],
+                          "parent": [_category_parent_without_loop]}
+
+    def pre_update(self, item):
+        from app.workflow.reference import assert_valid_category_parent
+
+        assert_valid_category_parent(item.id, getattr(item.parent, "id", None))
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_category_deletable
