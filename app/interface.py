@@ -317,6 +317,30 @@ def clear_choices():
     _choices.clear()
 
 
+def _fresh_choices():
+    """Drop this process's cached choices when another process changed an agency, category or channel:
+    its screens move the shared generation of the cached permissions (``permission_cache``; checked once
+    per request). Without it a second worker kept offering (and accepting) the old list for up to
+    ``CHOICES_CACHE_SECONDS``, and refused a new category chosen on a page the first worker served."""
+    from app import permission_cache
+
+    generation = permission_cache.generation()
+    if _choices.get("_generation") != generation:
+        _choices.clear()
+        _choices["_generation"] = generation
+
+
+def _reference_changed(model):
+    """An agency, category or channel was added, changed or removed: every process's choices go."""
+    from flask import current_app, has_app_context
+
+    clear_choices()
+    if model.__name__ in CHOICE_MODELS and has_app_context():
+        from app import permission_cache
+
+        permission_cache.publish(current_app._get_current_object())
+
+
 class LaporInterface(SQLAInterface):
     """The SQLAlchemy interface of every staff screen.
 
@@ -361,6 +385,7 @@ class LaporInterface(SQLAInterface):
         plain = not (filters or order_column or page or page_size or select_columns)
         if plain and self.obj.__name__ in CHOICE_MODELS and has_app_context():
             ttl = current_app.config.get("CHOICES_CACHE_SECONDS", 60)
+            _fresh_choices()
             hit = _choices.get(self.obj.__name__)
             if ttl and hit and time.monotonic() - hit[0] < ttl:
                 # this request's own instances, rebuilt from the cached column values without SQL
@@ -389,15 +414,21 @@ class LaporInterface(SQLAInterface):
     # first so that the user's input stays on the page. Any change clears the cached choices.
     def add(self, item, commit=True):
         clear_choices()
-        return self._plainly(super().add, item, commit)
+        done = self._plainly(super().add, item, commit)
+        _reference_changed(self.obj)  # after the change: no process caches the old list again
+        return done
 
     def edit(self, item, commit=True):
         clear_choices()
-        return self._plainly(super().edit, item, commit)
+        done = self._plainly(super().edit, item, commit)
+        _reference_changed(self.obj)  # after the change: no process caches the old list again
+        return done
 
     def delete(self, item, commit=True):
         clear_choices()
-        return self._plainly(super().delete, item, commit)
+        done = self._plainly(super().delete, item, commit)
+        _reference_changed(self.obj)  # after the change: no process caches the old list again
+        return done
 
     @staticmethod
     def _plainly(operation, item, commit):
@@ -470,6 +501,7 @@ class CachedSearchWidget(SearchWidget):
         ttl = current_app.config.get("CHOICES_CACHE_SECONDS", 60)
         columns = tuple(self.template_args["include_cols"])
         key = ("search", type(self.template_args["form"]), str(get_locale() or ""), columns)  # a class per screen
+        _fresh_choices()
         hit = _choices.get(key)
         if not ttl or not hit or time.monotonic() - hit[0] >= ttl:
             dict_filters = self.filters.get_search_filters()

@@ -145,8 +145,13 @@ def _build_world(application):
 
 @pytest.fixture
 def ctx(app):
-    """An application context per test; cases made in the test are removed afterwards."""
+    """An application context per test; cases made in the test are removed afterwards. Each test
+    starts with no cached choices (filter and form selects): tests make reference rows directly,
+    not through the screens that clear the cache, so an earlier test's cache would not know them."""
+    from app.interface import clear_choices
+
     with app.app_context():
+        clear_choices()
         yield app
         _cleanup()
 

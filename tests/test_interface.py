@@ -4,6 +4,7 @@ import json
 import re
 
 import wtforms.fields.core
+from flask import current_app
 
 
 def _active_filters(page):
@@ -64,3 +65,41 @@ def test_a_list_page_sends_the_same_statements_at_any_page_size(login_as, make_c
         per_row = re.compile(r"FROM (channel|agency)\s+WHERE (channel|agency)\.id =")
         assert not [s for s in seen if per_row.search(s)], "one query per row for its agency or channel"
     assert counts[20] == counts[100]
+
+
+def test_a_category_added_by_another_worker_is_offered_at_once(login_as):
+    """Each worker caches the choices of its selects (agencies, categories, channels) for
+    CHOICES_CACHE_SECONDS. A category added on worker A was missing from worker B's lists, and chosen
+    on a page from A, refused by B as "not a valid choice". A's screen moves the shared generation
+    (as role changes do); B drops its cached choices on its next request."""
+    from app import permission_cache
+    from app.extensions import db
+    from app.models import Category
+
+    client = login_as("koordinator")
+    assert "Trotoar Rusak" not in client.get("/complaintview/list/").get_data(as_text=True)  # cached now
+    # worker A: the row and the moved generation, as its category screen leaves them
+    db.session.add(Category(name="Trotoar Rusak", active=True))
+    db.session.commit()
+    permission_cache.publish(current_app)
+    try:
+        assert "Trotoar Rusak" in client.get("/complaintview/list/").get_data(as_text=True)
+    finally:
+        db.session.query(Category).filter(Category.name == "Trotoar Rusak").delete()
+        db.session.commit()
+
+
+def test_saving_a_category_on_its_screen_moves_the_shared_generation(login_as):
+    from app import permission_cache
+    from app.extensions import db
+    from app.models import Category
+
+    client = login_as("koordinator")
+    before = permission_cache.current_generation()
+    response = client.post("/categoryview/add", data={"name": "Trotoar Rusak", "description": "", "active": "y"})
+    assert response.status_code == 302
+    try:
+        assert permission_cache.current_generation() != before
+    finally:
+        db.session.query(Category).filter(Category.name == "Trotoar Rusak").delete()
+        db.session.commit()
