@@ -219,17 +219,12 @@ def open_case(channel_row, *, title, description, reporter=None, files=(), kind=
     accepted = attachments.validate_uploads(as_uploads(files)) if files else []
     title, description = clean(title), clean(description)
     details = {key: clean(value) for key, value in details.items()}
-    title = " ".join((title or "").split())[:200] or _title_from(description)
+    title = " ".join((title or "").split())[:lifecycle.MAX_TITLE] or lifecycle.title_from(description)
     outcome = lifecycle.register(
         who=lifecycle.REPORTER, title=title, description=description, kind=kind, channel=channel_row,
         reporter=reporter, now=now, **details)
     written = attachments.store(outcome.complaint, accepted) if accepted else []
     return outcome, written
-
-
-def _title_from(description):
-    first = " ".join((description or "").split())
-    return (first[:77] + "...") if len(first) > 80 else first
 
 
 def add_reply(complaint, text, files=(), now=None):

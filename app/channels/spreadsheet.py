@@ -524,7 +524,7 @@ def _create(batch, channel, data, who):
 
         received_at = current_calendar().utc_of(received_at)
     outcome = lifecycle.register(
-        who=who, title=data["title"] or _title_from(data["description"]), description=data["description"],
+        who=who, title=data["title"] or lifecycle.title_from(data["description"]), description=data["description"],
         kind=data["kind"], channel=channel, reporter=reporter, category=db.session.get(Category, data["category_id"]) if data["category_id"] else None,
         is_anonymous=data["is_anonymous"], is_confidential=data["is_confidential"],
         district=data["district"], village=data["village"], address=data["address"],
@@ -536,11 +536,6 @@ def _create(batch, channel, data, who):
                                   created_at=utcnow()))
     db.session.flush()
     return outcome
-
-
-def _title_from(description):
-    first = " ".join(description.split())
-    return (first[:77] + "...") if len(first) > 80 else first
 
 
 def claim_for_run(batch):

@@ -223,6 +223,15 @@ def _event(complaint, actor, kind, *, public_text=None, internal_note=None, is_p
 
 
 MAX_TEXT = 10000  # characters of a case's description or a timeline text
+MAX_TITLE = 200  # characters of a case's title (its column)
+STAFF_TITLE_MIN = 5  # a title staff type (intake form, correction): a few words, not "-" or "abc"
+
+
+def title_from(description):
+    """The title of a case that came without one (a WhatsApp or SMS message, a register row): the
+    start of its description, on one line."""
+    first = " ".join((description or "").split())
+    return (first[:77] + "...") if len(first) > 80 else first
 
 
 def _require_text(text, message):
@@ -489,8 +498,10 @@ def reclassify(complaint, who, now=None, **changes):
         raise ValidationFailed(_l("Unknown case type."))
     if "title" in changes:
         changes["title"] = _require_text(changes["title"], _l("Case title is required."))
-        if len(changes["title"]) > 200:  # the length of Complaint.title: refused, never cut
+        if len(changes["title"]) > MAX_TITLE:  # the length of Complaint.title: refused, never cut
             raise ValidationFailed(_l("The case title may be at most 200 characters."))
+        if len(changes["title"]) < STAFF_TITLE_MIN and changes["title"] != complaint.title:
+            raise ValidationFailed(_l("The case title must be at least %(count)d characters.", count=STAFF_TITLE_MIN))
     diff = {}
     for name, value in changes.items():
         before = getattr(complaint, name)

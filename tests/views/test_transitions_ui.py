@@ -305,3 +305,13 @@ def test_an_opd_officer_sees_the_count_of_merged_duplicates_but_not_another_agen
     assert "Bidan desa tidak bisa lewat jembatan" not in page and f"/complaintview/show/{theirs.id}\"" not in page
     page = login_as("koordinator").get(f"/complaintview/show/{parent.id}").get_data(as_text=True)
     assert "Bidan desa tidak bisa lewat jembatan" in page
+
+
+def test_a_correction_to_a_title_of_a_few_letters_is_refused_as_on_the_intake_form(login_as, make_case):
+    """The staff intake form asks for at least 5 characters; the correction took "-" or "abc"."""
+    case = make_case(title="Jalan berlubang di depan pasar")
+    response = login_as("koordinator").post(f"/complaintview/transition/{case.id}/reclassify", data={
+        "kind": "complaint", "title": "abc", "expected_version": case.version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Judul laporan paling sedikit 5 karakter." in page
+    assert reload(case).title == "Jalan berlubang di depan pasar"

@@ -26,7 +26,7 @@ from app.formats import UNENCODED_PLUS
 from app.labels import KIND_LABELS, STATUS_LABELS
 from app.models import Category, Complaint, ComplaintEvent, InboundMessage
 from app.models.reference import KINDS
-from app.workflow import access, apikeys, attachments, public_list, sla
+from app.workflow import access, apikeys, attachments, lifecycle, public_list, sla
 from app.workflow.calendar import current_calendar
 from app.workflow.errors import DomainError
 from app.workflow.numbers import whole_number
@@ -45,7 +45,7 @@ CLOSED = ("resolved", "closed", "archived", "forwarded")
 # events whose public text is the agency's answer (never the reporter's own words)
 ANSWER_EVENTS = ("held", "dispatched", "follow_up", "resolved", "archived", "forwarded")
 MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
-MAX_DESCRIPTION, MAX_TITLE = 10000, 200
+MAX_DESCRIPTION, MAX_TITLE = lifecycle.MAX_TEXT, lifecycle.MAX_TITLE
 BOOLEAN_VALUES = {"ya": True, "true": True, "1": True, "tidak": False, "false": False, "0": False}
 
 

@@ -253,7 +253,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
     edit_form_extra_fields = {"expected_version": HiddenField(),
                               "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()])}
     edit_columns = edit_columns + ["expected_version"]
-    validators_columns = {"title": [DataRequired(), Length(min=5, max=200)], "description": [DataRequired(), Length(min=10, max=10000)]}
+    validators_columns = {"title": [DataRequired(), Length(min=lifecycle.STAFF_TITLE_MIN, max=lifecycle.MAX_TITLE)], "description": [DataRequired(), Length(min=10, max=10000)]}
 
     show_template = "complaints/show.html"
     list_template = "complaints/list.html"
