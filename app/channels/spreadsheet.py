@@ -329,7 +329,9 @@ def check_row(values, index_of, lookups, now):
         errors.append(_("the description is longer than %(count)s characters",
                         count=format_decimal(lifecycle.MAX_TEXT, locale=get_locale())))
     data["description"] = description
-    data["title"] = str(get("title") or "").strip()[:200]
+    data["title"] = str(get("title") or "").strip()
+    if len(data["title"]) > lifecycle.MAX_TITLE:  # refused, never cut
+        errors.append(_("the title is longer than %(count)s characters", count=lifecycle.MAX_TITLE))
     kind_text = str(get("kind") or "").strip().lower()
     data["kind"] = KIND_WORDS.get(kind_text, "complaint" if not kind_text else None)
     if data["kind"] is None:
@@ -427,7 +429,7 @@ def dry_run(batch, now=None):
             report["create"] += 1
             if len(report["preview"]) < 10:
                 report["preview"].append({"row": number, "ref": data["external_ref"],
-                                          "title": data["title"] or data["description"][:80],
+                                          "title": data["title"] or lifecycle.title_from(data["description"]),
                                           "kind": data["kind"]})
     batch.total_rows = report["rows"]
     batch.error_count = len(report["errors"])

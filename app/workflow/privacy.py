@@ -26,11 +26,20 @@ from app.workflow.errors import NotAllowed, ValidationFailed
 UNSENT = ("pending", "sending", "failed")
 
 
+MAX_REASON = 1000  # characters of a reason in the access log: refused beyond, never cut
+
+
 def _reason(reason):
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationFailed(_l("Write why you need the reporter's full data (at least 5 characters)."))
-    return reason[:1000]
+    return _at_most(reason)
+
+
+def _at_most(text):
+    if len(text) > MAX_REASON:
+        raise ValidationFailed(_l("Write it in at most %(count)s characters.", count="1.000"))
+    return text
 
 
 def _unmaskable(user, complaint):
@@ -137,7 +146,7 @@ def confirm_contact(complaint, who, reason, now=None):
         raise ValidationFailed(_l("Write how you confirmed the contact data with the reporter (at least 5 characters)."))
     reporter.contact_unconfirmed = False
     code = reply_codes.replace_code(complaint)
-    return lifecycle._event(complaint, actor, "contact_confirmed", is_public=False, internal_note=note[:1000],
+    return lifecycle._event(complaint, actor, "contact_confirmed", is_public=False, internal_note=_at_most(note),
                             now=now or utcnow(), reply_code=code)
 
 

@@ -464,3 +464,14 @@ def test_a_sheet_with_a_blank_first_row_finds_its_header_row_below(channels, wor
     assert headers == HEADERS
     spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
     assert spreadsheet.dry_run(batch)["create"] == 2
+
+
+def test_a_title_longer_than_a_case_holds_is_named_in_the_dry_run_not_cut(channels, world):
+    from app.channels import spreadsheet
+
+    rows = register_rows(2)
+    rows[1][2] = "Jalan kabupaten ruas Sumedang-Cimalaka berlubang dan tergenang air " * 4  # row 3
+    batch, headers = spreadsheet.start(Upload("register.xlsx", xlsx_bytes(HEADERS, rows)), "phone", world.user("koordinator"))
+    spreadsheet.set_mapping(batch, spreadsheet.guess_mapping(headers), headers)
+    report = spreadsheet.dry_run(batch)
+    assert [(e["row"], e["errors"]) for e in report["errors"]] == [(3, ["judul lebih dari 200 karakter"])]

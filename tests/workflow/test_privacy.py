@@ -136,3 +136,15 @@ def test_identity_retention_of_closed_cases_is_off_by_default_and_erases_when_se
     assert db.session.get(Reporter, closed.reporter_id).erased_at is not None
     assert db.session.get(Reporter, open_case.reporter_id).name == RINA["name"]
     assert db.session.get(Complaint, closed.id).status == "closed"
+
+
+def test_a_reason_longer_than_the_access_log_keeps_is_refused_not_cut(make_case, world):
+    """The access log is the reporter's record of who saw their data and why: a reason past its
+    1,000 characters was cut without a word."""
+    case = make_case(status="dispatched", agency="DINKES", reporter=RINA)
+    with pytest.raises(ValidationFailed) as refused:
+        privacy.reveal(world.user("koordinator"), case, "Konfirmasi lokasi " * 80)
+    assert "1.000" in str(refused.value.message)
+    assert db.session.execute(select(func.count()).select_from(IdentityAccess)).scalar() == 0
+    full = privacy.reveal(world.user("koordinator"), case, "Konfirmasi lokasi kepada pelapor")
+    assert full["phone"] == RINA["phone"]
