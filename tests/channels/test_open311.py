@@ -705,3 +705,16 @@ def test_a_post_sent_again_after_a_lost_answer_finds_its_case_instead_of_opening
     db.session.commit()
     later = post()
     assert later["service_request_id"] != first["service_request_id"] and count_cases() == before + 3
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_post_sent_as_json_is_told_to_send_a_form(client, category, api_key, fmt):
+    """Most clients post JSON by habit: they were told "api_key missing, invalid or revoked" while
+    their key was right there, in a body the spec does not read."""
+    key = api_key()
+    before = count_cases()
+    response = client.post(f"{API}/requests.{fmt}", json=post_form(category, key))
+    assert response.status_code == 400
+    description = error_of(response, fmt)["description"]
+    assert "application/x-www-form-urlencoded" in description and "application/json" in description
+    assert count_cases() == before

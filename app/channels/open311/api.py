@@ -203,6 +203,11 @@ def _no_key_in_the_address():
 
 def _authenticate():
     """The active key sent in the POST body (403 otherwise), counted against its rate limit."""
+    if not request.form and request.mimetype != "application/x-www-form-urlencoded" and request.get_data(cache=True):
+        # GeoReport v2 sends its arguments as a form; a JSON body read as one has no api_key at all
+        raise Open311Error(400, _("Send the arguments as a form (Content-Type: application/x-www-form-urlencoded "
+                                  "or multipart/form-data), as GeoReport v2 specifies, not as %(type)s.",
+                                  type=request.mimetype or "text"))
     key = apikeys.find_active(request.form.get("api_key"))
     if key is None:
         raise Open311Error(403, _("api_key missing, invalid or revoked."))
