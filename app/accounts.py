@@ -30,6 +30,25 @@ from app.models.user import Role
 from app.workflow.access import ROLE_ADMIN, ROLE_OPD
 
 
+# a staff sign-in name: 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or
+# digit ("opd_dinkes", "siti.rahma"); no spaces, no markup, nothing that reads differently elsewhere
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
+USERNAME_MESSAGE = _l("A user name has 3 to 64 letters, digits, dots (.), dashes (-) or underscores (_), "
+                      "and starts with a letter or digit, e.g. siti.rahma.")
+
+
+def username_is_valid(username):
+    import re
+
+    return re.fullmatch(USERNAME_PATTERN, username or "") is not None
+
+
+def valid_username(form, field):
+    """The user forms' check of :data:`USERNAME_PATTERN`."""
+    if field.data and not username_is_valid(field.data.strip()):
+        raise ValidationError(str(USERNAME_MESSAGE))
+
+
 def password_strength(password, username=None):
     """The strength rule of every password set through a form: the one policy of app/passwords.py
     (length, not the username, not a common password), raised with its Indonesian reasons."""

@@ -107,7 +107,11 @@ def create_admin_command(username, email, first_name, last_name, password):
     from app.passwords import problems
     from app.security import sync_roles
 
+    from app.accounts import USERNAME_MESSAGE, username_is_valid
+
     with force_locale("id"):
+        if not username_is_valid(username):
+            raise click.ClickException(str(USERNAME_MESSAGE))
         found = problems(password, username)
     if found:
         raise click.ClickException("Kata sandi ditolak: " + " ".join(found))

@@ -27,6 +27,7 @@ from app.accounts import (
     officer_needs_agency,
     role_model_view,
     _screen_names,
+    valid_username,
 )
 from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
 from app.workflow.access import ROLE_ADMIN
@@ -45,6 +46,7 @@ class LaporUserDBModelView(UserDBModelView):
     label_columns = {**UserDBModelView.label_columns, "agency": _l("Agency")}
     description_columns = {"agency": _l("Required for agency officers: they can see cases belonging to this agency and its sub-units.")}
     validators_columns = {**UserDBModelView.validators_columns,
+                          "username": [valid_username],
                           "roles": [a_role_is_required, keeps_an_active_admin],
                           "agency": [officer_needs_agency]}
 

@@ -121,3 +121,22 @@ def test_policy_in_the_create_admin_command(app, ctx):
         user.roles = []
         db.session.delete(user)
         db.session.commit()
+
+
+def test_a_user_name_with_spaces_or_markup_is_refused_with_the_form_kept(app, ctx, login_as, world):
+    """User names took emoji, spaces and "<script>": escaped on output, but hard to type at sign-in,
+    to tell apart in the login history and in every "who" column."""
+    admin = login_as("admin")
+    for name in ("budi uji", "<script>x</script>", "budi\U0001F600", "b"):
+        response = admin.post("/users/add", data={
+            "first_name": "Budi", "last_name": "Uji", "username": name, "email": "budi@uji.go.id",
+            "roles": [world.user("pimpinan").roles[0].id], "password": "Pantai-Selatan-9",
+            "conf_password": "Pantai-Selatan-9"})
+        page = visible_text(response.get_data(as_text=True))
+        assert "Nama pengguna terdiri atas 3 sampai 64" in page and "budi@uji.go.id" in response.get_data(as_text=True)
+        assert appbuilder.sm.find_user(username=name) is None
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["lapor", "create-admin", "--username", "kepala dinas", "--email", "kepala@uji.go.id",
+                                  "--password", "Pantai-Selatan-9"])
+    assert refused.exit_code != 0 and "Nama pengguna terdiri atas" in refused.output
+    assert appbuilder.sm.find_user(username="kepala dinas") is None
