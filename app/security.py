@@ -5,6 +5,8 @@ role gets exactly the permissions written for it in :mod:`app.permissions` (one
 explicit table, nothing matched by name), so a fresh install needs no clicking
 and a changed table reaches every installation.
 """
+import contextlib
+import logging
 import re
 
 from flask_appbuilder.api import expose
@@ -31,6 +33,27 @@ from app.accounts import (
 )
 from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
 from app.workflow.access import ROLE_ADMIN
+
+
+class _NothingToDelete(logging.Filter):
+    """FAB's clean-up tries to delete rows it also finds missing ("Refused to delete, permission
+    bulk_dispose does not exist"): a WARNING on every ``flask lapor init`` about nothing at all, which
+    taught admins to ignore that log. Real refusals (a row still granted to a role) still show."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not (message.startswith("Refused to delete") and message.endswith("does not exist"))
+
+
+@contextlib.contextmanager
+def _quiet_about_nothing():
+    log = logging.getLogger("flask_appbuilder.security.sqla.manager")
+    quiet = _NothingToDelete()
+    log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        log.removeFilter(quiet)
 
 
 class LaporUserDBModelView(UserDBModelView):
@@ -391,7 +414,8 @@ def sync_roles(appbuilder):
     appbuilder.add_permissions(update_perms=True)
     # rows of views no longer registered (a screen or API taken out, a class renamed) go with
     # their grants: an admin never sees, and no role keeps, a permission for nothing
-    appbuilder.security_cleanup()
+    with _quiet_about_nothing():
+        appbuilder.security_cleanup()
     by_pair = {
         (pvm.view_menu.name, pvm.permission.name): pvm
         for pvm in appbuilder.session.query(sm.permissionview_model).all()

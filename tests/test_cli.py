@@ -24,3 +24,17 @@ def test_init_and_seed_demo_are_idempotent(app, ctx):
     assert after_first[0] >= 20 and after_first[2] == 40
     skipped = runner.invoke(args=["lapor", "seed-demo", "--if-empty"])
     assert "tidak ditambahkan" in skipped.output
+
+
+def test_init_logs_no_warning_about_rows_that_do_not_exist(app, ctx, caplog):
+    """Every `flask lapor init` warned "Refused to delete, permission bulk_dispose does not exist" (and
+    the like): Flask-AppBuilder's clean-up about nothing, which teaches admins to ignore the log."""
+    import logging
+
+    from app.extensions import appbuilder
+    from app.security import sync_roles
+
+    with caplog.at_level(logging.WARNING):
+        sync_roles(appbuilder)
+        sync_roles(appbuilder)
+    assert not [r for r in caplog.records if "does not exist" in r.getMessage()]
