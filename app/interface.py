@@ -331,10 +331,10 @@ def _fresh_choices():
 
 
 def _reference_changed(model):
-    """An agency, category or channel was added, changed or removed: every process's choices go."""
+    """An agency, category or channel was added, changed or removed: the other processes' choices go
+    too (this one's were cleared before the change)."""
     from flask import current_app, has_app_context
 
-    clear_choices()
     if model.__name__ in CHOICE_MODELS and has_app_context():
         from app import permission_cache
 

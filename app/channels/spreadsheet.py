@@ -286,16 +286,18 @@ def _parse_date(value):
 
 
 def _parse_instant(text):
-    """ISO 8601 with an offset as another system exports it (``2026-11-20T09:15:00+07:00``, ``...Z``):
-    the local time of this installation it names (naive, as every other date of the sheet), or None."""
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("z", "Z")) if "T" in text.upper() else None
-    except ValueError:
-        return None
-    if moment is None or moment.tzinfo is None:
-        return None  # without an offset the patterns above read it
+    """ISO 8601 with an offset as another system exports it (``2026-11-20T09:15:00+07:00``, ``...Z``),
+    read by the one reading of such times (:func:`app.formats.parse_instant`): the local time of this
+    installation it names (naive, as every other date of the sheet), or None."""
+    from app.formats import parse_instant
     from app.workflow.calendar import current_calendar
 
+    try:
+        moment = parse_instant(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None  # without an offset the patterns above read it
     calendar = current_calendar()
     try:
         return calendar.to_local(calendar.utc_of(moment)).replace(tzinfo=None)

@@ -1,7 +1,7 @@
 """Reporter identity: creation from forms and what a given user may see of it."""
 import re
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.clock import utcnow
 from app.crypto import mask
@@ -16,6 +16,9 @@ from app.workflow.errors import ValidationFailed
 # rule of every place a person or a client types one (the public form, the staff intake form, the
 # spreadsheet import, Open311): answers are sent there
 PHONE_PATTERN = r"^(?=(?:\D*\d){8})[0-9+()\-.\s]{8,20}$"
+
+
+PHONE_MESSAGE = _l("Write a valid phone number, e.g. 0812 3456 7890.")
 
 
 def is_phone(value):

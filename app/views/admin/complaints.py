@@ -32,7 +32,7 @@ from app.workflow import access, attachments, duplicates, lifecycle, privacy, qu
 from app.views.maps import map_settings
 from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
 from app.workflow.numbers import whole_number
-from app.workflow.reporters import PHONE_PATTERN, reporter_display, reporter_from_form
+from app.workflow.reporters import PHONE_MESSAGE, PHONE_PATTERN, reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
 from app.views.filters import ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, OwnSearchFilters, queue_base_filters
 from app.clock import utcnow
@@ -236,7 +236,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
     add_form_extra_fields = {
         "kind": SelectField(COMPLAINT_LABELS["kind"], choices=choices(KIND_LABELS), widget=Select2Widget()),
         "reporter_name": StringField(_l("Reporter name"), validators=[OptionalValidator(), Length(max=150)], widget=BS3TextFieldWidget()),
-        "reporter_phone": StringField(_l("Reporter phone / WhatsApp"), validators=[OptionalValidator(), Regexp(PHONE_PATTERN, message=_l("Write a valid phone number, e.g. 0812 3456 7890."))], widget=BS3TextFieldWidget()),
+        "reporter_phone": StringField(_l("Reporter phone / WhatsApp"), validators=[OptionalValidator(), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)], widget=BS3TextFieldWidget()),
         "reporter_email": StringField(_l("Reporter email"), validators=[OptionalValidator(), Email(message=_l("Invalid email address.")), Length(max=200)], widget=BS3TextFieldWidget()),
         "reporter_nik": StringField(_l("Reporter NIK (optional)"), validators=[OptionalValidator(), Length(min=16, max=16, message=_l("NIK must be 16 digits."))], widget=BS3TextFieldWidget()),
         "reporter_consent": BooleanField(_l("Reporter consents to the processing of their personal data (UU PDP)")),

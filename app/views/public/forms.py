@@ -17,7 +17,7 @@ from app.labels import KIND_LABELS
 from app.views.fields import LocalDateField
 from app.workflow import lifecycle
 from app.workflow.errors import ValidationFailed
-from app.workflow.reporters import PHONE_PATTERN
+from app.workflow.reporters import PHONE_MESSAGE, PHONE_PATTERN
 from app.workflow.numbers import whole_number
 
 KIND_HELP = {
@@ -68,7 +68,7 @@ class ReportForm(FlaskForm):
     attachments = MultipleFileField(_l("Photos or documents (at most 5 files, 20 MB each, JPG/PNG/GIF/WebP/PDF)"))
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=150)])
     phone = StringField(_l("Phone / WhatsApp"), validators=[
-        Optional(), Regexp(PHONE_PATTERN, message=_l("Write a valid phone number, e.g. 0812 3456 7890."))])
+        Optional(), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)])
     email = StringField(_l("Email"), validators=[Optional(), Email(message=_l("Invalid email address.")), Length(max=200)])
     nik = StringField(_l("NIK (optional)"), validators=[
         Optional(), Regexp(r"^\d{16}$", message=_l("The NIK has 16 digits."))])
