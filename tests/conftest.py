@@ -309,6 +309,18 @@ def login_as(client):
     return _login
 
 
+def as_seen(case_id, form=None):
+    """A staff form as the case page sends it: what was typed plus the version the page showed
+    (the case's current one; a test of a stale page puts its own ``expected_version`` in ``form``)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Complaint
+
+    version = db.session.execute(select(Complaint.version).where(Complaint.id == case_id)).scalar()
+    return {"expected_version": str(version), **(form or {})}
+
+
 def visible_text(html):
     """The text a person would read (tags, scripts and styles stripped)."""
     html = re.sub(r"(?is)<(script|style)[^>]*>.*?</\1>", " ", html)

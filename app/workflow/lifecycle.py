@@ -868,6 +868,8 @@ def perform(operation, complaint_id, who, expected_version=None, **kwargs):
     transition and commits; on any domain error nothing is changed. Returns the
     transition's :class:`Outcome`: the caller queues ``outcome.outbox_ids`` for
     delivery (``app.jobs.queue.deliver``), the commit having happened.
+    ``expected_version=None`` means "not checked" (jobs, the reporter's own page); a staff form
+    passes what it sent, so a missing version (``""``) is refused like a stale one.
     """
     func = OPERATIONS[operation]
     try:

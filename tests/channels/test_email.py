@@ -4,6 +4,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlalchemy import func, select
+from tests.conftest import as_seen
 
 
 def png_bytes():
@@ -270,8 +271,8 @@ def test_a_held_reply_merged_into_the_case_writes_nothing_to_its_address_then_or
     case, held = a_held_reply(mailbox, smtp_server)
     address = "rina.warga@contoh.id"
     rows, mails = len(outbox_to(address)), len(smtp_server.to(address))
-    response = login_as("koordinator").post(f"/complaintview/transition/{held.id}/merge", data={
-        "parent": case.tracking_number, "note": "Dicek dengan pelapor: bukan balasannya."})
+    response = login_as("koordinator").post(f"/complaintview/transition/{held.id}/merge", data=as_seen(held.id, {
+        "parent": case.tracking_number, "note": "Dicek dengan pelapor: bukan balasannya."}))
     assert response.status_code in (200, 302)
     db.session.expire_all()
     assert held.status == "archived" and held.parent_id == case.id
@@ -291,7 +292,7 @@ def test_a_held_reply_archived_writes_nothing_to_its_address(mailbox, smtp_serve
 
     case, held = a_held_reply(mailbox, smtp_server)
     rows = len(outbox_to("rina.warga@contoh.id"))
-    login_as("koordinator").post(f"/complaintview/transition/{held.id}/archive", data={"archive_reason": "duplicate"})
+    login_as("koordinator").post(f"/complaintview/transition/{held.id}/archive", data=as_seen(held.id, {"archive_reason": "duplicate"}))
     db.session.expire_all()
     assert held.status == "archived"
     assert outbox_to("rina.warga@contoh.id")[rows:] == []

@@ -15,6 +15,7 @@ from app.jobs import queue, schedule
 from app.models import Complaint
 from app.workflow import lifecycle, outbox
 from tests.jobs.conftest import config_values, denied, outbox_rows, work_in_process
+from tests.conftest import as_seen
 
 CITIZEN = {
     "kind": "complaint", "title": "Lampu penerangan jalan mati total",
@@ -45,11 +46,11 @@ def test_redis_down_every_request_succeeds_and_each_message_is_delivered_once_wh
 
         staff = login_as("koordinator")  # staff act
         for name, data in (("dispose", {"agency": world.agency("DINKES").id}),):
-            response, took = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/{name}", data=data))
+            response, took = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/{name}", data=as_seen(case.id, data)))
             assert response.status_code == 302 and took < 3
         staff = login_as("opd_dinkes")
         for name, text in (("follow_up", "Petugas sudah ke lokasi."), ("resolve", "Lampu sudah diganti.")):
-            response, took = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/{name}", data={"text": text}))
+            response, took = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/{name}", data=as_seen(case.id, {"text": text})))
             assert response.status_code == 302 and took < 3
         db.session.expire_all()
         assert db.session.get(Complaint, case.id).status == "resolved"
@@ -92,7 +93,7 @@ def test_requests_do_not_wait_while_redis_is_down(app, redis_mode, redis_proxy, 
         took = []
         for case in cases:
             response, seconds = _timed(lambda: staff.post(f"/complaintview/transition/{case.id}/dispose",
-                                                          data={"agency": world.agency("PUPR").id}))
+                                                          data=as_seen(case.id, {"agency": world.agency("PUPR").id})))
             assert response.status_code == 302
             took.append(seconds)
         # after the first failure the queue is not even tried for a while (the outbox keeps the rows)

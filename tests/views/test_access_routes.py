@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent
-from tests.conftest import assert_hidden
+from tests.conftest import assert_hidden, as_seen
 
 SECRET = {"name": "Rahmat Rahasia", "phone": "081299887766", "email": "rahmat.rahasia@contoh.id",
           "nik": "3273012345678901"}
@@ -56,7 +56,7 @@ def test_opd_of_other_agency_is_refused_on_every_route(login_as, pupr_case, worl
     refused = {
         "show": client.get(f"/complaintview/show/{case_id}"),
         "edit form": client.get(f"/complaintview/edit/{case_id}"),
-        "edit post": client.post(f"/complaintview/edit/{case_id}", data={"address": "diubah", "district": "x"}),
+        "edit post": client.post(f"/complaintview/edit/{case_id}", data=as_seen(case_id, {"address": "diubah", "district": "x"})),
         "delete": client.post(f"/complaintview/delete/{case_id}"),
         "single action": client.post(f"/complaintview/action/bulk_archive/{case_id}"),
         "bulk action": client.post("/complaintview/action_post", data={"action": "bulk_archive", "rowid": [case_id]}),
@@ -101,7 +101,7 @@ def test_opd_can_act_on_own_case(login_as, make_case):
     case = make_case(agency="DINKES", status="dispatched")
     client = login_as("opd_dinkes")
     assert client.get(f"/complaintview/show/{case.id}").status_code == 200
-    response = client.post(f"/complaintview/edit/{case.id}", data={"address": "Jl. Merdeka 10", "district": "Cibeureum"})
+    response = client.post(f"/complaintview/edit/{case.id}", data=as_seen(case.id, {"address": "Jl. Merdeka 10", "district": "Cibeureum"}))
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Complaint, case.id).address == "Jl. Merdeka 10"
@@ -129,7 +129,7 @@ def test_leader_is_read_only(login_as, make_case, world):
     assert case.tracking_number in client.get("/complaintview/list/").get_data(as_text=True)
     attempts = [
         client.get(f"/complaintview/edit/{case.id}"),
-        client.post(f"/complaintview/edit/{case.id}", data={"address": "x"}),
+        client.post(f"/complaintview/edit/{case.id}", data=as_seen(case.id, {"address": "x"})),
         client.post(f"/complaintview/delete/{case.id}"),
         client.get("/complaintview/add"),
         client.post("/complaintview/add", data={"kind": "complaint", "title": "Pimpinan mencoba", "description": "Tidak boleh membuat laporan.", "channel": world.channel().id}),

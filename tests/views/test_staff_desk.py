@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attachment, Category, Complaint
-from tests.conftest import visible_text
+from tests.conftest import visible_text, as_seen
 
 
 def png_bytes(width=2, height=2):
@@ -130,11 +130,11 @@ def test_without_a_suggestion_nothing_is_preselected(login_as, make_case):
 def test_follow_up_photos_are_public_only_when_marked_public(login_as, make_case, client):
     case = make_case(agency="DINKES", status="dispatched")
     officer = login_as("opd_dinkes")
-    officer.post(f"/complaintview/transition/{case.id}/follow_up", content_type="multipart/form-data", data={
+    officer.post(f"/complaintview/transition/{case.id}/follow_up", content_type="multipart/form-data", data=as_seen(case.id, {
         "text": "Lampu sudah diganti.", "attachments_public": "y",
-        "attachments": [(io.BytesIO(png_bytes()), "perbaikan.png")]})
-    officer.post(f"/complaintview/transition/{case.id}/follow_up", content_type="multipart/form-data", data={
-        "text": "Dokumen internal terlampir.", "attachments": [(io.BytesIO(png_bytes(3, 3)), "ktp-warga.png")]})
+        "attachments": [(io.BytesIO(png_bytes()), "perbaikan.png")]}))
+    officer.post(f"/complaintview/transition/{case.id}/follow_up", content_type="multipart/form-data", data=as_seen(case.id, {
+        "text": "Dokumen internal terlampir.", "attachments": [(io.BytesIO(png_bytes(3, 3)), "ktp-warga.png")]}))
     rows = db.session.execute(select(Attachment).where(Attachment.complaint_id == case.id).order_by(Attachment.id)).scalars().all()
     assert [(r.original_name, r.is_public, r.event_id is not None) for r in rows] == [
         ("perbaikan.png", True, True), ("ktp-warga.png", False, True)]
@@ -163,7 +163,7 @@ def test_acting_on_a_case_reads_its_notices_and_notices_filter_by_state_and_kind
     ])
     db.session.commit()
     client = login_as("opd_dinkes")
-    client.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "Sedang kami cek ke lokasi."})
+    client.post(f"/complaintview/transition/{case.id}/follow_up", data=as_seen(case.id, {"text": "Sedang kami cek ke lokasi."}))
     db.session.expire_all()
     unread = {n.text for n in db.session.query(Notification).filter(
         Notification.user_id == officer.id, Notification.read_at.is_(None))}
@@ -183,7 +183,7 @@ def test_a_location_edit_refused_as_stale_stays_on_the_form_with_what_was_typed(
     case = make_case(status="dispatched", agency="DINKES")
     stale_version = case.version
     client = login_as("koordinator")
-    client.post(f"/complaintview/transition/{case.id}/internal_note", data={"text": "Dicek dulu."})
+    client.post(f"/complaintview/transition/{case.id}/internal_note", data=as_seen(case.id, {"text": "Dicek dulu."}))
     response = client.post(f"/complaintview/edit/{case.id}", data={
         "address": "Jl. Melati No. 5, depan masjid", "expected_version": stale_version})
     page = response.get_data(as_text=True)
@@ -200,8 +200,8 @@ def test_a_location_edit_refused_as_stale_stays_on_the_form_with_what_was_typed(
 
 def test_a_map_point_outside_indonesia_keeps_the_form(login_as, make_case):
     case = make_case(status="dispatched", agency="DINKES")
-    response = login_as("koordinator").post(f"/complaintview/edit/{case.id}", data={
-        "address": "Jl. Kenanga 7", "latitude": "51.5", "longitude": "-0.12"})
+    response = login_as("koordinator").post(f"/complaintview/edit/{case.id}", data=as_seen(case.id, {
+        "address": "Jl. Kenanga 7", "latitude": "51.5", "longitude": "-0.12"}))
     page = response.get_data(as_text=True)
     assert "harus berada di wilayah Indonesia" in page and 'value="Jl. Kenanga 7"' in page
     db.session.expire_all()
@@ -215,7 +215,7 @@ def test_an_incident_in_the_future_is_refused_on_intake_and_on_edit(login_as, wo
     assert not recorded(response) and "tidak boleh di masa depan" in visible_text(response.get_data(as_text=True))
     assert "Lampu jalan mati di Jalan Melati" in response.get_data(as_text=True)
     case = make_case(status="dispatched", agency="DINKES")
-    response = client.post(f"/complaintview/edit/{case.id}", data={"address": "Jl. Mawar 1", "incident_date": tomorrow})
+    response = client.post(f"/complaintview/edit/{case.id}", data=as_seen(case.id, {"address": "Jl. Mawar 1", "incident_date": tomorrow}))
     assert "tidak boleh di masa depan" in visible_text(response.get_data(as_text=True))
     db.session.expire_all()
     assert db.session.get(Complaint, case.id).incident_date is None

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent
 from app.workflow import lifecycle
-from tests.conftest import visible_text
+from tests.conftest import visible_text, as_seen
 
 
 def reload(case):
@@ -29,8 +29,8 @@ def test_coordinator_disposes_and_opd_answers_from_the_case_page(login_as, make_
     page = client.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
     assert 'data-transition="follow_up"' in page and 'data-transition="dispose"' not in page
     assert '<p class="event-internal text-muted"><em>Prioritaskan.</em>' in page
-    client.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "Petugas sudah ke lokasi."})
-    client.post(f"/complaintview/transition/{case.id}/resolve", data={"text": "Antrean kini dua loket."})
+    client.post(f"/complaintview/transition/{case.id}/follow_up", data=as_seen(case.id, {"text": "Petugas sudah ke lokasi."}))
+    client.post(f"/complaintview/transition/{case.id}/resolve", data=as_seen(case.id, {"text": "Antrean kini dua loket."}))
     case = reload(case)
     assert case.status == "resolved" and case.first_response_at and case.auto_close_due
 
@@ -38,7 +38,7 @@ def test_coordinator_disposes_and_opd_answers_from_the_case_page(login_as, make_
 def test_refused_transition_shows_message_and_changes_nothing(login_as, make_case):
     case = make_case(status="closed", agency="DINKES")
     client = login_as("opd_dinkes")
-    response = client.post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "Terlambat"},
+    response = client.post(f"/complaintview/transition/{case.id}/follow_up", data=as_seen(case.id, {"text": "Terlambat"}),
                            follow_redirects=True)
     assert response.status_code == 200
     assert "tidak dapat dilakukan pada status laporan saat ini" in response.get_data(as_text=True)
@@ -47,7 +47,7 @@ def test_refused_transition_shows_message_and_changes_nothing(login_as, make_cas
 
 def test_missing_required_text_is_a_field_message_not_an_error(login_as, make_case):
     case = make_case(status="dispatched", agency="DINKES")
-    response = login_as("opd_dinkes").post(f"/complaintview/transition/{case.id}/follow_up", data={"text": "  "},
+    response = login_as("opd_dinkes").post(f"/complaintview/transition/{case.id}/follow_up", data=as_seen(case.id, {"text": "  "}),
                                            follow_redirects=True)
     assert response.status_code == 200 and "Mohon isi" in response.get_data(as_text=True)
     assert reload(case).status == "dispatched"
@@ -57,11 +57,28 @@ def test_stale_page_gets_a_conflict_message(login_as, make_case, world):
     case = make_case(status="dispatched", agency="DINKES")
     stale_version = case.version
     client = login_as("koordinator")
-    client.post(f"/complaintview/transition/{case.id}/internal_note", data={"text": "Dicek dulu."})
+    client.post(f"/complaintview/transition/{case.id}/internal_note", data=as_seen(case.id, {"text": "Dicek dulu."}))
     response = client.post(f"/complaintview/transition/{case.id}/redispose", data={
         "agency": world.agency("PUPR").id, "expected_version": stale_version}, follow_redirects=True)
     assert "baru saja diubah oleh petugas lain" in response.get_data(as_text=True)
     assert reload(case).agency.code == "DINKES"
+
+
+def test_a_form_without_the_version_it_saw_is_refused_like_a_stale_page(login_as, make_case, world):
+    """The lock holds for a form that leaves its version out (forged, or a page cut short):
+    it is refused with the stale-page message and the typed text stays, nothing changes."""
+    case = make_case(status="dispatched", agency="DINKES")
+    before = case.version
+    response = login_as("koordinator").post(f"/complaintview/transition/{case.id}/redispose", data={
+        "agency": world.agency("PUPR").id, "note": "Bukan urusan Dinkes."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "baru saja diubah oleh petugas lain" in page
+    assert "Bukan urusan Dinkes." in page
+    assert reload(case).agency.code == "DINKES" and reload(case).version == before
+    edit = login_as("opd_dinkes").post(f"/complaintview/edit/{case.id}", data={"address": "Jl. Tanpa Versi 1"})
+    assert edit.status_code == 200 and "baru saja diubah oleh petugas lain" in edit.get_data(as_text=True)
+    assert "Jl. Tanpa Versi 1" in edit.get_data(as_text=True)
+    assert reload(case).address != "Jl. Tanpa Versi 1"
 
 
 def _open_form(page, name):
@@ -73,7 +90,7 @@ def _open_form(page, name):
 def test_a_follow_up_refused_as_stale_keeps_what_the_officer_typed(login_as, make_case, world):
     case = make_case(status="dispatched", agency="DINKES")
     stale_version = case.version
-    login_as("koordinator").post(f"/complaintview/transition/{case.id}/internal_note", data={"text": "Mohon cepat."})
+    login_as("koordinator").post(f"/complaintview/transition/{case.id}/internal_note", data=as_seen(case.id, {"text": "Mohon cepat."}))
     officer = login_as("opd_dinkes")
     typed = "Petugas sudah meninjau lokasi & menjadwalkan perbaikan <Senin>."
     response = officer.post(f"/complaintview/transition/{case.id}/follow_up",
@@ -91,8 +108,8 @@ def test_a_follow_up_refused_as_stale_keeps_what_the_officer_typed(login_as, mak
 
 def test_a_refused_merge_keeps_the_note_and_the_number_typed(login_as, make_case):
     case = make_case()
-    response = login_as("koordinator").post(f"/complaintview/transition/{case.id}/merge", data={
-        "parent": "ABCD-EFGH-J", "note": "Sama dengan laporan warga kemarin."})
+    response = login_as("koordinator").post(f"/complaintview/transition/{case.id}/merge", data=as_seen(case.id, {
+        "parent": "ABCD-EFGH-J", "note": "Sama dengan laporan warga kemarin."}))
     form = _open_form(response.get_data(as_text=True), "merge")
     assert 'value="ABCD-EFGH-J"' in form and "Sama dengan laporan warga kemarin." in form
     assert "Laporan utama tidak ditemukan" in response.get_data(as_text=True)
@@ -102,7 +119,7 @@ def test_an_action_no_longer_possible_shows_the_typed_text_to_copy(login_as, mak
     case = make_case(status="in_progress", agency="DINKES")
     stale_version = case.version
     officer = login_as("opd_dinkes")
-    officer.post(f"/complaintview/transition/{case.id}/resolve", data={"text": "Sudah diperbaiki."})  # another tab
+    officer.post(f"/complaintview/transition/{case.id}/resolve", data=as_seen(case.id, {"text": "Sudah diperbaiki."}))  # another tab
     response = officer.post(f"/complaintview/transition/{case.id}/follow_up", data={
         "text": "Jawaban panjang yang sudah saya ketik.", "expected_version": stale_version})
     page = response.get_data(as_text=True)
@@ -191,7 +208,7 @@ def test_csrf_is_enforced_on_transitions(app, login_as, make_case):
     client = login_as("koordinator")
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        response = client.post(f"/complaintview/transition/{case.id}/archive", data={"archive_reason": "duplicate"})
+        response = client.post(f"/complaintview/transition/{case.id}/archive", data=as_seen(case.id, {"archive_reason": "duplicate"}))
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
@@ -250,8 +267,8 @@ def test_the_same_action_sent_twice_is_done_once_and_said_so_calmly(login_as, ma
     case = make_case(status="dispatched", agency="DINKES")
     officer = login_as("opd_dinkes")
     form = {"text": "Petugas sudah ke lokasi.", "expected_version": case.version}
-    first = officer.post(f"/complaintview/transition/{case.id}/follow_up", data=form)
-    second = officer.post(f"/complaintview/transition/{case.id}/follow_up", data=form, follow_redirects=True)
+    first = officer.post(f"/complaintview/transition/{case.id}/follow_up", data=as_seen(case.id, form))
+    second = officer.post(f"/complaintview/transition/{case.id}/follow_up", data=as_seen(case.id, form), follow_redirects=True)
     page = second.get_data(as_text=True)
     assert first.status_code == 302 and second.status_code == 200
     assert "sudah tercatat" in page and "petugas lain" not in page and "alert-danger" not in page
@@ -265,8 +282,8 @@ def test_a_dispatch_sent_twice_is_done_once(login_as, make_case, world):
     coordinator = login_as("koordinator")
     form = {"agency": world.agency("DINKES").id, "public_text": "Diteruskan ke Dinas Kesehatan.",
             "note": "Prioritaskan.", "expected_version": case.version}
-    coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=form)
-    page = coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=form,
+    coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=as_seen(case.id, form))
+    page = coordinator.post(f"/complaintview/transition/{case.id}/dispose", data=as_seen(case.id, form),
                             follow_redirects=True).get_data(as_text=True)
     assert "sudah tercatat" in page and "petugas lain" not in page
     assert [e.kind for e in reload(case).events] == ["received", "dispatched"]

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Complaint, Region
 from app.workflow import regions
-from tests.conftest import visible_text
+from tests.conftest import visible_text, as_seen
 
 SUMEDANG_UTARA, KOTA_KALER = "32.11.18", "32.11.18.1001"
 
@@ -62,7 +62,7 @@ def test_free_text_locations_are_mapped_exactly_or_normalised_and_the_rest_liste
     assert unknown.tracking_number in text and only_kecamatan.tracking_number in text
     assert exact.tracking_number not in text and spaced.tracking_number not in text
     # staff fix it by picking the kelurahan: the kecamatan follows
-    response = client.post(f"/complaintview/edit/{unknown.id}", data={"region": KOTA_KALER, "address": "Jl. Mayor Abdurachman"})
+    response = client.post(f"/complaintview/edit/{unknown.id}", data=as_seen(unknown.id, {"region": KOTA_KALER, "address": "Jl. Mayor Abdurachman"}))
     assert response.status_code == 302
     db.session.expire_all()
     assert (unknown.region_code, unknown.district_code, unknown.district) == (KOTA_KALER, SUMEDANG_UTARA, "Sumedang Utara")

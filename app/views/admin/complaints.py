@@ -473,8 +473,9 @@ class ComplaintView(OwnSearchFilters, ModelView):
             raise
 
     def _check_edit(self, item):
-        expected = getattr(item, "expected_version", None)
-        if expected not in (None, "") and str(expected) != str(item.version):
+        # the version the officer saw is required: a form without it (forged, or a page cut short)
+        # is refused like a stale one rather than overwriting a change it never showed
+        if str(getattr(item, "expected_version", None) or "") != str(item.version):
             raise DomainError(lifecycle.Conflict().message)
         with db.session.no_autoflush:  # the edit is audited below from the pending changes
             if item.region is not None:
@@ -650,7 +651,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
             if name in transition_forms.WITH_ATTACHMENTS:
                 files = attachments.validate_uploads(request.files.getlist("attachments"))
             outcome = lifecycle.perform(name, item.id, current_user,
-                                        expected_version=request.form.get("expected_version") or None, **kwargs)
+                                        expected_version=request.form.get("expected_version", ""), **kwargs)
             deliver(outcome)
         except AlreadyDone as exc:  # the same form sent twice: it was done once, nothing is wrong
             flash(str(exc.message), "info")
