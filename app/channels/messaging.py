@@ -36,7 +36,7 @@ from app.channels import intake
 from app.settings import setting
 from app.extensions import db
 from app.labels import STATUS_LABELS
-from app.workflow import access, attachments
+from app.workflow import access, attachments, reporters
 from app.workflow.errors import DomainError
 from app.workflow.outcome import Outcome
 
@@ -349,10 +349,13 @@ def _status_allowed(sender):
 
 def handle(provider, message):
     """Process one inbound message; returns ``(what it did, outcome)``: "case", "reply", "status",
-    "empty" (no text and no file: nothing opened, the sender asked to write), "duplicate" or
-    "rejected", and the :class:`Outcome` whose messages the caller queues after the commit
+    "empty" (no text and no file: nothing opened, the sender asked to write), "duplicate",
+    "not_a_phone" (the sender is no phone number by the one phone rule: nothing opened) or "rejected", and the :class:`Outcome` whose messages the caller queues after the commit
     (done here)."""
     result = Outcome()
+    if not reporters.is_phone("+" + message.sender):
+        # a short code, a service sender or a forged number: no person to answer, no case to open
+        return "not_a_phone", result
     if not intake.claim(provider.key, message.id):
         return "duplicate", result
     files, skipped = fetch_media(provider, message) if message.media else ([], 0)

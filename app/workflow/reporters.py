@@ -11,11 +11,13 @@ from app.workflow import access
 from app.workflow.errors import ValidationFailed
 
 
-# a phone / WhatsApp number a reporter gives: 8 to 20 characters of digits, spaces, +, -, dots and
-# brackets ("0812 3456 7890", "+62 812-3456-7890", "(022) 123.4567") with at least 8 digits; the one
-# rule of every place a person or a client types one (the public form, the staff intake form, the
-# spreadsheet import, Open311): answers are sent there
-PHONE_PATTERN = r"^(?=(?:\D*\d){8})[0-9+()\-.\s]{8,20}$"
+# a phone / WhatsApp number a reporter gives: 8 to 20 characters of digits, spaces, dots, dashes and
+# brackets holding 8 to 15 digits (E.164's most), written the way numbers are dialled: from 0 (national,
+# "0812 3456 7890", "(022) 123.4567"), from 62 or from + and a country code ("+62 812-3456-7890");
+# "2026-13-01" or "1234 5678" are no phone numbers. The one rule of every place a person or a client
+# types one (the public form, the staff intake form, the spreadsheet import, Open311) and of the
+# senders of WhatsApp and SMS gateways (digits after a +): answers are sent there
+PHONE_PATTERN = r"^(?=.{8,20}$)(?=(?:\D*\d){8,15}\D*$)(?:\+\s*[1-9]|\(?0|62)[0-9()\-.\s]+$"
 
 
 PHONE_MESSAGE = _l("Write a valid phone number, e.g. 0812 3456 7890.")

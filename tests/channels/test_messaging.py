@@ -407,6 +407,21 @@ def test_events_that_are_not_incoming_messages_are_ignored(client, wa_gateway):
     assert client.post("/webhooks/telegram", data=b"{}").status_code == 404
 
 
+@pytest.mark.parametrize("provider", ["cloud_api", "waha", "gowa", "sms"])
+@pytest.mark.parametrize("sender", ["1708", "1234567", "99999999999999999"])
+def test_a_sender_that_is_no_phone_number_opens_nothing_and_gets_no_answer(client, wa_gateway, provider, sender):
+    """A short code, a too short or an over-long sender is no phone number by the one phone rule:
+    no case is opened with it as the reporter's number and nothing is sent back to it."""
+    make = {"cloud_api": cloud_api_body, "waha": waha_body, "gowa": gowa_body, "sms": sms_body}[provider]
+    before, sent = count_cases(), len(wa_gateway.sent)
+    response = post(client, provider, make(f"np-{provider}-{sender}", "Jalan rusak di depan sekolah.", phone=sender))
+    assert response.status_code == 200 and response.get_json()["results"] == ["not_a_phone"]
+    deliver_outbox()
+    assert count_cases() == before and len(wa_gateway.sent) == sent
+    accepted = post(client, provider, make(f"ok-{provider}", "Jalan rusak di depan sekolah."))
+    assert accepted.get_json()["results"] == ["case"]
+
+
 def test_status_requests_are_limited_per_sender(app, client, wa_gateway, make_case):
     case = make_case(status="dispatched", agency="DINKES", reporter=False)
     with config_values(app, PUBLIC_TRACK_RATE_LIMIT="2 per minute"):
