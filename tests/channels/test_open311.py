@@ -157,6 +157,9 @@ def test_post_opens_one_case_through_the_lifecycle(client, category, api_key, fm
     ({"phone": "0812 3456 7890 1234 5678 9012 3456 7890 1234"}, 400),
     # a singlevaluelist takes only its values; texts longer than we keep are refused, never cut
     ({"attribute[kecamatan]": "Sukamaju Kota"}, 400),
+    # an attribute the definition does not list is refused, not dropped in silence
+    ({"attribute[prioritas]": "tinggi"}, 400),
+    ({"attribute[]": "x"}, 400),
     ({"first_name": "B" * 150, "last_name": "S" * 60}, 400),
     ({"email": "b" * 195 + "@contoh.id"}, 400),
     ({"address_string": "Jl. Merdeka " * 30}, 400),
@@ -718,3 +721,14 @@ def test_a_post_sent_as_json_is_told_to_send_a_form(client, category, api_key, f
     description = error_of(response, fmt)["description"]
     assert "application/x-www-form-urlencoded" in description and "application/json" in description
     assert count_cases() == before
+
+
+def test_an_unknown_attribute_is_named_and_the_definition_lists_exactly_the_known_ones(client, category, api_key):
+    from app.channels.open311 import api
+
+    definition = client.get(f"{API}/services/{category.id}.json").get_json()
+    assert tuple(a["code"] for a in definition["attributes"]) == api.ATTRIBUTE_CODES
+    response = client.post(f"{API}/requests.json", data=post_form(category, api_key(), **{"attribute[prioritas]": "tinggi"}))
+    assert response.status_code == 400
+    assert response.get_json() == [{"code": 400, "description":
+                                    f"attribute[prioritas] bukan atribut layanan ini; services/{category.id} mencantumkannya."}]

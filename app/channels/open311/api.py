@@ -242,8 +242,20 @@ def _number(name, low, high):
     return value
 
 
+ATTRIBUTE_CODES = ("judul", "jenis", "kecamatan", "anonim", "rahasia")  # the codes _attributes() lists
+
+
 def _attribute(code):
     return (request.form.get(f"attribute[{code}]") or "").strip()
+
+
+def _no_unknown_attributes():
+    """An ``attribute[...]`` the service definition does not list is refused, never dropped in
+    silence (the client believes it was recorded): the message names it and where the list is."""
+    for key in request.form:
+        if key.startswith("attribute[") and key[len("attribute["):-1] not in ATTRIBUTE_CODES:
+            raise Open311Error(400, _("%(name)s is not an attribute of this service; services/%(code)s lists them.",
+                                      name=key[:60], code=(request.form.get("service_code") or "")[:20]))
 
 
 def _flag(code):
@@ -274,6 +286,7 @@ def _parse_post():
     category = _category(service_code)
     if category is None:
         raise Open311Error(404, _("service_code %(code)s not found.", code=service_code[:20]))
+    _no_unknown_attributes()
     lat, lon = _number("lat", -90, 90), _number("long", -180, 180)
     address = _text("address_string", 300)
     address_id = _text("address_id", 100)
