@@ -2,7 +2,7 @@
 
 Pages are checked in the states a citizen meets them: empty and refused forms, the receipt, a
 case followed by a visitor and by its reporter (reply and 1-5 rating forms), lists, figures,
-the privacy page and an error page.
+the privacy page, an error page and the staff sign-in page the footer links to.
 """
 import os
 import re
@@ -64,6 +64,9 @@ def test_every_public_page_has_no_critical_or_serious_axe_violation(live_server,
             page.wait_for_selector("#reports-map .leaflet-control-zoom-in")
             page.wait_for_selector("#reports-map path.leaflet-interactive")
         check(path)
+    # the staff sign-in page, linked from every public footer, at this phone width (collapsed menu)
+    page.goto(base + "/login/")
+    check("/login/")
     # the report form sent back with errors, then a good report and its receipt
     page.goto(base + "/lapor")
     page.fill("#title", "pendek")
@@ -83,4 +86,4 @@ def test_every_public_page_has_no_critical_or_serious_axe_violation(live_server,
     check("/lacak/<nomor> (reporter)")
     context.close()
     assert {label: v for label, v in found.items() if v} == {}
-    assert len(found) == 12
+    assert len(found) == 13
