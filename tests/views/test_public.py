@@ -698,3 +698,20 @@ def test_an_officers_copy_of_a_public_page_is_never_served_to_a_citizen(app, log
             assert "Masuk petugas" in text and "Area petugas" not in text, url
         # and the other way round: the officer never gets the citizens' copy
         assert "Area petugas" in visible_text(officer.get(urls[0]).get_data(as_text=True))
+
+
+def test_the_reporter_is_told_that_replies_are_public_before_writing_one(client, make_case, world):
+    """What the reporter writes on the tracking page (a reply, a reason to reopen, the information
+    asked for, a comment with the rating) is on the public history: the form says so, next to the
+    box, since the report form promised that contact data are never public."""
+    resolved, held = make_case(status="resolved", agency="DINKES"), make_case(status="on_hold")
+    for case, actions in ((resolved, ("reporter_reply", "confirm", "reopen")), (held, ("complete_hold",))):
+        enter_code(client, case)
+        page = client.get(f"/lacak/{case.tracking_number}").get_data(as_text=True)
+        for action in actions:
+            form = re.search(rf'id="action-{action}".*?</form>', page, re.S).group(0)
+            assert "tampil di riwayat publik laporan ini" in visible_text(form), action
+            assert f'aria-describedby="public-note-{action}"' in form, action
+    reply = "Lampunya sudah menyala, terima kasih."
+    client.post(f"/lacak/{resolved.tracking_number}/reporter_reply", data={"text": reply})
+    assert reply in client.get(f"/laporan/{resolved.tracking_number}").get_data(as_text=True)
