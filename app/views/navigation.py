@@ -57,3 +57,27 @@ def navbar_menu():
 
 def init_app(app):
     app.jinja_env.globals["navbar_menu"] = navbar_menu
+    app.jinja_env.globals["language_url"] = language_url
+    app.after_request(_back_to_the_page)
+
+
+def language_url(locale):
+    """The language switch of the public pages: back to the same page (its filters, its case) in
+    the other language. FAB's switch returns to the last staff screen it saw, for a citizen always
+    the home page."""
+    from flask import url_for
+
+    here = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return url_for("LocaleView.index", locale=locale, next=here)
+
+
+def _back_to_the_page(response):
+    """After FAB's language switch (it stores the choice), go to the page named by ``next`` when
+    it is a page of ours."""
+    if request.endpoint == "LocaleView.index" and response.status_code == 302:
+        from flask_appbuilder.utils.base import is_safe_redirect_url
+
+        wanted = request.args.get("next", "")
+        if wanted.startswith("/") and is_safe_redirect_url(wanted):
+            response.headers["Location"] = wanted
+    return response

@@ -2,7 +2,7 @@
 
 Pages are checked in the states a citizen meets them: empty and refused forms, the receipt, a
 case followed by a visitor and by its reporter (reply and 1-5 rating forms), lists, figures,
-the privacy page and an error page.
+the privacy page, an error page and the staff sign-in page the footer links to.
 """
 import os
 import re
@@ -40,7 +40,8 @@ def test_every_public_page_has_no_critical_or_serious_axe_violation(live_server,
 
     base = live_server
     answered = make_case(status="resolved", agency="DINKES", title="Saluran air tersumbat di Jalan Melati",
-                         reporter={"name": "Nur Aini", "phone": "081311112222"}, show_name=True)
+                         reporter={"name": "Nur Aini", "phone": "081311112222"}, show_name=True,
+                         latitude=-6.8573, longitude=107.9203)  # a map point: the list's map is open, with its controls
     lifecycle.perform("internal_note", answered.id, world.user("opd_dinkes"), text="catatan")
     from app.extensions import db
 
@@ -59,7 +60,13 @@ def test_every_public_page_has_no_critical_or_serious_axe_violation(live_server,
     for path in ("/", "/lapor", "/lacak", "/laporan", f"/laporan/{answered.tracking_number}", "/transparansi",
                  "/privasi", f"/lacak/{answered.tracking_number}", "/laporan/TIDAK-ADA"):
         page.goto(base + path)
+        if path == "/laporan":  # the map is drawn, its controls and the case's point inside
+            page.wait_for_selector("#reports-map .leaflet-control-zoom-in")
+            page.wait_for_selector("#reports-map path.leaflet-interactive")
         check(path)
+    # the staff sign-in page, linked from every public footer, at this phone width (collapsed menu)
+    page.goto(base + "/login/")
+    check("/login/")
     # the report form sent back with errors, then a good report and its receipt
     page.goto(base + "/lapor")
     page.fill("#title", "pendek")
@@ -79,4 +86,4 @@ def test_every_public_page_has_no_critical_or_serious_axe_violation(live_server,
     check("/lacak/<nomor> (reporter)")
     context.close()
     assert {label: v for label, v in found.items() if v} == {}
-    assert len(found) == 12
+    assert len(found) == 13

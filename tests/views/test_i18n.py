@@ -116,6 +116,21 @@ def test_english_switch_shows_english(login_as, client, cases_in_every_state):
     assert "Logout" not in english_words_in(readable(client.get("/complaintview/list/").get_data(as_text=True)))
 
 
+def test_the_language_switch_keeps_the_citizen_on_the_same_page(client, make_case):
+    case = make_case(status="dispatched", agency="PUPR")
+    for page in ("/laporan?status=dispatched&q=jalan", f"/laporan/{case.tracking_number}", "/lapor"):
+        body = client.get(page).get_data(as_text=True)
+        switch = html.unescape(re.search(r'<a href="([^"]+)" lang="en"', body).group(1))
+        answer = client.get(switch)
+        assert answer.status_code == 302 and answer.headers["Location"] == page, page
+        assert 'lang="en"' in client.get(page).get_data(as_text=True)[:400]
+        client.get("/lang/id")
+    # never to another site
+    for elsewhere in ("//evil.example/", "https://evil.example/", "javascript:alert(1)"):
+        assert client.get("/lang/en", query_string={"next": elsewhere}).headers["Location"] == "/"
+    client.get("/lang/id")
+
+
 def test_formats_are_indonesian(ctx):
     from flask_babel import force_locale
 

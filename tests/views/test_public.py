@@ -654,3 +654,64 @@ def test_a_public_case_page_reads_the_case_and_its_timeline_in_two_statements(ap
             event.remove(db.engine, "before_cursor_execute", listener)
     assert page.status_code == 200 and 'id="public-timeline"' in page.get_data(as_text=True)
     assert len(seen) == 2, seen  # the case (with agency and category), the public events with their files
+
+
+def _never_stored(response):
+    cache = response.headers.get("Cache-Control", "")
+    return "no-store" in cache and "private" in cache and "public" not in cache
+
+
+def test_pages_for_one_visitor_are_kept_by_no_browser_or_proxy(client, make_case):
+    """The receipt with the reply code, the reporter's own case page and a refused form showing
+    the identity typed into it: at a shared computer the next person must not bring them back."""
+    refused = submit(client, title="pendek", nik="3201010101010009")
+    assert refused.status_code == 400 and "3201010101010009" in refused.get_data(as_text=True)
+    assert _never_stored(refused)
+    assert submit(client).status_code == 302
+    receipt = client.get("/lapor/terkirim")
+    assert 'id="reply-code"' in receipt.get_data(as_text=True) and _never_stored(receipt)
+    case = make_case(status="resolved", agency="DINKES")
+    enter_code(client, case)
+    own = client.get(f"/lacak/{case.tracking_number}")
+    assert 'id="action-confirm"' in own.get_data(as_text=True) and _never_stored(own)
+    # the pages every visitor sees alike stay cacheable
+    assert "public" in client.get("/laporan").headers["Cache-Control"]
+    assert not _never_stored(client.get("/lapor"))
+
+
+def test_an_officers_copy_of_a_public_page_is_never_served_to_a_citizen(app, login_as, make_case):
+    """The shared page cache keeps a signed-in officer's page (its footer links the staff area)
+    apart from the citizens' one, and no proxy may store the officer's."""
+    from tests.conftest import config_values
+
+    case = make_case(status="in_progress", agency="PUPR", title="Saluran air tersumbat di pasar")
+    urls = ("/laporan?status=in_progress", f"/laporan/{case.tracking_number}", f"/lacak/{case.tracking_number}")
+    with config_values(app, PUBLIC_CACHE_SECONDS=30):
+        officer = login_as("koordinator")
+        for url in urls:
+            page = officer.get(url)
+            assert page.status_code == 200 and "Area petugas" in visible_text(page.get_data(as_text=True)), url
+            assert "public" not in page.headers["Cache-Control"], url
+        citizen = Visitor(app)
+        for url in urls:
+            text = visible_text(citizen.get(url).get_data(as_text=True))
+            assert "Masuk petugas" in text and "Area petugas" not in text, url
+        # and the other way round: the officer never gets the citizens' copy
+        assert "Area petugas" in visible_text(officer.get(urls[0]).get_data(as_text=True))
+
+
+def test_the_reporter_is_told_that_replies_are_public_before_writing_one(client, make_case, world):
+    """What the reporter writes on the tracking page (a reply, a reason to reopen, the information
+    asked for, a comment with the rating) is on the public history: the form says so, next to the
+    box, since the report form promised that contact data are never public."""
+    resolved, held = make_case(status="resolved", agency="DINKES"), make_case(status="on_hold")
+    for case, actions in ((resolved, ("reporter_reply", "confirm", "reopen")), (held, ("complete_hold",))):
+        enter_code(client, case)
+        page = client.get(f"/lacak/{case.tracking_number}").get_data(as_text=True)
+        for action in actions:
+            form = re.search(rf'id="action-{action}".*?</form>', page, re.S).group(0)
+            assert "tampil di riwayat publik laporan ini" in visible_text(form), action
+            assert f'aria-describedby="public-note-{action}"' in form, action
+    reply = "Lampunya sudah menyala, terima kasih."
+    client.post(f"/lacak/{resolved.tracking_number}/reporter_reply", data={"text": reply})
+    assert reply in client.get(f"/laporan/{resolved.tracking_number}").get_data(as_text=True)

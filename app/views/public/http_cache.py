@@ -78,6 +78,23 @@ def _set(key, value, ttl):
 TOKEN_MARK = "\x00lapor-form-token\x00"
 
 
+def _signed_in():
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
+
+
+def never_stored(response):
+    """A page meant for one visitor only (the receipt with the reply code, the reporter's own case
+    page, a refused form showing the personal data typed into it): no browser cache, proxy or
+    shared cache may keep a copy (``Cache-Control: no-store, private``), so the next person at a
+    shared computer (a warnet, a service counter) cannot bring it back."""
+    response = make_response(response)
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response
+
+
 def public_cache(view=None, *, with_form_token=False):
     """Decorator of a public GET view whose page is the same for every visitor.
 
@@ -98,7 +115,12 @@ def public_cache(view=None, *, with_form_token=False):
 
         event_id, changed_at = _version()
         locale = str(get_locale() or "")
-        digest = hashlib.sha1(f"{event_id}|{changed_at}|{locale}|{request.full_path}".encode()).hexdigest()[:20]
+        # a signed-in officer's page differs (the layout links the staff area): a copy of its own,
+        # never handed to citizens, and never stored by a shared proxy
+        staff = _signed_in()
+        digest = hashlib.sha1(
+            f"{event_id}|{changed_at}|{locale}|{'staff' if staff else '-'}|{request.full_path}".encode()
+        ).hexdigest()[:20]
         etag = f"lapor-{digest}"
         if not with_form_token and request.if_none_match.contains_weak(etag):
             response = make_response("", 304)
@@ -129,7 +151,10 @@ def public_cache(view=None, *, with_form_token=False):
         response.set_etag(etag, weak=True)
         if changed_at is not None:
             response.last_modified = changed_at.replace(microsecond=0)
-        response.cache_control.public = True
+        if staff:
+            response.cache_control.private = True
+        else:
+            response.cache_control.public = True
         response.cache_control.max_age = ttl
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")

@@ -33,7 +33,7 @@ from app.workflow.errors import DomainError
 from app.workflow.numbers import normalise_tracking_number
 from app.workflow.reporters import reporter_from_form
 from app.views.maps import map_settings
-from app.views.public.http_cache import public_cache
+from app.views.public.http_cache import never_stored, public_cache
 from app.views.public.forms import CodeForm, RatingForm, ReplyForm, ReportForm, TrackForm, KIND_HELP
 
 public_bp = Blueprint("public", __name__)
@@ -124,9 +124,10 @@ def submit():
             return redirect(url_for("public.submitted"))
     elif request.method == "POST":
         error = _("Please correct the fields marked below.")
-    return render_template("public/submit.html", form=form, kind_help=KIND_HELP, error=error,
+    page = render_template("public/submit.html", form=form, kind_help=KIND_HELP, error=error,
                            districts=_districts(), upload_limits=upload_limits(), map_settings=map_settings(),
                            page_title=_("Submit a report")), (400 if error else 200)
+    return never_stored(page) if request.method == "POST" else page  # a refused form shows what was typed
 
 
 WEB_FORM = "web_form"  # inbound_message.provider of the report form's submission ids
@@ -194,9 +195,9 @@ def submitted():
         flash(_("Report %(number)s was received. Its reply code can no longer be shown here: contact the "
                 "complaint service to receive a new code.", number=complaint.tracking_number), "info")
         return redirect(_status_url(complaint), 303)
-    return render_template("public/submitted.html", receipt={
+    return never_stored(render_template("public/submitted.html", receipt={
         "number": complaint.tracking_number, "code": code, "email": bool(receipt.get("email")),
-        "again": bool(receipt.get("again"))})
+        "again": bool(receipt.get("again"))}))
 
 
 # --- track ----------------------------------------------------------------------
@@ -269,7 +270,7 @@ def track():
 def case_status(number):
     canonical = normalise_tracking_number(number)
     if "kode" in request.args or canonical in session.get("lapor_access", {}):
-        return _case_status(number)  # a reporter's own page (or an old link): never shared
+        return never_stored(_case_status(number))  # a reporter's own page (or an old link): never shared or kept
     return _shared_case_status(number)
 
 
