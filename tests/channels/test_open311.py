@@ -710,6 +710,36 @@ def test_a_post_sent_again_after_a_lost_answer_finds_its_case_instead_of_opening
     assert later["service_request_id"] != first["service_request_id"] and count_cases() == before + 3
 
 
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_same_post_sent_twice_at_the_same_moment_opens_one_case(app, category, api_key, attempt):
+    """A client that sends its request again before the first answer came (two at once): both wait
+    on the key's use counter, the second then finds the first's case; one case, one answer."""
+    from app.extensions import db
+
+    key, form = api_key(), None
+    form = post_form(category, key, description=f"Lubang besar di Jalan Merdeka, kiriman serentak {attempt}.")
+    db.session.commit()
+    before = count_cases()
+    barrier, answers = threading.Barrier(2), []
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(f"{API}/requests.json", data=form)
+        answers.append((response.status_code, json.loads(response.data)[0]))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [status for status, _ in answers] == [200, 200], answers
+    assert answers[0][1]["service_request_id"] == answers[1][1]["service_request_id"]
+    db.session.expire_all()
+    assert count_cases() == before + 1
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_post_sent_as_json_is_told_to_send_a_form(client, category, api_key, fmt):
     """Most clients post JSON by habit: they were told "api_key missing, invalid or revoked" while

@@ -363,6 +363,9 @@ def create_request(fmt):
         return respond(fmt, "service_requests", [{"token": None, "service_notice": notice, "account_id": account_id}])
     who = data.pop("reporter")
     fingerprint = _fingerprint(key)
+    # _authenticate's use counter (an UPDATE of the key's row, committed with the case) makes a second
+    # POST of the same client wait here until the first is committed: the same request sent twice at
+    # once finds the first's case below instead of opening a second (keep the counter before this)
     earlier = intake.repeated(PROVIDER, fingerprint, key, current_app.config.get("OPEN311_REPEAT_MINUTES", 10))
     if earlier is not None:
         # the same request again (a retry after a lost answer): its case, not a second one
