@@ -179,6 +179,9 @@ def _guard(name, complaint, actor):
     if name == "merge" and complaint.duplicate_count:  # its status allows it: say what stands in the way
         raise InvalidTransition(_l("Other reports are merged into this one, so it stays a main report. "
                                    "Undo those merges first to merge it into another report."))
+    if name == "archive" and complaint.duplicate_count:  # its reporters follow it: it is no one's to drop
+        raise InvalidTransition(_l("Other reports are merged into this one and their reporters follow it, so it "
+                                   "cannot be archived. Undo those merges first to archive it."))
     return caps
 
 

@@ -205,6 +205,26 @@ def test_merging_a_main_report_away_says_its_duplicates_stand_in_the_way(make_ca
         raise AssertionError("a main report was merged away")
 
 
+def test_a_main_report_with_merged_duplicates_cannot_be_archived_until_they_are_undone(make_case, world, login_as):
+    """Archiving a main report dropped the reports merged into it: their reporters were told it is
+    handled together with it, then heard it was archived for a reason about someone else's text."""
+    original, duplicate, _decoys = seed_near_duplicates(make_case)
+    coordinator = world.user("koordinator")
+    lifecycle.perform("merge", duplicate.id, coordinator, parent=original.tracking_number)
+    assert "archive" not in lifecycle.allowed_transitions(original, coordinator)
+    with pytest.raises(lifecycle.DomainError) as refused:
+        lifecycle.perform("archive", original.id, coordinator, reason="too_general")
+    assert "tidak dapat diarsipkan" in str(refused.value.message)
+    db.session.expire_all()
+    assert db.session.get(Complaint, original.id).status == "received"
+    page = login_as("koordinator").get(f"/complaintview/show/{original.id}").get_data(as_text=True)
+    assert 'data-transition="archive"' not in page
+    lifecycle.perform("unmerge", duplicate.id, coordinator)
+    lifecycle.perform("archive", original.id, coordinator, reason="too_general")
+    db.session.expire_all()
+    assert db.session.get(Complaint, original.id).status == "archived"
+
+
 def test_a_finished_report_is_neither_offered_nor_accepted_as_main_report(make_case, world, login_as):
     """A resolved report awaits its own reporter's confirmation and closes itself, a closed one is worked on
     by nobody: a new report of the same problem is handled on its own (a problem that comes back is a new case)."""
