@@ -101,7 +101,7 @@ def seed_demo_command(cases, if_empty):
 @with_appcontext
 def create_admin_command(username, email, first_name, last_name, password):
     """Create a real administrator account (production; never uses the demo password)."""
-    from flask_babel import force_locale
+    from flask_babel import force_locale, gettext as _
 
     from app.extensions import appbuilder
     from app.passwords import problems
@@ -109,20 +109,26 @@ def create_admin_command(username, email, first_name, last_name, password):
 
     from app.accounts import USERNAME_MESSAGE, username_is_valid
 
+    from app.workflow.reporters import is_email
+
+    sm = appbuilder.sm
     with force_locale("id"):
         if not username_is_valid(username):
             raise click.ClickException(str(USERNAME_MESSAGE))
+        if not is_email(email):  # where password resets and notices go
+            raise click.ClickException(_("%(email)s is not a valid e-mail address.", email=email))
         found = problems(password, username)
-    if found:
-        raise click.ClickException("Kata sandi ditolak: " + " ".join(found))
-    sync_roles(appbuilder)
-    sm = appbuilder.sm
-    if sm.find_user(username=username):
-        raise click.ClickException("Nama pengguna sudah dipakai.")
-    user = sm.add_user(username, first_name, last_name, email, [sm.find_role("Admin")], password=password)
-    if not user:
-        raise click.ClickException("Gagal membuat pengguna.")
-    click.echo(f"Admin {username} dibuat.")
+        if found:
+            raise click.ClickException(_("Password refused:") + " " + " ".join(found))
+        sync_roles(appbuilder)
+        if sm.find_user(username=username):
+            raise click.ClickException(_("The user name is already taken."))
+        if sm.find_user(email=email):
+            raise click.ClickException(_("Another account already uses this e-mail address."))
+        user = sm.add_user(username, first_name, last_name, email, [sm.find_role("Admin")], password=password)
+        if not user:
+            raise click.ClickException(_("The user could not be created."))
+        click.echo(_("Administrator %(username)s created.", username=username))
 
 
 # --- background jobs ------------------------------------------------------------------

@@ -27,6 +27,17 @@ def is_phone(value):
     return re.fullmatch(PHONE_PATTERN, value or "") is not None
 
 
+def is_email(value):
+    """An e-mail address mail can be sent to (syntax only: no DNS look-up), as the forms' check."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(value or "", check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def reporter_from_form(name, phone, email, nik, consent):
     """A new Reporter from submitted identity fields, or None when none were given."""
     if not any((name, phone, email, nik)):

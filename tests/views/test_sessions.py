@@ -123,6 +123,20 @@ def test_policy_in_the_create_admin_command(app, ctx):
         db.session.commit()
 
 
+def test_create_admin_refuses_an_address_mail_cannot_reach_and_one_already_in_use(app, ctx, world):
+    """``--email x`` made an administrator whose password resets and notices went nowhere; an address
+    another account uses ended in "could not be created" without a reason."""
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["lapor", "create-admin", "--username", "kepala", "--email", "x",
+                                  "--password", "Pantai-Selatan-9"])
+    assert refused.exit_code != 0 and "x bukan alamat e-mail yang valid" in refused.output
+    taken = world.user("koordinator").email
+    refused = runner.invoke(args=["lapor", "create-admin", "--username", "kepala", "--email", taken,
+                                  "--password", "Pantai-Selatan-9"])
+    assert refused.exit_code != 0 and "sudah dipakai akun lain" in refused.output
+    assert appbuilder.sm.find_user(username="kepala") is None
+
+
 def test_a_user_name_with_spaces_or_markup_is_refused_with_the_form_kept(app, ctx, login_as, world):
     """User names took emoji, spaces and "<script>": escaped on output, but hard to type at sign-in,
     to tell apart in the login history and in every "who" column."""

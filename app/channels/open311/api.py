@@ -375,13 +375,10 @@ def create_request(fmt):
     try:
         from app.workflow.reporters import reporter_from_form
 
-        if who["email"]:
-            from email_validator import EmailNotValidError, validate_email
+        from app.workflow.reporters import is_email
 
-            try:
-                validate_email(who["email"], check_deliverability=False)
-            except EmailNotValidError:
-                raise Open311Error(400, _("email is not a valid e-mail address.")) from None
+        if who["email"] and not is_email(who["email"]):
+            raise Open311Error(400, _("email is not a valid e-mail address."))
         reporter = reporter_from_form(who["name"], who["phone"], who["email"], None, True)
         outcome, written = intake.open_case(key.channel, reporter=reporter, **data)
         complaint = outcome.complaint
