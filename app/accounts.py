@@ -49,6 +49,29 @@ def valid_username(form, field):
         raise ValidationError(str(USERNAME_MESSAGE))
 
 
+def username_taken_by(username, excluding_id=None):
+    """The other account that signs in with ``username``. Sign-in finds a user by name without regard
+    to capitals (FAB's ``AUTH_USERNAME_CI``) and spaces around: "ADMIN" beside "admin" left neither able
+    to sign in (FAB finds two and signs in nobody), so such a second name is never given."""
+    key = (username or "").strip().lower()
+    if not key:
+        return None
+    query = select(LaporUser).where(func.lower(func.trim(LaporUser.username)) == key)
+    if excluding_id is not None:
+        query = query.where(LaporUser.id != excluding_id)
+    return db.session.execute(query.order_by(LaporUser.id).limit(1)).scalar()
+
+
+def distinct_username(form, field):
+    """Form validator (username): no other account signs in with the same name (:func:`username_taken_by`).
+    The very same spelling is FAB's own "already exists" message, not said twice."""
+    editing = getattr(form, "_id", None)  # set by FAB on the edit form only
+    other = username_taken_by(field.data, excluding_id=int(editing) if str(editing or "").isdigit() else None)
+    if other is not None and other.username != field.data:
+        raise ValidationError(_("Another account already signs in as \"%(name)s\" (user names are compared without "
+                                "regard to capitals): choose another user name.", name=other.username))
+
+
 def password_strength(password, username=None):
     """The strength rule of every password set through a form: the one policy of app/passwords.py
     (length, not the username, not a common password), raised with its Indonesian reasons."""

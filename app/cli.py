@@ -58,6 +58,10 @@ def _load_region(code):
 
     try:
         counts = regions.load(code)
+    except regions.OtherRegionLoaded as exc:
+        raise click.ClickException(
+            f"Instalasi ini sudah memuat wilayah {exc.loaded[1]} ({exc.loaded[0]}); satu instalasi melayani satu "
+            f"kabupaten/kota, jadi kode {code.strip()} tidak dimuat. Laporan, peta dan statistik memakai wilayah itu.")
     except ValueError:
         raise click.ClickException(f"Kode {code} bukan kabupaten/kota dalam daftar wilayah Kemendagri.")
     outline = regions.load_shipped_outline(code)

@@ -24,6 +24,7 @@ from app.accounts import (
     LaporAuthDBView,
     LaporResetMyPasswordView,
     a_role_is_required,
+    distinct_username,
     is_last_active_admin,
     keeps_an_active_admin,
     officer_needs_agency,
@@ -69,13 +70,28 @@ class LaporUserDBModelView(UserDBModelView):
     label_columns = {**UserDBModelView.label_columns, "agency": _l("Agency")}
     description_columns = {"agency": _l("Required for agency officers: they can see cases belonging to this agency and its sub-units.")}
     validators_columns = {**UserDBModelView.validators_columns,
-                          "username": [valid_username],
+                          "username": [valid_username, distinct_username],
                           "roles": [a_role_is_required, keeps_an_active_admin],
                           "agency": [officer_needs_agency]}
+
+    def pre_add(self, item):
+        _trimmed_sign_in(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        _trimmed_sign_in(item)
+        super().pre_update(item)
 
     def pre_delete(self, item):
         if is_last_active_admin(item):
             raise ValueError(str(LAST_ADMIN_MESSAGE))
+
+
+def _trimmed_sign_in(user):
+    """A user name or e-mail typed with spaces around is kept without them (" siti " could sign in only
+    by typing the spaces)."""
+    user.username = (user.username or "").strip()
+    user.email = (user.email or "").strip()
 
 
 GROUP_LABELS = {

@@ -30,7 +30,7 @@ from app.models import Category, Channel, ImportBatch, ImportMapping, InboundMes
 from app.models.reference import KINDS
 from app.workflow import lifecycle
 from app.workflow.errors import Conflict, DomainError, ValidationFailed
-from app.workflow.reference import active_categories_by_key, category_key
+from app.workflow.reference import active_categories_by_key, name_key
 from app.workflow.reporters import is_phone
 
 PROVIDER = "import"
@@ -341,7 +341,7 @@ def check_row(values, index_of, lookups, now):
     category_text = str(get("category") or "").strip()
     data["category_id"] = None
     if category_text:
-        found = lookups.categories.get(category_key(category_text), [])
+        found = lookups.categories.get(name_key(category_text), [])
         data["category_id"] = found[0] if len(found) == 1 else None
         if not found:
             errors.append(_("unknown category \"%(value)s\"", value=category_text[:60]))

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from app.extensions import db
-from app.models import Agency, Category, Complaint, LaporUser
+from app.models import Agency, Category, Channel, Complaint, LaporUser
 from app.workflow.errors import DomainError
 
 
@@ -37,24 +37,55 @@ def assert_valid_category_parent(category_id, parent_id):
         parent_id = db.session.execute(select(Category.parent_id).where(Category.id == parent_id)).scalar()
 
 
+def built_in_channel_codes():
+    """The codes intake finds its channels by (the public form "web", WhatsApp, SMS, e-mail, the import...)."""
+    from app.workflow.defaults import CHANNELS
+
+    return {code for code, _name in CHANNELS}
+
+
 def assert_channel_deletable(channel):
+    if channel.code in built_in_channel_codes():
+        raise DomainError(_l("This is a built-in channel: intake records cases with it, so it cannot be deleted."))
     if _used(select(Complaint.id).where(Complaint.channel_id == channel.id)):
         raise DomainError(_l("This channel is still used by cases; deactivate it instead."))
 
 
-# --- category names: one reading for the category form and the spreadsheet import -------------
-def category_key(name):
-    """How a category name is compared: case and spacing aside ("Jalan  Rusak " = "jalan rusak")."""
+def assert_channel_code_kept(channel_id, code):
+    """The code of a built-in channel never changes: intake looks the channel up by it (renamed, the
+    public form could record no case at all). Its name may change."""
+    if channel_id is None:
+        return
+    with db.session.no_autoflush:  # the stored code, not a pending change of it
+        current = db.session.execute(select(Channel.code).where(Channel.id == channel_id)).scalar()
+    if current in built_in_channel_codes() and (code or "").strip() != current:
+        raise DomainError(_l("The code of a built-in channel cannot be changed: intake finds the channel by "
+                             "\"%(code)s\". Change its name instead.", code=current))
+
+
+def channels_reading(column, text, excluding_id=None):
+    """The channels whose ``column`` ("code" or "name") reads as ``text`` (:func:`name_key`): two
+    channels that read the same cannot be told apart on the forms and lists."""
+    key = name_key(text)
+    if not key:
+        return []
+    return [channel for channel in db.session.execute(select(Channel).order_by(Channel.id)).scalars()
+            if channel.id != excluding_id and name_key(getattr(channel, column)) == key]
+
+
+# --- names of reference rows: one reading for the forms and the spreadsheet import -------------
+def name_key(name):
+    """How a reference name or code is compared: case and spacing aside ("Jalan  Rusak " = "jalan rusak")."""
     return " ".join(str(name or "").split()).casefold()
 
 
 def categories_named(name, excluding_id=None):
-    """The categories (active or not) whose name reads as ``name`` (:func:`category_key`)."""
-    key = category_key(name)
+    """The categories (active or not) whose name reads as ``name`` (:func:`name_key`)."""
+    key = name_key(name)
     if not key:
         return []
     return [category for category in db.session.execute(select(Category).order_by(Category.id)).scalars()
-            if category.id != excluding_id and category_key(category.name) == key]
+            if category.id != excluding_id and name_key(category.name) == key]
 
 
 def active_categories_by_key():
@@ -63,5 +94,5 @@ def active_categories_by_key():
     found = {}
     for cid, name in db.session.execute(select(Category.id, Category.name).where(Category.active.is_(True))
                                         .order_by(Category.id)):
-        found.setdefault(category_key(name), []).append(cid)
+        found.setdefault(name_key(name), []).append(cid)
     return found

@@ -45,11 +45,21 @@ def _normalise_code(code):
 # --- loading ------------------------------------------------------------------------
 
 
+class OtherRegionLoaded(ValueError):
+    """The installation already serves another kabupaten/kota (``loaded``: its code and name)."""
+
+    def __init__(self, loaded):
+        super().__init__(loaded[0])
+        self.loaded = loaded
+
+
 def load(code, session=None):
     """Load (or refresh) the kabupaten/kota ``code`` with its province, kecamatan and kelurahan/desa.
 
     Idempotent: rows are matched by code. Returns the counts per level; raises ValueError
-    for a code that is not a kabupaten/kota of the data package.
+    for a code that is not a kabupaten/kota of the data package, and :class:`OtherRegionLoaded`
+    when another kabupaten/kota is loaded already: one installation serves one (a second one mixed
+    its places into every form and took the map's outline away from the first).
     """
     from lokal import wilayah
 
@@ -58,6 +68,10 @@ def load(code, session=None):
     kabupaten = wilayah.get_wilayah(code)
     if kabupaten is None or kabupaten.level != 2:
         raise ValueError(code)
+    other = session.execute(select(Region.code, Region.name).where(Region.level == 2, Region.code != code)
+                            .order_by(Region.code).limit(1)).first()
+    if other is not None:
+        raise OtherRegionLoaded(tuple(other))
     province = wilayah.get_wilayah(code.split(".")[0])
     rows = [(province, None), (kabupaten, province.code)]
     for kecamatan in wilayah.list_wilayah(code):

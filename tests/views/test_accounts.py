@@ -181,3 +181,40 @@ def test_own_profile_refuses_a_name_longer_than_its_column_and_keeps_it(login_as
 
     db.session.expire_all()
     assert world.user("opd_dinkes").first_name != long_name
+
+
+TAKEN = "Akun lain sudah masuk dengan nama \"{}\""
+
+
+def test_a_user_name_another_account_has_in_other_capitals_is_refused_and_the_input_kept(client, world):
+    """Sign-in finds a user by name without regard to capitals: a new "ADMIN" beside "admin" left neither
+    able to sign in (the only administrator locked out). Refused next to the field, what was typed kept;
+    a name typed with spaces around is saved without them, so it signs in as typed."""
+    from app.extensions import appbuilder, db
+
+    assert sign_in(client, "admin", PASSWORD)
+    form = {"first_name": "Siti", "last_name": "Rahma", "email": "siti@contoh.go.id", "active": "y",
+            "roles": [appbuilder.sm.find_role("Koordinator").id], "agency": "__None",
+            "password": NEW, "conf_password": NEW}
+    for typed, taken in (("ADMIN", "admin"), ("Opd_Dinkes", "opd_dinkes"), (" admin ", "admin")):
+        response = client.post("/users/add", data={**form, "username": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, typed
+        assert TAKEN.format(taken) in visible_text(page), typed
+        assert f'value="{typed}"' in page and 'value="Siti"' in page
+    officer = world.user("opd_pupr")
+    response = client.post(f"/users/edit/{officer.id}", data=_user_form(officer, username="OPD_DINKES"))
+    assert TAKEN.format("opd_dinkes") in visible_text(response.get_data(as_text=True))
+    assert sign_in(client, "admin", PASSWORD) and sign_in(client, "opd_dinkes", PASSWORD)
+
+    assert sign_in(client, "admin", PASSWORD)
+    response = client.post("/users/add", data={**form, "username": " siti.rahma ", "email": " siti@contoh.go.id "})
+    assert response.status_code == 302
+    created = world.user("siti.rahma")
+    try:
+        assert (created.username, created.email) == ("siti.rahma", "siti@contoh.go.id")
+        assert sign_in(client, "siti.rahma", NEW)
+    finally:
+        created.roles = []
+        db.session.delete(created)
+        db.session.commit()

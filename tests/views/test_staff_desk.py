@@ -317,3 +317,32 @@ def test_a_reporter_phone_that_is_no_phone_number_is_refused_with_the_text_kept(
     assert "Lampu jalan mati di Jalan Melati" in html  # nothing typed is lost
     assert (latest_case().id if db.session.execute(select(Complaint.id).limit(1)).first() else 0) == before
     assert recorded(intake(client, world, reporter_phone="(022) 123.4567"))
+
+
+def test_the_intake_form_offers_kelurahan_and_the_channels_and_categories_in_use(login_as, world):
+    """The place is a kelurahan/desa: the province, the kabupaten and the kecamatan (rows of the same
+    region table) were offered too and then refused on saving; a deactivated channel or category was
+    offered as if in use."""
+    from app.models import Channel, Region
+
+    retired_channel = Channel(code="faksimile", name="Faksimile", active=False)
+    retired_category = Category(name="Kategori lama", active=False)
+    db.session.add_all([retired_channel, retired_category])
+    db.session.commit()
+    try:
+        form = login_as("koordinator").get("/complaintview/add").get_data(as_text=True)
+
+        def offered(field):
+            select_html = re.search(rf'<select[^>]*name="{field}"[^>]*>(.*?)</select>', form, re.S).group(1)
+            return dict(re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)', select_html))
+
+        places = set(offered("region")) - {"__None"}
+        kelurahan = set(db.session.execute(select(Region.code).where(Region.level == 4)).scalars())
+        assert places == kelurahan
+        assert not {"32", "32.11", "32.11.11"} & places
+        assert "Faksimile" not in offered("channel").values() and "Situs web" in offered("channel").values()
+        assert "Kategori lama" not in offered("category").values()
+    finally:
+        db.session.delete(retired_channel)
+        db.session.delete(retired_category)
+        db.session.commit()

@@ -35,6 +35,21 @@ def test_init_region_refuses_a_code_that_is_not_a_kabupaten(app, ctx):
     assert result.exit_code != 0 and "bukan kabupaten/kota" in result.output
 
 
+def test_init_region_refuses_a_second_kabupaten_and_keeps_the_first(app, ctx, login_as):
+    """One installation serves one kabupaten/kota: a second code (a typo, another kabupaten) mixed its
+    places into every form and made the map lose the first one's outline; it is refused, naming the
+    kabupaten loaded, and nothing of the other one is stored. The same code again still refreshes."""
+    result = app.test_cli_runner().invoke(args=["lapor", "init", "--region", "32.04"])
+    assert result.exit_code != 0
+    assert "sudah memuat wilayah Kabupaten Sumedang (32.11)" in result.output and "32.04 tidak dimuat" in result.output
+    assert not db.session.execute(select(func.count()).select_from(Region).where(
+        Region.code.like("32.04%"))).scalar()
+    assert tuple(regions.installation_region()) == ("32.11", "Kabupaten Sumedang")
+    page = login_as("koordinator").get("/complaintview/add").get_data(as_text=True)
+    assert "geo/32.11.geojson" in page.replace("&#34;", '"').replace("\\/", "/")
+    assert app.test_cli_runner().invoke(args=["lapor", "init", "--region", "32.11"]).exit_code == 0
+
+
 def test_free_text_locations_are_mapped_exactly_or_normalised_and_the_rest_listed(app, ctx, make_case, login_as):
     exact = make_case(district="Sumedang Utara", village="Kota Kaler")
     spaced = make_case(district="Kec. SUMEDANG utara", village="Kel. Kotakaler")

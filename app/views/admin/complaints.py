@@ -27,7 +27,7 @@ from app.extensions import db
 from app.jobs.queue import deliver
 from app.formatting import lapor_date, lapor_datetime, lapor_datetime_short
 from app.labels import COMPLAINT_LABELS, KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
-from app.models import Agency, Complaint, ComplaintEvent
+from app.models import Complaint, ComplaintEvent
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
@@ -43,14 +43,6 @@ from app.channels import intake
 ACCESS_PURPOSE_LABELS = {"reveal": _l("Full data shown"), "export": _l("Export"), "erase": _l("Erased")}
 
 SLA_CSS = {"on_time": "success", "due_soon": "warning", "overdue": "danger", "paused": "info", "none": "default"}
-
-
-def _agency_scope_for_forms():
-    scope = access.agency_scope(current_user)
-    query = select(Agency.id).where(Agency.active.is_(True))
-    if scope is not None:
-        query = query.where(Agency.id.in_(scope or [-1]))
-    return [row[0] for row in db.session.execute(query)]
 
 
 def _dispose_suggestion(complaint):
@@ -190,7 +182,10 @@ class ComplaintView(OwnSearchFilters, ModelView):
     add_columns = ["channel", "received_at", "kind", "title", "description", "category", "address", "region", "latitude",
                    "longitude", "incident_date", "is_anonymous", "is_confidential"]
     edit_columns = ["address", "region", "latitude", "longitude", "incident_date"]
-    add_form_query_rel_fields = {"region": [["level", FilterEqual, 4]]}
+    # the intake form offers kelurahan/desa only (not the province, kabupaten or kecamatan rows of the
+    # same table) and the channels and categories in use (a deactivated one is not offered)
+    add_form_query_rel_fields = {"region": [["level", FilterEqual, 4]], "channel": [["active", FilterEqual, True]],
+                                 "category": [["active", FilterEqual, True]]}
     edit_form_query_rel_fields = {"region": [["level", FilterEqual, 4]]}
     add_template = "complaints/add.html"
     edit_template = "complaints/edit.html"
@@ -249,7 +244,6 @@ class ComplaintView(OwnSearchFilters, ModelView):
     }
     add_columns = add_columns + ["reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "reporter_consent",
                                  "attachments", "intake_token"]
-    add_form_query_rel_fields = {"agency": [["id", FilterInFunction, _agency_scope_for_forms]]}
     edit_form_extra_fields = {"expected_version": HiddenField(),
                               "incident_date": LocalDateField(_l("Incident date"), validators=[OptionalValidator()])}
     edit_columns = edit_columns + ["expected_version"]

@@ -125,6 +125,37 @@ class CategoryView(ModelView):
         assert_category_deletable(item)
 
 
+def _editing_id(form):
+    editing = getattr(form, "_id", None)  # set by FAB on the edit form only
+    return int(editing) if str(editing or "").isdigit() else None
+
+
+def _distinct_channel(column):
+    """Form validator (code, name): no second channel that reads the same, case and spacing aside (the
+    very same spelling is FAB's own "already exists" message, not said twice)."""
+    def check(form, field):
+        from flask_babel import gettext
+
+        from app.workflow.reference import channels_reading
+
+        others = channels_reading(column, field.data, excluding_id=_editing_id(form))
+        if others and getattr(others[0], column) != field.data:
+            raise ValidationError(gettext("A channel \"%(name)s\" already exists (compared without regard to capitals "
+                                          "and spaces): edit that one or choose another.",
+                                          name=getattr(others[0], column)))
+    return check
+
+
+def _built_in_code_kept(form, field):
+    """Form check of a channel's code (the domain rule, shown next to the field; input kept)."""
+    from app.workflow.reference import assert_channel_code_kept
+
+    try:
+        assert_channel_code_kept(_editing_id(form), field.data)
+    except DomainError as exc:
+        raise ValidationError(str(exc.message))
+
+
 class ChannelView(ModelView):
     datamodel = SQLAInterface(Channel)
     base_permissions = REFERENCE_PERMISSIONS
@@ -135,6 +166,17 @@ class ChannelView(ModelView):
     list_columns = add_columns = edit_columns = show_columns = ["code", "name", "active"]
     search_columns = ["code", "name", "active"]
     label_columns = {"code": _l("Code"), "name": _l("Channel name"), "active": _l("Active")}
+    validators_columns = {"code": [DataRequired(), Length(max=30), _distinct_channel("code"), _built_in_code_kept],
+                          "name": [DataRequired(), Length(max=100), _distinct_channel("name")]}
+
+    def pre_add(self, item):
+        item.code, item.name = item.code.strip(), item.name.strip()
+
+    def pre_update(self, item):
+        from app.workflow.reference import assert_channel_code_kept
+
+        assert_channel_code_kept(item.id, item.code)
+        item.code, item.name = item.code.strip(), item.name.strip()
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_channel_deletable
