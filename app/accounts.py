@@ -21,7 +21,7 @@ from flask_login import login_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from app import passwords
 from app.extensions import db
@@ -298,8 +298,54 @@ def keeps_an_active_admin(form, field):
         raise ValidationError(LAST_ADMIN_MESSAGE)
 
 
+OFFICER_AGENCY_MESSAGE = _l("Choose the officer's agency: an OPD officer sees only the cases of their agency.")
+
+
+def officer_without_agency(roles, agency):
+    """True for an OPD officer with no agency (they would see nothing, and their agency's cases would
+    reach nobody)."""
+    return agency is None and any(getattr(r, "name", None) == ROLE_OPD for r in roles or [])
+
+
 def officer_needs_agency(form, field):
-    """Form validator (agency): an OPD officer belongs to an agency (without one they would see nothing)."""
+    """Form validator (agency): an OPD officer belongs to an agency, whatever the form sends for it (the
+    browser's "__None", an empty value or nothing). It stops the field's checks: FAB's ``Optional`` that
+    follows would otherwise wipe the message for an empty or missing value and let the form through."""
     roles = getattr(form, "roles", None)
-    if field.data is None and roles is not None and any(getattr(r, "name", None) == ROLE_OPD for r in roles.data or []):
-        raise ValidationError(_l("Choose the officer's agency: an OPD officer sees only the cases of their agency."))
+    if roles is not None and officer_without_agency(roles.data, field.data):
+        raise StopValidation(str(OFFICER_AGENCY_MESSAGE))
+
+
+def assert_officer_has_agency(user):
+    """The same rule where a user is saved (a form sent without its agency field)."""
+    if officer_without_agency(user.roles, user.agency or user.agency_id):
+        raise ValueError(str(OFFICER_AGENCY_MESSAGE))
+
+
+def email_taken_by(email, excluding_id=None):
+    """The other account with ``email``, capitals and spaces around aside: "RINA@…" beside "rina@…" is
+    the same mailbox, and password resets and notices would go to two accounts at once."""
+    key = (email or "").strip().lower()
+    if not key:
+        return None
+    query = select(LaporUser).where(func.lower(func.trim(LaporUser.email)) == key)
+    if excluding_id is not None:
+        query = query.where(LaporUser.id != excluding_id)
+    return db.session.execute(query.order_by(LaporUser.id).limit(1)).scalar()
+
+
+def valid_email(form, field):
+    """Form validator (email): an address mail can reach (the one check, ``reporters.is_email``)."""
+    from app.workflow.reporters import is_email
+
+    if field.data and field.data.strip() and not is_email(field.data.strip()):
+        raise ValidationError(_("%(email)s is not a valid e-mail address.", email=field.data.strip()))
+
+
+def distinct_email(form, field):
+    """Form validator (email): no other account has the same address (:func:`email_taken_by`). The very
+    same spelling is FAB's own "already exists" message, not said twice."""
+    editing = getattr(form, "_id", None)  # set by FAB on the edit form only
+    other = email_taken_by(field.data, excluding_id=int(editing) if str(editing or "").isdigit() else None)
+    if other is not None and other.email != field.data:
+        raise ValidationError(_("Another account already uses this e-mail address."))

@@ -24,12 +24,15 @@ from app.accounts import (
     LaporAuthDBView,
     LaporResetMyPasswordView,
     a_role_is_required,
+    assert_officer_has_agency,
+    distinct_email,
     distinct_username,
     is_last_active_admin,
     keeps_an_active_admin,
     officer_needs_agency,
     role_model_view,
     _screen_names,
+    valid_email,
     valid_username,
 )
 from app.permissions import ROLE_NAMES, ROLE_PERMISSIONS
@@ -71,15 +74,18 @@ class LaporUserDBModelView(UserDBModelView):
     description_columns = {"agency": _l("Required for agency officers: they can see cases belonging to this agency and its sub-units.")}
     validators_columns = {**UserDBModelView.validators_columns,
                           "username": [valid_username, distinct_username],
+                          "email": [valid_email, distinct_email],
                           "roles": [a_role_is_required, keeps_an_active_admin],
                           "agency": [officer_needs_agency]}
 
     def pre_add(self, item):
         _trimmed_sign_in(item)
+        assert_officer_has_agency(item)
         super().pre_add(item)
 
     def pre_update(self, item):
         _trimmed_sign_in(item)
+        assert_officer_has_agency(item)
         super().pre_update(item)
 
     def pre_delete(self, item):

@@ -63,14 +63,32 @@ def assert_channel_code_kept(channel_id, code):
                              "\"%(code)s\". Change its name instead.", code=current))
 
 
-def channels_reading(column, text, excluding_id=None):
-    """The channels whose ``column`` ("code" or "name") reads as ``text`` (:func:`name_key`): two
-    channels that read the same cannot be told apart on the forms and lists."""
+def rows_reading(model, column, text, excluding_id=None):
+    """The rows of ``model`` (active or not) whose ``column`` reads as ``text`` (:func:`name_key`): two
+    agencies, categories or channels that read the same cannot be told apart on the forms, the lists
+    and the spreadsheet import."""
     key = name_key(text)
     if not key:
         return []
-    return [channel for channel in db.session.execute(select(Channel).order_by(Channel.id)).scalars()
-            if channel.id != excluding_id and name_key(getattr(channel, column)) == key]
+    return [row for row in db.session.execute(select(model).order_by(model.id)).scalars()
+            if row.id != excluding_id and name_key(getattr(row, column)) == key]
+
+
+def channels_reading(column, text, excluding_id=None):
+    """The channels whose ``column`` ("code" or "name") reads as ``text``."""
+    return rows_reading(Channel, column, text, excluding_id)
+
+
+def agencies_reading(column, text, excluding_id=None):
+    """The agencies whose ``column`` ("code" or "name") reads as ``text``: "dinkes" or " DINKES " beside
+    "DINKES" would be a second Dinas Kesehatan on the dispose form."""
+    return rows_reading(Agency, column, text, excluding_id)
+
+
+def trimmed(text):
+    """A typed reference value as it is stored: without spaces around; empty is None."""
+    text = (text or "").strip()
+    return text or None
 
 
 # --- names of reference rows: one reading for the forms and the spreadsheet import -------------
@@ -81,11 +99,7 @@ def name_key(name):
 
 def categories_named(name, excluding_id=None):
     """The categories (active or not) whose name reads as ``name`` (:func:`name_key`)."""
-    key = name_key(name)
-    if not key:
-        return []
-    return [category for category in db.session.execute(select(Category).order_by(Category.id)).scalars()
-            if category.id != excluding_id and name_key(category.name) == key]
+    return rows_reading(Category, "name", name, excluding_id)
 
 
 def active_categories_by_key():

@@ -283,20 +283,6 @@ def check_coordinates(latitude, longitude):
     return lat, lon
 
 
-def outside_installation(latitude, longitude, margin_km=5.0):
-    """True when a point is clearly outside the kabupaten (farther than every kecamatan point + margin).
-
-    Only a warning: the kecamatan points are centroids of the shipped outline, not the borders.
-    """
-    points = kecamatan_points()
-    if not points or latitude is None or longitude is None:
-        return False
-    lats = [p[0] for p in points.values()]
-    lons = [p[1] for p in points.values()]
-    pad = margin_km / 111.0 + 0.1
-    return not (min(lats) - pad <= latitude <= max(lats) + pad and min(lons) - pad <= longitude <= max(lons) + pad)
-
-
 def shipped_outline_path(code):
     """The kecamatan outline GeoJSON shipped for ``code`` (app/static/geo/<code>.geojson), or None."""
     import os

@@ -23,6 +23,38 @@ def sla_for(kind, session=None):
     )
 
 
+def deadline_order_problems(first_response_days, resolution_days, inspection_resolution_days):
+    """{field: message} of the allowances out of their natural order. The first response and both
+    resolutions are counted from the same moment (the disposition, ``lifecycle.dispose``): a resolution
+    shorter than the first response would be due before the agency must first answer, and a resolution
+    with field inspection shorter than one without would make the inspection the quicker path. Equal is
+    fine (aspirasi: 5 and 5). A value that is not a number yet is left to its own field's check."""
+    found = {}
+    numbers = all(isinstance(v, int) for v in (first_response_days, resolution_days))
+    if numbers and resolution_days < first_response_days:
+        found["resolution_days"] = _l(
+            "The resolution deadline (%(resolution)s working days) cannot be shorter than the agency's first "
+            "response (%(first)s working days): both count from the disposition and the case is resolved after "
+            "the first response.", resolution=resolution_days, first=first_response_days)
+    if all(isinstance(v, int) for v in (resolution_days, inspection_resolution_days)) \
+            and inspection_resolution_days < resolution_days:
+        found["inspection_resolution_days"] = _l(
+            "The resolution with field inspection (%(inspection)s working days) cannot be shorter than the "
+            "resolution without it (%(resolution)s working days).",
+            inspection=inspection_resolution_days, resolution=resolution_days)
+    return found
+
+
+def assert_deadlines_in_order(setting):
+    """Refuse an SLA setting whose deadlines are out of their natural order (:func:`deadline_order_problems`)."""
+    from app.workflow.errors import ValidationFailed
+
+    found = deadline_order_problems(setting.first_response_days, setting.resolution_days,
+                                    setting.inspection_resolution_days)
+    if found:
+        raise ValidationFailed(next(iter(found.values())))
+
+
 # the deadline that matters to staff in each status
 CLOCK_BY_STATUS = {
     "received": "verification_due",

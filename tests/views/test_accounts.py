@@ -218,3 +218,51 @@ def test_a_user_name_another_account_has_in_other_capitals_is_refused_and_the_in
         created.roles = []
         db.session.delete(created)
         db.session.commit()
+
+
+@pytest.mark.parametrize("agency", ["", "__None", None])
+def test_an_opd_officer_gets_an_agency_whatever_the_form_sends_for_it(client, world, agency):
+    """The browser sends "__None" for no agency; a hand-made form sent "" or left the field out, and FAB's
+    own check of an optional field wiped the message and saved an OPD officer who sees nothing."""
+    from app.extensions import appbuilder, db
+
+    assert sign_in(client, "admin", PASSWORD)
+    form = {"first_name": "Rina", "last_name": "Dishub", "username": "rina.dishub", "email": "rina@contoh.go.id",
+            "active": "y", "roles": [appbuilder.sm.find_role("OPD").id], "password": NEW, "conf_password": NEW,
+            "agency": agency}
+    response = client.post("/users/add", data={k: v for k, v in form.items() if v is not None})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Pilih instansi petugas ini" in visible_text(page) and 'value="rina.dishub"' in page
+    assert world.user("rina.dishub") is None
+
+    officer = world.user("opd_pupr")
+    response = client.post(f"/users/edit/{officer.id}", data=_user_form(officer, agency=agency))
+    assert "Pilih instansi petugas ini" in visible_text(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert world.user("opd_pupr").agency_id == world.agency("PUPR").id
+
+
+def test_an_e_mail_another_account_has_in_other_capitals_is_refused_and_the_input_kept(client, world):
+    """"RINA@…" beside "rina@…" is one mailbox: password resets and notices would reach two accounts."""
+    from app.extensions import appbuilder
+
+    assert sign_in(client, "admin", PASSWORD)
+    form = {"first_name": "Rina", "last_name": "Uji", "username": "rina.uji", "active": "y",
+            "roles": [appbuilder.sm.find_role("Pimpinan").id], "agency": "__None", "password": NEW,
+            "conf_password": NEW}
+    for typed in ("OPD_DINKES@uji.go.id", " opd_dinkes@UJI.go.id ", "bukan-email"):
+        response = client.post("/users/add", data={**form, "email": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, typed
+        text = visible_text(page)
+        assert ("Alamat e-mail ini sudah dipakai akun lain." in text if "@" in typed
+                else "bukan-email bukan alamat e-mail yang valid." in text), typed
+        assert f'value="{typed}"' in page
+    assert world.user("rina.uji") is None
+    officer = world.user("opd_pupr")
+    response = client.post(f"/users/edit/{officer.id}", data=_user_form(officer, email="Opd_Dinkes@uji.go.id"))
+    assert "Alamat e-mail ini sudah dipakai akun lain." in visible_text(response.get_data(as_text=True))
+    response = client.post(f"/users/edit/{officer.id}", data=_user_form(officer, email="OPD_PUPR@uji.go.id"))
+    assert response.status_code == 302  # its own address in other capitals
+    client.post(f"/users/edit/{officer.id}", data=_user_form(officer, email="opd_pupr@uji.go.id"))

@@ -64,6 +64,7 @@ def test_a_built_in_channel_is_never_deleted_even_unused(login_as, new_channels)
 @pytest.mark.parametrize("code, name, message", [
     (" WEB ", "Radio", "Kanal \"web\" sudah ada"),
     ("radio", "situs  WEB", "Kanal \"Situs web\" sudah ada"),
+    ("radio", "Situs web", "Kanal \"Situs web\" sudah ada"),  # the very same name (no unique column catches it)
     ("   ", "Radio", "Kolom ini wajib diisi."),
     ("radio", "   ", "Kolom ini wajib diisi."),
 ])

@@ -99,6 +99,7 @@ def test_alert_on_dashboards_digest_acknowledge_and_monthly_report(app, make_cas
     for user in ("koordinator", "pimpinan"):
         text = visible_text(login_as(user).get("/dasbor/").get_data(as_text=True))
         assert "Air PDAM" in text and "Sumedang Utara" in text, user
+        assert "Kenaikan signifikan: Air PDAM" in text and "signifikan :" not in text, user  # no space before ":"
     assert login_as("opd_dinkes").get(f"/hotspot/{alert.id}").status_code in (302, 403)
 
     leader = login_as("pimpinan")

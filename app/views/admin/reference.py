@@ -6,7 +6,7 @@ from app.views.fields import LocalDateField
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.validators import Unique
-from flask import request
+from flask import redirect, request, session, url_for
 from wtforms import SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -16,6 +16,7 @@ from app.workflow import agencies
 from app.workflow.calendar import check_holiday_date, invalidate_calendar
 from app.workflow.errors import DomainError
 from app.workflow.numbers import whole_number
+from app.workflow.reference import agencies_reading, channels_reading, trimmed
 
 # no file columns: FAB's download route (can_download) is left out
 REFERENCE_PERMISSIONS = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
@@ -32,7 +33,77 @@ def _parent_without_loop(form, field):
         raise ValidationError(str(exc.message))
 
 
-class AgencyView(ModelView):
+def _editing_id(form):
+    editing = getattr(form, "_id", None)  # set by FAB on the edit form only
+    return int(editing) if str(editing or "").isdigit() else None
+
+
+def _reads_like_no_other(finder, column, message, unique_in_database=False):
+    """Form validator (a code or name of a reference row): no second row that reads the same, case and
+    spacing aside (``finder``: a ``*_reading`` function of app/workflow/reference.py). Where the database
+    column is unique, the very same spelling is FAB's own "already exists" message, not said twice."""
+    def check(form, field):
+        others = finder(column, field.data, excluding_id=_editing_id(form))
+        if others and not (unique_in_database and getattr(others[0], column) == field.data):
+            raise ValidationError(str(message) % {"name": getattr(others[0], column)})
+    return check
+
+
+def _an_email(form, field):
+    """Form validator: an e-mail address mail can reach (notices go there), or nothing."""
+    from app.workflow.reporters import is_email
+
+    if (field.data or "").strip() and not is_email(field.data.strip()):
+        raise ValidationError(str(_l("Invalid email address.")))
+
+
+def _a_phone(form, field):
+    """Form validator: a phone number by the one phone rule, or nothing."""
+    from app.workflow.reporters import PHONE_MESSAGE, is_phone
+
+    if (field.data or "").strip() and not is_phone(field.data.strip()):
+        raise ValidationError(str(PHONE_MESSAGE))
+
+
+AGENCY_TAKEN = _l("An agency \"%(name)s\" already exists (compared without regard to capitals and spaces): "
+                  "edit that one or choose another.")
+
+
+def _store_agency_trimmed(agency):
+    agency.code, agency.name = trimmed(agency.code), trimmed(agency.name)
+    agency.email, agency.phone = trimmed(agency.email), trimmed(agency.phone)
+
+
+class BackToTheList:
+    """Saving an add or edit form (or a delete) on a reference screen returns to that screen's list.
+
+    FAB's default (``get_redirect``) pops a page history (``update_redirect``) that the session keeps for
+    every tab and every FAB page at once, five pages deep: a form opened from a bookmark or a link went to
+    "/", and a page opened in another tab meanwhile took the list's place (the save landed on that page,
+    or on the form again). The list comes back as it was last seen (filters, page) when the history still
+    has it."""
+
+    def _back_to_the_list(self):
+        from urllib.parse import urlsplit
+
+        list_path = url_for(f"{type(self).__name__}.list")
+        for url in reversed(session.get("page_history") or []):
+            parts = urlsplit(str(url))
+            if parts.path == list_path:
+                return redirect(list_path + (f"?{parts.query}" if parts.query else ""))
+        return redirect(list_path)
+
+    def post_add_redirect(self):
+        return self._back_to_the_list()
+
+    def post_edit_redirect(self):
+        return self._back_to_the_list()
+
+    def post_delete_redirect(self):
+        return self._back_to_the_list()
+
+
+class AgencyView(BackToTheList, ModelView):
     datamodel = SQLAInterface(Agency)
     base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Agency List")
@@ -52,14 +123,20 @@ class AgencyView(ModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "level": SelectField(_l("Level"), choices=choices(AGENCY_LEVEL_LABELS), widget=Select2Widget()),
     }
-    validators_columns = {"code": [DataRequired(), Length(max=40)], "name": [DataRequired(), Length(max=200)],
-                          "parent": [_parent_without_loop]}
+    # notices to the agency go to its e-mail; two agencies that read the same cannot be told apart
+    validators_columns = {
+        "code": [DataRequired(), Length(max=40), _reads_like_no_other(
+            agencies_reading, "code", AGENCY_TAKEN, unique_in_database=True)],
+        "name": [DataRequired(), Length(max=200), _reads_like_no_other(agencies_reading, "name", AGENCY_TAKEN)],
+        "parent": [_parent_without_loop], "email": [_an_email], "phone": [_a_phone]}
 
     def pre_add(self, item):
         agencies.assert_valid_parent(item.id, getattr(item.parent, "id", None))
+        _store_agency_trimmed(item)
 
     def pre_update(self, item):
         agencies.assert_valid_parent(item.id, getattr(item.parent, "id", None))
+        _store_agency_trimmed(item)
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_agency_deletable
@@ -95,7 +172,7 @@ def _distinct_category_name(form, field):
                                       name=others[0].name))
 
 
-class CategoryView(ModelView):
+class CategoryView(BackToTheList, ModelView):
     datamodel = SQLAInterface(Category)
     base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Category List")
@@ -114,10 +191,14 @@ class CategoryView(ModelView):
     validators_columns = {"name": [DataRequired(), Length(max=150), _distinct_category_name],
                           "parent": [_category_parent_without_loop]}
 
+    def pre_add(self, item):
+        item.name = trimmed(item.name)  # " Jalan Rusak " is stored as the import and the lists read it
+
     def pre_update(self, item):
         from app.workflow.reference import assert_valid_category_parent
 
         assert_valid_category_parent(item.id, getattr(item.parent, "id", None))
+        item.name = trimmed(item.name)
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_category_deletable
@@ -125,25 +206,8 @@ class CategoryView(ModelView):
         assert_category_deletable(item)
 
 
-def _editing_id(form):
-    editing = getattr(form, "_id", None)  # set by FAB on the edit form only
-    return int(editing) if str(editing or "").isdigit() else None
-
-
-def _distinct_channel(column):
-    """Form validator (code, name): no second channel that reads the same, case and spacing aside (the
-    very same spelling is FAB's own "already exists" message, not said twice)."""
-    def check(form, field):
-        from flask_babel import gettext
-
-        from app.workflow.reference import channels_reading
-
-        others = channels_reading(column, field.data, excluding_id=_editing_id(form))
-        if others and getattr(others[0], column) != field.data:
-            raise ValidationError(gettext("A channel \"%(name)s\" already exists (compared without regard to capitals "
-                                          "and spaces): edit that one or choose another.",
-                                          name=getattr(others[0], column)))
-    return check
+CHANNEL_TAKEN = _l("A channel \"%(name)s\" already exists (compared without regard to capitals and spaces): "
+                   "edit that one or choose another.")
 
 
 def _built_in_code_kept(form, field):
@@ -156,7 +220,7 @@ def _built_in_code_kept(form, field):
         raise ValidationError(str(exc.message))
 
 
-class ChannelView(ModelView):
+class ChannelView(BackToTheList, ModelView):
     datamodel = SQLAInterface(Channel)
     base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Channel List")
@@ -166,8 +230,10 @@ class ChannelView(ModelView):
     list_columns = add_columns = edit_columns = show_columns = ["code", "name", "active"]
     search_columns = ["code", "name", "active"]
     label_columns = {"code": _l("Code"), "name": _l("Channel name"), "active": _l("Active")}
-    validators_columns = {"code": [DataRequired(), Length(max=30), _distinct_channel("code"), _built_in_code_kept],
-                          "name": [DataRequired(), Length(max=100), _distinct_channel("name")]}
+    validators_columns = {"code": [DataRequired(), Length(max=30), _reads_like_no_other(
+        channels_reading, "code", CHANNEL_TAKEN, unique_in_database=True), _built_in_code_kept],
+                          "name": [DataRequired(), Length(max=100), _reads_like_no_other(
+        channels_reading, "name", CHANNEL_TAKEN)]}
 
     def pre_add(self, item):
         item.code, item.name = item.code.strip(), item.name.strip()
@@ -191,7 +257,7 @@ def _plausible_holiday(form, field):
         raise ValidationError(str(exc.message))
 
 
-class HolidayView(ModelView):
+class HolidayView(BackToTheList, ModelView):
     datamodel = SQLAInterface(Holiday)
     base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Holiday List")
@@ -217,7 +283,21 @@ class HolidayView(ModelView):
     post_update = post_delete = post_add
 
 
-class SlaSettingView(ModelView):
+SLA_ORDERED = ("first_response_days", "resolution_days", "inspection_resolution_days")
+
+
+def _deadlines_in_order(form, field):
+    """Form check of the SLA deadlines' natural order (the domain rule of app/workflow/sla.py), shown next
+    to the later deadline with both values; the input is kept."""
+    from app.workflow.sla import deadline_order_problems
+
+    values = {name: getattr(form, name).data if name in form else None for name in SLA_ORDERED}
+    message = deadline_order_problems(**values).get(field.name)
+    if message:
+        raise ValidationError(str(message))
+
+
+class SlaSettingView(BackToTheList, ModelView):
     datamodel = SQLAInterface(SlaSetting)
     base_permissions = REFERENCE_PERMISSIONS
     list_title = _l("Service Deadlines by Case Type")
@@ -244,4 +324,13 @@ class SlaSettingView(ModelView):
         # with them (DataRequired wipes that message and says the field is empty)
         **dict.fromkeys(edit_columns, [InputRequired(), NumberRange(
             min=1, max=365, message=_l("Enter between 1 and 365 working days."))]),
+        **{name: [InputRequired(), NumberRange(min=1, max=365, message=_l("Enter between 1 and 365 working days.")),
+                  _deadlines_in_order] for name in SLA_ORDERED[1:]},
     }
+
+    def pre_add(self, item):
+        from app.workflow.sla import assert_deadlines_in_order
+
+        assert_deadlines_in_order(item)
+
+    pre_update = pre_add
