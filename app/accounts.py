@@ -226,7 +226,9 @@ def role_model_view():
     from flask_appbuilder.security.views import RoleModelView
     from flask_appbuilder.widgets import ListWidget, ShowWidget
 
-    class LaporRoleModelView(RoleModelView):
+    from app.redirects import BackToTheList
+
+    class LaporRoleModelView(BackToTheList, RoleModelView):
         class_permission_name = "RoleModelView"  # same permission rows as FAB's screen
         list_widget = ListWidget
         show_widget = ShowWidget

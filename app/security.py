@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from app import permission_cache
 from app.api_messages import ApiMessages, jwt_messages
 from app.models import LaporUser
+from app.redirects import BackToTheList
 from app.accounts import (
     LAST_ADMIN_MESSAGE,
     PERMISSION_WORDS,
@@ -60,7 +61,7 @@ def _quiet_about_nothing():
         log.removeFilter(quiet)
 
 
-class LaporUserDBModelView(UserDBModelView):
+class LaporUserDBModelView(BackToTheList, UserDBModelView):
     list_columns = ["first_name", "last_name", "username", "email", "agency", "active", "roles"]
     show_fieldsets = [
         (_l("User Data"), {"fields": ["username", "active", "roles", "agency", "login_count"]}),

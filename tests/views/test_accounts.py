@@ -266,3 +266,31 @@ def test_an_e_mail_another_account_has_in_other_capitals_is_refused_and_the_inpu
     response = client.post(f"/users/edit/{officer.id}", data=_user_form(officer, email="OPD_PUPR@uji.go.id"))
     assert response.status_code == 302  # its own address in other capitals
     client.post(f"/users/edit/{officer.id}", data=_user_form(officer, email="opd_pupr@uji.go.id"))
+
+
+def test_saving_a_user_or_a_role_returns_to_its_list_and_a_case_edit_to_the_case(login_as, world, make_case):
+    """FAB sent a save back through the page history every tab shares: an edit opened from a link
+    landed on "/", one with another screen opened meanwhile on that screen."""
+    from tests.conftest import as_seen
+
+    admin = login_as("admin")
+    user = world.user("pimpinan")
+    admin.get("/users/list/?_oc_LaporUserDBModelView=username&_od_LaporUserDBModelView=asc")
+    admin.get(f"/users/edit/{user.id}")
+    admin.get("/holidayview/list/")  # another tab
+    response = admin.post(f"/users/edit/{user.id}", data={
+        "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
+        "email": user.email, "active": "y", "roles": [r.id for r in user.roles]})
+    assert response.status_code == 302, visible_text(response.get_data(as_text=True))[:500]
+    assert response.headers["Location"].endswith(
+        "/users/list/?_oc_LaporUserDBModelView=username&_od_LaporUserDBModelView=asc")
+    role = user.roles[0]
+    response = admin.post(f"/roles/edit/{role.id}", data={
+        "name": role.name, "permissions": [p.id for p in role.permissions]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/roles/list/")
+
+    case = make_case(status="dispatched", agency="DINKES")
+    officer = login_as("opd_dinkes")
+    officer.get("/notifikasi/")  # nothing of the case in the history
+    response = officer.post(f"/complaintview/edit/{case.id}", data=as_seen(case.id, {"address": "Jl. Kenanga 3"}))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/complaintview/show/{case.id}")

@@ -454,8 +454,8 @@ class ComplaintView(OwnSearchFilters, ModelView):
             form = self.edit_form.refresh(request.form)
             form.expected_version.data = self._get_visible(pk).version  # the page now shows the news
             widgets = self._get_edit_widget(form=form, exclude_cols=self._filters.get_relation_cols())
-        if not widgets:
-            return self.post_edit_redirect()
+        if not widgets:  # saved: back to the case (FAB's shared page history could lead anywhere)
+            return redirect(url_for(".show", pk=pk))
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
                                     related_views=self._related_views)
 

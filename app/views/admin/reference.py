@@ -3,10 +3,11 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from app.formatting import lapor_date
 from app.views.fields import LocalDateField
+from app.redirects import BackToTheList
 from app.interface import LaporInterface as SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.validators import Unique
-from flask import redirect, request, session, url_for
+from flask import request
 from wtforms import SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -72,35 +73,6 @@ AGENCY_TAKEN = _l("An agency \"%(name)s\" already exists (compared without regar
 def _store_agency_trimmed(agency):
     agency.code, agency.name = trimmed(agency.code), trimmed(agency.name)
     agency.email, agency.phone = trimmed(agency.email), trimmed(agency.phone)
-
-
-class BackToTheList:
-    """Saving an add or edit form (or a delete) on a reference screen returns to that screen's list.
-
-    FAB's default (``get_redirect``) pops a page history (``update_redirect``) that the session keeps for
-    every tab and every FAB page at once, five pages deep: a form opened from a bookmark or a link went to
-    "/", and a page opened in another tab meanwhile took the list's place (the save landed on that page,
-    or on the form again). The list comes back as it was last seen (filters, page) when the history still
-    has it."""
-
-    def _back_to_the_list(self):
-        from urllib.parse import urlsplit
-
-        list_path = url_for(f"{type(self).__name__}.list")
-        for url in reversed(session.get("page_history") or []):
-            parts = urlsplit(str(url))
-            if parts.path == list_path:
-                return redirect(list_path + (f"?{parts.query}" if parts.query else ""))
-        return redirect(list_path)
-
-    def post_add_redirect(self):
-        return self._back_to_the_list()
-
-    def post_edit_redirect(self):
-        return self._back_to_the_list()
-
-    def post_delete_redirect(self):
-        return self._back_to_the_list()
 
 
 class AgencyView(BackToTheList, ModelView):
