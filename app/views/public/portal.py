@@ -580,3 +580,36 @@ def privacy():
         outbox_days=int(config.get("OUTBOX_RECIPIENT_RETENTION_DAYS", 30)),
         identity_days=int(config.get("IDENTITY_RETENTION_DAYS", 0) or 0),
         access_minutes=int(config.get("REPLY_ACCESS_MINUTES", 30)))
+
+
+# --- for crawlers and browsers --------------------------------------------------------
+
+
+def _crawlable():
+    """The pages a search engine may read: the home page, the report form, the public reports, the
+    transparency pages (with their published files), the privacy page and the static files. Anything
+    else (the tracking pages, which name a case; the receipt; the staff area; the API and the
+    channels) is left out by ``Disallow: /``, so robots.txt names no path but the public ones."""
+    return [url_for("PublicIndexView.index") + "$", url_for("public.submit") + "$",
+            url_for("public.public_list"), url_for("public.transparency"), url_for("public.privacy"),
+            url_for("static", filename="")]
+
+
+@public_bp.route("/robots.txt")
+def robots_txt():
+    from flask import Response
+
+    lines = ["User-agent: *"] + [f"Allow: {path}" for path in _crawlable()] + ["Disallow: /"]
+    response = Response("\n".join(lines) + "\n", mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
+@public_bp.route("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: the site's SVG icon."""
+    from flask import send_from_directory
+
+    return send_from_directory(current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml",
+                               max_age=24 * 3600)
