@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Attachment, Complaint
 from tests.conftest import assert_hidden, visible_text
 
-from tests.imaging import png_bytes
+from tests.imaging import claiming_size, png_bytes
 
 PNG = png_bytes()
 
@@ -76,6 +76,7 @@ def test_citizen_submits_with_a_photo_and_gets_number_and_code(app, client):
     ([("foto.jpg", b"<?php echo 'bukan gambar'; ?>")], "bukan gambar"),
     ([("besar.png", PNG + b"\x00" * (20 * 1024 * 1024))], "lebih dari 20 MB"),
     ([(f"f{i}.png", PNG) for i in range(6)], "Paling banyak 5 lampiran"),
+    ([("layar.png", claiming_size(PNG, 10000, 10000))], "layar.png lebih dari 24 megapiksel"),
 ])
 def test_forged_or_oversized_upload_is_refused_and_nothing_saved(app, client, files, message):
     before_cases, before_files = count_cases(), upload_files(app)
