@@ -401,7 +401,9 @@ def report_file(report, fmt):
 
 
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    # the bare type: Werkzeug adds "; charset=utf-8" to every text/* type it is given (a type that
+    # named the charset itself went out with it twice)
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }

@@ -77,3 +77,29 @@ def exif_of(data):
 
     with Image.open(io.BytesIO(data)) as img:
         return img.getexif(), img.size, dict(img.info)
+
+
+def image_bytes(width, height, fmt, mode="L"):
+    """A plain image of any size in PNG, GIF or WebP (one colour: a small file, cheap to make)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, (width, height), 128).save(out, fmt)
+    return out.getvalue()
+
+
+def claiming_size(data, width, height):
+    """A small PNG or JPEG whose header claims ``width`` x ``height`` pixels (a decompression bomb
+    as its header reads; the pixels that follow are those of the small image)."""
+    import struct
+    import zlib
+
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        ihdr = data[12:16] + struct.pack(">II", width, height) + data[24:29]
+        return data[:8] + data[8:12] + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + data[33:]
+    at = 2
+    while True:  # JPEG: walk the segments to the frame header (SOF0/SOF2)
+        marker, length = data[at + 1], struct.unpack(">H", data[at + 2:at + 4])[0]
+        if marker in (0xC0, 0xC2):
+            return data[:at + 5] + struct.pack(">HH", height, width) + data[at + 9:]
+        at += 2 + length

@@ -58,9 +58,11 @@ def register_views(appbuilder):
     from flask import current_app
 
     current_app.register_blueprint(health_bp)
-    from app.views.public.portal import public_bp
+    from app.views.errors import register_form_page
+    from app.views.public.portal import public_bp, refused_before_the_view
 
     current_app.register_blueprint(public_bp)
+    register_form_page(current_app, refused_before_the_view)
     from app.views.admin.jobs import register_job_views
 
     register_job_views(appbuilder)

@@ -119,15 +119,43 @@ def nul_refused():
                                "allowed, and will be sent again."))
 
 
+FORM_PAGES = "lapor_form_pages"
+
+
+def register_form_page(app, render):
+    """A form refused before its view ran (an expired form token, too many requests) may be
+    answered by its own page, with the message and what was typed in its boxes:
+    ``render(code, message)`` returns that response, or None to leave it to the error page."""
+    app.extensions.setdefault(FORM_PAGES, []).append(render)
+
+
+def _form_page(code, message):
+    from flask import current_app
+
+    for render in current_app.extensions.get(FORM_PAGES, []):
+        page = render(code, message)
+        if page is not None:
+            return page
+    return None
+
+
 def register_error_handlers(app):
     for code in MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: _render(code))
 
+    @app.errorhandler(429)
+    def too_many_requests(exc):
+        return _form_page(429, MESSAGES[429]()) or _render(429)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        message = _("The form's security token is not valid: this page was open too long, so its form expired. "
+                    "Check what you entered and send it again.")
+        page = _form_page(400, message)
+        if page is not None:
+            return page
         fields = _resend_fields()
-        return _render(400, _("The form's security token is not valid: this page was open too long, so its form expired. Check what you entered and send it again."),
-                       template="error_csrf.html", fields=fields, had_files=bool(request.files),
+        return _render(400, message, template="error_csrf.html", fields=fields, had_files=bool(request.files),
                        action=request.full_path.rstrip("?"))
 
     @app.errorhandler(DomainError)

@@ -35,7 +35,13 @@ from app.workflow.errors import ValidationFailed
 MAX_FILES = 5
 MAX_BYTES = 20 * 1024 * 1024          # per file (phones take large photos)
 MAX_SIDE = 2560                       # long side of a stored image, pixels
-MAX_SOURCE_PIXELS = 120_000_000       # refuse decompression bombs before decoding
+# pixels of a source image, checked from its header before anything is decoded (decompression bombs):
+MAX_SOURCE_PIXELS = 120_000_000       # JPEG: libjpeg decodes it at a reduced scale (``draft``), cheaply
+# PNG, GIF and WebP have no reduced decode: every pixel is held at full size (PNG with alpha about
+# 9 bytes a pixel while shrinking, WebP about 15), so a 100-megapixel one took 0.9-1.5 GB and 4 s.
+# 24 megapixels (at most ~370 MB) still takes a 4K or 5K desktop screenshot, a long phone
+# screenshot (1080 x 20000) or a 24-megapixel camera image saved as PNG.
+MAX_FULL_DECODE_PIXELS = 24_000_000
 JPEG_QUALITY = 85
 
 # content signature -> (content type, extension)
@@ -70,24 +76,39 @@ def _max_side():
     return int(current_app.config.get("ATTACHMENT_MAX_PIXELS", MAX_SIDE))
 
 
+class TooManyPixels(ValueError):
+    """The image has more pixels than its format may have (``limit``): refused before decoding."""
+
+    def __init__(self, limit):
+        super().__init__("too many pixels")
+        self.limit = limit
+
+
+def pixel_limit(content_type):
+    """The most pixels an image of ``content_type`` may have (see MAX_FULL_DECODE_PIXELS)."""
+    return MAX_SOURCE_PIXELS if content_type == "image/jpeg" else MAX_FULL_DECODE_PIXELS
+
+
 def clean_image(data, content_type, max_side=None):
     """Decode, orient, downscale and re-encode an image: only its pixels survive.
 
-    Returns (bytes, content type, extension); raises ValueError when the data is not a
-    decodable image of the claimed type."""
+    Returns (bytes, content type, extension); raises :class:`TooManyPixels` when the image has
+    more pixels than its format may have, ValueError when the data is not a decodable image of
+    the claimed type."""
     from PIL import Image, ImageOps
 
     max_side = max_side or MAX_SIDE
     fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}[content_type]
+    limit = pixel_limit(content_type)
     try:
         with Image.open(io.BytesIO(data), formats=[fmt]) as img:
-            if img.width * img.height > MAX_SOURCE_PIXELS:
-                raise ValueError("too many pixels")
+            if img.width * img.height > limit:
+                raise TooManyPixels(limit)
             if fmt == "JPEG":
                 # let libjpeg decode at a reduced scale when the photo is much larger than kept
                 img.draft("RGB", (max_side, max_side))
             img.load()
-            img = ImageOps.exif_transpose(img)
+            ImageOps.exif_transpose(img, in_place=True)  # no second copy of the decoded pixels
             if img.mode not in ("RGB", "L", "RGBA", "LA", "P"):
                 img = img.convert("RGB")
             img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -107,6 +128,8 @@ def clean_image(data, content_type, max_side=None):
             return out.getvalue(), "image/png", "png"
     except ValueError:
         raise
+    except Image.DecompressionBombError:  # Pillow's own header check, at twice its warning size
+        raise TooManyPixels(limit)
     except Exception as exc:  # Pillow raises many kinds (UnidentifiedImageError, OSError, SyntaxError...)
         raise ValueError(str(exc)) from exc
 
@@ -161,10 +184,22 @@ def validate_uploads(files):
                 data, content_type, ext = clean_image(data, content_type, _max_side())
             else:
                 data = clean_pdf(data)
+        except TooManyPixels as exc:
+            raise ValidationFailed(_too_many_pixels(name, content_type, exc.limit))
         except ValueError:
             raise ValidationFailed(_l("%(name)s is damaged or not a real image or PDF document.", name=name))
         accepted.append(Upload(name, data, content_type, ext))
     return accepted
+
+
+def _too_many_pixels(name, content_type, limit):
+    megapixels = limit // 1_000_000
+    if content_type == "image/jpeg":
+        return _l("%(name)s has more than %(max)d megapixels, the most a JPG photo may have. Send a smaller photo.",
+                  name=name, max=megapixels)
+    return _l("%(name)s has more than %(max)d megapixels, the most a PNG, GIF or WebP image may have (a JPG photo "
+              "may have up to %(jpeg)d). Make the image smaller or send it as a JPG.",
+              name=name, max=megapixels, jpeg=MAX_SOURCE_PIXELS // 1_000_000)
 
 
 def store(complaint, accepted, event=None):

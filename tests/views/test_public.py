@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Attachment, Complaint
 from tests.conftest import assert_hidden, visible_text
 
-from tests.imaging import png_bytes
+from tests.imaging import claiming_size, png_bytes
 
 PNG = png_bytes()
 
@@ -76,6 +76,7 @@ def test_citizen_submits_with_a_photo_and_gets_number_and_code(app, client):
     ([("foto.jpg", b"<?php echo 'bukan gambar'; ?>")], "bukan gambar"),
     ([("besar.png", PNG + b"\x00" * (20 * 1024 * 1024))], "lebih dari 20 MB"),
     ([(f"f{i}.png", PNG) for i in range(6)], "Paling banyak 5 lampiran"),
+    ([("layar.png", claiming_size(PNG, 10000, 10000))], "layar.png lebih dari 24 megapiksel"),
 ])
 def test_forged_or_oversized_upload_is_refused_and_nothing_saved(app, client, files, message):
     before_cases, before_files = count_cases(), upload_files(app)
@@ -715,3 +716,163 @@ def test_the_reporter_is_told_that_replies_are_public_before_writing_one(client,
     reply = "Lampunya sudah menyala, terima kasih."
     client.post(f"/lacak/{resolved.tracking_number}/reporter_reply", data={"text": reply})
     assert reply in client.get(f"/laporan/{resolved.tracking_number}").get_data(as_text=True)
+
+
+# --- the reporter's forms on the tracking page: a refusal never loses what was typed ----------
+
+
+def typed_box(page, action):
+    """The text in the box of ``action``'s form on the tracking page (None: no such form)."""
+    field = "feedback" if action == "confirm" else f"text-{action}"
+    form = re.search(rf'id="action-{action}".*?</form>', page, re.S)
+    box = form and re.search(rf'<textarea[^>]*id="{field}"[^>]*>(.*?)</textarea>', form.group(0), re.S)
+    return html.unescape(box.group(1)).strip() if box else None
+
+
+def read_only_copy(page):
+    block = re.search(r'id="typed-elsewhere".*?</div></div>', page, re.S)
+    return [html.unescape(t).strip() for t in re.findall(r"<textarea[^>]*readonly>(.*?)</textarea>",
+                                                         block.group(0), re.S)] if block else []
+
+
+def events_of(case):
+    from app.models import ComplaintEvent
+
+    return db.session.execute(select(func.count()).select_from(ComplaintEvent)
+                              .where(ComplaintEvent.complaint_id == case.id)).scalar()
+
+
+def refused_page(response, status, message):
+    assert response.status_code == status and "Location" not in response.headers
+    assert _never_stored(response)
+    page = response.get_data(as_text=True)
+    assert message in html.unescape(visible_text(page)), visible_text(page)[:2000]
+    return page
+
+
+TOO_LONG = "Lampu jalan di depan SD masih mati. " * 150  # 5,400 characters: the boxes take 5,000
+
+
+@pytest.mark.parametrize("status,action,data", [
+    ("resolved", "reporter_reply", {"text": TOO_LONG}),
+    ("resolved", "reopen", {"text": TOO_LONG}),
+    ("on_hold", "complete_hold", {"text": TOO_LONG}),
+    ("resolved", "confirm", {"rating": "4", "feedback": TOO_LONG}),
+    ("resolved", "confirm", {"feedback": "Cepat, tetapi saya lupa memilih nilai."}),  # no rating chosen
+])
+def test_a_refused_field_shows_the_page_again_with_the_text_in_its_box(client, make_case, status, action, data):
+    case = make_case(status=status, agency="DINKES")
+    enter_code(client, case)
+    before = events_of(case)
+    response = client.post(f"/lacak/{case.tracking_number}/{action}", data=data)
+    page = refused_page(response, 400, "Mohon perbaiki isian yang ditandai di bawah.")
+    assert typed_box(page, action) == (data.get("text") or data["feedback"]).strip()
+    assert 'class="help-block field-error"' in page
+    if action == "confirm" and "rating" in data:
+        assert re.search(r'<input checked[^>]*value="4"|value="4"[^>]*checked', page)  # the rating too
+    db.session.expire_all()
+    assert events_of(case) == before and db.session.get(Complaint, case.id).status == status
+    assert case.reply_code not in page
+
+
+def test_a_rule_that_refuses_keeps_the_text_in_the_form_that_is_still_there(client, make_case):
+    """The ten working days for reopening passed while the reporter was writing: the reason is
+    said, the reopen form is still offered and still holds the text."""
+    import datetime
+
+    from tests.conftest import set_deadline
+
+    case = make_case(status="resolved", agency="DINKES")
+    enter_code(client, case)
+    set_deadline(case.id, auto_close_due=datetime.datetime(2020, 1, 1))
+    text = "Lampu di depan SD 3 masih mati setiap malam."
+    response = client.post(f"/lacak/{case.tracking_number}/reopen", data={"text": text})
+    page = refused_page(response, 409, "telah lewat")
+    assert typed_box(page, "reopen") == text
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).status == "resolved"
+
+
+@pytest.mark.parametrize("status,action,data,meanwhile", [
+    # the case closed (auto-close, or the reporter in another tab) before the reason to reopen arrived
+    ("resolved", "reopen", {"text": "Lampu masih mati, mohon dicek lagi."}, "close"),
+    ("resolved", "confirm", {"rating": "2", "feedback": "Perbaikannya hanya sementara."}, "close"),
+    # the coordinator completed the hold while the reporter was typing the information asked for
+    ("on_hold", "complete_hold", {"text": "Lokasinya di RT 03 RW 05, depan masjid."}, "complete_hold"),
+])
+def test_a_case_that_moved_on_shows_what_was_typed_read_only(client, make_case, world, status, action, data,
+                                                              meanwhile):
+    from app.workflow import lifecycle
+
+    case = make_case(status=status, agency="DINKES")
+    enter_code(client, case)
+    if meanwhile == "close":
+        lifecycle.perform("confirm", case.id, lifecycle.REPORTER, rating=5)
+    else:
+        lifecycle.perform("complete_hold", case.id, world.user("koordinator"), text="Sudah dilengkapi via telepon.")
+    response = client.post(f"/lacak/{case.tracking_number}/{action}", data=data)
+    page = refused_page(response, 409, "tidak dapat dilakukan")
+    assert typed_box(page, action) is None  # the form is gone: the case moved on
+    assert read_only_copy(page) == [data.get("text") or data["feedback"]]
+    assert "Tulisan Anda belum terkirim" in visible_text(page)
+
+
+def test_an_ended_access_shows_the_code_form_and_what_was_typed(client, make_case, monkeypatch):
+    import datetime
+
+    import app.clock
+
+    case = make_case(status="resolved", agency="DINKES")
+    enter_code(client, case)
+    later = app.clock.utcnow() + datetime.timedelta(minutes=31)
+    monkeypatch.setattr(app.clock, "utcnow", lambda: later)
+    text = "Terima kasih, lampunya sudah menyala lagi."
+    response = client.post(f"/lacak/{case.tracking_number}/reporter_reply", data={"text": text})
+    page = refused_page(response, 403, "Masukkan kode balasan pribadi Anda terlebih dahulu.")
+    assert read_only_copy(page) == [text] and 'name="code"' in page
+    assert events_of(case) == 2 + 1 + 1  # registered, disposed, followed up, resolved: nothing added
+    # a confidential case stays as if it did not exist for whoever lacks the code
+    secret = make_case(status="resolved", agency="DINKES", confidential=True)
+    assert client.post(f"/lacak/{secret.tracking_number}/reporter_reply", data={"text": text}).status_code == 404
+
+
+def test_an_expired_form_token_shows_the_page_again_with_the_text(app, make_case):
+    from tests.conftest import config_values
+
+    case = make_case(status="resolved", agency="DINKES")
+    with config_values(app, WTF_CSRF_ENABLED=True):
+        reporter = Visitor(app)
+        url = f"/lacak/{case.tracking_number}"
+        token = _form_token(reporter.get(url).get_data(as_text=True))
+        reporter.post(f"{url}/kode", data={"code": case.reply_code, "csrf_token": token})
+        text = "Saluran sudah bersih, terima kasih."
+        response = reporter.post(f"{url}/reporter_reply", data={"text": text, "csrf_token": "kedaluwarsa"})
+        page = refused_page(response, 400, "Token keamanan formulir tidak valid")
+        assert typed_box(page, "reporter_reply") == text
+        fresh = _form_token(re.search(r'id="action-reporter_reply".*?</form>', page, re.S).group(0))
+        # the page's new token sends it
+        assert reporter.post(f"{url}/reporter_reply", data={"text": text, "csrf_token": fresh}).status_code == 302
+    assert text in client_page(app, f"/laporan/{case.tracking_number}")
+
+
+def client_page(app, url):
+    return app.test_client().get(url).get_data(as_text=True)
+
+
+def test_too_many_requests_show_the_page_again_with_the_text(app, client, make_case):
+    from app.extensions import limiter
+    from tests.conftest import config_values
+
+    case = make_case(status="resolved", agency="DINKES")
+    enter_code(client, case)
+    with config_values(app, PUBLIC_TRACK_RATE_LIMIT="1 per minute"):
+        limiter.reset()
+        try:
+            first = client.post(f"/lacak/{case.tracking_number}/reporter_reply", data={"text": "Balasan pertama."})
+            text = "Balasan kedua yang panjang dan penting."
+            response = client.post(f"/lacak/{case.tracking_number}/reporter_reply", data={"text": text})
+        finally:
+            limiter.reset()
+    assert first.status_code == 302
+    page = refused_page(response, 429, "Terlalu banyak permintaan")
+    assert typed_box(page, "reporter_reply") == text

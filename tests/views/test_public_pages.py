@@ -119,3 +119,47 @@ def test_the_form_checks_files_before_sending_with_the_server_limits(client):
     body = client.get("/lapor").get_data(as_text=True)
     assert f'data-max-bytes="{MAX_BYTES}"' in body and f'data-max-files="{MAX_FILES}"' in body
     assert 'id="upload-preview"' in body and 'id="draft-restored"' in body
+
+
+def crawler_may_read(robots, path):
+    """RFC 9309 as search engines read robots.txt: the longest matching rule wins, Allow on a tie;
+    ``*`` matches anything, a final ``$`` ends the path."""
+    best = (-1, True)
+    for line in robots.splitlines():
+        field, _sep, value = line.partition(":")
+        value = value.strip()
+        if field.strip().lower() not in ("allow", "disallow") or not value:
+            continue
+        pattern = re.escape(value.rstrip("$")).replace(r"\*", ".*") + ("$" if value.endswith("$") else "")
+        if re.match(pattern, path):
+            rule = (len(value), field.strip().lower() == "allow")
+            best = max(best, rule)
+    return best[1]
+
+
+def test_crawlers_read_the_public_pages_but_not_tracking_pages_staff_area_or_api(client, make_case):
+    case = make_case(status="dispatched", agency="DINKES")
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    robots = response.get_data(as_text=True)
+    assert robots.startswith("User-agent: *")
+    for path in ("/", "/lapor", "/laporan", f"/laporan/{case.tracking_number}", "/laporan?status=closed",
+                 "/transparansi", "/transparansi/2026-10.csv", "/privasi", "/static/css/public.css"):
+        assert crawler_may_read(robots, path), path
+    for path in ("/lacak", f"/lacak/{case.tracking_number}", "/lapor/terkirim", "/login/", "/complaintview/list/",
+                 "/dashboardview/", "/api/v1/complaint/", "/open311/v2/requests.json", "/users/list/", "/lang/en"):
+        assert not crawler_may_read(robots, path), path
+    # it names no path but the public ones (no staff, API or channel address is advertised)
+    named = [line.split(":", 1)[1].strip() for line in robots.splitlines() if line.startswith(("Allow", "Disallow"))]
+    assert sorted(named) == sorted(["/$", "/lapor$", "/laporan", "/transparansi", "/privasi", "/static/", "/"])
+    assert case.tracking_number not in robots
+
+
+def test_favicon_ico_answers_with_the_sites_icon(app, client):
+    import os
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    with open(os.path.join(app.static_folder, "img", "favicon.svg"), "rb") as handle:
+        assert response.get_data() == handle.read()
+    assert "max-age" in response.headers["Cache-Control"]

@@ -107,3 +107,17 @@ def test_staff_see_a_private_version(login_as):
     client = login_as("koordinator")
     response = client.get("/transparansi")
     assert response.status_code == 200 and "private" in response.headers["Cache-Control"]
+
+
+def test_a_published_csv_names_its_charset_once(client, jobs, world, login_as):
+    """The monthly CSV (open data, ``,``-separated, UTF-8 with BOM) says ``charset=utf-8`` once in its
+    Content-Type, on /transparansi and in the coordinator's download alike (it said it twice)."""
+    from app import reports
+
+    report = reports.build("2019-06")
+    reports.publish(report.id, user_id=world.user("koordinator").id)
+    public = client.get("/transparansi/2019-06.csv")
+    assert public.status_code == 200 and public.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert public.get_data().startswith("\ufeff".encode("utf-8"))
+    staff = login_as("koordinator").get(f"/transparencyreportview/download/{report.id}/csv")
+    assert staff.status_code == 200 and staff.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -11,8 +11,8 @@ from app.models import Complaint
 from app.workflow import attachments
 from app.workflow.errors import ValidationFailed
 from tests.imaging import (
-    ARTIST, GPS_IFD, HTML_PAYLOAD, exif_of, jpeg_bytes, jpeg_header_polyglot, jpeg_with_trailing_html,
-    pdf_bytes, png_bytes,
+    ARTIST, GPS_IFD, HTML_PAYLOAD, claiming_size, exif_of, image_bytes, jpeg_bytes, jpeg_header_polyglot,
+    jpeg_with_trailing_html, pdf_bytes, png_bytes,
 )
 from tests.views.test_public import submit
 
@@ -84,8 +84,45 @@ def test_html_after_a_real_jpeg_does_not_survive(ctx):
 def test_decompression_bomb_is_refused(ctx):
     out = io.BytesIO()
     Image.new("1", (12000, 12000)).save(out, "PNG")  # 144 megapixels, tiny file
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as refused:
         clean(out.getvalue(), "bom.png")
+    assert "lebih dari 24 megapiksel" in str(refused.value.message)
+
+
+def refusal(data, name):
+    with pytest.raises(ValidationFailed) as refused:
+        clean(data, name)
+    return str(refused.value.message)
+
+
+@pytest.mark.parametrize("fmt,name", [("PNG", "layar.png"), ("GIF", "animasi.gif"), ("WEBP", "gambar.webp")])
+def test_a_png_gif_or_webp_over_24_megapixels_is_refused_with_the_limit_named(ctx, fmt, name):
+    """PNG, GIF and WebP have no reduced decode: a 10000 x 10000 one was held at full size (about
+    0.9-1.5 GB while shrinking, 4 s). Over 24 megapixels they are refused from their header, before
+    decoding, with a message that names the limit and the way out (a JPG may have 120)."""
+    message = refusal(image_bytes(4900, 4900, fmt), name)  # 24.01 megapixels
+    assert message == (f"{name} lebih dari 24 megapiksel, batas terbesar untuk gambar PNG, GIF, atau WebP "
+                       "(foto JPG boleh sampai 120 megapiksel). Perkecil gambarnya atau kirim sebagai JPG.")
+    # a header claiming 10000 x 10000 is refused for its size, without decoding what follows
+    assert "lebih dari 24 megapiksel" in refusal(claiming_size(png_bytes(), 10000, 10000), "bom.png")
+
+
+def test_a_jpg_over_120_megapixels_is_refused_with_the_limit_named(ctx):
+    bomb = claiming_size(jpeg_bytes(64, 64, exif=False), 11000, 11000)  # 121 megapixels, as its header reads
+    assert refusal(bomb, "foto.jpg") == ("foto.jpg lebih dari 120 megapiksel, batas terbesar untuk foto JPG. "
+                                          "Kirim foto yang lebih kecil.")
+
+
+@pytest.mark.parametrize("width,height,fmt", [
+    (1080, 20000, "PNG"),   # a long scrolling screenshot of a phone
+    (3840, 2160, "WEBP"),   # a 4K desktop screenshot
+    (5120, 2880, "PNG"),    # a 5K desktop screenshot
+    (6000, 4000, "GIF"),    # 24 megapixels exactly
+])
+def test_ordinary_screenshots_and_images_up_to_24_megapixels_are_kept(ctx, width, height, fmt):
+    upload = clean(image_bytes(width, height, fmt), f"layar.{fmt.lower()}")
+    with Image.open(io.BytesIO(upload.data)) as img:
+        assert max(img.size) == 2560 and abs(img.width / img.height - width / height) < 0.05
 
 
 def test_twelve_mb_phone_photo_with_gps_through_the_public_form(app, client):

@@ -288,16 +288,36 @@ def _case_status(number):
         flash(_("For your safety the reply code is no longer accepted in a link. Type it in the form below."),
               "warning")
         return redirect(_status_url(complaint), 303)
-    is_reporter = _has_code(complaint)
-    if not is_reporter and not access.trackable_without_code(complaint):
+    if not _has_code(complaint) and not access.trackable_without_code(complaint):
         abort(404)
+    return _case_page(complaint)
+
+
+def _case_page(complaint, typed=None):
+    """The tracking page of ``complaint``. ``typed`` = (action, its submitted form) of a reporter's
+    form the server refused: that form holds what was typed again (with its field errors); when
+    the action is no longer possible (the case moved on, the access ended) the texts are shown
+    read-only instead, so that nothing typed is lost."""
+    is_reporter = _has_code(complaint)
+    actions = _reporter_actions(complaint) if is_reporter else []
+    typed_name, typed_form = typed or (None, None)
+    forms = {action: (typed_form if action == typed_name else _form_of(action)(formdata=None))
+             for action in actions}
+    typed_elsewhere = [] if typed_name in actions or typed_form is None else [
+        (field.label.text, field.data.strip()) for field in (typed_form.feedback if typed_name == "confirm"
+                                                              else typed_form.text,)
+        if isinstance(field.data, str) and field.data.strip()]
     return render_template(
         "public/status.html", complaint=complaint, is_reporter=is_reporter,
         timeline=lifecycle.public_timeline(complaint.id), deadline=sla.current_deadline(complaint),
-        sla_state=sla.sla_state(complaint), actions=_reporter_actions(complaint) if is_reporter else [],
-        code_form=CodeForm(), reply_form=ReplyForm(), rating_form=RatingForm(), action_titles=ACTION_TITLES,
+        sla_state=sla.sla_state(complaint), actions=actions, forms=forms, typed_name=typed_name,
+        typed_elsewhere=typed_elsewhere, code_form=CodeForm(formdata=None), action_titles=ACTION_TITLES,
         code_locked=reply_codes.is_locked(complaint), steps=_steps(complaint), rating_words=RATING_WORDS,
     )
+
+
+def _form_of(action):
+    return RatingForm if action == "confirm" else ReplyForm
 
 
 @public_bp.route("/lacak/<number>/foto/<int:attachment_id>", methods=["GET"])
@@ -344,9 +364,11 @@ ACTION_TITLES = {
 }
 
 
+REPORTER_ACTIONS = ("complete_hold", "reporter_reply", "confirm", "reopen")
+
+
 def _reporter_actions(complaint):
-    names = ("complete_hold", "reporter_reply", "confirm", "reopen")
-    return [name for name in names if lifecycle.allowed(name, complaint, lifecycle.REPORTER)]
+    return [name for name in REPORTER_ACTIONS if lifecycle.allowed(name, complaint, lifecycle.REPORTER)]
 
 
 @public_bp.route("/lacak/<number>/kode", methods=["POST"])
@@ -374,27 +396,55 @@ def enter_code(number):
 @public_bp.route("/lacak/<number>/<action>", methods=["POST"])
 @limiter.limit(_track_limit)
 def reporter_action(number, action):
+    """The reporter's forms. Done: back to the page (a redirect). Refused (a field, a rule, the case
+    changed meanwhile, the access ended): the page again with the reason and what was typed still
+    in its box (``_refused``), never a redirect that loses it."""
     complaint = _find(number)
-    if action not in ("complete_hold", "reporter_reply", "confirm", "reopen"):
+    if action not in REPORTER_ACTIONS:
         abort(404)
+    form = _form_of(action)()
     if not _has_code(complaint):
-        flash(_("Enter your private reply code first."), "danger")
-        return redirect(url_for("public.case_status", number=complaint.tracking_number)), 303
-    form = RatingForm() if action == "confirm" else ReplyForm()
+        return _refused(complaint, action, form, _("Enter your private reply code first."), 403)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
-        return redirect(url_for("public.case_status", number=complaint.tracking_number))
+        return _refused(complaint, action, form, _("Please correct the fields marked below."), 400)
     kwargs = {"rating": form.rating.data, "feedback": form.feedback.data} if action == "confirm" \
         else {"text": form.text.data}
     try:
         deliver(lifecycle.perform(action, complaint.id, lifecycle.REPORTER, **kwargs))
     except DomainError as exc:
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("Thank you. Your response has been recorded."), "success")
+        db.session.expire_all()  # the page shows the case as it is now
+        return _refused(complaint, action, form, str(exc.message), exc.status_code)
+    flash(_("Thank you. Your response has been recorded."), "success")
     return redirect(url_for("public.case_status", number=complaint.tracking_number))
+
+
+def _refused(complaint, action, form, message, status):
+    """The tracking page again after a refused reporter form: the message, and what was typed."""
+    if not _has_code(complaint) and not access.trackable_without_code(complaint):
+        abort(404)  # a confidential case without the code: as if it did not exist
+    flash(message, "danger")
+    return never_stored(_case_page(complaint, typed=(action, form))), status
+
+
+def refused_before_the_view(code, message):
+    """A reporter's form refused before its view ran (an expired form token, too many requests):
+    the tracking page with the message and what was typed, as any refusal. None for any other
+    request, or when the page cannot be shown (no such case): the usual error page answers."""
+    if request.method != "POST" or request.endpoint != "public.reporter_action":
+        return None
+    args = request.view_args or {}
+    action = args.get("action")
+    canonical = normalise_tracking_number(args.get("number") or "")
+    complaint = db.session.execute(select(Complaint).where(Complaint.tracking_number == canonical)) \
+        .scalar_one_or_none() if canonical else None
+    if complaint is None or action not in REPORTER_ACTIONS:
+        return None
+    if not _has_code(complaint) and not access.trackable_without_code(complaint):
+        return None
+    form = _form_of(action)()  # what was typed, and a fresh form token to send it again
+    form.validate()  # the field errors next to the boxes, if any
+    flash(message, "danger")
+    return never_stored(_case_page(complaint, typed=(action, form))), code
 
 
 # --- the public list --------------------------------------------------------------
@@ -580,3 +630,36 @@ def privacy():
         outbox_days=int(config.get("OUTBOX_RECIPIENT_RETENTION_DAYS", 30)),
         identity_days=int(config.get("IDENTITY_RETENTION_DAYS", 0) or 0),
         access_minutes=int(config.get("REPLY_ACCESS_MINUTES", 30)))
+
+
+# --- for crawlers and browsers --------------------------------------------------------
+
+
+def _crawlable():
+    """The pages a search engine may read: the home page, the report form, the public reports, the
+    transparency pages (with their published files), the privacy page and the static files. Anything
+    else (the tracking pages, which name a case; the receipt; the staff area; the API and the
+    channels) is left out by ``Disallow: /``, so robots.txt names no path but the public ones."""
+    return [url_for("PublicIndexView.index") + "$", url_for("public.submit") + "$",
+            url_for("public.public_list"), url_for("public.transparency"), url_for("public.privacy"),
+            url_for("static", filename="")]
+
+
+@public_bp.route("/robots.txt")
+def robots_txt():
+    from flask import Response
+
+    lines = ["User-agent: *"] + [f"Allow: {path}" for path in _crawlable()] + ["Disallow: /"]
+    response = Response("\n".join(lines) + "\n", mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
+@public_bp.route("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: the site's SVG icon."""
+    from flask import send_from_directory
+
+    return send_from_directory(current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml",
+                               max_age=24 * 3600)
