@@ -876,3 +876,48 @@ def test_too_many_requests_show_the_page_again_with_the_text(app, client, make_c
     assert first.status_code == 302
     page = refused_page(response, 429, "Terlalu banyak permintaan")
     assert typed_box(page, "reporter_reply") == text
+
+
+def _without_number(page, *numbers):
+    """A page with the tracking numbers and form tokens blanked: what tells two answers apart."""
+    for number in numbers:
+        page = page.replace(number, "NOMOR")
+    return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "TOKEN", page)
+
+
+def test_the_reporter_of_a_confidential_case_enters_the_code_where_nobody_learns_the_case_exists(
+        app, client, make_case):
+    """A confidential case's tracking page was a bare 404 and the code form lived only on that page:
+    its reporter could never reply or rate. The answer for it is now the same page, with the code form,
+    as for a number that has no case at all, and a wrong (or locked) code gets the same answer too."""
+    from tests.conftest import config_values
+
+    secret = make_case(status="resolved", agency="DINKES", confidential=True, title="Dugaan pungli di kantor")
+    from app.workflow.numbers import new_tracking_number
+
+    nobody = new_tracking_number()  # a well-formed number no case has
+    pages = {}
+    for number in (secret.tracking_number, nobody):
+        response = client.get(f"/lacak/{number}")
+        assert response.status_code == 404 and 'name="code"' in response.get_data(as_text=True)
+        assert "no-store" in response.headers["Cache-Control"]
+        pages[number] = _without_number(response.get_data(as_text=True), secret.tracking_number, nobody)
+    assert pages[secret.tracking_number] == pages[nobody]
+    assert "Dugaan pungli" not in pages[secret.tracking_number]
+    with config_values(app, REPLY_CODE_MAX_FAILURES=2):
+        for _attempt in range(3):  # wrong, wrong, then locked: one answer for both numbers throughout
+            answers = []
+            for number in (secret.tracking_number, nobody):
+                response = client.post(f"/lacak/{number}/kode", data={"code": "SALAH-KODE-XX"})
+                assert response.status_code == 404
+                answers.append(_without_number(response.get_data(as_text=True), secret.tracking_number, nobody))
+            assert answers[0] == answers[1] and "Nomor laporan atau kode balasan tidak benar" in answers[0]
+    db.session.expire_all()
+    fresh = make_case(status="resolved", agency="DINKES", confidential=True)
+    page = enter_code(client, fresh)  # the right code: the reporter's own page, with their forms
+    assert page.status_code == 200 and 'id="action-reporter_reply"' in page.get_data(as_text=True)
+    # the access ended (or never was) and a reply is sent: the same page, the text kept to copy
+    text = "Oknum itu datang lagi hari ini."
+    for number in (secret.tracking_number, nobody):
+        response = client.post(f"/lacak/{number}/reporter_reply", data={"text": text})
+        assert response.status_code == 404 and read_only_copy(response.get_data(as_text=True)) == [text]

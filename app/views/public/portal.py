@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -203,17 +204,46 @@ def submitted():
 # --- track ----------------------------------------------------------------------
 
 
-def _find(number):
+def _lookup(number):
+    """(canonical number, the case or None); a number of the wrong shape is a 404."""
     canonical = normalise_tracking_number(number)
     if canonical is None:
         abort(404)
-    complaint = db.session.execute(
+    return canonical, db.session.execute(
         select(Complaint).where(Complaint.tracking_number == canonical)
         .options(joinedload(Complaint.agency), joinedload(Complaint.category))
     ).scalar_one_or_none()
+
+
+def _find(number):
+    _canonical, complaint = _lookup(number)
     if complaint is None:
         abort(404)
     return complaint
+
+
+def _hidden(complaint):
+    """Whether the tracking page of ``complaint`` (None: no such case) is not shown to this visitor:
+    no such case, or a confidential one without the reply code. The two look the same."""
+    return complaint is None or (not _has_code(complaint) and not access.trackable_without_code(complaint))
+
+
+def _not_public_page(number, typed=None, status=404):
+    """The answer for a number whose case is not shown (:func:`_hidden`): the same page, status 404,
+    whether the case does not exist or is confidential, with the reply-code form (the reporter of a
+    confidential case enters it here) and what was typed in a refused form, read-only to copy."""
+    return never_stored(make_response(render_template(
+        "public/not_public.html", number=number, code_form=CodeForm(formdata=None),
+        typed_elsewhere=_typed_texts(*(typed or (None, None)))), status))
+
+
+def _typed_texts(action, form):
+    """(label, text) of what was typed in a reporter's form that can no longer be sent."""
+    if form is None:
+        return []
+    fields = (form.feedback,) if action == "confirm" else (form.text,)
+    return [(field.label.text, field.data.strip()) for field in fields
+            if isinstance(field.data, str) and field.data.strip()]
 
 
 def _track_limit():
@@ -282,14 +312,14 @@ def _shared_case_status(number):
 
 
 def _case_status(number):
-    complaint = _find(number)
+    canonical, complaint = _lookup(number)
     if "kode" in request.args:
         # old links carried the code in the query string (logs, history, Referer): never accept it
         flash(_("For your safety the reply code is no longer accepted in a link. Type it in the form below."),
               "warning")
-        return redirect(_status_url(complaint), 303)
-    if not _has_code(complaint) and not access.trackable_without_code(complaint):
-        abort(404)
+        return redirect(url_for("public.case_status", number=canonical), 303)
+    if _hidden(complaint):
+        return _not_public_page(canonical)
     return _case_page(complaint)
 
 
@@ -303,10 +333,7 @@ def _case_page(complaint, typed=None):
     typed_name, typed_form = typed or (None, None)
     forms = {action: (typed_form if action == typed_name else _form_of(action)(formdata=None))
              for action in actions}
-    typed_elsewhere = [] if typed_name in actions or typed_form is None else [
-        (field.label.text, field.data.strip()) for field in (typed_form.feedback if typed_name == "confirm"
-                                                              else typed_form.text,)
-        if isinstance(field.data, str) and field.data.strip()]
+    typed_elsewhere = [] if typed_name in actions else _typed_texts(typed_name, typed_form)
     return render_template(
         "public/status.html", complaint=complaint, is_reporter=is_reporter,
         timeline=lifecycle.public_timeline(complaint.id), deadline=sla.current_deadline(complaint),
@@ -375,21 +402,27 @@ def _reporter_actions(complaint):
 @limiter.limit(_track_limit)
 @limiter.limit(_code_limit)
 def enter_code(number):
-    """The reply code arrives by POST only; the answer is a redirect to the plain tracking URL."""
-    complaint = _find(number)
+    """The reply code arrives by POST only; the answer is a redirect to the plain tracking URL.
+    For a number whose case is not shown (none, or confidential) a wrong or locked code gets one
+    answer, the same for both, so that the form tells nobody whether a confidential case exists."""
+    canonical, complaint = _lookup(number)
     form = CodeForm()
-    result = reply_codes.attempt(complaint, form.code.data or "") if form.validate_on_submit() else reply_codes.WRONG
+    result = reply_codes.WRONG
+    if complaint is not None and form.validate_on_submit():
+        result = reply_codes.attempt(complaint, form.code.data or "")
     db.session.commit()
     if result == reply_codes.OK:
         _grant_access(complaint)
         return redirect(_status_url(complaint), 303)
+    if _hidden(complaint):
+        flash(_("The tracking number or the reply code is not correct. After too many wrong attempts a code is "
+                "locked: then contact the complaint service to receive a new one."), "danger")
+        return _not_public_page(canonical)
     if result == reply_codes.LOCKED:
         flash(_("This case's reply code is locked after too many wrong attempts. Contact the complaint service "
                 "to receive a new code."), "danger")
     else:
         flash(_("The reply code is not correct."), "danger")
-    if not access.trackable_without_code(complaint):
-        abort(404)
     return redirect(_status_url(complaint), 303)
 
 
@@ -399,10 +432,14 @@ def reporter_action(number, action):
     """The reporter's forms. Done: back to the page (a redirect). Refused (a field, a rule, the case
     changed meanwhile, the access ended): the page again with the reason and what was typed still
     in its box (``_refused``), never a redirect that loses it."""
-    complaint = _find(number)
+    canonical, complaint = _lookup(number)
     if action not in REPORTER_ACTIONS:
         abort(404)
     form = _form_of(action)()
+    if _hidden(complaint):  # the access ended on a confidential case (or no such case): the code form
+        form.validate()
+        flash(_("Enter your private reply code first."), "danger")
+        return _not_public_page(canonical, typed=(action, form))
     if not _has_code(complaint):
         return _refused(complaint, action, form, _("Enter your private reply code first."), 403)
     if not form.validate_on_submit():
@@ -420,8 +457,6 @@ def reporter_action(number, action):
 
 def _refused(complaint, action, form, message, status):
     """The tracking page again after a refused reporter form: the message, and what was typed."""
-    if not _has_code(complaint) and not access.trackable_without_code(complaint):
-        abort(404)  # a confidential case without the code: as if it did not exist
     flash(message, "danger")
     return never_stored(_case_page(complaint, typed=(action, form))), status
 
@@ -437,13 +472,13 @@ def refused_before_the_view(code, message):
     canonical = normalise_tracking_number(args.get("number") or "")
     complaint = db.session.execute(select(Complaint).where(Complaint.tracking_number == canonical)) \
         .scalar_one_or_none() if canonical else None
-    if complaint is None or action not in REPORTER_ACTIONS:
-        return None
-    if not _has_code(complaint) and not access.trackable_without_code(complaint):
+    if canonical is None or action not in REPORTER_ACTIONS:
         return None
     form = _form_of(action)()  # what was typed, and a fresh form token to send it again
     form.validate()  # the field errors next to the boxes, if any
     flash(message, "danger")
+    if _hidden(complaint):  # no such case, or confidential without the code: the same page for both
+        return _not_public_page(canonical, typed=(action, form), status=code)
     return never_stored(_case_page(complaint, typed=(action, form))), code
 
 
