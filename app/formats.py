@@ -7,7 +7,7 @@ import datetime
 import re
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal, gettext as _
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone, gettext as _
 
 # the installation's time zones and how Indonesians write them
 TZ_ABBREVIATIONS = {
@@ -34,8 +34,40 @@ def lapor_datetime_short(value):
     if value is None:
         return "-"
     nbsp = "\u00a0"
-    day, time = format_datetime(value, "d MMM yyyy"), format_datetime(value, "HH.mm")
+    local = _local_day(value)
+    if local is None:
+        day, time = format_datetime(value, "d MMM yyyy"), format_datetime(value, "HH.mm")
+    else:
+        day, time = local[0], f"{local[1].hour:02d}.{local[1].minute:02d}"
     return f"{day.replace(' ', nbsp)} {time}{nbsp}{tz_label()}"
+
+
+def lapor_day_short(value):
+    """The local day of a time, short: "23 Nov 2026" (e.g. a deadline under a list row's badge)."""
+    local = _local_day(value)
+    return format_datetime(value, "d MMM yyyy") if local is None else local[0]
+
+
+# A list page formats a few times per row, and Babel's pattern machinery costs ~50 us a call (a
+# tenth of a staff list's rendering): "d MMM yyyy" and "HH.mm" are written here directly from the
+# same locale data and time zone (tests/test_formats.py holds them equal to Babel's).
+_MONTHS = {}
+
+
+def _local_day(value):
+    """``(Babel's "d MMM yyyy", the local time)`` of ``value`` (naive = UTC, as stored) in the page's
+    time zone and language; None for what Babel must format itself (a date, no locale)."""
+    locale = get_locale() if isinstance(value, datetime.datetime) else None
+    if locale is None:
+        return None
+    key = str(locale)
+    months = _MONTHS.get(key)
+    if months is None:
+        months = _MONTHS[key] = dict(locale.months["format"]["abbreviated"])
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    local = value.astimezone(get_timezone())
+    return f"{local.day} {months[local.month]} {local.year:04d}", local
 
 
 def lapor_date(value):
