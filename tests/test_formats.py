@@ -1,11 +1,11 @@
-"""Locale-aware formats (app/formats.py): the short forms of a list row are written without Babel's
-pattern machinery (a list formats several times per row), and must read exactly as Babel's."""
+"""Locale-aware formats (app/formats.py): the times of list rows, case pages and timelines are written
+without Babel's pattern machinery (a list formats several times per row), and must read exactly as Babel's."""
 import datetime as dt
 
 import pytest
 from flask_babel import force_locale, format_datetime, refresh
 
-from app.formats import lapor_datetime_short, lapor_day_short
+from app.formats import lapor_datetime, lapor_datetime_short, lapor_day_short
 
 # UTC instants around local midnight, month and year ends, a leap day, single-digit days and hours
 MOMENTS = [dt.datetime(2026, 11, 23, 7, 5), dt.datetime(2026, 12, 31, 16, 59), dt.datetime(2026, 12, 31, 17, 0),
@@ -22,8 +22,9 @@ def babel_short(moment):
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_a_list_time_reads_as_babel_writes_it(ctx, language):
     with ctx.test_request_context(), force_locale(language):
-        for moment in MOMENTS:
+        for moment in MOMENTS + [moment + dt.timedelta(days=day) for day in range(7) for moment in MOMENTS[:1]]:
             assert lapor_day_short(moment) == format_datetime(moment, "d MMM yyyy")
+            assert lapor_datetime(moment) == format_datetime(moment, "EEEE, d MMMM yyyy HH.mm") + " WIB"
             assert lapor_datetime_short(moment) == babel_short(moment) + "\u00a0WIB"
         aware = dt.datetime(2026, 11, 23, 7, 5, tzinfo=dt.timezone.utc)
         assert lapor_datetime_short(aware) == lapor_datetime_short(dt.datetime(2026, 11, 23, 7, 5))
@@ -41,9 +42,12 @@ def test_a_list_time_is_in_the_installations_zone(ctx, monkeypatch):
             assert lapor_datetime_short(moment) == babel_short(moment) + "\u00a0" + label
             assert lapor_datetime_short(moment).replace("\u00a0", " ") == f"{expected} {label}"
             assert lapor_day_short(moment) == expected.rsplit(" ", 1)[0]
+            assert lapor_datetime(moment) == format_datetime(moment, "EEEE, d MMMM yyyy HH.mm") + " " + label
 
 
 def test_a_day_without_a_time_is_left_to_babel(ctx):
     with ctx.test_request_context(), force_locale("id"):
+        assert lapor_datetime(dt.datetime(2026, 11, 23, 7, 5)) == "Senin, 23 November 2026 14.05 WIB"
+        assert lapor_datetime(None) == "-"
         assert lapor_day_short(dt.date(2026, 11, 3)) == "3 Nov 2026"
         assert lapor_datetime_short(None) == "-"
