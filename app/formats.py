@@ -7,7 +7,7 @@ import datetime
 import re
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal, gettext as _
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone, gettext as _
 
 # the installation's time zones and how Indonesians write them
 TZ_ABBREVIATIONS = {
@@ -24,9 +24,15 @@ def tz_label():
 
 
 def lapor_datetime(value):
+    """A time on a case page or a timeline: "Senin, 23 November 2026 14.05 WIB"."""
     if value is None:
         return "-"
-    return f"{format_datetime(value, 'EEEE, d MMMM yyyy HH.mm')} {tz_label()}"
+    local = _local_time(value)
+    if local is None:
+        return f"{format_datetime(value, 'EEEE, d MMMM yyyy HH.mm')} {tz_label()}"
+    names, local = local
+    return (f"{names.weekdays[local.weekday()]}, {local.day} {names.months[local.month]} {local.year:04d} "
+            f"{local.hour:02d}.{local.minute:02d} {tz_label()}")
 
 
 def lapor_datetime_short(value):
@@ -34,8 +40,52 @@ def lapor_datetime_short(value):
     if value is None:
         return "-"
     nbsp = "\u00a0"
-    day, time = format_datetime(value, "d MMM yyyy"), format_datetime(value, "HH.mm")
+    local = _local_time(value)
+    if local is None:
+        day, time = format_datetime(value, "d MMM yyyy"), format_datetime(value, "HH.mm")
+    else:
+        day, time = _short_day(*local), f"{local[1].hour:02d}.{local[1].minute:02d}"
     return f"{day.replace(' ', nbsp)} {time}{nbsp}{tz_label()}"
+
+
+def lapor_day_short(value):
+    """The local day of a time, short: "23 Nov 2026" (e.g. a deadline under a list row's badge)."""
+    local = _local_time(value)
+    return format_datetime(value, "d MMM yyyy") if local is None else _short_day(*local)
+
+
+# A list page formats a few times per row, and Babel's pattern machinery costs ~50 us a call (a
+# tenth of a staff list's rendering): the patterns above ("EEEE, d MMMM yyyy HH.mm", "d MMM yyyy",
+# "HH.mm") are written here directly from the same locale data and time zone (tests/test_formats.py
+# holds them equal to Babel's).
+_NAMES = {}
+
+
+class _Names:
+    def __init__(self, locale):
+        self.months = dict(locale.months["format"]["wide"])
+        self.short_months = dict(locale.months["format"]["abbreviated"])
+        self.weekdays = dict(locale.days["format"]["wide"])  # 0 = Monday, as datetime.weekday()
+
+
+def _local_time(value):
+    """``(the names of the page's language, value in the page's time zone)`` for a time (naive =
+    UTC, as stored); None for what Babel must format itself (a date, no language)."""
+    locale = get_locale() if isinstance(value, datetime.datetime) else None
+    if locale is None:
+        return None
+    key = str(locale)
+    names = _NAMES.get(key)
+    if names is None:
+        names = _NAMES[key] = _Names(locale)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return names, value.astimezone(get_timezone())
+
+
+def _short_day(names, local):
+    """Babel's "d MMM yyyy"."""
+    return f"{local.day} {names.short_months[local.month]} {local.year:04d}"
 
 
 def lapor_date(value):

@@ -3,9 +3,13 @@ from app.formats import (  # noqa: F401  (re-exported for the screens)
     lapor_date,
     lapor_datetime,
     lapor_datetime_short,
+    lapor_day_short,
     lapor_number,
     lapor_working_days,
 )
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 
 def page_lang():
@@ -22,8 +26,6 @@ def shown(value):
     list.) Plain strings are escaped by the template's autoescape; Markup stays."""
     import datetime
 
-    from flask_babel import gettext
-
     if value is None or (isinstance(value, str) and value.strip() in ("", "-", "None")):
         return "—"
     if value is True:
@@ -39,11 +41,51 @@ def shown(value):
     return value
 
 
+def list_cells(item, columns, formatters):
+    """The ``<td>`` cells of one row of a list (FAB's list widget, ``appbuilder/general/widgets/list.html``):
+    each value through its column's formatter, if any, then :func:`shown`, escaped. The same HTML as
+    the template's loop over the columns, at a fraction of its cost (a list renders hundreds of cells)."""
+    texts = _fixed_texts()
+    cells = []
+    for column in columns:
+        value = item[column]
+        formatter = formatters.get(column)
+        if formatter:
+            value = formatter(value)
+        cells.append(f'<td data-column="{escape(column)}">{fixed_text(value, texts) or escape(shown(value))}</td>')
+    return Markup("".join(cells))
+
+
+def fixed_text(value, texts=None):
+    """The HTML of ``value`` when it is a label of a code (a ``lazy_gettext`` of a message without
+    variables, e.g. "Diterima"), translated once per language instead of once per cell; else None.
+    The same HTML as the template's ``{{ value }}`` of it."""
+    if type(value) is not LazyString or value._func is not gettext or len(value._args) != 1 or value._kwargs:
+        return None
+    texts = _fixed_texts() if texts is None else texts
+    text = texts.get(value._args[0])
+    if text is None:
+        text = texts[value._args[0]] = escape(value)
+    return text
+
+
+def _fixed_texts():
+    """Translations of messages without variables, kept with the page's catalog (one per language)."""
+    from flask_babel import get_translations
+
+    catalog = get_translations()
+    texts = getattr(catalog, "_lapor_fixed_texts", None)
+    if texts is None:
+        texts = catalog._lapor_fixed_texts = {}
+    return texts
+
+
 def register_filters(app):
     from app.workflow import periods
 
     app.jinja_env.globals["page_lang"] = page_lang
     app.jinja_env.filters["shown"] = shown
+    app.jinja_env.globals["list_cells"] = list_cells
     app.jinja_env.filters["lapor_datetime"] = lapor_datetime
     app.jinja_env.filters["lapor_date"] = lapor_date
     app.jinja_env.filters["period_label"] = periods.label_of

@@ -3,7 +3,7 @@ import re
 
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.filters import Filters
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
@@ -341,6 +341,24 @@ def _reference_changed(model):
         permission_cache.publish(current_app._get_current_object())
 
 
+class CachedFilterConverter(SQLAFilterConverter):
+    """FAB's filters of a column, made once per interface instead of on every ``Filters(...)``.
+
+    FAB builds a ``Filters`` several times per list request (the search form, the inner query,
+    the joined base filters), and each build converts *every* column of the model into its filter
+    instances (~200 objects for a case, ~2 ms a page). A column's filters depend only on the model
+    (its column types), and a filter instance holds no request state (its value is kept beside it in
+    ``Filters.values``), so they are made once per interface and handed out in a fresh list
+    (``SafeFilters`` adds to the lists it gets)."""
+
+    def convert(self, col_name):
+        made = self.datamodel.__dict__.setdefault("_lapor_column_filters", {})
+        if col_name not in made:
+            made[col_name] = super().convert(col_name)
+        found = made[col_name]
+        return list(found) if found is not None else None
+
+
 class LaporInterface(SQLAInterface):
     """The SQLAlchemy interface of every staff screen.
 
@@ -348,6 +366,8 @@ class LaporInterface(SQLAInterface):
     ticked: an unticked checkbox is a valid ``False`` (the column default covers
     the rest). Filters are :class:`SafeFilters`.
     """
+
+    filter_converter_class = CachedFilterConverter
 
     def __init__(self, obj, session=None, list_eager=()):
         super().__init__(obj, session=session)
@@ -442,9 +462,14 @@ class LaporInterface(SQLAInterface):
             raise IntegrityProblem(cause) from None
 
     def query_count(self, query, filters=None, select_columns=None):
-        """Count up to COUNT_CAP + 1 rows only (an index range, never the whole table)."""
+        """Count up to COUNT_CAP + 1 rows only (an index range, never the whole table), reading their
+        keys alone: counted over every column of the model, the same rows took PostgreSQL ~4x as long
+        (2.4 ms against 0.65 ms for a case list at a million cases)."""
+        from sqlalchemy import inspect
+
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        return CappedCount(inner.order_by(None).limit(COUNT_CAP + 1).count())
+        keys = inner.order_by(None).with_entities(*inspect(self.obj).primary_key)
+        return CappedCount(keys.limit(COUNT_CAP + 1).count())
 
     def seek(self, filters, time_column, page_size, newest_first=True, **cursor):
         """A keyset page of this screen's list (base filters, the user's filters) ordered by

@@ -3,6 +3,7 @@ and language, while the active filters stay each request's own."""
 import json
 import re
 
+import pytest
 import wtforms.fields.core
 from flask import current_app
 
@@ -103,3 +104,30 @@ def test_saving_a_category_on_its_screen_moves_the_shared_generation(login_as):
     finally:
         db.session.query(Category).filter(Category.name == "Trotoar Rusak").delete()
         db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/complaintview/list/", "/complaintview/list/?_flt_0_status=dispatched",
+                                 "/complaintview/list/?_oc_ComplaintView=tracking_number&_od_ComplaintView=asc"])
+def test_a_list_counts_its_rows_by_their_keys_alone(login_as, make_case, url):
+    """The capped count ("lebih dari 10.000") reads the case keys only: counted over every column of
+    the case, the same 10,001 rows took PostgreSQL ~4x as long at a million cases."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    for status in ("received", "dispatched", "dispatched"):
+        make_case(agency="DINKES", status=status)
+    client = login_as("opd_dinkes")
+    seen = []
+    listener = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    counts = [s for s in seen if re.search(r"count\(\*\).*FROM \(SELECT complaint\.", s, re.S)]
+    assert len(counts) == 1
+    assert re.search(r"FROM \(SELECT complaint\.id AS complaint_id\s+FROM complaint\s", counts[0]), counts[0]
+    from tests.conftest import visible_text
+
+    assert re.search(r"Jumlah Data\s*:\s*2\b", visible_text(page))  # the two Dinkes cases past verification

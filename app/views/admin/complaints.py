@@ -15,9 +15,9 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from app.interface import CachedSearchWidget, LaporInterface as SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
-from flask_babel import format_datetime, lazy_gettext as _l, gettext as _
+from flask_babel import lazy_gettext as _l, gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional as Optional
 
 from app.extensions import db
 from app.jobs.queue import deliver
-from app.formatting import lapor_date, lapor_datetime, lapor_datetime_short
+from app.formatting import fixed_text, lapor_date, lapor_datetime, lapor_datetime_short, lapor_day_short
 from app.labels import COMPLAINT_LABELS, KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Complaint, ComplaintEvent
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
@@ -136,10 +136,10 @@ def sla_badge(complaint):
     now, horizon = _sla_moment()
     state = sla.sla_state(complaint, now=now, horizon=horizon)
     due = sla.current_deadline(complaint)
-    text = escape(label(SLA_STATE_LABELS, state))
-    if due is not None:
-        text += Markup("<br><small>") + escape(format_datetime(due, "d MMM yyyy")) + Markup("</small>")
-    return Markup('<span class="label label-{}" data-sla="{}">').format(SLA_CSS[state], state) + text + Markup("</span>")
+    day = Markup("<br><small>%s</small>") % lapor_day_short(due) if due is not None else ""
+    text = label(SLA_STATE_LABELS, state)
+    return Markup('<span class="label label-%s" data-sla="%s">%s%s</span>') % (
+        SLA_CSS[state], state, fixed_text(text) or text, day)
 
 
 class OverdueFilter(FilterInFunction):
