@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Agency, Category, SlaSetting
-from tests.conftest import WORLD_AGENCIES, visible_text
+from tests.conftest import visible_text
 
-AGENCY = {"code": "DISHUB", "name": "Dinas Perhubungan", "level": "opd", "email": "", "phone": "", "active": "y"}
+AGENCY = {"code": "DISUJI", "name": "Dinas Uji Coba", "level": "opd", "email": "", "phone": "", "active": "y"}
 
 
 @pytest.fixture
@@ -18,8 +18,8 @@ def agencies_restored(world):
     before = {a.code: (a.name, a.email, a.phone) for a in db.session.execute(select(Agency)).scalars()}
     yield
     db.session.rollback()
-    world_codes = [code for code, *_rest in WORLD_AGENCIES]
-    db.session.query(Agency).filter(Agency.code.not_in(world_codes)).delete(synchronize_session=False)
+    # only what the test made: agencies of earlier tests (the demo's, with their officers) stay
+    db.session.query(Agency).filter(Agency.code.not_in(list(before))).delete(synchronize_session=False)
     for agency in db.session.execute(select(Agency)).scalars():
         agency.name, agency.email, agency.phone = before[agency.code]
     db.session.commit()
@@ -48,22 +48,22 @@ def test_an_agency_with_a_bad_contact_or_reading_like_another_is_refused_with_th
     assert message in visible_text(page)
     for field in changes:
         assert f'value="{typed[field]}"' in page  # what was typed stays
-    assert agency_named("DISHUB") is None and agency_named("dinkes") is None
+    assert agency_named("DISUJI") is None and agency_named("dinkes") is None
 
 
 def test_an_agency_is_stored_trimmed_and_its_edit_is_checked_too(login_as, agencies_restored, world):
     client = login_as("koordinator")
     response = client.post("/agencyview/add", data={
-        **AGENCY, "code": " DISHUB ", "name": " Dinas Perhubungan ", "email": " dishub@sumedangkab.go.id ",
+        **AGENCY, "code": " DISUJI ", "name": " Dinas Uji Coba ", "email": " dishub@sumedangkab.go.id ",
         "phone": " (0261) 201.234 "})
     assert response.status_code == 302
-    saved = agency_named("DISHUB")
-    assert (saved.name, saved.email, saved.phone) == ("Dinas Perhubungan", "dishub@sumedangkab.go.id", "(0261) 201.234")
+    saved = agency_named("DISUJI")
+    assert (saved.name, saved.email, saved.phone) == ("Dinas Uji Coba", "dishub@sumedangkab.go.id", "(0261) 201.234")
 
     pupr = world.agency("PUPR")
     edit = {**AGENCY, "code": "PUPR", "name": "Dinas PUPR", "parent": world.agency("PEMDA").id}
-    response = client.post(f"/agencyview/edit/{pupr.id}", data={**edit, "name": "DINAS perhubungan"})
-    assert "Instansi \"Dinas Perhubungan\" sudah ada" in visible_text(response.get_data(as_text=True))
+    response = client.post(f"/agencyview/edit/{pupr.id}", data={**edit, "name": "DINAS uji  coba"})
+    assert "Instansi \"Dinas Uji Coba\" sudah ada" in visible_text(response.get_data(as_text=True))
     response = client.post(f"/agencyview/edit/{pupr.id}", data={**edit, "email": "pupr@"})
     assert "Alamat email tidak valid." in visible_text(response.get_data(as_text=True))
     assert agency_named("PUPR").email is None
@@ -73,16 +73,19 @@ def test_an_agency_is_stored_trimmed_and_its_edit_is_checked_too(login_as, agenc
 
 @pytest.fixture
 def categories_removed(world):
+    """Categories the test adds are removed (those of earlier tests, e.g. the demo's, stay)."""
+    before = set(db.session.execute(select(Category.id)).scalars())
     yield
     db.session.rollback()
-    db.session.query(Category).delete(synchronize_session=False)
+    db.session.query(Category).filter(Category.id.not_in(before)).delete(synchronize_session=False)
     db.session.commit()
 
 
 def test_a_category_is_stored_without_spaces_around(login_as, categories_removed):
-    response = login_as("koordinator").post("/categoryview/add", data={"name": " Jalan Rusak ", "active": "y"})
+    response = login_as("koordinator").post("/categoryview/add", data={"name": " Kategori Uji Baru ", "active": "y"})
     assert response.status_code == 302
-    assert db.session.execute(select(Category.name)).scalars().all() == ["Jalan Rusak"]
+    names = db.session.execute(select(Category.name).where(Category.name.like("%Kategori Uji Baru%"))).scalars().all()
+    assert names == ["Kategori Uji Baru"]
 
 
 @pytest.fixture
@@ -158,9 +161,9 @@ def test_saving_a_reference_form_returns_to_its_list_whatever_else_was_opened(lo
     assert response.status_code == 302
     assert location.endswith("/slasettingview/list/?_oc_SlaSettingView=kind&_od_SlaSettingView=asc"), location
 
-    response = client.post("/categoryview/add", data={"name": "Air PDAM", "active": "y"})
+    response = client.post("/categoryview/add", data={"name": "Kategori Uji Kembali", "active": "y"})
     try:
         assert response.headers["Location"].endswith("/categoryview/list/")
     finally:
-        db.session.query(Category).delete(synchronize_session=False)
+        db.session.query(Category).filter(Category.name == "Kategori Uji Kembali").delete(synchronize_session=False)
         db.session.commit()
