@@ -167,7 +167,7 @@ def allowed_transitions(complaint, who):
     return [name for name in TRANSITIONS if allowed(name, complaint, actor)]
 
 
-def _guard(name, complaint, actor):
+def _guard(name, complaint, actor, now=None):
     states, capacities = TRANSITIONS[name]
     caps = actor_capacities(actor, complaint)
     if not caps & capacities:
@@ -179,6 +179,10 @@ def _guard(name, complaint, actor):
     if name == "merge" and complaint.duplicate_count:  # its status allows it: say what stands in the way
         raise InvalidTransition(_l("Other reports are merged into this one, so it stays a main report. "
                                    "Undo those merges first to merge it into another report."))
+    if name == "reopen" and complaint.auto_close_due and (now or utcnow()) > complaint.auto_close_due:
+        # not offered once its time is up (the auto-close job may not have run yet)
+        raise InvalidTransition(_l("The deadline of %(days)d working days for reporting dissatisfaction has passed.",
+                                   days=sla_for(complaint.kind).auto_close_days))
     if name == "archive" and complaint.duplicate_count:  # its reporters follow it: it is no one's to drop
         raise InvalidTransition(_l("Other reports are merged into this one and their reporters follow it, so it "
                                    "cannot be archived. Undo those merges first to archive it."))
@@ -635,11 +639,8 @@ def confirm(complaint, who, rating, feedback=None, now=None):
 
 def reopen(complaint, who, text, now=None):
     actor = as_actor(who)
-    _guard("reopen", complaint, actor)
     now = now or utcnow()
-    if complaint.auto_close_due and now > complaint.auto_close_due:
-        raise InvalidTransition(_l("The deadline of %(days)d working days for reporting dissatisfaction has passed.",
-                                   days=sla_for(complaint.kind).auto_close_days))
+    _guard("reopen", complaint, actor, now)
     text = _require_text(text, _l("Explain why you are not satisfied."))
     complaint.status = "in_progress"
     complaint.resolved_at = None
