@@ -148,9 +148,9 @@ def _unique(users, exclude_id=None):
 
 
 def _add_outbox(channel, topic, recipient, subject, body, complaint=None, event=None,
-                reminder=None, user=None, now=None, secret=None):
+                reminder=None, user=None, now=None, secret=None, reporter=None):
     row = Outbox(
-        channel=channel, topic=topic, complaint=complaint, recipient=recipient, secret=secret,
+        channel=channel, topic=topic, complaint=complaint, recipient=recipient, secret=secret, reporter=reporter,
         subject=(subject or "")[:300], body=body, status="pending", attempts=0,
         next_attempt_at=now or utcnow(), user_id=getattr(user, "id", None),
     )
@@ -280,14 +280,14 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=Non
     for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
             rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
-                        complaint=complaint, event=event, now=now, secret=secret))
+                        complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
         elif channel == "whatsapp" and reporter.phone:
             rows.append(_add_outbox("whatsapp", topic, reporter.phone, subject, subject + "\n\n" + body,
-                                    complaint=complaint, event=event, now=now, secret=secret))
+                                    complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
         elif channel == "sms" and reporter.phone:
             rows.append(_add_outbox("sms", topic, reporter.phone, subject,
                                     _sms_text(topic, subject, complaint, reply_code),
-                                    complaint=complaint, event=event, now=now, secret=secret))
+                                    complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
     return rows
 
 
