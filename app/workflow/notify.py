@@ -386,6 +386,16 @@ def _reminder_line(complaint, clock, level, due_at):
              **values)
 
 
+def _reminder_subject(complaint, clock, level):
+    """The subject of a reminder mail about one case: short (the date and the rule are in the text)."""
+    values = dict(number=complaint.tracking_number, clock=CLOCK_LABELS[clock])
+    if level == "due_soon":
+        return _("Reminder: %(clock)s deadline of case %(number)s", **values)
+    if level == "overdue":
+        return _("Overdue: %(clock)s deadline of case %(number)s", **values)
+    return _("Escalation: %(clock)s deadline of case %(number)s", **values)
+
+
 def _case_lines(complaint):
     lines = [_("Case: %(number)s - %(title)s", number=complaint.tracking_number, title=complaint.title)]
     if complaint.agency is not None:
@@ -394,25 +404,6 @@ def _case_lines(complaint):
     if url:
         lines.append(url)
     return lines
-
-
-def reminder_messages(reminder, complaint, recipients, immediate=True, now=None):
-    """Write the in-app notices (always) and e-mails (unless digest mode) of one new reminder.
-
-    Returns ``(number of staff reminded, outbox rows written)``.
-    """
-    now = now or utcnow()
-    rows = []
-    users = reminder_recipients(complaint, reminder.clock, reminder.level, recipients)
-    with force_locale(_locale()):
-        line = _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
-        body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
-        for user in users:
-            _add_notice(user, "reminder", line, complaint=complaint, now=now)
-            if immediate and setting("NOTIFY_STAFF_EMAIL", True) and user.email:
-                rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
-                                        reminder=reminder, user=user, now=now))
-    return len(users), rows
 
 
 GROUP_LIST_LIMIT = 100  # cases listed in one grouped message; the rest are counted
@@ -442,7 +433,8 @@ def grouped_reminder_messages(reminders_with_cases, recipients, immediate=True, 
                 _add_notice(user, "reminder", line, complaint=complaint, now=now)
                 if email and user.email:
                     body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
-                    rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
+                    subject = _reminder_subject(complaint, reminder.clock, reminder.level)
+                    rows.append(_add_outbox("email", "reminder", user.email, subject, body, complaint=complaint,
                                             reminder=reminder, user=user, now=now))
                 continue
             items.sort(key=lambda item: (LEVEL_ORDER.get(item[0].level, 9), item[0].due_at))

@@ -313,3 +313,20 @@ def test_sweeps_read_only_due_cases_through_the_deadline_indexes(jobs, make_case
         for statement, parameters in statements:
             plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
             assert "Seq Scan on complaint" not in plan, plan
+
+
+def test_a_single_reminder_mail_has_a_short_subject_and_the_full_sentence_in_its_text(jobs, make_case, world):
+    now = utcnow()
+    cal = current_calendar()
+    case = make_case(reporter=False)  # waits for the coordinator's verification, the longest clock name
+    long_ago = cal.end_of_local_day(reminders.working_day_before(cal, cal.local_date(now), 6))
+    set_deadline(case.id, verification_due=long_ago)
+    reminders.sweep(now=now)
+
+    mails = outbox_rows(topic="reminder", user_id=world.user("koordinator").id)
+    assert len(mails) == 1
+    mail = mails[0]
+    # a subject mail programs show whole (RFC 5322: 78 characters a line)
+    assert len(mail.subject) <= 78 and case.tracking_number in mail.subject
+    assert mail.subject.startswith("Eskalasi:")
+    assert "WIB" in mail.body and "hari kerja" in mail.body and case.tracking_number in mail.body
