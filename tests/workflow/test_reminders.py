@@ -330,3 +330,24 @@ def test_a_single_reminder_mail_has_a_short_subject_and_the_full_sentence_in_its
     assert len(mail.subject) <= 78 and case.tracking_number in mail.subject
     assert mail.subject.startswith("Eskalasi:")
     assert "WIB" in mail.body and "hari kerja" in mail.body and case.tracking_number in mail.body
+
+
+def test_the_daily_digest_leaves_out_cases_handled_since_their_reminder(app, jobs, make_case, world):
+    now = utcnow()
+    answered = make_case(agency="DINKES", status="dispatched", reporter=False)
+    waiting = make_case(agency="DINKES", status="dispatched", reporter=False)
+    for case in (answered, waiting):
+        set_deadline(case.id, first_response_due=now - HOUR)
+    with config_values(app, REMINDER_DELIVERY="digest"):
+        assert reminders.sweep(now=now).counts["overdue"] == 2
+        # in the morning's hours before the digest, the officer answers one of them
+        lifecycle.follow_up(answered, world.user("opd_dinkes"), "Petugas sudah ke lokasi.")
+        db.session.commit()
+        reminders.send_digest(now=now + HOUR)
+
+    digests = outbox_rows(topic="digest")
+    assert digests
+    for digest in digests:
+        assert waiting.tracking_number in digest.body
+        assert answered.tracking_number not in digest.body
+        assert digest.subject.startswith("Ringkasan harian: 1 ")  # one reminder still due
