@@ -239,8 +239,19 @@ def _reporter_texts(topic, complaint, event, reply_code=None):
     return subject, body
 
 
-def _sms_text(topic, subject, complaint, reply_code=None):
+# topics whose public text is the point of the message (the question of a hold, the agency's answer,
+# the reason of an archive, the institution forwarded to): an SMS carries it, cut to this length
+SMS_QUOTED_TOPICS = ("held", "answered", "resolved", "archived", "forwarded")
+SMS_QUOTE_LIMIT = 200
+
+
+def _sms_text(topic, subject, complaint, event, reply_code=None):
     text = f"{setting('APP_NAME', 'LAPOR!')}: {subject}."
+    quoted = " ".join((event.public_text or "").split()) if topic in SMS_QUOTED_TOPICS else ""
+    if quoted:
+        if len(quoted) > SMS_QUOTE_LIMIT:
+            quoted = quoted[:SMS_QUOTE_LIMIT - 1].rstrip() + "…"
+        text += " " + quoted
     if topic == "received" and reply_code:
         text += " " + _("Reply code: %(code)s", code=SECRET_MARK)
     url = track_url(complaint)
@@ -286,7 +297,7 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=Non
                                     complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
         elif channel == "sms" and reporter.phone:
             rows.append(_add_outbox("sms", topic, reporter.phone, subject,
-                                    _sms_text(topic, subject, complaint, reply_code),
+                                    _sms_text(topic, subject, complaint, event, reply_code),
                                     complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
     return rows
 

@@ -141,3 +141,18 @@ def test_an_erased_follower_is_not_written_to_about_the_main_report(jobs, make_c
             assert (row.status, row.recipient) == ("cancelled", None)
     # Siti, the main report's own reporter, still hears of it
     assert {r.recipient for r in outbox_rows(topic="answered", status="pending")} == {SITI["email"], SITI["phone"]}
+
+
+def test_a_reporter_who_wrote_by_sms_reads_the_question_and_the_answer_in_the_sms(jobs, make_case, world):
+    case = make_case(status="on_hold", channel="sms", reporter=SITI)  # held: "Mohon lengkapi lokasi."
+    (held,) = outbox_rows(complaint_id=case.id, topic="held", channel="sms")
+    assert "Mohon lengkapi lokasi." in held.body  # what to supply, not only that something is missing
+
+    lifecycle.complete_hold(case, lifecycle.REPORTER, "Di depan SDN 1 Sukamaju.")
+    lifecycle.dispose(case, world.user("koordinator"), world.agency("PUPR"))
+    answer = "Tim kami sudah memeriksa lokasi dan menjadwalkan penambalan jalan pada pekan depan. " * 6
+    lifecycle.follow_up(case, world.user("opd_pupr"), answer)
+    db.session.commit()
+    (answered,) = outbox_rows(complaint_id=case.id, topic="answered", channel="sms")
+    assert "Tim kami sudah memeriksa lokasi" in answered.body
+    assert len(answered.body) < 400 and "…" in answered.body  # a long answer is cut, not sent as ten SMS
