@@ -42,6 +42,10 @@ class Outbox(Model):
         ForeignKey("reminder.id", ondelete="CASCADE"), index=True
     )
     reminder = relationship("Reminder")
+    # reporter recipient: the case's own reporter, or the reporter of a duplicate merged into it
+    # (who follows its updates); erasure and cancellation go by this person (None for staff)
+    reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporter.id", ondelete="SET NULL"), index=True)
+    reporter = relationship("Reporter")
     # staff recipient (None for a reporter)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
     user = relationship("LaporUser")

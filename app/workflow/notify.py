@@ -148,9 +148,9 @@ def _unique(users, exclude_id=None):
 
 
 def _add_outbox(channel, topic, recipient, subject, body, complaint=None, event=None,
-                reminder=None, user=None, now=None, secret=None):
+                reminder=None, user=None, now=None, secret=None, reporter=None):
     row = Outbox(
-        channel=channel, topic=topic, complaint=complaint, recipient=recipient, secret=secret,
+        channel=channel, topic=topic, complaint=complaint, recipient=recipient, secret=secret, reporter=reporter,
         subject=(subject or "")[:300], body=body, status="pending", attempts=0,
         next_attempt_at=now or utcnow(), user_id=getattr(user, "id", None),
     )
@@ -239,8 +239,19 @@ def _reporter_texts(topic, complaint, event, reply_code=None):
     return subject, body
 
 
-def _sms_text(topic, subject, complaint, reply_code=None):
+# topics whose public text is the point of the message (the question of a hold, the agency's answer,
+# the reason of an archive, the institution forwarded to): an SMS carries it, cut to this length
+SMS_QUOTED_TOPICS = ("held", "answered", "resolved", "archived", "forwarded")
+SMS_QUOTE_LIMIT = 200
+
+
+def _sms_text(topic, subject, complaint, event, reply_code=None):
     text = f"{setting('APP_NAME', 'LAPOR!')}: {subject}."
+    quoted = " ".join((event.public_text or "").split()) if topic in SMS_QUOTED_TOPICS else ""
+    if quoted:
+        if len(quoted) > SMS_QUOTE_LIMIT:
+            quoted = quoted[:SMS_QUOTE_LIMIT - 1].rstrip() + "…"
+        text += " " + quoted
     if topic == "received" and reply_code:
         text += " " + _("Reply code: %(code)s", code=SECRET_MARK)
     url = track_url(complaint)
@@ -280,14 +291,14 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=Non
     for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
             rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
-                        complaint=complaint, event=event, now=now, secret=secret))
+                        complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
         elif channel == "whatsapp" and reporter.phone:
             rows.append(_add_outbox("whatsapp", topic, reporter.phone, subject, subject + "\n\n" + body,
-                                    complaint=complaint, event=event, now=now, secret=secret))
+                                    complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
         elif channel == "sms" and reporter.phone:
             rows.append(_add_outbox("sms", topic, reporter.phone, subject,
-                                    _sms_text(topic, subject, complaint, reply_code),
-                                    complaint=complaint, event=event, now=now, secret=secret))
+                                    _sms_text(topic, subject, complaint, event, reply_code),
+                                    complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
     return rows
 
 
@@ -386,6 +397,16 @@ def _reminder_line(complaint, clock, level, due_at):
              **values)
 
 
+def _reminder_subject(complaint, clock, level):
+    """The subject of a reminder mail about one case: short (the date and the rule are in the text)."""
+    values = dict(number=complaint.tracking_number, clock=CLOCK_LABELS[clock])
+    if level == "due_soon":
+        return _("Reminder: %(clock)s deadline of case %(number)s", **values)
+    if level == "overdue":
+        return _("Overdue: %(clock)s deadline of case %(number)s", **values)
+    return _("Escalation: %(clock)s deadline of case %(number)s", **values)
+
+
 def _case_lines(complaint):
     lines = [_("Case: %(number)s - %(title)s", number=complaint.tracking_number, title=complaint.title)]
     if complaint.agency is not None:
@@ -394,25 +415,6 @@ def _case_lines(complaint):
     if url:
         lines.append(url)
     return lines
-
-
-def reminder_messages(reminder, complaint, recipients, immediate=True, now=None):
-    """Write the in-app notices (always) and e-mails (unless digest mode) of one new reminder.
-
-    Returns ``(number of staff reminded, outbox rows written)``.
-    """
-    now = now or utcnow()
-    rows = []
-    users = reminder_recipients(complaint, reminder.clock, reminder.level, recipients)
-    with force_locale(_locale()):
-        line = _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
-        body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
-        for user in users:
-            _add_notice(user, "reminder", line, complaint=complaint, now=now)
-            if immediate and setting("NOTIFY_STAFF_EMAIL", True) and user.email:
-                rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
-                                        reminder=reminder, user=user, now=now))
-    return len(users), rows
 
 
 GROUP_LIST_LIMIT = 100  # cases listed in one grouped message; the rest are counted
@@ -442,7 +444,8 @@ def grouped_reminder_messages(reminders_with_cases, recipients, immediate=True, 
                 _add_notice(user, "reminder", line, complaint=complaint, now=now)
                 if email and user.email:
                     body = "\n".join([line, ""] + _case_lines(complaint) + ["", "-- ", _footer()])
-                    rows.append(_add_outbox("email", "reminder", user.email, line, body, complaint=complaint,
+                    subject = _reminder_subject(complaint, reminder.clock, reminder.level)
+                    rows.append(_add_outbox("email", "reminder", user.email, subject, body, complaint=complaint,
                                             reminder=reminder, user=user, now=now))
                 continue
             items.sort(key=lambda item: (LEVEL_ORDER.get(item[0].level, 9), item[0].due_at))

@@ -138,8 +138,13 @@ def mark_cancelled(outbox_id, token, reason):
 
 
 def cancel_reason(row):
-    """A reporter who asked for erasure is no longer contacted."""
-    if row.user_id is None and row.complaint is not None:
+    """A reporter who asked for erasure is no longer contacted: the reporter the message is addressed
+    to (the reporter of a duplicate follows its main report: the main report's reporter is someone
+    else), or for a message that names none (an answer on a channel) the case's own reporter."""
+    if row.user_id is None and row.reporter_id is not None:
+        if row.reporter is None or row.reporter.erased_at is not None:
+            return "reporter data erased"
+    elif row.user_id is None and row.complaint is not None:
         reporter = row.complaint.reporter
         if reporter is None or reporter.erased_at is not None:
             return "reporter data erased"

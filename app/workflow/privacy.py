@@ -14,7 +14,7 @@ import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import and_, exists, or_, select, update
 
 from app.clock import utcnow
 from app.extensions import db
@@ -95,13 +95,15 @@ def access_log(user, complaint):
     ).scalars().all()
 
 
-def _blank_unsent(complaint_ids):
-    """Pending messages to a reporter lose their address and secret and are cancelled."""
-    if not complaint_ids:
-        return 0
+def _blank_unsent(reporter, complaint_ids):
+    """Pending messages to a reporter lose their address and secret and are cancelled: those addressed
+    to them (also about a main report their duplicate was merged into, never those to its own
+    reporter) and the answers on a channel about their cases."""
+    addressed = Outbox.reporter_id == reporter.id
+    if complaint_ids:
+        addressed = or_(addressed, and_(Outbox.reporter_id.is_(None), Outbox.complaint_id.in_(complaint_ids)))
     result = db.session.execute(
-        update(Outbox).where(Outbox.complaint_id.in_(complaint_ids), Outbox.user_id.is_(None),
-                             Outbox.status.in_(UNSENT))
+        update(Outbox).where(addressed, Outbox.user_id.is_(None), Outbox.status.in_(UNSENT))
         .values(recipient=None, secret=None, status="cancelled", last_error="reporter data erased")
         .execution_options(synchronize_session=False))
     return result.rowcount
@@ -155,7 +157,7 @@ def _erase_reporter(reporter, actor, reason, address, now):
 
     cases = db.session.execute(select(Complaint).where(Complaint.reporter_id == reporter.id)).scalars().all()
     reporter.erase(now)
-    _blank_unsent([c.id for c in cases])
+    _blank_unsent(reporter, [c.id for c in cases])
     for case in cases:
         lifecycle._event(case, actor, "identity_erased", is_public=False, internal_note=reason, now=now)
         db.session.add(IdentityAccess(complaint_id=case.id, user_id=actor.user_id, purpose="erase",

@@ -145,6 +145,15 @@ def sweep(now=None, batch_size=None, deliver=None):
     return outcome
 
 
+def still_due(reminder, complaint):
+    """The reminder still speaks of the case's running clock: not answered, verified, closed, merged,
+    put on hold or given a new deadline since it was written (a reminder waits for its announcement
+    until the daily digest in digest mode, or the next sweep after an interrupted one)."""
+    column = sla.CLOCK_BY_STATUS.get(complaint.status)
+    return (column is not None and sla.CLOCK_NAMES[column] == reminder.clock
+            and getattr(complaint, column) == reminder.due_at)
+
+
 def _announce_pending(now):
     """Claim every reminder not yet announced and write one message per person (one transaction)."""
     claimed = list(db.session.execute(
@@ -166,6 +175,7 @@ def _announce(reminder_ids, immediate, now, chunk=2000):
             .options(joinedload(Complaint.agency))
             .order_by(Reminder.id)
         ).tuples().all()
+    items = [(reminder, complaint) for reminder, complaint in items if still_due(reminder, complaint)]
     reached, rows = notify.grouped_reminder_messages(items, notify.Recipients(), immediate=immediate, now=now)
     by_count = {}
     for reminder_id, people in reached.items():
@@ -202,7 +212,8 @@ def send_digest(now=None, batch_size=5000, deliver=None):
             .options(joinedload(Reminder.complaint).joinedload(Complaint.agency))
             .order_by(Reminder.id)
         ).scalars().all()
-        written = notify.digest_messages([(r, r.complaint) for r in rows], recipients, now=now)
+        written = notify.digest_messages([(r, r.complaint) for r in rows if still_due(r, r.complaint)],
+                                         recipients, now=now)
         outcome.counts["emails"] += len(written)
         db.session.commit()
         outcome.committed(Outcome(outbox=written), deliver)

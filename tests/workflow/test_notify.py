@@ -77,3 +77,82 @@ def test_erased_reporter_gets_no_message(jobs, make_case):
     assert tasks.deliver(row.id) == "cancelled"
     row = outbox_rows(id=row.id)[0]
     assert row.status == "cancelled" and row.recipient is None
+
+
+ASEP = {"name": "Asep Pengikut", "phone": "081377776666", "email": "asep@contoh.id"}
+
+
+def _merged_pair(make_case, world, main_reporter):
+    """A main report at PUPR and a citizen's duplicate (Asep's) merged into it."""
+    main = make_case(agency="PUPR", status="dispatched", reporter=main_reporter)
+    duplicate = make_case(reporter=ASEP)
+    lifecycle.merge(duplicate, world.user("koordinator"), main)
+    db.session.commit()
+    return main, duplicate
+
+
+def _to_asep(topic):
+    return [r for r in outbox_rows(topic=topic) if r.recipient in (ASEP["email"], ASEP["phone"])
+            or (r.recipient is None and r.status == "cancelled")]
+
+
+def test_a_follower_still_hears_of_the_main_report_when_its_own_reporter_was_erased(jobs, make_case, world):
+    from app.jobs import tasks
+    from app.workflow import privacy
+
+    main, _duplicate = _merged_pair(make_case, world, SITI)
+    privacy.erase(main, world.user("koordinator"), "Permintaan pelapor lewat telepon")
+    lifecycle.follow_up(main, world.user("opd_pupr"), "Pipa sudah ditambal.")
+    db.session.commit()
+
+    rows = _to_asep("answered")
+    assert len(rows) == 2  # e-mail and WhatsApp to Asep, who follows the main report
+    assert [tasks.deliver(r.id) for r in rows] == ["sent", "sent"]  # Siti's erasure is not Asep's
+
+
+def test_a_follower_is_heard_when_the_main_report_has_no_reporter_contact(jobs, make_case, world):
+    from app.jobs import tasks
+
+    # e.g. a case typed in from a telephone call, with nobody to write to
+    main, _duplicate = _merged_pair(make_case, world, False)
+    lifecycle.follow_up(main, world.user("opd_pupr"), "Pipa sudah ditambal.")
+    db.session.commit()
+
+    rows = _to_asep("answered")
+    assert len(rows) == 2
+    assert [tasks.deliver(r.id) for r in rows] == ["sent", "sent"]
+
+
+def test_an_erased_follower_is_not_written_to_about_the_main_report(jobs, make_case, world):
+    from app.jobs import tasks
+    from app.workflow import privacy
+
+    main, duplicate = _merged_pair(make_case, world, SITI)
+    lifecycle.follow_up(main, world.user("opd_pupr"), "Pipa sudah ditambal.")
+    db.session.commit()
+    waiting = _to_asep("answered")
+    assert len(waiting) == 2  # written, not yet delivered (the gateway is slow today)
+
+    privacy.erase(duplicate, world.user("koordinator"), "Permintaan pelapor lewat telepon")
+    db.session.commit()
+    assert [tasks.deliver(r.id) for r in waiting] == ["skipped", "skipped"]  # cancelled with the erasure
+    for row in outbox_rows(topic="answered"):
+        if row.id in {w.id for w in waiting}:
+            assert (row.status, row.recipient) == ("cancelled", None)
+    # Siti, the main report's own reporter, still hears of it
+    assert {r.recipient for r in outbox_rows(topic="answered", status="pending")} == {SITI["email"], SITI["phone"]}
+
+
+def test_a_reporter_who_wrote_by_sms_reads_the_question_and_the_answer_in_the_sms(jobs, make_case, world):
+    case = make_case(status="on_hold", channel="sms", reporter=SITI)  # held: "Mohon lengkapi lokasi."
+    (held,) = outbox_rows(complaint_id=case.id, topic="held", channel="sms")
+    assert "Mohon lengkapi lokasi." in held.body  # what to supply, not only that something is missing
+
+    lifecycle.complete_hold(case, lifecycle.REPORTER, "Di depan SDN 1 Sukamaju.")
+    lifecycle.dispose(case, world.user("koordinator"), world.agency("PUPR"))
+    answer = "Tim kami sudah memeriksa lokasi dan menjadwalkan penambalan jalan pada pekan depan. " * 6
+    lifecycle.follow_up(case, world.user("opd_pupr"), answer)
+    db.session.commit()
+    (answered,) = outbox_rows(complaint_id=case.id, topic="answered", channel="sms")
+    assert "Tim kami sudah memeriksa lokasi" in answered.body
+    assert len(answered.body) < 400 and "…" in answered.body  # a long answer is cut, not sent as ten SMS

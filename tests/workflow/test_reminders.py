@@ -313,3 +313,41 @@ def test_sweeps_read_only_due_cases_through_the_deadline_indexes(jobs, make_case
         for statement, parameters in statements:
             plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
             assert "Seq Scan on complaint" not in plan, plan
+
+
+def test_a_single_reminder_mail_has_a_short_subject_and_the_full_sentence_in_its_text(jobs, make_case, world):
+    now = utcnow()
+    cal = current_calendar()
+    case = make_case(reporter=False)  # waits for the coordinator's verification, the longest clock name
+    long_ago = cal.end_of_local_day(reminders.working_day_before(cal, cal.local_date(now), 6))
+    set_deadline(case.id, verification_due=long_ago)
+    reminders.sweep(now=now)
+
+    mails = outbox_rows(topic="reminder", user_id=world.user("koordinator").id)
+    assert len(mails) == 1
+    mail = mails[0]
+    # a subject mail programs show whole (RFC 5322: 78 characters a line)
+    assert len(mail.subject) <= 78 and case.tracking_number in mail.subject
+    assert mail.subject.startswith("Eskalasi:")
+    assert "WIB" in mail.body and "hari kerja" in mail.body and case.tracking_number in mail.body
+
+
+def test_the_daily_digest_leaves_out_cases_handled_since_their_reminder(app, jobs, make_case, world):
+    now = utcnow()
+    answered = make_case(agency="DINKES", status="dispatched", reporter=False)
+    waiting = make_case(agency="DINKES", status="dispatched", reporter=False)
+    for case in (answered, waiting):
+        set_deadline(case.id, first_response_due=now - HOUR)
+    with config_values(app, REMINDER_DELIVERY="digest"):
+        assert reminders.sweep(now=now).counts["overdue"] == 2
+        # in the morning's hours before the digest, the officer answers one of them
+        lifecycle.follow_up(answered, world.user("opd_dinkes"), "Petugas sudah ke lokasi.")
+        db.session.commit()
+        reminders.send_digest(now=now + HOUR)
+
+    digests = outbox_rows(topic="digest")
+    assert digests
+    for digest in digests:
+        assert waiting.tracking_number in digest.body
+        assert answered.tracking_number not in digest.body
+        assert digest.subject.startswith("Ringkasan harian: 1 ")  # one reminder still due
