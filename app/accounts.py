@@ -53,13 +53,7 @@ def username_taken_by(username, excluding_id=None):
     """The other account that signs in with ``username``. Sign-in finds a user by name without regard
     to capitals (FAB's ``AUTH_USERNAME_CI``) and spaces around: "ADMIN" beside "admin" left neither able
     to sign in (FAB finds two and signs in nobody), so such a second name is never given."""
-    key = (username or "").strip().lower()
-    if not key:
-        return None
-    query = select(LaporUser).where(func.lower(func.trim(LaporUser.username)) == key)
-    if excluding_id is not None:
-        query = query.where(LaporUser.id != excluding_id)
-    return db.session.execute(query.order_by(LaporUser.id).limit(1)).scalar()
+    return _account_with(LaporUser.username, username, excluding_id)
 
 
 def distinct_username(form, field):
@@ -327,10 +321,15 @@ def assert_officer_has_agency(user):
 def email_taken_by(email, excluding_id=None):
     """The other account with ``email``, capitals and spaces around aside: "RINA@…" beside "rina@…" is
     the same mailbox, and password resets and notices would go to two accounts at once."""
-    key = (email or "").strip().lower()
+    return _account_with(LaporUser.email, email, excluding_id)
+
+
+def _account_with(column, value, excluding_id=None):
+    """The first other account whose ``column`` equals ``value``, capitals and spaces around aside."""
+    key = (value or "").strip().lower()
     if not key:
         return None
-    query = select(LaporUser).where(func.lower(func.trim(LaporUser.email)) == key)
+    query = select(LaporUser).where(func.lower(func.trim(column)) == key)
     if excluding_id is not None:
         query = query.where(LaporUser.id != excluding_id)
     return db.session.execute(query.order_by(LaporUser.id).limit(1)).scalar()
