@@ -450,17 +450,21 @@ def grouped_reminder_messages(reminders_with_cases, recipients, immediate=True, 
                 continue
             items.sort(key=lambda item: (LEVEL_ORDER.get(item[0].level, 9), item[0].due_at))
             subject = _("%(count)d cases need attention: deadline reminders", count=len(items))
-            lines = [
-                "- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
-                for reminder, complaint in items[:GROUP_LIST_LIMIT]
-            ]
+            lines = []
+            for reminder, complaint in items[:GROUP_LIST_LIMIT]:
+                lines.append("- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at))
+                url = staff_url(complaint.id)
+                if url:  # each case its own link: no one list shows cases due soon and overdue ones
+                    lines.append("  " + url)
             if len(items) > GROUP_LIST_LIMIT:
                 lines.append(_("... and %(count)d more cases.", count=len(items) - GROUP_LIST_LIMIT))
             numbers = ", ".join(c.tracking_number for _r, c in items[:20])
             more = _(" and %(count)d more", count=len(items) - 20) if len(items) > 20 else ""
             _add_notice(user, "reminder", f"{subject}: {numbers}{more}", now=now)
             if email and user.email:
-                url = staff_queue_url()
+                # the overdue list shows every case named only when none of them is merely due soon
+                late = all(reminder.level in ("overdue", "escalated") for reminder, _c in items)
+                url = staff_queue_url() if late else ""
                 body = "\n".join([subject, ""] + lines + ([""] + [url] if url else []) + ["", "-- ", _footer()])
                 rows.append(_add_outbox("email", "reminder", user.email, subject, body, user=user, now=now))
     return reached, rows
