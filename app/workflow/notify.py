@@ -169,9 +169,17 @@ def _add_notice(user, topic, text, complaint=None, now=None):
     return notice
 
 
-def _footer():
+def _footer(reporter=False):
+    """The signature of an e-mail. A reporter's may be answered when the portal reads its mailbox
+    (``INBOUND_IMAP_HOST``: app.channels.email adds a reply from their address to their report, or
+    as a follower to the main report); staff mail, and any mail without a mailbox, may not."""
+    values = dict(app=setting("APP_NAME", "LAPOR!"), installation=setting("INSTALLATION_NAME", ""))
+    if reporter and setting("INBOUND_IMAP_HOST"):
+        return _("This message was sent automatically by %(app)s (%(installation)s). To add information to "
+                 "your report, reply to this e-mail from this address; keep the report number in the subject.",
+                 **values)
     return _("This message was sent automatically by %(app)s (%(installation)s). Please do not reply to it.",
-             app=setting("APP_NAME", "LAPOR!"), installation=setting("INSTALLATION_NAME", ""))
+             **values)
 
 
 def _reporter_texts(topic, complaint, event, reply_code=None):
@@ -290,7 +298,7 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=Non
     rows = []
     for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
-            rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
+            rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(reporter=True),
                         complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
         elif channel == "whatsapp" and reporter.phone:
             rows.append(_add_outbox("whatsapp", topic, reporter.phone, subject, subject + "\n\n" + body,

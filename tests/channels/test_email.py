@@ -4,7 +4,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlalchemy import func, select
-from tests.conftest import as_seen
+from tests.conftest import as_seen, config_values
 
 
 def png_bytes():
@@ -436,3 +436,24 @@ def test_only_a_coordinator_confirms_a_held_contact(mailbox, smtp_server, login_
     assert response.status_code in (200, 302, 403)
     db.session.expire_all()
     assert held.reporter.contact_unconfirmed and outbox_to("rina.warga@contoh.id")[rows:] == []
+
+
+# --- what the reporter's mails say about answering them ------------------------------------------
+
+
+def test_a_reporters_mail_invites_the_reply_the_mailbox_adds_to_their_report(mailbox, smtp_server):
+    """The mailbox is read: "please do not reply" was untrue (a reply is added to the report)."""
+    case = a_case_by_mail(mailbox)
+    (received,) = outbox_to("rina.warga@contoh.id")
+    footer = received.body.rsplit("\n-- \n", 1)[1]
+    assert "balas e-mail ini dari alamat ini" in footer and "jangan hapus nomor laporan di subjek" in footer
+    assert "tidak membalas" not in received.body
+    assert case.tracking_number in received.subject
+
+
+def test_without_a_mailbox_the_reporters_mail_asks_for_no_reply(app, jobs, make_case):
+    with config_values(app, INBOUND_IMAP_HOST="", NOTIFY_REPORTER_CHANNELS="email"):
+        case = make_case(reporter={"email": "budi@contoh.id"})
+    (received,) = [row for row in outbox_to("budi@contoh.id") if row.complaint_id == case.id]
+    assert "Mohon tidak membalas pesan ini." in received.body and "balas e-mail ini" not in received.body
+
