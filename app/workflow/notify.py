@@ -342,11 +342,13 @@ def _notify_staff(event, complaint, recipients, now):
     elif kind == "hold_completed":
         users, topic = recipients.coordinators(), "hold_completed"
         text = _("The reporter supplied the missing information for case %(number)s.", number=number)
-    elif kind in ("reporter_reply", "reopened"):
+    elif kind in ("reporter_reply", "follower_reply", "reopened"):
         users = recipients.agency_staff(complaint) or recipients.coordinators()
-        topic = kind
+        topic = "reporter_reply" if kind == "follower_reply" else kind
         if kind == "reopened":
             text = _("The reporter is not satisfied: case %(number)s has been reopened.", number=number)
+        elif kind == "follower_reply":
+            text = _("The reporter of a merged duplicate responded on case %(number)s.", number=number)
         else:
             text = _("The reporter responded on case %(number)s.", number=number)
     else:
