@@ -228,13 +228,18 @@ def open_case(channel_row, *, title, description, reporter=None, files=(), kind=
 
 
 def add_reply(complaint, text, files=(), now=None):
-    """The reporter's message on an existing case: completes a hold or is added as a reply.
-    Returns ``(outcome, written paths)``."""
+    """The reporter's message on an existing case: completes a hold or is added as a reply; on a
+    duplicate merged into another report, it goes to that main report (``lifecycle.follower_reply``).
+    Returns ``(outcome, written paths)``; the event's case is where it landed."""
     accepted = attachments.validate_uploads(as_uploads(files)) if files else []
-    operation = "complete_hold" if complaint.status == "on_hold" else "reporter_reply"
-    outcome = lifecycle.OPERATIONS[operation](complaint, lifecycle.REPORTER, clean(text), now=now)
+    if complaint.parent_id is not None:
+        outcome = lifecycle.follower_reply(complaint, clean(text), now=now)
+    else:
+        operation = "complete_hold" if complaint.status == "on_hold" else "reporter_reply"
+        outcome = lifecycle.OPERATIONS[operation](complaint, lifecycle.REPORTER, clean(text), now=now)
     db.session.flush()
-    written = attachments.store(complaint, accepted, event=outcome.event) if accepted else []
+    landed = outcome.event.complaint
+    written = attachments.store(landed, accepted, event=outcome.event) if accepted else []
     return outcome, written
 
 

@@ -397,7 +397,7 @@ def handle(provider, message):
                     outcome, written = intake.add_reply(target, text or _("(attachment only)"), files)
                     result.add(outcome)
                     _answer(result, provider, message, _("Your message was added to report %(number)s.",
-                                                         number=target.tracking_number), target)
+                                                         number=outcome.event.complaint.tracking_number), target)
                 else:
                     reporter = intake.make_reporter(name=message.name or None, phone=message.sender)
                     outcome, written = intake.open_case(

@@ -71,7 +71,7 @@ def deliver(outbox_id):
         transport, ref = transports.send(message)
     except Exception as exc:
         error = str(exc) if isinstance(exc, transports.DeliveryError) else f"{exc.__class__.__name__}: {exc}"
-        status = outbox.mark_failed(outbox_id, token, error)
+        status = outbox.mark_failed(outbox_id, token, error, permanent=getattr(exc, "permanent", False))
         log.warning("delivery of outbox %s failed (%s): %s", outbox_id, status, exc)
         return status or "failed"
     if not outbox.mark_sent(outbox_id, token, transport, ref):

@@ -31,7 +31,17 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
-    pass
+    """A failed delivery. ``permanent``: the receiving side refused the message for good (an SMTP
+    5xx answer such as 550 "no such user"): sending it again cannot succeed, so it is not retried.
+    Temporary refusals (SMTP 4xx) and connection errors are retried with backoff."""
+
+    def __init__(self, message, permanent=False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _permanent(code):
+    return 500 <= int(code or 0) < 600
 
 
 def send(row):
@@ -93,10 +103,10 @@ def send_email(row, config):
     except smtplib.SMTPRecipientsRefused as exc:
         refused = exc.recipients
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}") from None
+        raise DeliveryError(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}", _permanent(exc.smtp_code)) from None
     if refused:
         code, text = next(iter(refused.values()))
-        raise DeliveryError(f"SMTP {code} {_text(text)} (recipient refused)")
+        raise DeliveryError(f"SMTP {code} {_text(text)}", _permanent(code))
     return message["Message-ID"]
 
 

@@ -139,6 +139,7 @@ EVENT_LABELS = {
     "resolved": _l("Resolved"),
     "returned": _l("Returned: outside agency's authority"),
     "reporter_reply": _l("Reporter response"),
+    "follower_reply": _l("Response from the reporter of a merged report"),
     "confirmed": _l("Confirmed resolved by reporter"),
     "reopened": _l("Reopened: reporter not satisfied"),
     "auto_closed": _l("Closed automatically"),
@@ -617,6 +618,23 @@ def reporter_reply(complaint, who, text, now=None):
     text = _require_text(text, _l("Enter your response."))
     return _event(complaint, actor, "reporter_reply", is_public=True, public_text=text,
                   from_status=complaint.status, now=now)
+
+
+def follower_reply(child, text, now=None):
+    """The reporter of ``child``, a duplicate merged into another report, answers: it lands on the
+    main report, where the case is handled and whose updates they receive (see :func:`merge`: the
+    main report stands for all its reporters; the child is archived and takes no reply).
+
+    Staff read it on the main report's timeline, naming the duplicate; it is not public: the main
+    report's tracking page and its own reporter do not show another citizen's words. It changes no
+    status (a hold waits for the main report's reporter; rating and reopening are theirs too)."""
+    parent = child.parent
+    if parent is None or parent.status not in NOT_FINAL:
+        raise InvalidTransition()
+    text = _require_text(text, _l("Enter your response."))
+    note = str(_l("Reply from the reporter of merged report %(number)s:", number=child.tracking_number))
+    return _event(parent, as_actor(REPORTER), "follower_reply", internal_note=note + "\n" + text,
+                  from_status=parent.status, now=now)
 
 
 def confirm(complaint, who, rating, feedback=None, now=None):

@@ -169,9 +169,17 @@ def _add_notice(user, topic, text, complaint=None, now=None):
     return notice
 
 
-def _footer():
+def _footer(reporter=False):
+    """The signature of an e-mail. A reporter's may be answered when the portal reads its mailbox
+    (``INBOUND_IMAP_HOST``: app.channels.email adds a reply from their address to their report, or
+    as a follower to the main report); staff mail, and any mail without a mailbox, may not."""
+    values = dict(app=setting("APP_NAME", "LAPOR!"), installation=setting("INSTALLATION_NAME", ""))
+    if reporter and setting("INBOUND_IMAP_HOST"):
+        return _("This message was sent automatically by %(app)s (%(installation)s). To add information to "
+                 "your report, reply to this e-mail from this address; keep the report number in the subject.",
+                 **values)
     return _("This message was sent automatically by %(app)s (%(installation)s). Please do not reply to it.",
-             app=setting("APP_NAME", "LAPOR!"), installation=setting("INSTALLATION_NAME", ""))
+             **values)
 
 
 def _reporter_texts(topic, complaint, event, reply_code=None):
@@ -290,7 +298,7 @@ def _notify_reporter(topic, complaint, event, now, reply_code=None, reporter=Non
     rows = []
     for channel in _channels_for(complaint):
         if channel == "email" and reporter.email:
-            rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(),
+            rows.append(_add_outbox("email", topic, reporter.email, subject, body + "\n\n-- \n" + _footer(reporter=True),
                         complaint=complaint, event=event, now=now, secret=secret, reporter=reporter))
         elif channel == "whatsapp" and reporter.phone:
             rows.append(_add_outbox("whatsapp", topic, reporter.phone, subject, subject + "\n\n" + body,
@@ -334,11 +342,13 @@ def _notify_staff(event, complaint, recipients, now):
     elif kind == "hold_completed":
         users, topic = recipients.coordinators(), "hold_completed"
         text = _("The reporter supplied the missing information for case %(number)s.", number=number)
-    elif kind in ("reporter_reply", "reopened"):
+    elif kind in ("reporter_reply", "follower_reply", "reopened"):
         users = recipients.agency_staff(complaint) or recipients.coordinators()
-        topic = kind
+        topic = "reporter_reply" if kind == "follower_reply" else kind
         if kind == "reopened":
             text = _("The reporter is not satisfied: case %(number)s has been reopened.", number=number)
+        elif kind == "follower_reply":
+            text = _("The reporter of a merged duplicate responded on case %(number)s.", number=number)
         else:
             text = _("The reporter responded on case %(number)s.", number=number)
     else:
@@ -450,17 +460,21 @@ def grouped_reminder_messages(reminders_with_cases, recipients, immediate=True, 
                 continue
             items.sort(key=lambda item: (LEVEL_ORDER.get(item[0].level, 9), item[0].due_at))
             subject = _("%(count)d cases need attention: deadline reminders", count=len(items))
-            lines = [
-                "- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at)
-                for reminder, complaint in items[:GROUP_LIST_LIMIT]
-            ]
+            lines = []
+            for reminder, complaint in items[:GROUP_LIST_LIMIT]:
+                lines.append("- " + _reminder_line(complaint, reminder.clock, reminder.level, reminder.due_at))
+                url = staff_url(complaint.id)
+                if url:  # each case its own link: no one list shows cases due soon and overdue ones
+                    lines.append("  " + url)
             if len(items) > GROUP_LIST_LIMIT:
                 lines.append(_("... and %(count)d more cases.", count=len(items) - GROUP_LIST_LIMIT))
             numbers = ", ".join(c.tracking_number for _r, c in items[:20])
             more = _(" and %(count)d more", count=len(items) - 20) if len(items) > 20 else ""
             _add_notice(user, "reminder", f"{subject}: {numbers}{more}", now=now)
             if email and user.email:
-                url = staff_queue_url()
+                # the overdue list shows every case named only when none of them is merely due soon
+                late = all(reminder.level in ("overdue", "escalated") for reminder, _c in items)
+                url = staff_queue_url() if late else ""
                 body = "\n".join([subject, ""] + lines + ([""] + [url] if url else []) + ["", "-- ", _footer()])
                 rows.append(_add_outbox("email", "reminder", user.email, subject, body, user=user, now=now))
     return reached, rows

@@ -17,6 +17,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
 from app.clock import utcnow
@@ -104,8 +105,11 @@ def mark_sent(outbox_id, token, transport, provider_ref=None, now=None):
     return result.rowcount == 1
 
 
-def mark_failed(outbox_id, token, error, now=None):
-    """Back to ``pending`` after a backoff, or ``failed`` when the attempts are used up."""
+def mark_failed(outbox_id, token, error, now=None, permanent=False):
+    """Back to ``pending`` after a backoff, or ``failed`` when the attempts are used up.
+
+    ``permanent``: the receiving side refused the message for good (SMTP 5xx): it fails at once,
+    its error saying so, and waits for a person (correct the address, then retry)."""
     now = now or utcnow()
     attempts = db.session.execute(
         select(Outbox.attempts).where(Outbox.id == outbox_id, Outbox.claim_token == token)
@@ -113,7 +117,10 @@ def mark_failed(outbox_id, token, error, now=None):
     if attempts is None:
         db.session.rollback()
         return None
-    gave_up = attempts >= int(setting("NOTIFY_MAX_ATTEMPTS", 6))
+    gave_up = permanent or attempts >= int(setting("NOTIFY_MAX_ATTEMPTS", 6))
+    if permanent:
+        with force_locale(setting("BABEL_DEFAULT_LOCALE", "id")):
+            error = _("Refused for good (not retried): %(error)s", error=error or "")
     values = dict(last_error=(error or "")[:4000], locked_until=None)
     if gave_up:
         values.update(status="failed")

@@ -4,7 +4,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlalchemy import func, select
-from tests.conftest import as_seen
+from tests.conftest import as_seen, config_values
 
 
 def png_bytes():
@@ -436,3 +436,106 @@ def test_only_a_coordinator_confirms_a_held_contact(mailbox, smtp_server, login_
     assert response.status_code in (200, 302, 403)
     db.session.expire_all()
     assert held.reporter.contact_unconfirmed and outbox_to("rina.warga@contoh.id")[rows:] == []
+
+
+# --- what the reporter's mails say about answering them ------------------------------------------
+
+
+def test_a_reporters_mail_invites_the_reply_the_mailbox_adds_to_their_report(mailbox, smtp_server):
+    """The mailbox is read: "please do not reply" was untrue (a reply is added to the report)."""
+    case = a_case_by_mail(mailbox)
+    (received,) = outbox_to("rina.warga@contoh.id")
+    footer = received.body.rsplit("\n-- \n", 1)[1]
+    assert "balas e-mail ini dari alamat ini" in footer and "jangan hapus nomor laporan di subjek" in footer
+    assert "tidak membalas" not in received.body
+    assert case.tracking_number in received.subject
+
+
+def test_without_a_mailbox_the_reporters_mail_asks_for_no_reply(app, jobs, make_case):
+    with config_values(app, INBOUND_IMAP_HOST="", NOTIFY_REPORTER_CHANNELS="email"):
+        case = make_case(reporter={"email": "budi@contoh.id"})
+    (received,) = [row for row in outbox_to("budi@contoh.id") if row.complaint_id == case.id]
+    assert "Mohon tidak membalas pesan ini." in received.body and "balas e-mail ini" not in received.body
+
+
+# --- the reporter of a merged duplicate answers the main report's mails ---------------------------
+
+
+def a_followed_report(mailbox, make_case, world):
+    """Rina's report by mail, merged as a duplicate into Budi's report, which the Dinkes follows up:
+    ``(Rina's case, Budi's main report)``; Rina has the main report's follow-up by e-mail."""
+    from app.extensions import db
+    from app.jobs.queue import deliver
+    from app.workflow import lifecycle
+
+    main = make_case(agency="DINKES", status="dispatched", reporter={"email": "budi@contoh.id"})
+    child = a_case_by_mail(mailbox)
+    deliver(lifecycle.merge(child, world.user("koordinator"), main))
+    db.session.commit()
+    deliver(lifecycle.follow_up(main, world.user("opd_dinkes"), "Petugas sudah mengecek lokasi."))
+    db.session.commit()
+    db.session.expire_all()
+    assert [r.complaint_id for r in outbox_to("rina.warga@contoh.id") if r.topic == "answered"] == [main.id]
+    return child, main
+
+
+def test_a_merged_reporters_reply_to_the_main_reports_mail_lands_on_the_main_report(
+        mailbox, smtp_server, make_case, world):
+    """The main report's mails carry its reply token: the answer used to match none of the sender's
+    cases and opened a new unverified one."""
+    from app.extensions import db
+    from app.models import Notification
+
+    child, main = a_followed_report(mailbox, make_case, world)
+    ours = our_last_mail(smtp_server)
+    reply = mail("Re: Tindak lanjut baru", "Lubangnya sekarang makin besar.\n\n> kutipan lama",
+                 headers={"In-Reply-To": ours, "References": ours})
+    before = count_cases()
+    mailbox.deliver(reply)
+    assert read_mailbox() == {"reply": 1}
+    db.session.expire_all()
+    assert count_cases() == before  # no new case
+    last = main.events[-1]
+    assert last.kind == "follower_reply" and last.actor_kind == "reporter" and not last.is_public
+    assert "Lubangnya sekarang makin besar." in last.internal_note and child.tracking_number in last.internal_note
+    assert main.status == "in_progress" and child.status == "archived"  # a reply moves no status
+    assert [e.kind for e in child.events][-1] == "merged"  # nothing added to the archived duplicate
+    notices = db.session.execute(select(Notification).where(
+        Notification.complaint_id == main.id, Notification.topic == "reporter_reply")).scalars().all()
+    assert {n.user_id for n in notices} >= {world.user("opd_dinkes").id}
+    # Rina is told where her message went; Budi hears nothing of another citizen's words
+    answer = outbox_to("rina.warga@contoh.id")[-1]
+    assert answer.topic == "channel_reply" and main.tracking_number in answer.body + answer.subject
+    assert all(row.topic != "channel_reply" for row in outbox_to("budi@contoh.id"))
+
+
+def test_a_merged_reporters_reply_naming_the_main_reports_number_without_proof_is_held(
+        mailbox, make_case, world):
+    """The subject names the main report, but nothing shows the mail comes from Rina: held for review."""
+    from app.extensions import db
+
+    child, main = a_followed_report(mailbox, make_case, world)
+    mailbox.deliver(mail(f"Re: {main.tracking_number}", "Mohon laporan ini ditutup saja."))
+    assert read_mailbox() == {"unconfirmed": 1}
+    db.session.expire_all()
+    assert main.events[-1].kind == "follow_up"
+
+
+def test_a_merged_reporters_reply_to_the_merge_notice_also_lands_on_the_main_report(
+        mailbox, smtp_server, make_case, world):
+    """Their own (archived) case takes no reply: it used to be refused as "cannot be processed"."""
+    from app.extensions import db
+
+    child, main = a_followed_report(mailbox, make_case, world)
+    our_last_mail(smtp_server)
+    (notice,) = [m for m in smtp_server.to("rina.warga@contoh.id") if main.tracking_number in m["subject"]
+                 and child.tracking_number in m["subject"]]  # "... ditangani bersama laporan ..."
+    mailbox.deliver(mail(f"Re: {notice['subject']}", "Baik, terima kasih. Saya punya foto tambahan.",
+                         headers={"In-Reply-To": notice["message_id"]},
+                         attachment=("lubang.png", png_bytes(), "image", "png")))
+    assert read_mailbox() == {"reply": 1}
+    db.session.expire_all()
+    last = main.events[-1]
+    assert last.kind == "follower_reply" and "foto tambahan" in last.internal_note
+    (photo,) = [a for a in main.attachments if a.event_id == last.id]
+    assert not photo.is_public and not child.attachments

@@ -610,3 +610,21 @@ def test_a_signed_body_nested_too_deep_to_read_is_a_400_and_opens_nothing(client
     response = client.post("/webhooks/sms", data=raw, content_type="application/json", headers=sign("sms", raw))
     assert response.status_code == 400 and response.get_json() == {"error": "Isi permintaan bukan objek JSON."}
     assert count_cases() == before
+
+
+def test_a_merged_reporters_message_naming_their_report_lands_on_the_main_report(client, wa_gateway, make_case, world):
+    """Their own report is archived as a duplicate (it used to answer "could not be processed")."""
+    from app.extensions import db
+    from app.models import Outbox
+    from app.workflow import lifecycle
+
+    main = make_case(agency="DINKES", status="dispatched", reporter={"name": "Budi", "phone": "081299990000"})
+    mine = make_case(reporter={"name": "Warga", "phone": "081377778888"})
+    lifecycle.perform("merge", mine.id, world.user("koordinator"), parent=main.tracking_number)
+    post(client, "waha", waha_body("m1", f"Laporan {mine.tracking_number}: lubangnya makin lebar"))
+    db.session.expire_all()
+    assert main.events[-1].kind == "follower_reply" and "makin lebar" in main.events[-1].internal_note
+    assert mine.events[-1].kind == "merged"
+    answer = db.session.execute(select(Outbox).where(Outbox.topic == "channel_reply")
+                                .order_by(Outbox.id.desc())).scalars().first()
+    assert answer.body == f"Pesan Anda telah ditambahkan ke laporan {main.tracking_number}."

@@ -115,7 +115,7 @@ class SteppedClock:
 @pytest.mark.parametrize("run", range(int(os.environ.get("LAPOR_REPEAT", "1"))))
 def test_failed_delivery_is_retried_with_backoff_then_shown_with_its_error(
         app, redis_mode, smtp_server, make_case, login_as, monkeypatch, run):
-    smtp_server.reject = "550 5.1.1 Mailbox unavailable"
+    smtp_server.reject = "451 4.3.0 Mailbox temporarily unavailable"  # a temporary refusal: worth retrying
     with config_values(app, NOTIFY_REPORTER_CHANNELS="email"):
         case = make_case(reporter={"email": "salah@contoh.id"})
     (row,) = outbox_rows(complaint_id=case.id)
@@ -123,7 +123,7 @@ def test_failed_delivery_is_retried_with_backoff_then_shown_with_its_error(
     monkeypatch.setattr(outbox, "utcnow", clock)  # claim, mark_failed, reserve_due read this clock
     work_in_process(app)  # the delivery queued after the commit fails once...
     row = outbox_rows(id=row.id)[0]
-    assert row.status == "pending" and row.attempts == 1 and "550" in row.last_error
+    assert row.status == "pending" and row.attempts == 1 and "451" in row.last_error
     # ...and waits (backoff, NOTIFY_BACKOFF_SECONDS=1,2,3) before the next attempt
     assert row.next_attempt_at == clock.now + datetime.timedelta(seconds=1)
     assert outbox.reserve_due() == []  # not due yet, however long the worker took to stop
@@ -144,7 +144,7 @@ def test_failed_delivery_is_retried_with_backoff_then_shown_with_its_error(
 
     staff = login_as("koordinator")
     listing = staff.get("/outboxview/list/").get_data(as_text=True)
-    assert "550 5.1.1 Mailbox unavailable" in listing and "sal*********.id" in listing
+    assert "451 4.3.0 Mailbox temporarily unavailable" in listing and "sal*********.id" in listing
     page = staff.get(f"/outboxview/show/{row.id}").get_data(as_text=True)
     assert 'id="outbox-error"' in page and 'id="retry-message"' in page
     assert "salah@contoh.id" not in listing + page  # the address is masked
@@ -155,6 +155,28 @@ def test_failed_delivery_is_retried_with_backoff_then_shown_with_its_error(
     work_in_process(app)
     row = outbox_rows(id=row.id)[0]
     assert row.status == "sent" and len(smtp_server.to("salah@contoh.id")) == 1
+
+
+def test_a_permanent_refusal_fails_at_once_with_its_error_in_indonesian(
+        app, redis_mode, smtp_server, make_case, login_as):
+    """550 "no such user" will be the answer however often it is asked: no retries, no backoff."""
+    smtp_server.reject = "550 5.1.1 No such user"
+    with config_values(app, NOTIFY_REPORTER_CHANNELS="email"):
+        case = make_case(reporter={"email": "tidakada@contoh.id"})
+    (row,) = outbox_rows(complaint_id=case.id)
+    work_in_process(app)
+    row = outbox_rows(id=row.id)[0]
+    assert row.status == "failed" and row.attempts == 1
+    assert row.last_error == "Ditolak permanen (tidak dicoba ulang): SMTP 550 5.1.1 No such user"
+    later = utcnow() + datetime.timedelta(days=1)
+    assert outbox.reserve_due(now=later) == []  # never picked up again by itself
+
+    staff = login_as("koordinator")
+    listing = staff.get("/outboxview/list/").get_data(as_text=True)
+    assert "Ditolak permanen (tidak dicoba ulang): SMTP 550 5.1.1 No such user" in listing
+    page = staff.get(f"/outboxview/show/{row.id}").get_data(as_text=True)
+    assert 'id="outbox-error"' in page and "Ditolak permanen" in page and 'id="retry-message"' in page
+    assert "tidakada@contoh.id" not in listing + page
 
 
 def test_only_coordinators_and_admins_see_the_outbox(redis_mode, login_as):

@@ -332,3 +332,19 @@ def test_a_correction_to_a_title_of_a_few_letters_is_refused_as_on_the_intake_fo
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Judul laporan paling sedikit 5 karakter." in page
     assert reload(case).title == "Jalan berlubang di depan pasar"
+
+
+def test_a_merged_reporters_reply_shows_on_the_main_reports_staff_timeline_only(client, login_as, make_case, world):
+    parent = make_case(status="dispatched", agency="PUPR", title="Jembatan gantung putus")
+    child = make_case(title="Jembatan putus di dusun kami", reporter={"email": "rina@contoh.id"})
+    lifecycle.perform("merge", child.id, world.user("koordinator"), parent=parent.tracking_number)
+    lifecycle.follower_reply(reload(child), "Anak-anak kini menyeberang sungai dengan rakit.")
+    db.session.commit()
+    page = visible_text(login_as("opd_pupr").get(f"/complaintview/show/{parent.id}").get_data(as_text=True))
+    assert "Tanggapan pelapor laporan yang digabungkan" in page
+    assert f"Balasan pelapor laporan gabungan {child.tracking_number}:" in page
+    assert "menyeberang sungai dengan rakit" in page
+    client.get("/logout/")
+    tracking = client.get(f"/lacak/{parent.tracking_number}").get_data(as_text=True)
+    assert parent.tracking_number in tracking and "Jembatan gantung putus" in tracking  # its public page
+    assert "menyeberang sungai" not in tracking and "digabungkan" not in tracking

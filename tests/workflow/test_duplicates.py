@@ -351,3 +351,32 @@ def test_a_case_merged_while_on_hold_keeps_both_pauses(world):
     assert case.verification_due == cal.shift_for_pause(due, DAY_1, DAY_16) == end_of_local_day(2026, 7, 20 + 4)
     assert sla.sla_state(case, now=DAY_16) == "on_time"
     assert_rollups_as_rebuilt()
+
+
+def test_the_reply_of_a_merged_reporter_lands_on_the_main_report_for_staff_only(make_case, world):
+    """A merged duplicate is archived and takes no reply; its reporter follows the main report."""
+    main = make_case(agency="DINKES", status="in_progress", reporter={"email": "budi@contoh.id"})
+    child = make_case(reporter={"email": "rina@contoh.id"})
+    lifecycle.merge(child, world.user("koordinator"), main)
+    db.session.commit()
+    lifecycle.follower_reply(child, "Di depan rumah saya juga berlubang.")
+    db.session.commit()
+    db.session.expire_all()
+    last = main.events[-1]
+    assert last.kind == "follower_reply" and not last.is_public and main.status == "in_progress"
+    assert child.tracking_number in last.internal_note and "juga berlubang" in last.internal_note
+    # not on the main report's public timeline: its reporter and the public see their own case only
+    assert all("juga berlubang" not in (entry["text"] or "") for entry in lifecycle.public_timeline(main.id))
+    assert all(row.recipient != "budi@contoh.id" for row in db.session.execute(
+        select(Outbox).where(Outbox.event_id == last.id)).scalars())
+
+
+def test_a_merged_reporters_reply_to_a_finished_main_report_is_refused(make_case, world):
+    main = make_case(agency="DINKES", status="in_progress", reporter=False)
+    child = make_case(reporter={"email": "rina@contoh.id"})
+    lifecycle.merge(child, world.user("koordinator"), main)
+    lifecycle.resolve(main, world.user("opd_dinkes"), "Sudah ditambal.")
+    lifecycle.confirm(main, lifecycle.REPORTER, 5)
+    db.session.commit()
+    with pytest.raises(lifecycle.InvalidTransition):
+        lifecycle.follower_reply(child, "Masih ada lubang.")

@@ -351,3 +351,31 @@ def test_the_daily_digest_leaves_out_cases_handled_since_their_reminder(app, job
         assert waiting.tracking_number in digest.body
         assert answered.tracking_number not in digest.body
         assert digest.subject.startswith("Ringkasan harian: 1 ")  # one reminder still due
+
+
+def test_a_grouped_reminder_links_every_case_it_names_not_only_the_overdue_list(app, jobs, make_case, world):
+    """The overdue list does not show a case that is only due soon: each case gets its own link."""
+    now = utcnow()
+    soon = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(2)]
+    late = make_case(agency="DINKES", status="dispatched", reporter=False)
+    for case in soon:
+        set_deadline(case.id, first_response_due=now + HOUR)
+    set_deadline(late.id, first_response_due=now - HOUR)
+    with config_values(app, PUBLIC_BASE_URL="https://lapor.contoh.go.id"):
+        reminders.sweep(now=now)
+    (mail,) = outbox_rows(topic="reminder", user_id=world.user("opd_dinkes").id)
+    for case in soon + [late]:
+        assert f"https://lapor.contoh.go.id/complaintview/show/{case.id}" in mail.body
+    assert "/queueoverdueview/list/" not in mail.body  # it would hide the two cases due soon
+
+
+def test_a_grouped_reminder_of_late_cases_only_also_links_the_overdue_list(app, jobs, make_case, world):
+    now = utcnow()
+    cases = [make_case(agency="DINKES", status="dispatched", reporter=False) for _ in range(2)]
+    for case in cases:
+        set_deadline(case.id, first_response_due=now - HOUR)
+    with config_values(app, PUBLIC_BASE_URL="https://lapor.contoh.go.id"):
+        reminders.sweep(now=now)
+    (mail,) = outbox_rows(topic="reminder", user_id=world.user("opd_dinkes").id)
+    assert "https://lapor.contoh.go.id/queueoverdueview/list/" in mail.body
+    assert all(f"/complaintview/show/{case.id}" in mail.body for case in cases)
