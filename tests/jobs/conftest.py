@@ -101,9 +101,19 @@ def work_in_process(app):
 
     from app.extensions import db
 
+    import signal
+
     db.session.commit()  # nothing of ours may hold a transaction while jobs write
     worker = SimpleWorker([rq_queue(app)], connection=rq_queue(app).connection)
-    worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+    # the worker installs its own SIGINT/SIGTERM handlers and leaves them: put the test run's back,
+    # or a SIGTERM later (a CI time limit, an operator) raises StopRequested inside some other test
+    # instead of stopping the run
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     db.session.expire_all()
     return worker
 

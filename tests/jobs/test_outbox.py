@@ -212,3 +212,13 @@ def test_a_commit_queues_nothing_by_itself_the_caller_delivers_the_outcome_once(
 
 def rq_queue_count(app):
     return queue.rq_queue(app).count
+
+
+def test_a_worker_run_in_the_test_process_leaves_its_signal_handlers_behind_it(app, redis_mode):
+    """RQ's worker installs SIGINT/SIGTERM handlers and keeps them: a later SIGTERM (a CI time limit)
+    raised StopRequested inside another test instead of stopping the run."""
+    import signal
+
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    work_in_process(app)
+    assert {signum: signal.getsignal(signum) for signum in before} == before
