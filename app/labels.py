@@ -98,6 +98,12 @@ OUTBOX_STATUS_LABELS = {
     "failed": _l("Failed"),
     "cancelled": _l("Cancelled"),
 }
+
+# why a message was cancelled (stored in Outbox.last_error by app.workflow.outbox/privacy), in words
+CANCEL_REASON_LABELS = {
+    "reporter data erased": _l("The reporter's personal data were erased"),
+    "no recipient": _l("No address to send to"),
+}
 TOPIC_LABELS = {
     "received": _l("Case received"),
     "held": _l("On hold"),

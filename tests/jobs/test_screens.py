@@ -82,3 +82,20 @@ def test_the_unread_count_stops_at_99_plus(jobs, make_case, login_as, world):
     assert "Notifikasi (99+)" in page
     db.session.execute(Notification.__table__.delete().where(Notification.user_id == user.id))
     db.session.commit()
+
+
+def test_a_cancelled_message_says_why_in_words(jobs, make_case, login_as):
+    """The outbox screen showed the stored reason as it was written in code: "reporter data erased"."""
+    from app.models import Outbox
+    from app.workflow import outbox
+
+    case = make_case()
+    row = Outbox(channel="email", topic="received", complaint_id=case.id, status="cancelled",
+                 last_error="reporter data erased", subject="Laporan diterima", body="-")
+    db.session.add(row)
+    db.session.commit()
+    admin = login_as("admin")
+    for url in ("/outboxview/list/", f"/outboxview/show/{row.id}"):
+        text = visible_text(admin.get(url).get_data(as_text=True))
+        assert "Data pribadi pelapor telah dihapus" in text and "reporter data erased" not in text, url
+    assert outbox.cancel_reason(Outbox(channel="email", topic="received", recipient=None)) == "no recipient"

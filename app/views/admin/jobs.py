@@ -51,8 +51,15 @@ WORKER_STATE_LABELS = {"idle": _l("Idle"), "busy": _l("Busy"), "started": _l("St
                        "suspended": _l("Suspended")}
 
 
+def _error_text(text):
+    """An outbox error as staff read it: a cancel reason in words, a transport's error as it came."""
+    from app.labels import CANCEL_REASON_LABELS
+
+    return str(CANCEL_REASON_LABELS.get(text, text or ""))
+
+
 def _short(text, size=80):
-    text = (text or "").strip().splitlines()[0] if text else ""
+    text = _error_text(text).strip().splitlines()[0] if text else ""
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
@@ -129,7 +136,7 @@ class OutboxView(OwnSearchFilters, ModelView):
         widgets = self._get_show_widget(pk, item)
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=[],
-            full_error=item.last_error,
+            full_error=_error_text(item.last_error),
             can_retry=outbox.retryable(item) and self.appbuilder.sm.has_access("can_retry", self.class_permission_name),
         )
 
