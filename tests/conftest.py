@@ -113,7 +113,6 @@ def app(database_url):
 
         upgrade()
         _build_world(application)
-        WORLD.take()
     return application
 
 
@@ -170,95 +169,6 @@ def _cleanup():
     for model in (IdentityAccess, Attachment, ComplaintEvent, Complaint, Reporter, CaseRollup, ResponseHistogram):
         db.session.execute(delete(model))
     db.session.commit()
-    WORLD.restore()
-
-
-class WorldSnapshot:
-    """Every table as the fixed world left it, so that no test sees what an earlier one made.
-
-    A test may add rows anywhere (the demo seed adds its kabupaten's agencies, officers and categories
-    and moves ``pimpinan`` to its Sekretariat Daerah; a screen test adds a category or an API key).
-    After each test ONE query counts the rows of every table; only when a count differs from the world's
-    are the rows the world did not have removed and the world's own rows put back as they were.
-    """
-
-    def __init__(self):
-        self.rows = {}  # table -> {primary key: row}
-
-    def tables(self):
-        from flask_appbuilder import Model
-
-        return [t for t in Model.metadata.sorted_tables if len(t.primary_key.columns) == 1]
-
-    def take(self):
-        from app.extensions import db
-
-        self.rows = {}
-        for table in self.tables():
-            (pk,) = table.primary_key.columns
-            self.rows[table] = {row._mapping[pk.name]: row for row in db.session.execute(table.select())}
-
-    def _counts(self):
-        from sqlalchemy import func, select
-
-        from app.extensions import db
-
-        tables = list(self.rows)
-        counts = db.session.execute(select(*[select(func.count()).select_from(t).scalar_subquery()
-                                               for t in tables])).one()
-        return dict(zip(tables, counts))
-
-    def restore(self):
-        from sqlalchemy import update
-
-        from app.extensions import db
-
-        if not self.rows:
-            return
-        changed = [t for t, n in self._counts().items() if n != len(self.rows[t])]
-        if not changed:
-            return
-        if any(self.rows[t] for t in changed):
-            # a table of the world itself changed: its rows first as they were (a kept row, e.g. a user
-            # moved to a demo agency, may point at a row about to go)
-            for table, world_rows in self.rows.items():
-                if world_rows:
-                    self._put_back(db, table, world_rows)
-        # then what the tests added, children before parents
-        for table in reversed([t for t in self.rows if t in changed]):
-            (pk,) = table.primary_key.columns
-            new = pk.not_in(list(self.rows[table])) if self.rows[table] else pk.is_not(None)
-            for fk in table.foreign_keys:
-                if fk.column.table is table and self.rows[table]:  # e.g. an agency's parent: no order among new rows
-                    db.session.execute(update(table).where(new).values({fk.parent.name: None}))
-            db.session.execute(table.delete().where(new))
-        db.session.commit()
-        names = {t.name for t in changed}
-        if names & {"ab_user", "ab_user_role", "ab_role", "ab_group", "ab_user_group", "ab_group_role",
-                     "ab_permission_view_role"}:
-            from app import permission_cache
-
-            permission_cache.bump()
-        if names & {"holiday", "sla_setting"}:
-            from app.workflow.calendar import invalidate_calendar
-
-            invalidate_calendar()
-
-    @staticmethod
-    def _put_back(db, table, world_rows):
-        from sqlalchemy import update
-
-        (pk,) = table.primary_key.columns
-        now = {row._mapping[pk.name]: row for row in db.session.execute(table.select())}
-        missing = [key for key in world_rows if key not in now]
-        if missing:
-            raise AssertionError(f"a test removed rows of the fixed world from {table.name}: {missing[:5]}")
-        for key, row in world_rows.items():
-            if tuple(now[key]) != tuple(row):
-                db.session.execute(update(table).where(pk == key).values(**row._mapping))
-
-
-WORLD = WorldSnapshot()
 
 
 # --- domain helpers -------------------------------------------------------------
