@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.workflow.sla import CLOCK_LABELS  # noqa: F401  (the domain names its clocks)
+from app.workflow import outbox  # its cancel reasons, worded below
 
 STATUS_LABELS = {
     "received": _l("Unverified"),
@@ -101,8 +102,8 @@ OUTBOX_STATUS_LABELS = {
 
 # why a message was cancelled (stored in Outbox.last_error by app.workflow.outbox/privacy), in words
 CANCEL_REASON_LABELS = {
-    "reporter data erased": _l("The reporter's personal data were erased"),
-    "no recipient": _l("No address to send to"),
+    outbox.ERASED: _l("The reporter's personal data were erased"),
+    outbox.NO_RECIPIENT: _l("No address to send to"),
 }
 TOPIC_LABELS = {
     "received": _l("Case received"),

@@ -144,19 +144,23 @@ def mark_cancelled(outbox_id, token, reason):
     db.session.commit()
 
 
+# why a message was cancelled, stored in Outbox.last_error (app.labels.CANCEL_REASON_LABELS words them)
+ERASED, NO_RECIPIENT = "reporter data erased", "no recipient"
+
+
 def cancel_reason(row):
     """A reporter who asked for erasure is no longer contacted: the reporter the message is addressed
     to (the reporter of a duplicate follows its main report: the main report's reporter is someone
     else), or for a message that names none (an answer on a channel) the case's own reporter."""
     if row.user_id is None and row.reporter_id is not None:
         if row.reporter is None or row.reporter.erased_at is not None:
-            return "reporter data erased"
+            return ERASED
     elif row.user_id is None and row.complaint is not None:
         reporter = row.complaint.reporter
         if reporter is None or reporter.erased_at is not None:
-            return "reporter data erased"
+            return ERASED
     if not row.recipient:
-        return "no recipient"
+        return NO_RECIPIENT
     return None
 
 

@@ -20,7 +20,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Complaint, IdentityAccess, Outbox, Reporter
 from app.models.complaint import OPEN_STATUSES
-from app.workflow import access
+from app.workflow import access, outbox
 from app.workflow.errors import NotAllowed, ValidationFailed
 
 UNSENT = ("pending", "sending", "failed")
@@ -104,7 +104,7 @@ def _blank_unsent(reporter, complaint_ids):
         addressed = or_(addressed, and_(Outbox.reporter_id.is_(None), Outbox.complaint_id.in_(complaint_ids)))
     result = db.session.execute(
         update(Outbox).where(addressed, Outbox.user_id.is_(None), Outbox.status.in_(UNSENT))
-        .values(recipient=None, secret=None, status="cancelled", last_error="reporter data erased")
+        .values(recipient=None, secret=None, status="cancelled", last_error=outbox.ERASED)
         .execution_options(synchronize_session=False))
     return result.rowcount
 

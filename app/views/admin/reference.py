@@ -208,13 +208,13 @@ class ChannelView(BackToTheList, ModelView):
         channels_reading, "name", CHANNEL_TAKEN)]}
 
     def pre_add(self, item):
-        item.code, item.name = item.code.strip(), item.name.strip()
+        item.code, item.name = trimmed(item.code), trimmed(item.name)
 
     def pre_update(self, item):
         from app.workflow.reference import assert_channel_code_kept
 
         assert_channel_code_kept(item.id, item.code)
-        item.code, item.name = item.code.strip(), item.name.strip()
+        item.code, item.name = trimmed(item.code), trimmed(item.name)
 
     def pre_delete(self, item):
         from app.workflow.reference import assert_channel_deletable
