@@ -149,14 +149,6 @@ def _files_of(msg):
     return files
 
 
-def _followed(case):
-    """The main report whose updates the reporter of ``case`` receives (a merged duplicate), or None."""
-    parent = case.parent
-    if parent is None or case.reporter is None or case.reporter.contact_unconfirmed:
-        return None  # an unconfirmed address is told nothing of the main report: nothing to answer
-    return parent
-
-
 def _referenced_case(msg, sender):
     """The sender's case this message answers: one of our mails about it quoted in
     In-Reply-To/References (with its reply token), the tracking number in the subject, or a
@@ -164,29 +156,21 @@ def _referenced_case(msg, sender):
     main report's mails: a reply to one of them names their own (merged) case, which
     ``intake.add_reply`` sends on to the main report. Whether the reply really comes from the
     reporter is checked afterwards (:func:`is_from_reporter`)."""
-    mine = {c.tracking_number: c for c in intake.cases_of(email=sender, open_only=False)}
+    mine = intake.cases_of(email=sender, open_only=False)
     if not mine:
         return None
-    # main report -> the sender's duplicate merged into it
-    following = {}
-    for case in mine.values():
-        parent = _followed(case)
-        if parent is not None:
-            following.setdefault(parent.id, (parent, case))
-    for case in mine.values():  # one of our mails about the case, with its reply token
+    following = intake.following(mine)  # main report -> the sender's duplicate merged into it
+    for case in mine:  # one of our mails about the case, with its reply token
         if _carries_reply_token(msg, case):
             return case
     for parent, case in following.values():  # ... or about the main report they follow
         if _carries_reply_token(msg, parent):
             return case
-    followed_numbers = {parent.tracking_number: case for parent, case in following.values()}
-    for number in intake.tracking_numbers_in(msg.get("Subject") or ""):
-        if number in mine:
-            return mine[number]
-        if number in followed_numbers:
-            return followed_numbers[number]
+    named = intake.case_named(mine, intake.tracking_numbers_in(msg.get("Subject") or ""))
+    if named is not None:
+        return named
     ids = _referenced_ids(msg)
-    by_id = {c.id: c for c in mine.values()}
+    by_id = {c.id: c for c in mine}
     by_id.update({parent_id: case for parent_id, (_parent, case) in following.items() if parent_id not in by_id})
     for ref in ids:
         match = OUR_MESSAGE_ID.match(ref)
@@ -209,7 +193,7 @@ def _referenced_ids(msg):
 def is_from_reporter(msg, complaint, sender):
     """Whether a reply naming ``complaint`` is known to come from its reporter (see the module); the
     reporter of a merged duplicate quotes the mails of the main report they follow."""
-    parent = _followed(complaint)
+    parent = intake.followed(complaint)
     return (_carries_reply_token(msg, complaint) or (parent is not None and _carries_reply_token(msg, parent))
             or _authenticated_by_server(msg, sender))
 

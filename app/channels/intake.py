@@ -275,6 +275,55 @@ def cases_of(phone=None, email=None, open_only=True):
     return list(db.session.execute(query.order_by(Complaint.id).limit(50)).scalars())
 
 
+def followed(case):
+    """The main report whose updates the reporter of ``case`` receives (``case`` is a duplicate
+    merged into it), or None. A reporter whose contact could not be confirmed
+    (``Reporter.contact_unconfirmed``) is told nothing of the main report: nothing of theirs
+    answers it."""
+    parent = case.parent
+    if parent is None or case.reporter is None or case.reporter.contact_unconfirmed:
+        return None
+    return parent
+
+
+def following(cases):
+    """The main reports a sender follows: ``{main report id: (main report, the sender's duplicate
+    merged into it)}`` for the sender's ``cases`` (see :func:`cases_of`)."""
+    found = {}
+    for case in cases:
+        parent = followed(case)
+        if parent is not None:
+            found.setdefault(parent.id, (parent, case))
+    return found
+
+
+def case_named(cases, numbers):
+    """Which of a sender's ``cases`` (see :func:`cases_of`) the tracking ``numbers`` (in the order
+    written) name: one of their own, or a main report they follow (:func:`following`): then their
+    duplicate merged into it, which :func:`add_reply` sends on to the main report. The one rule of
+    every channel. A number of anyone else's case names nothing: the message is never added to
+    another citizen's report. None when no number names one of theirs."""
+    own = {case.tracking_number: case for case in cases}
+    by_main = {parent.tracking_number: case for parent, case in following(cases).values()}
+    for number in numbers:
+        case = own.get(number) or by_main.get(number)
+        if case is not None:
+            return case
+    return None
+
+
+def only_open_case(cases):
+    """The case a message naming no tracking number answers, on channels without threads (WhatsApp,
+    SMS): the sender's one open conversation, their only open case or the open main report they
+    follow (then their duplicate merged into it, see :func:`case_named`). None when they have none
+    or several: the message opens a new case rather than a guess."""
+    open_ones = {case.id: case for case in cases if case.status in OPEN_STATUSES}
+    for parent_id, (parent, case) in following(cases).items():
+        if parent.status in OPEN_STATUSES:
+            open_ones.setdefault(parent_id, case)
+    return next(iter(open_ones.values())) if len(open_ones) == 1 else None
+
+
 def tracking_numbers_in(text):
     """Tracking numbers named in a text (valid check symbol only)."""
     found = []

@@ -389,9 +389,11 @@ def handle(provider, message):
                         "No report found with that number. Send STATUS followed by the tracking number, "
                         "e.g. STATUS ABCD-EFGH-J."), complaint)
             else:
-                open_mine = [c for c in mine if c.status in intake.OPEN_STATUSES]
-                named = [c for c in mine if c.tracking_number in numbers]
-                target = named[0] if named else (open_mine[0] if len(open_mine) == 1 and not numbers else None)
+                # a number names one of the sender's cases or a main report they follow (never
+                # another citizen's case); no number: their one open conversation, if only one
+                target = intake.case_named(mine, numbers)
+                if target is None and not numbers:
+                    target = intake.only_open_case(mine)
                 if target is not None:
                     complaint, what = target, "reply"
                     outcome, written = intake.add_reply(target, text or _("(attachment only)"), files)

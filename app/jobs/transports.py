@@ -11,7 +11,9 @@ The gateway contract (any provider's adapter can implement it)::
      "subject": "...", "text": "..."}
 
 Any 2xx answer means accepted (an optional JSON body ``{"id": "<provider id>"}`` is
-recorded); anything else is a failure and is retried with backoff. The key is the
+recorded). A 4xx answer other than 408, 425 and 429 refuses the message for good (a bad
+number, a wrong token, an unknown template): it fails at once and is not retried. Anything
+else (5xx, 408/425/429, a timeout, no connection) is retried with backoff. The key is the
 same on every retry of a message: the gateway must not send a second message
 for a key it has already accepted.
 """
@@ -32,8 +34,9 @@ log = logging.getLogger(__name__)
 
 class DeliveryError(Exception):
     """A failed delivery. ``permanent``: the receiving side refused the message for good (an SMTP
-    5xx answer such as 550 "no such user"): sending it again cannot succeed, so it is not retried.
-    Temporary refusals (SMTP 4xx) and connection errors are retried with backoff."""
+    5xx answer such as 550 "no such user", a gateway's HTTP 4xx such as 400 "invalid number"):
+    sending it again cannot succeed, so it is not retried. Temporary refusals (SMTP 4xx, HTTP 5xx,
+    408, 425, 429) and connection errors are retried with backoff."""
 
     def __init__(self, message, permanent=False):
         super().__init__(message)
@@ -42,6 +45,16 @@ class DeliveryError(Exception):
 
 def _permanent(code):
     return 500 <= int(code or 0) < 600
+
+
+# HTTP 4xx answers that ask to try again later: request timeout, too early, too many requests
+HTTP_RETRY_LATER = (408, 425, 429)
+
+
+def _permanent_http(code):
+    """A gateway's HTTP answer refuses the message for good: 4xx, except the ones asking to try
+    again later. 5xx (the gateway's own trouble) is retried."""
+    return 400 <= int(code or 0) < 500 and int(code) not in HTTP_RETRY_LATER
 
 
 def send(row):
@@ -183,7 +196,8 @@ def send_gateway(row, config):
             body = response.read(65536)
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
-        raise DeliveryError(f"gateway answered HTTP {exc.code} {detail}".strip()) from None
+        raise DeliveryError(f"gateway answered HTTP {exc.code} {detail}".strip(),
+                            _permanent_http(exc.code)) from None
     try:
         answer = json.loads(body or b"{}")
     except ValueError:

@@ -108,8 +108,8 @@ def mark_sent(outbox_id, token, transport, provider_ref=None, now=None):
 def mark_failed(outbox_id, token, error, now=None, permanent=False):
     """Back to ``pending`` after a backoff, or ``failed`` when the attempts are used up.
 
-    ``permanent``: the receiving side refused the message for good (SMTP 5xx): it fails at once,
-    its error saying so, and waits for a person (correct the address, then retry)."""
+    ``permanent``: the receiving side refused the message for good (SMTP 5xx, a gateway's HTTP 4xx):
+    it fails at once, its error saying so, and waits for a person (correct the address, then retry)."""
     now = now or utcnow()
     attempts = db.session.execute(
         select(Outbox.attempts).where(Outbox.id == outbox_id, Outbox.claim_token == token)

@@ -156,3 +156,29 @@ def test_a_claim_left_by_a_crash_is_taken_over_by_the_providers_next_retry(ctx):
     assert not intake.claim("sms", "crash-1", now=much_later)  # a handled message is never handled again
     db.session.execute(InboundMessage.__table__.delete().where(InboundMessage.external_id == "crash-1"))
     db.session.commit()
+
+
+# --- which of a sender's cases a message names ----------------------------------------------------
+
+
+def test_a_number_names_the_senders_own_case_or_the_main_report_they_follow_never_another_citizens(
+        make_case, world):
+    """One rule for every channel (e-mail, WhatsApp, SMS): the main report a sender's duplicate was
+    merged into names that duplicate (``add_reply`` sends it on); an unconfirmed contact follows nothing."""
+    main = make_case(agency="DINKES", status="dispatched", reporter={"name": "Budi", "phone": "081299990000"})
+    other = make_case(reporter={"name": "Sari", "phone": "081311112222"})
+    mine = make_case(reporter={"name": "Warga", "phone": "081377778888"})
+    lifecycle.perform("merge", mine.id, world.user("koordinator"), parent=main.tracking_number)
+    cases = intake.cases_of(phone="081377778888", open_only=False)
+    assert cases == [mine]
+    assert intake.case_named(cases, [main.tracking_number]) == mine
+    assert intake.case_named(cases, [mine.tracking_number]) == mine
+    assert intake.case_named(cases, [other.tracking_number]) is None  # someone else's report
+    assert intake.case_named(cases, [other.tracking_number, main.tracking_number]) == mine
+    assert intake.only_open_case(cases) == mine  # the main report is their one open conversation
+
+    mine.reporter.contact_unconfirmed = True
+    db.session.commit()
+    assert intake.case_named(cases, [main.tracking_number]) is None
+    assert intake.only_open_case(cases) is None
+    assert intake.case_named(cases, [mine.tracking_number]) == mine  # their own number is still theirs

@@ -628,3 +628,68 @@ def test_a_merged_reporters_message_naming_their_report_lands_on_the_main_report
     answer = db.session.execute(select(Outbox).where(Outbox.topic == "channel_reply")
                                 .order_by(Outbox.id.desc())).scalars().first()
     assert answer.body == f"Pesan Anda telah ditambahkan ke laporan {main.tracking_number}."
+
+
+def a_followed_main_report(make_case, world):
+    """Warga's report, merged as a duplicate into Budi's report, which the Dinkes follows up:
+    ``(Warga's archived case, Budi's main report)``; Warga receives the main report's updates."""
+    from app.workflow import lifecycle
+
+    main = make_case(agency="DINKES", status="dispatched", reporter={"name": "Budi", "phone": "081299990000"})
+    mine = make_case(reporter={"name": "Warga", "phone": "081377778888"})
+    lifecycle.perform("merge", mine.id, world.user("koordinator"), parent=main.tracking_number)
+    return mine, main
+
+
+@pytest.mark.parametrize("provider", ["waha", "sms"])
+def test_a_merged_reporters_message_naming_the_main_reports_number_lands_staff_only_on_the_main_report(
+        client, wa_gateway, make_case, world, provider):
+    """The merge notice and the main report's updates name the main report's number: the answer
+    naming it used to open a new case. A stranger naming the same number still adds nothing to it."""
+    from app.extensions import db
+    from app.models import Outbox
+
+    mine, main = a_followed_main_report(make_case, world)
+    message = {"waha": waha_body, "sms": sms_body}[provider]
+    before, events = count_cases(), len(main.events)
+    body = message("m-orang-lain", f"Soal laporan {main.tracking_number}: saya juga melihatnya", phone="6281355556666")
+    assert post(client, provider, body).get_json()["results"] == ["case"]  # someone else's report: a case of theirs
+    db.session.expire_all()
+    assert count_cases() == before + 1 and len(main.events) == events  # nothing added to Budi's report
+
+    text = f"Balasan untuk {main.tracking_number}: lubangnya makin lebar"
+    assert post(client, provider, message("m-pengikut", text)).get_json()["results"] == ["reply"]
+    db.session.expire_all()
+    assert count_cases() == before + 1  # no new case
+    last = main.events[-1]
+    assert last.kind == "follower_reply" and last.actor_kind == "reporter" and not last.is_public
+    assert "makin lebar" in last.internal_note and mine.tracking_number in last.internal_note
+    assert len(main.events) == events + 1 and main.status == "dispatched"
+    assert [e.kind for e in mine.events][-1] == "merged"  # nothing added to the archived duplicate
+    assert inbound_outcome(provider, "m-pengikut") == "reply"
+    answer = db.session.execute(select(Outbox).where(Outbox.topic == "channel_reply")
+                                .order_by(Outbox.id.desc())).scalars().first()
+    assert answer.body == f"Pesan Anda telah ditambahkan ke laporan {main.tracking_number}."
+    assert answer.recipient == PHONE  # to Warga; Budi hears nothing of another citizen's words
+
+
+def test_a_merged_reporters_message_without_a_number_lands_on_the_main_report_they_follow(
+        client, wa_gateway, make_case, world):
+    """Their only conversation is the main report (their own case is archived as a duplicate): the
+    answer to its update goes there, like a reply to their one open case; it used to open a new case."""
+    from app.extensions import db
+
+    mine, main = a_followed_main_report(make_case, world)
+    before = count_cases()
+    assert post(client, "waha", waha_body("m1", "Sudah dicek petugas? Lubangnya makin lebar")).get_json()[
+        "results"] == ["reply"]
+    db.session.expire_all()
+    assert count_cases() == before
+    assert main.events[-1].kind == "follower_reply" and "makin lebar" in main.events[-1].internal_note
+
+    # with a case of their own open as well, a message without a number is not a guess: a new case
+    make_case(reporter={"name": "Warga", "phone": "081377778888"})
+    post(client, "waha", waha_body("m2", "Ada masalah lain: saluran air tersumbat"))
+    db.session.expire_all()
+    assert count_cases() == before + 2 and main.events[-1].kind == "follower_reply"
+    assert "saluran air" not in main.events[-1].internal_note

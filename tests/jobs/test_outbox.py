@@ -222,3 +222,50 @@ def test_a_worker_run_in_the_test_process_leaves_its_signal_handlers_behind_it(a
     before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     work_in_process(app)
     assert {signum: signal.getsignal(signum) for signum in before} == before
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+def test_a_gateway_refusing_a_message_for_good_fails_it_at_once_with_its_reason_in_indonesian(
+        app, redis_mode, gateway, make_case, login_as, status):
+    """A bad number, a wrong token, an unknown template: the gateway's 4xx will be the answer however
+    often it is asked. It used to be retried like a timeout until the attempts were used up."""
+    gateway.fail_with = status
+    with config_values(app, NOTIFY_REPORTER_CHANNELS="whatsapp"):
+        case = make_case(reporter={"name": "Warga", "phone": "081377778888"})
+    (row,) = outbox_rows(complaint_id=case.id)
+    work_in_process(app)
+    row = outbox_rows(id=row.id)[0]
+    assert row.status == "failed" and row.attempts == 1 and len(gateway.requests) == 1
+    assert row.last_error.startswith(f"Ditolak permanen (tidak dicoba ulang): gateway answered HTTP {status}")
+    assert outbox.reserve_due(now=utcnow() + datetime.timedelta(days=1)) == []  # never picked up again by itself
+
+    staff = login_as("koordinator")
+    listing = staff.get("/outboxview/list/").get_data(as_text=True)
+    assert f"Ditolak permanen (tidak dicoba ulang): gateway answered HTTP {status}" in listing
+    page = staff.get(f"/outboxview/show/{row.id}").get_data(as_text=True)
+    assert 'id="outbox-error"' in page and "Ditolak permanen" in page and 'id="retry-message"' in page
+    assert "081377778888" not in listing + page
+
+
+@pytest.mark.parametrize("status", [503, 500, 408, 429])
+def test_a_gateway_that_is_down_or_asks_to_wait_is_tried_again_later(
+        app, redis_mode, gateway, make_case, monkeypatch, status):
+    gateway.fail_with = status
+    with config_values(app, NOTIFY_REPORTER_CHANNELS="whatsapp"):
+        case = make_case(reporter={"name": "Warga", "phone": "081377778888"})
+    (row,) = outbox_rows(complaint_id=case.id)
+    clock = SteppedClock(max(utcnow(), row.next_attempt_at))
+    monkeypatch.setattr(outbox, "utcnow", clock)
+    work_in_process(app)
+    row = outbox_rows(id=row.id)[0]
+    assert row.status == "pending" and row.attempts == 1
+    assert row.next_attempt_at == clock.now + datetime.timedelta(seconds=1)  # after its backoff
+    assert row.last_error.startswith(f"gateway answered HTTP {status}")  # not "refused for good"
+    clock.now = row.next_attempt_at
+    assert outbox.reserve_due() == [row.id]
+
+    gateway.fail_with = None
+    queue.enqueue_deliveries([row.id])
+    work_in_process(app)
+    row = outbox_rows(id=row.id)[0]
+    assert row.status == "sent" and row.attempts == 2 and len(gateway.delivered) == 1
