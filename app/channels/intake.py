@@ -314,14 +314,14 @@ def case_named(cases, numbers):
 
 def only_open_case(cases):
     """The case a message naming no tracking number answers, on channels without threads (WhatsApp,
-    SMS): the sender's one open conversation, their only open case or the open main report they
-    follow (then their duplicate merged into it, see :func:`case_named`). None when they have none
-    or several: the message opens a new case rather than a guess."""
-    open_ones = {case.id: case for case in cases if case.status in OPEN_STATUSES}
-    for parent_id, (parent, case) in following(cases).items():
-        if parent.status in OPEN_STATUSES:
-            open_ones.setdefault(parent_id, case)
-    return next(iter(open_ones.values())) if len(open_ones) == 1 else None
+    SMS): the sender's only open case; when they have none, the one open main report they follow
+    (then their duplicate merged into it, see :func:`case_named`). None when they have several of
+    either: the message opens a new case rather than a guess."""
+    own = [case for case in cases if case.status in OPEN_STATUSES]
+    if own:
+        return own[0] if len(own) == 1 else None  # their own conversation comes first, as always
+    followed_open = [case for parent, case in following(cases).values() if parent.status in OPEN_STATUSES]
+    return followed_open[0] if len(followed_open) == 1 else None
 
 
 def tracking_numbers_in(text):

@@ -687,9 +687,11 @@ def test_a_merged_reporters_message_without_a_number_lands_on_the_main_report_th
     assert count_cases() == before
     assert main.events[-1].kind == "follower_reply" and "makin lebar" in main.events[-1].internal_note
 
-    # with a case of their own open as well, a message without a number is not a guess: a new case
-    make_case(reporter={"name": "Warga", "phone": "081377778888"})
-    post(client, "waha", waha_body("m2", "Ada masalah lain: saluran air tersumbat"))
+    # with a case of their own open as well, their own conversation comes first (as it always did)
+    own = make_case(reporter={"name": "Warga", "phone": "081377778888"})
+    assert post(client, "waha", waha_body("m2", "Ada masalah lain: saluran air tersumbat")).get_json()[
+        "results"] == ["reply"]
     db.session.expire_all()
-    assert count_cases() == before + 2 and main.events[-1].kind == "follower_reply"
+    assert count_cases() == before + 1 and main.events[-1].kind == "follower_reply"
     assert "saluran air" not in main.events[-1].internal_note
+    assert "saluran air" in own.events[-1].public_text
