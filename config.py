@@ -70,7 +70,9 @@ class Config:
     PII_KEY = os.environ.get("PII_KEY") or _instance_secret("pii_key", _fernet_key)
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+    # a pooled connection idle longer than this is checked (SELECT 1) before use (app/database.py)
+    DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "10"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Jakarta")
     PORT = int(os.environ.get("PORT", "5000"))

@@ -28,6 +28,9 @@ def create_app(config=None):
 
     _trust_proxies(app)
     db.init_app(app)
+    from app import database
+
+    database.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
     csrf.init_app(app)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.channels import intake
+from app.database import reads_only
 from app.extensions import db, limiter
 from app.jobs.queue import deliver
 from app.labels import STATUS_LABELS
@@ -297,6 +298,7 @@ def track():
 
 @public_bp.route("/lacak/<number>", methods=["GET"])
 @limiter.limit(_track_limit)
+@reads_only
 def case_status(number):
     canonical = normalise_tracking_number(number)
     if "kode" in request.args or canonical in session.get("lapor_access", {}):
@@ -500,6 +502,7 @@ def _refused_list_args(args, jump):
 
 
 @public_bp.route("/laporan")
+@reads_only
 @public_cache
 def public_list():
     args = request.args
@@ -533,6 +536,7 @@ def public_list():
 
 @public_bp.route("/laporan/<number>")
 @limiter.limit(_track_limit)
+@reads_only
 @public_cache
 def public_detail(number):
     complaint = _find(number)
@@ -585,6 +589,7 @@ def _cache_headers(response, etag, last_modified, public):
 
 
 @public_bp.route("/transparansi")
+@reads_only
 def transparency():
     import hashlib
 
