@@ -54,3 +54,21 @@ def test_a_code_label_is_translated_once_per_language(ctx, monkeypatch):
         assert fixed_text("Diterima") is None and fixed_text(None) is None
     with ctx.test_request_context(), force_locale("en"):
         assert fixed_text(_l("Received")) == "Received"  # each language its own
+
+
+def test_a_template_looks_its_catalog_up_once_per_page_not_once_per_string(ctx, monkeypatch):
+    from flask_babel import Domain
+
+    lookups = []
+    original = Domain.get_translations
+    monkeypatch.setattr(Domain, "get_translations", lambda self: lookups.append(1) or original(self))
+    page = ("{% for _i in range(40) %}{{ _('Received') }}|{{ ngettext('%(num)d case', '%(num)d cases', 2) }}|"
+            "{{ pgettext('month', 'May') }}|{% endfor %}")
+    with ctx.test_request_context(), force_locale("id"):
+        text = render_template_string(page)
+        assert len(lookups) <= 2  # once by the page's context processor, not 120 times
+        assert text.startswith("Diterima|") and text.count("Diterima|") == 40
+    with ctx.test_request_context(), force_locale("en"):
+        assert render_template_string(page).startswith("Received|2 cases|May|")
+    with ctx.test_request_context(), force_locale("id"):  # a template rendered outside render_template
+        assert ctx.jinja_env.from_string("{{ _('Received') }}").render() == "Diterima"
