@@ -422,6 +422,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
         deliver(outcome)
         complaint = outcome.complaint
         flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
+        self._warn_about_location(complaint)
         # shown once, on this page only, to read to the caller (never stored in plain text)
         return self._render_show(complaint, new_code=outcome.reply_code)
 
@@ -455,9 +456,17 @@ class ComplaintView(OwnSearchFilters, ModelView):
             form.expected_version.data = self._get_visible(pk).version  # the page now shows the news
             widgets = self._get_edit_widget(form=form, exclude_cols=self._filters.get_relation_cols())
         if not widgets:  # saved: back to the case (FAB's shared page history could lead anywhere)
+            self._warn_about_location(self._get_visible(pk))
             return redirect(url_for(".show", pk=pk))
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
                                     related_views=self._related_views)
+
+    @staticmethod
+    def _warn_about_location(complaint):
+        """After saving: a map point outside the kabupaten is kept, and pointed out."""
+        warning = regions.location_warning(complaint.latitude, complaint.longitude)
+        if warning:
+            flash(str(warning), "warning")
 
     def pre_update(self, item):
         try:
@@ -522,6 +531,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
             children=db.session.execute(access.visible_cases(current_user).where(Complaint.parent_id == item.id)
                                         .order_by(Complaint.id).limit(100)).scalars().all() if item.duplicate_count else [],
             map_settings=map_settings(),
+            location_warning=regions.location_warning(item.latitude, item.longitude),
             forms=transition_forms.FORMS,
             fields=transition_forms.FIELDS,
             choices=transition_forms.choices_for(current_user),
