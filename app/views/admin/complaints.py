@@ -28,6 +28,7 @@ from app.jobs.queue import deliver
 from app.formatting import fixed_text, lapor_date, lapor_datetime, lapor_datetime_short, lapor_day_short
 from app.labels import COMPLAINT_LABELS, KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Complaint, ComplaintEvent
+from app.redirects import BackToTheList
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
@@ -152,7 +153,7 @@ class OverdueFilter(FilterInFunction):
         return query.filter(sla.overdue_clause())
 
 
-class ComplaintView(OwnSearchFilters, ModelView):
+class ComplaintView(BackToTheList, OwnSearchFilters, ModelView):
     datamodel = SQLAInterface(Complaint, list_eager=("agency", "channel"))
     base_filters = ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
