@@ -2,9 +2,22 @@
 from flask import redirect, session, url_for
 
 
+def back_to_the_list(endpoint):
+    """A redirect to the list of the screen ``endpoint``, as it was last seen (filters, page) when
+    the page history still has it."""
+    from urllib.parse import urlsplit
+
+    list_path = url_for(f"{endpoint}.list")
+    for url in reversed(session.get("page_history") or []):
+        parts = urlsplit(str(url))
+        if parts.path == list_path:
+            return redirect(list_path + (f"?{parts.query}" if parts.query else ""))
+    return redirect(list_path)
+
+
 class BackToTheList:
-    """Saving an add or edit form (or a delete) on a screen (reference data, users, roles) returns to
-    that screen's list.
+    """Saving an add or edit form (or a delete) on a screen (reference data, users, roles, groups,
+    cases) returns to that screen's list.
 
     FAB's default (``get_redirect``) pops a page history (``update_redirect``) that the session keeps for
     every tab and every FAB page at once, five pages deep: a form opened from a bookmark or a link went to
@@ -13,14 +26,7 @@ class BackToTheList:
     has it."""
 
     def _back_to_the_list(self):
-        from urllib.parse import urlsplit
-
-        list_path = url_for(f"{self.endpoint}.list")
-        for url in reversed(session.get("page_history") or []):
-            parts = urlsplit(str(url))
-            if parts.path == list_path:
-                return redirect(list_path + (f"?{parts.query}" if parts.query else ""))
-        return redirect(list_path)
+        return back_to_the_list(self.endpoint)
 
     def post_add_redirect(self):
         return self._back_to_the_list()

@@ -12,13 +12,15 @@ import re
 from flask_appbuilder.api import expose
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import ResetPasswordView as FabResetPasswordView
 from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import UserGroupModelView as FabUserGroupModelView
 from flask_babel import lazy_gettext as _l
 
 from app import permission_cache
 from app.api_messages import ApiMessages, jwt_messages
 from app.models import LaporUser
-from app.redirects import BackToTheList
+from app.redirects import BackToTheList, back_to_the_list
 from app.accounts import (
     LAST_ADMIN_MESSAGE,
     PERMISSION_WORDS,
@@ -190,6 +192,19 @@ class InvalidatesPermissionCache:
         super().post_delete(item)
 
 
+class UserGroupModelView(BackToTheList, FabUserGroupModelView):
+    """FAB's groups screen; saving returns to its list. (Same class name: same endpoint and permissions.)"""
+
+
+class ResetPasswordView(FabResetPasswordView):
+    """An admin resetting a user's password returns to the users list, as after editing the user.
+    (Same class name: same endpoint and permissions.)"""
+
+    def form_post(self, form):
+        super().form_post(form)
+        return back_to_the_list(self.appbuilder.sm.user_view.endpoint)
+
+
 def _invalidating(view_class):
     if view_class is None or issubclass(view_class, InvalidatesPermissionCache):
         return view_class
@@ -203,6 +218,8 @@ class LaporSecurityManager(SecurityManager):
     authdbview = LaporAuthDBView
     resetmypasswordview = LaporResetMyPasswordView
     rolemodelview = role_model_view()
+    groupmodelview = UserGroupModelView
+    resetpasswordview = ResetPasswordView
     security_api = LaporSecurityApi
     # FAB's user statistics chart loads Google Charts from the internet: not on an intranet
     userstatschartview = None

@@ -6,9 +6,13 @@ The regions of the installation's kabupaten/kota are loaded from the offline dat
 its kecamatan (``district_code``); ``district``/``village`` keep the names, or free text that
 could not be matched yet (old cases, channels that only give text), listed for staff to fix.
 """
+import functools
+import json
+import os
 import re
 import threading
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
 from app.extensions import db
@@ -285,18 +289,92 @@ def check_coordinates(latitude, longitude):
 
 def shipped_outline_path(code):
     """The kecamatan outline GeoJSON shipped for ``code`` (app/static/geo/<code>.geojson), or None."""
-    import os
-
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "geo", f"{code}.geojson")
     return path if os.path.exists(path) else None
 
 
 def load_shipped_outline(code):
-    import json
-
     path = shipped_outline_path(_normalise_code(code))
     if path is None:
         return False
     with open(path, encoding="utf-8") as handle:
         load_outline_centroids(json.load(handle))
     return True
+
+
+# --- inside or outside the kabupaten ---------------------------------------------------
+
+# around the kecamatan points when no outline is shipped: they are centres, the borders lie beyond
+POINTS_BOX_MARGIN = 0.05  # degrees, about 5.5 km
+
+
+@functools.lru_cache(maxsize=4)
+def _outline_polygons(path):
+    """The polygons of an outline GeoJSON file: [(bounding box, [exterior ring, hole, ...])], each ring
+    a list of (longitude, latitude). Read once per process: the file is static (replacing it means a
+    restart, as for every static file)."""
+    with open(path, encoding="utf-8") as handle:
+        geojson = json.load(handle)
+    polygons = []
+    for feature in geojson.get("features", []):
+        geometry = (feature or {}).get("geometry") or {}
+        kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+        for polygon in [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []:
+            rings = [[(float(p[0]), float(p[1])) for p in ring] for ring in polygon if len(ring) >= 3]
+            if rings:
+                xs, ys = [x for x, _y in rings[0]], [y for _x, y in rings[0]]
+                polygons.append(((min(xs), min(ys), max(xs), max(ys)), rings))
+    return tuple(polygons)
+
+
+def _in_ring(x, y, ring):
+    """Ray casting (even-odd rule): does the ray from (x, y) eastwards cross the ring an odd number of times?"""
+    inside = False
+    x1, y1 = ring[-1]
+    for x2, y2 in ring:
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+        x1, y1 = x2, y2
+    return inside
+
+
+def _in_polygons(x, y, polygons):
+    for (west, south, east, north), rings in polygons:
+        if west <= x <= east and south <= y <= north and _in_ring(x, y, rings[0]) \
+                and not any(_in_ring(x, y, hole) for hole in rings[1:]):
+            return True
+    return False
+
+
+def outside_kabupaten(latitude, longitude):
+    """Whether a map point lies outside the installation's kabupaten/kota.
+
+    Tested against the kecamatan outline the installation ships (``shipped_outline_path``), or,
+    without one, against the box around its kecamatan points (``POINTS_BOX_MARGIN`` wider).
+    True outside, False inside, None when it cannot be told (no point, no kabupaten loaded, neither
+    an outline nor kecamatan points). Such a point is accepted: it is only pointed out.
+    """
+    if latitude is None or longitude is None:
+        return None
+    kabupaten = installation_region()
+    if kabupaten is None:
+        return None
+    lat, lon = float(latitude), float(longitude)
+    path = shipped_outline_path(kabupaten[0])
+    polygons = _outline_polygons(path) if path else ()
+    if polygons:
+        return not _in_polygons(lon, lat, polygons)
+    points = list(kecamatan_points().values())
+    if not points:
+        return None
+    margin = POINTS_BOX_MARGIN
+    return not (min(p[0] for p in points) - margin <= lat <= max(p[0] for p in points) + margin
+                and min(p[1] for p in points) - margin <= lon <= max(p[1] for p in points) + margin)
+
+
+def location_warning(latitude, longitude):
+    """The warning shown with a map point outside the kabupaten/kota (staff case page, the notice after
+    saving, the reporter's receipt), or None."""
+    if not outside_kabupaten(latitude, longitude):
+        return None
+    return _l("The map point lies outside %(region)s. Check the location.", region=installation_region()[1])

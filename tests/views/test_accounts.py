@@ -294,3 +294,41 @@ def test_saving_a_user_or_a_role_returns_to_its_list_and_a_case_edit_to_the_case
     officer.get("/notifikasi/")  # nothing of the case in the history
     response = officer.post(f"/complaintview/edit/{case.id}", data=as_seen(case.id, {"address": "Jl. Kenanga 3"}))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/complaintview/show/{case.id}")
+
+
+def test_saving_a_group_or_a_users_password_returns_to_its_list_and_a_refused_case_delete_to_the_queue(
+        login_as, world, restore_password, make_case):
+    """The groups screen and the admin's password reset still went through FAB's shared page history."""
+    from app.extensions import appbuilder, db
+
+    admin = login_as("admin")
+    response = admin.post("/groups/add", data={"name": "Tim Uji Kembali", "label": "Tim uji"})  # no page before it
+    assert response.status_code == 302 and response.headers["Location"].endswith("/groups/list/")
+    group = db.session.query(appbuilder.sm.group_model).filter_by(name="Tim Uji Kembali").one()
+    try:
+        admin.get("/groups/list/?_oc_UserGroupModelView=name&_od_UserGroupModelView=desc")
+        admin.get(f"/groups/edit/{group.id}")
+        admin.get("/holidayview/list/")  # another tab
+        response = admin.post(f"/groups/edit/{group.id}", data={"name": "Tim Uji Kembali", "label": "Tim uji 2"})
+        assert response.status_code == 302 and response.headers["Location"].endswith(
+            "/groups/list/?_oc_UserGroupModelView=name&_od_UserGroupModelView=desc")
+    finally:
+        response = admin.post(f"/groups/delete/{group.id}")
+        assert response.headers["Location"].endswith("/groups/list/?_oc_UserGroupModelView=name&_od_UserGroupModelView=desc")
+
+    officer = world.user("opd_pupr")
+    restore_password("opd_pupr")
+    admin.get("/users/list/?_flt_0_username=opd")
+    admin.get(f"/users/show/{officer.id}")
+    admin.get(f"/resetpassword/form?pk={officer.id}")
+    admin.get("/channelview/list/")  # another tab
+    response = admin.post(f"/resetpassword/form?pk={officer.id}", data={"password": NEW, "conf_password": NEW})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/users/list/?_flt_0_username=opd")
+
+    case = make_case()
+    admin.get("/queuetoverifyview/list/")
+    admin.get(f"/queuetoverifyview/show/{case.id}")
+    admin.get("/holidayview/list/")  # another tab
+    response = admin.post(f"/queuetoverifyview/delete/{case.id}")  # cases are archived, never deleted
+    assert response.status_code == 302 and response.headers["Location"].endswith("/queuetoverifyview/list/")
+    assert "Laporan tidak dapat dihapus" in visible_text(admin.get(response.headers["Location"]).get_data(as_text=True))

@@ -925,3 +925,14 @@ def test_the_reporter_of_a_confidential_case_enters_the_code_where_nobody_learns
     for number in (secret.tracking_number, nobody):
         response = client.post(f"/lacak/{number}/reporter_reply", data={"text": text})
         assert response.status_code == 404 and read_only_copy(response.get_data(as_text=True)) == [text]
+
+
+def test_a_map_point_outside_the_kabupaten_is_accepted_and_the_receipt_says_so(client):
+    inside = submit(client, latitude="-6.835", longitude="107.925")
+    assert inside.status_code == 302
+    assert "di luar wilayah" not in visible_text(client.get("/lapor/terkirim").get_data(as_text=True))
+    outside = submit(client, latitude="-6.9175", longitude="107.6191")  # Kota Bandung
+    assert outside.status_code == 302 and outside.headers["Location"].endswith("/lapor/terkirim")
+    page = visible_text(client.get("/lapor/terkirim").get_data(as_text=True))
+    assert "Titik peta berada di luar wilayah Kabupaten Sumedang." in page
+    assert "Laporan Anda tetap diterima" in page

@@ -346,3 +346,37 @@ def test_the_intake_form_offers_kelurahan_and_the_channels_and_categories_in_use
         db.session.delete(retired_channel)
         db.session.delete(retired_category)
         db.session.commit()
+
+
+# --- a map point outside the kabupaten: kept, and pointed out next to the location ---------------
+
+OUTSIDE_WARNING = "Titik peta berada di luar wilayah Kabupaten Sumedang."
+
+
+def test_the_case_page_warns_when_the_map_point_lies_outside_the_kabupaten(login_as, make_case):
+    inside = make_case(status="dispatched", agency="DINKES", region_code="32.11.18.1001",
+                       latitude=-6.835, longitude=107.925)
+    outside = make_case(status="dispatched", agency="DINKES", region_code="32.11.18.1001",
+                        latitude=-6.9175, longitude=107.6191)  # Kota Bandung
+    client = login_as("koordinator")
+    page = visible_text(client.get(f"/complaintview/show/{inside.id}").get_data(as_text=True))
+    assert "Titik peta: -6.835000, 107.925000" in page and "di luar wilayah" not in page
+    page = client.get(f"/complaintview/show/{outside.id}").get_data(as_text=True)
+    assert 'id="case-outside-region"' in page and OUTSIDE_WARNING in visible_text(page)
+
+
+def test_a_map_point_outside_the_kabupaten_is_saved_with_a_notice(login_as, make_case, world):
+    case = make_case(status="dispatched", agency="DINKES")
+    client = login_as("koordinator")
+    response = client.post(f"/complaintview/edit/{case.id}", data=as_seen(case.id, {
+        "address": "Jl. Asia Afrika 8", "latitude": "-6.9175", "longitude": "107.6191"}))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/complaintview/show/{case.id}")
+    db.session.expire_all()
+    assert (db.session.get(Complaint, case.id).latitude, db.session.get(Complaint, case.id).longitude) == (
+        -6.9175, 107.6191)
+    page = visible_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert page.count(OUTSIDE_WARNING) == 2  # the notice after saving, and next to the location
+    # on intake too: recorded, and pointed out
+    response = intake(client, world, latitude="-5.147", longitude="119.432")
+    assert recorded(response) and OUTSIDE_WARNING in visible_text(response.get_data(as_text=True))
+    assert latest_case().longitude == 119.432

@@ -1,5 +1,8 @@
 """Official regions: loaded by `flask lapor init --region`, free text mapped, forms offer only real places."""
+import json
 import re
+
+import pytest
 
 from sqlalchemy import func, select, update
 
@@ -137,3 +140,48 @@ def test_api_edit_of_a_typed_location_gets_the_official_codes(make_case, login_a
     assert (case.district_code, case.district, case.region_code) == ("32.11.15", "Jatinangor", None)
     shown = client.get(f"/api/v1/complaint/{case.id}").get_json()["result"]
     assert shown["district_code"] == "32.11.15"
+
+
+# --- a map point inside or outside the kabupaten (accepted either way, pointed out when outside) ------
+
+KOTA_KALER_POINT = (-6.835, 107.925)  # Sumedang Utara
+BANDUNG_POINT = (-6.9175, 107.6191)  # Kota Bandung: Indonesia, another kabupaten/kota
+MAKASSAR_POINT = (-5.147, 119.432)
+
+
+def test_a_point_is_told_inside_or_outside_the_kabupaten_by_its_kecamatan_outline(ctx, make_case):
+    assert regions.outside_kabupaten(*KOTA_KALER_POINT) is False
+    assert regions.location_warning(*KOTA_KALER_POINT) is None
+    for point in (BANDUNG_POINT, MAKASSAR_POINT):
+        assert regions.outside_kabupaten(*point) is True
+        assert "Kabupaten Sumedang" in str(regions.location_warning(*point))
+    assert regions.outside_kabupaten(None, None) is None
+    # such a point is accepted; a point outside Indonesia is still refused
+    case = make_case(region_code=KOTA_KALER, latitude=BANDUNG_POINT[0], longitude=BANDUNG_POINT[1])
+    assert (case.latitude, case.longitude) == BANDUNG_POINT
+    with pytest.raises(ValueError):
+        regions.check_coordinates(48.85, 2.35)
+
+
+def test_the_outline_is_a_real_shape_not_its_box(ctx, monkeypatch, tmp_path):
+    # a U-shaped kabupaten: the notch lies inside the outline's box but outside the kabupaten
+    u_shape = [[107.8, -6.9], [108.1, -6.9], [108.1, -6.6], [108.0, -6.6], [108.0, -6.8],
+               [107.9, -6.8], [107.9, -6.6], [107.8, -6.6], [107.8, -6.9]]
+    outline = tmp_path / "32.11.geojson"
+    outline.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kode": "32.11.18"},
+         "geometry": {"type": "MultiPolygon", "coordinates": [[u_shape]]}}]}))
+    monkeypatch.setattr(regions, "shipped_outline_path", lambda code: str(outline))
+    assert regions.outside_kabupaten(-6.85, 107.95) is False  # the bottom of the U
+    assert regions.outside_kabupaten(-6.7, 107.85) is False  # its left arm
+    assert regions.outside_kabupaten(-6.7, 107.95) is True  # the notch
+
+
+def test_without_an_outline_the_box_around_the_kecamatan_points_decides_and_without_them_nothing_is_said(
+        ctx, monkeypatch):
+    monkeypatch.setattr(regions, "shipped_outline_path", lambda code: None)
+    assert regions.outside_kabupaten(*KOTA_KALER_POINT) is False
+    assert regions.outside_kabupaten(*BANDUNG_POINT) is True
+    monkeypatch.setattr(regions, "kecamatan_points", lambda: {})
+    assert regions.outside_kabupaten(*BANDUNG_POINT) is None
+    assert regions.location_warning(*BANDUNG_POINT) is None

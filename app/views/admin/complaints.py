@@ -28,6 +28,7 @@ from app.jobs.queue import deliver
 from app.formatting import fixed_text, lapor_date, lapor_datetime, lapor_datetime_short, lapor_day_short
 from app.labels import COMPLAINT_LABELS, KIND_LABELS, SLA_STATE_LABELS, STATUS_LABELS, choices, label, yes_no
 from app.models import Complaint, ComplaintEvent
+from app.redirects import BackToTheList
 from app.workflow import access, attachments, duplicates, lifecycle, privacy, queues, regions, reply_codes, sla
 from app.views.maps import map_settings
 from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
@@ -152,7 +153,7 @@ class OverdueFilter(FilterInFunction):
         return query.filter(sla.overdue_clause())
 
 
-class ComplaintView(OwnSearchFilters, ModelView):
+class ComplaintView(BackToTheList, OwnSearchFilters, ModelView):
     datamodel = SQLAInterface(Complaint, list_eager=("agency", "channel"))
     base_filters = ACCESS_BASE_FILTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_act"]
@@ -422,6 +423,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
         deliver(outcome)
         complaint = outcome.complaint
         flash(_("Case %(number)s recorded.", number=complaint.tracking_number), "success")
+        self._warn_about_location(complaint)
         # shown once, on this page only, to read to the caller (never stored in plain text)
         return self._render_show(complaint, new_code=outcome.reply_code)
 
@@ -455,9 +457,17 @@ class ComplaintView(OwnSearchFilters, ModelView):
             form.expected_version.data = self._get_visible(pk).version  # the page now shows the news
             widgets = self._get_edit_widget(form=form, exclude_cols=self._filters.get_relation_cols())
         if not widgets:  # saved: back to the case (FAB's shared page history could lead anywhere)
+            self._warn_about_location(self._get_visible(pk))
             return redirect(url_for(".show", pk=pk))
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
                                     related_views=self._related_views)
+
+    @staticmethod
+    def _warn_about_location(complaint):
+        """After saving: a map point outside the kabupaten is kept, and pointed out."""
+        warning = regions.location_warning(complaint.latitude, complaint.longitude)
+        if warning:
+            flash(str(warning), "warning")
 
     def pre_update(self, item):
         try:
@@ -522,6 +532,7 @@ class ComplaintView(OwnSearchFilters, ModelView):
             children=db.session.execute(access.visible_cases(current_user).where(Complaint.parent_id == item.id)
                                         .order_by(Complaint.id).limit(100)).scalars().all() if item.duplicate_count else [],
             map_settings=map_settings(),
+            location_warning=regions.location_warning(item.latitude, item.longitude),
             forms=transition_forms.FORMS,
             fields=transition_forms.FIELDS,
             choices=transition_forms.choices_for(current_user),

@@ -199,7 +199,8 @@ def submitted():
         return redirect(_status_url(complaint), 303)
     return never_stored(render_template("public/submitted.html", receipt={
         "number": complaint.tracking_number, "code": code, "email": bool(receipt.get("email")),
-        "again": bool(receipt.get("again"))}))
+        "again": bool(receipt.get("again")),
+        "location_warning": regions.location_warning(complaint.latitude, complaint.longitude)}))
 
 
 # --- track ----------------------------------------------------------------------
