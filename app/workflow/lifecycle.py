@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import utcnow
@@ -774,22 +774,31 @@ def unmerge(complaint, who, note=None, now=None):
 # --- reading the timeline ---------------------------------------------------
 
 
+_PUBLIC_TIMELINE = []  # the statement, built once (its SQL and cache key are reused by every page view)
+
+
+def _public_timeline_statement():
+    if not _PUBLIC_TIMELINE:
+        from app.models import Attachment
+
+        complaint_id = bindparam("complaint_id")
+        _PUBLIC_TIMELINE.append(
+            select(ComplaintEvent.id, ComplaintEvent.created_at, ComplaintEvent.kind, ComplaintEvent.to_status,
+                   ComplaintEvent.public_text, ComplaintEvent.actor_kind, Attachment.id.label("attachment_id"))
+            .outerjoin(Attachment, and_(Attachment.event_id == ComplaintEvent.id,
+                                        Attachment.complaint_id == complaint_id, Attachment.is_public.is_(True)))
+            .where(ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.is_public.is_(True))
+            .order_by(ComplaintEvent.id, Attachment.id))
+    return _PUBLIC_TIMELINE[0]
+
+
 def public_timeline(complaint_id):
     """The events the public may read: public ones, without internal notes or actors.
 
     Each entry lists the ids of the files staff attached to it *and marked public*
     (e.g. a photo of the repair); other attachments never reach the public."""
-    from app.models import Attachment
-
     # one statement: the public events with their public files (a page view is two look-ups)
-    rows = db.session.execute(
-        select(ComplaintEvent.id, ComplaintEvent.created_at, ComplaintEvent.kind, ComplaintEvent.to_status,
-               ComplaintEvent.public_text, ComplaintEvent.actor_kind, Attachment.id.label("attachment_id"))
-        .outerjoin(Attachment, and_(Attachment.event_id == ComplaintEvent.id, Attachment.complaint_id == complaint_id,
-                                    Attachment.is_public.is_(True)))
-        .where(ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.is_public.is_(True))
-        .order_by(ComplaintEvent.id, Attachment.id)
-    ).all()
+    rows = db.session.execute(_public_timeline_statement(), {"complaint_id": complaint_id}).all()
     timeline, by_event = [], {}
     for r in rows:
         entry = by_event.get(r.id)

@@ -7,24 +7,26 @@ short default. Responses are compressed (brotli or gzip, as the browser accepts)
 import hashlib
 import os
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import get_locale
 
 YEAR = 365 * 24 * 3600
-_hashes = {}
+_urls = {}
 
 
 def asset(filename):
     folder = current_app.static_folder
-    key = (folder, filename)
-    if key not in _hashes or current_app.debug:
+    key = (folder, filename, request.script_root if has_request_context() else "")  # the URL: content hash and the app's mount point
+    url = _urls.get(key)
+    if url is None or current_app.debug:
         try:
             with open(os.path.join(folder, filename), "rb") as handle:
-                _hashes[key] = hashlib.sha256(handle.read()).hexdigest()[:10]
+                version = hashlib.sha256(handle.read()).hexdigest()[:10]
         except OSError:
-            _hashes[key] = None
-    version = _hashes[key]
-    return url_for("static", filename=filename, v=version) if version else url_for("static", filename=filename)
+            version = None
+        url = _urls[key] = (url_for("static", filename=filename, v=version) if version
+                            else url_for("static", filename=filename))
+    return url
 
 
 def _site():

@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.channels import intake
@@ -206,15 +206,17 @@ def submitted():
 # --- track ----------------------------------------------------------------------
 
 
+# built once: its SQL and cache key are reused by every page view of a case
+_CASE_BY_NUMBER = (select(Complaint).where(Complaint.tracking_number == bindparam("number"))
+                   .options(joinedload(Complaint.agency), joinedload(Complaint.category)))
+
+
 def _lookup(number):
     """(canonical number, the case or None); a number of the wrong shape is a 404."""
     canonical = normalise_tracking_number(number)
     if canonical is None:
         abort(404)
-    return canonical, db.session.execute(
-        select(Complaint).where(Complaint.tracking_number == canonical)
-        .options(joinedload(Complaint.agency), joinedload(Complaint.category))
-    ).scalar_one_or_none()
+    return canonical, db.session.execute(_CASE_BY_NUMBER, {"number": canonical}).scalar_one_or_none()
 
 
 def _find(number):
