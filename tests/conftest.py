@@ -171,6 +171,47 @@ def _cleanup():
     db.session.commit()
 
 
+@pytest.fixture
+def demo_removed(ctx):
+    """For a test that seeds the demo kabupaten (``seed_demo``, ``flask lapor seed-demo``): afterwards
+    the agencies, categories and staff it added are removed and the world's own staff are back in
+    their agencies (the demo puts ``pimpinan`` in SETDA), so later tests see the fixed world again."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Agency, Category, LaporUser
+
+    agencies = set(db.session.execute(select(Agency.id)).scalars())
+    categories = set(db.session.execute(select(Category.id)).scalars())
+    staff_agency = dict(db.session.execute(select(LaporUser.id, LaporUser.agency_id)).all())
+    yield
+    _remove_demo(agencies, categories, staff_agency)
+
+
+def _remove_demo(agencies, categories, staff_agency):
+    """Undo a demo seed: its cases and messages, then the rows it added to the reference tables."""
+    from flask_appbuilder.security.sqla.models import assoc_user_role
+    from sqlalchemy import delete, select, update
+
+    from app import permission_cache
+    from app.extensions import db
+    from app.models import Agency, Category, LaporUser
+
+    _cleanup()  # the cases (and their events) point at the demo's agencies, categories and staff
+    wipe_job_tables()
+    added_users = [uid for uid in db.session.execute(select(LaporUser.id)).scalars() if uid not in staff_agency]
+    if added_users:
+        db.session.execute(delete(assoc_user_role).where(assoc_user_role.c.user_id.in_(added_users)))
+        db.session.execute(delete(LaporUser).where(LaporUser.id.in_(added_users)))
+    for user_id, agency_id in staff_agency.items():
+        db.session.execute(update(LaporUser).where(LaporUser.id == user_id).values(agency_id=agency_id))
+    db.session.execute(delete(Category).where(Category.id.not_in(categories)))
+    db.session.execute(update(Agency).where(Agency.id.not_in(agencies)).values(parent_id=None))
+    db.session.execute(delete(Agency).where(Agency.id.not_in(agencies)))
+    db.session.commit()
+    permission_cache.bump()  # a later user may get a removed one's id (SQLite): no cached roles for it
+
+
 # --- domain helpers -------------------------------------------------------------
 
 

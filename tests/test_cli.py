@@ -10,7 +10,7 @@ def counts():
                  for model in (Agency, LaporUser, Complaint))
 
 
-def test_init_and_seed_demo_are_idempotent(app, ctx):
+def test_init_and_seed_demo_are_idempotent(app, demo_removed):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["lapor", "init"]).exit_code == 0
     first = runner.invoke(args=["lapor", "seed-demo", "--cases", "40"])

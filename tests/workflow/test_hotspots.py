@@ -58,7 +58,7 @@ def test_normal_weeks_raise_nothing(make_case):
     assert hotspots.detect(now=NOW) == []
 
 
-def test_demo_data_raises_nothing(app, ctx):
+def test_demo_data_raises_nothing(app, demo_removed):
     from app.demo import seed_demo
 
     seed_demo(count=500)
