@@ -44,6 +44,7 @@ class Complaint(Model):
         Index("ix_complaint_status_time", "status", "received_at", "id"),
         Index("ix_complaint_agency_time", "agency_id", "received_at"),
         Index("ix_complaint_agency_status", "agency_id", "status", "received_at"),  # OPD scope + status + time
+        Index("ix_complaint_agency_kind", "agency_id", "kind", "received_at"),  # OPD scope + kind + time
         Index("ix_complaint_category_time", "category_id", "received_at"),
         Index("ix_complaint_channel_time", "channel_id", "received_at"),
         Index("ix_complaint_district_time", "district", "received_at"),

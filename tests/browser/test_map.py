@@ -82,3 +82,28 @@ def test_a_pin_outside_the_kabupaten_warns(live_server, browser):
     picker.click(position={"x": 6, "y": box["height"] - 6})  # a corner: beyond the outline
     page.wait_for_selector("#map-picker[data-pin]")
     assert "di luar wilayah kabupaten" in page.inner_text("#map-status")
+
+
+def test_with_its_tile_server_unreachable_the_picker_falls_back_to_the_outline_and_takes_my_location(
+        app, live_server, browser):
+    """An intranet without the configured tile server: the kecamatan outline is the map, the tiles'
+    attribution still names their source, and "use my location" sets the pin from the device."""
+    from tests.conftest import config_values
+
+    unreachable = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # the discard port: connection refused
+    with config_values(app, MAP_TILE_URL=unreachable, MAP_TILE_ATTRIBUTION="Peta dasar Pemda Uji"):
+        context = browser.new_context(geolocation={"latitude": -6.835, "longitude": 107.925},
+                                      permissions=["geolocation"])
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server}/lapor")
+            page.wait_for_selector("#map-picker .leaflet-overlay-pane path")
+            assert page.locator("#map-picker .leaflet-overlay-pane path").count() == 26
+            page.wait_for_selector("#map-picker.map-offline")  # the tiles failed: shown as offline
+            assert "Peta dasar Pemda Uji" in page.inner_text("#map-picker .leaflet-control-attribution")
+            page.click("#map-use-location")
+            page.wait_for_selector("#map-picker[data-pin]")
+            assert (page.input_value("#latitude"), page.input_value("#longitude")) == ("-6.835000", "107.925000")
+            assert "Titik dipasang di -6.835000, 107.925000" in page.inner_text("#map-status")
+        finally:
+            context.close()

@@ -338,6 +338,7 @@ def test_request_list_filters(client, category, make_case):
 def test_request_list_returns_at_most_the_limit(client, channels, make_case, monkeypatch):
     from app.channels.open311 import api
 
+    assert (api.MAX_REQUESTS, api.DEFAULT_DAYS) == (1000, 90)  # the spec's defaults
     monkeypatch.setattr(api, "MAX_REQUESTS", 2)
     for _ in range(3):
         make_case(status="dispatched")
