@@ -21,7 +21,8 @@ How it stays fast and realistic:
   pre-encrypted identities (Fernet is the slow part: a returning reporter reuses the same
   ciphertexts and blind indexes, as a real returning reporter would have the same indexes).
 - PostgreSQL: ``COPY ... FROM STDIN`` in chunks, events through an UNLOGGED staging table and one
-  ``INSERT ... SELECT ... ORDER BY created_at``; then the sequences are moved and ``ANALYZE`` runs.
+  ``INSERT ... SELECT ... ORDER BY created_at``; the trigram (text-search) indexes are dropped
+  before the load and built once after it; then the sequences are moved and ``ANALYZE`` runs.
   SQLite: ``executemany`` in one transaction per chunk.
 - No outbox rows or reminders are written (a real import would not send mail for old events), so
   the first reminder sweep afterwards sees the backlog of an import.
@@ -386,6 +387,14 @@ class PostgresWriter:
             self.replica = True
         except Exception:
             cur.execute("ROLLBACK TO SAVEPOINT replica")
+        # the text-search (trigram) indexes are built once after the load, not row by row during it
+        from app.models.complaint import TEXT_SEARCH_INDEXES
+
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'complaint' "
+                    "AND indexname = ANY(%s)", (list(TEXT_SEARCH_INDEXES),))
+        self.rebuild = cur.fetchall()
+        for name, _definition in self.rebuild:
+            cur.execute(f"DROP INDEX {name}")
         cur.execute("DROP TABLE IF EXISTS bench_event_stage")
         cur.execute("CREATE UNLOGGED TABLE bench_event_stage (LIKE complaint_event INCLUDING DEFAULTS)")
         cur.execute("ALTER TABLE bench_event_stage DROP COLUMN id")
@@ -411,6 +420,8 @@ class PostgresWriter:
         cur.execute(f"INSERT INTO complaint_event ({cols}) SELECT {cols} FROM bench_event_stage "
                     "ORDER BY created_at, complaint_id")
         cur.execute("DROP TABLE bench_event_stage")
+        for _name, definition in self.rebuild:
+            cur.execute(definition)
         if self.replica:
             cur.execute("SET session_replication_role = DEFAULT")
         for name in ("complaint", "reporter", "complaint_event"):

@@ -101,6 +101,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from app.models.complaint import autogenerate_filter
+
+        conf_args.setdefault("include_object", autogenerate_filter(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

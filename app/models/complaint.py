@@ -34,6 +34,18 @@ STATUSES = (
 OPEN_STATUSES = ("received", "on_hold", "dispatched", "in_progress", "resolved")
 
 
+# PostgreSQL only (pg_trgm); index name -> column
+TEXT_SEARCH_INDEXES = {"ix_complaint_title_trgm": "title", "ix_complaint_description_trgm": "description"}
+
+
+def autogenerate_filter(dialect_name):
+    """Alembic's ``include_object`` for a database of ``dialect_name``: the PostgreSQL-only
+    indexes are not expected (nor proposed) elsewhere."""
+    def include(obj, name, type_, reflected, compare_to):
+        return not (type_ == "index" and name in TEXT_SEARCH_INDEXES and dialect_name != "postgresql")
+    return include
+
+
 class Complaint(Model):
     __tablename__ = "complaint"
     __table_args__ = (
@@ -63,6 +75,10 @@ class Complaint(Model):
         # the public map: the newest cases that have a point (partial: most cases have none)
         Index("ix_complaint_mapped_time", "received_at",
               postgresql_where=text("latitude IS NOT NULL"), sqlite_where=text("latitude IS NOT NULL")),
+        # the public search (/laporan?q=, "contains" in title or description): trigram indexes
+        # (PostgreSQL's pg_trgm) find a rare word without reading the table; none on SQLite
+        *[Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+          .ddl_if(dialect="postgresql") for name, column in TEXT_SEARCH_INDEXES.items()],
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
