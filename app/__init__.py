@@ -31,6 +31,9 @@ def create_app(config=None):
     from app import database
 
     database.init_app(app)
+    from app.workflow.calendar import watch_holidays
+
+    watch_holidays()  # the holidays are cached per process: a change drops the copy
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
     csrf.init_app(app)

@@ -83,6 +83,43 @@ def _local_time(value):
     return names, value.astimezone(get_timezone())
 
 
+class PageTimes:
+    """The page's language, time zone and zone label read once, for a page that formats many times
+    (a list: a time and a deadline per row). The same texts as :func:`lapor_datetime_short` and
+    :func:`lapor_day_short`, without asking Flask-Babel for the language and zone on every call."""
+
+    def __init__(self):
+        locale = get_locale()
+        self.names = None
+        if locale is not None:
+            key = str(locale)
+            self.names = _NAMES.get(key)
+            if self.names is None:
+                self.names = _NAMES[key] = _Names(locale)
+        self.zone = get_timezone()
+        self.label = tz_label()
+
+    def _local(self, value):
+        if self.names is None or not isinstance(value, datetime.datetime):
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return self.names, value.astimezone(self.zone)
+
+    def datetime_short(self, value):
+        """:func:`lapor_datetime_short`."""
+        local = self._local(value) if value is not None else None
+        if local is None:
+            return lapor_datetime_short(value)
+        nbsp = "\u00a0"
+        return f"{_short_day(*local).replace(' ', nbsp)} {local[1].hour:02d}.{local[1].minute:02d}{nbsp}{self.label}"
+
+    def day_short(self, value):
+        """:func:`lapor_day_short`."""
+        local = self._local(value)
+        return lapor_day_short(value) if local is None else _short_day(*local)
+
+
 def _short_day(names, local):
     """Babel's "d MMM yyyy"."""
     return f"{local.day} {names.short_months[local.month]} {local.year:04d}"

@@ -41,11 +41,11 @@ def shown(value):
     return value
 
 
-def list_cells(item, columns, formatters):
+def list_cells(item, columns, formatters, texts=None):
     """The ``<td>`` cells of one row of a list (FAB's list widget, ``appbuilder/general/widgets/list.html``):
     each value through its column's formatter, if any, then :func:`shown`, escaped. The same HTML as
     the template's loop over the columns, at a fraction of its cost (a list renders hundreds of cells)."""
-    texts = _fixed_texts()
+    texts = _fixed_texts() if texts is None else texts
     cells = []
     for column in columns:
         value = item[column]
@@ -54,6 +54,35 @@ def list_cells(item, columns, formatters):
             value = formatter(value)
         cells.append(f'<td data-column="{escape(column)}">{fixed_text(value, texts) or escape(shown(value))}</td>')
     return Markup("".join(cells))
+
+
+STAND_IN_KEY = 2147480000  # the row key the list template renders a row's buttons with, once a page
+
+
+def list_rows(items, pks, columns, formatters, select_label=None, buttons=None):
+    """Every ``<tr>`` of a list page (FAB's list widget, ``appbuilder/general/widgets/list.html``) in
+    one pass: the row's checkbox when the list has actions (``select_label`` names it), the row's
+    buttons when it has any (``buttons``: their HTML rendered once for :data:`STAND_IN_KEY`, given
+    each row's key here) and :func:`list_cells`. The template's per-row loop wrote the same
+    elements; here the page's translations are looked up once, not once per row."""
+    texts = _fixed_texts()
+    stand_in = str(STAND_IN_KEY)
+    if buttons:
+        # whitespace runs of the macro's output collapsed (HTML reads them as one space)
+        buttons = " ".join(str(buttons).split())
+    rows = []
+    for item, pk in zip(items, pks):
+        key = escape(pk)
+        row = ["<tr>"]
+        if select_label is not None:
+            row.append(f'<td><input id="{key}" class="action_check" name="rowid" value="{key}" type="checkbox"'
+                       f' aria-label="{escape(select_label)}"></td>')
+        if buttons:
+            row.append(f"<td><center>{buttons.replace(stand_in, str(key))}</center></td>")
+        row.append(list_cells(item, columns, formatters, texts))
+        row.append("</tr>\n")
+        rows.append("".join(row))
+    return Markup("".join(rows))
 
 
 def fixed_text(value, texts=None):
@@ -67,6 +96,12 @@ def fixed_text(value, texts=None):
     if text is None:
         text = texts[value._args[0]] = escape(value)
     return text
+
+
+def page_texts():
+    """The translations :func:`fixed_text` keeps for the page's language: read once by a screen that
+    writes many labels, and given back to it."""
+    return _fixed_texts()
 
 
 def _fixed_texts():
@@ -86,6 +121,7 @@ def register_filters(app):
     app.jinja_env.globals["page_lang"] = page_lang
     app.jinja_env.filters["shown"] = shown
     app.jinja_env.globals["list_cells"] = list_cells
+    app.jinja_env.globals["list_rows"] = list_rows
     app.jinja_env.filters["lapor_datetime"] = lapor_datetime
     app.jinja_env.filters["lapor_date"] = lapor_date
     app.jinja_env.filters["period_label"] = periods.label_of

@@ -72,3 +72,25 @@ def test_a_template_looks_its_catalog_up_once_per_page_not_once_per_string(ctx, 
         assert render_template_string(page).startswith("Received|2 cases|May|")
     with ctx.test_request_context(), force_locale("id"):  # a template rendered outside render_template
         assert ctx.jinja_env.from_string("{{ _('Received') }}").render() == "Diterima"
+
+
+def test_the_rows_of_a_list_are_the_html_of_the_template_loop(ctx):
+    """``list_rows`` writes every row of a list page in one call: per row the labelled checkbox
+    (lists with actions), the row's buttons given its key, then the cells: the elements FAB's
+    per-row loop wrote (whitespace aside)."""
+    from app.formatting import STAND_IN_KEY, list_rows
+
+    buttons = Markup(f'\n    <div class="btn-group">\n        <a href="/x/show/{STAND_IN_KEY}">\n'
+                     f'        <span class="sr-only">Lihat</span></a>\n    </div>\n')
+    rows = [{"title": "Satu <a>", "status": "received"}, {"title": "Dua", "status": "received"}]
+    with ctx.test_request_context(), force_locale("id"):
+        html = str(list_rows(rows, [7, 12], ["title", "status"], FORMATTERS, "Pilih baris ini", buttons))
+        cells = [str(list_cells(row, ["title", "status"], FORMATTERS)) for row in rows]
+        bare = str(list_rows(rows, [7, 12], ["title", "status"], FORMATTERS))
+    assert html == "".join(
+        f'<tr><td><input id="{pk}" class="action_check" name="rowid" value="{pk}" type="checkbox" '
+        f'aria-label="Pilih baris ini"></td><td><center><div class="btn-group"> <a href="/x/show/{pk}"> '
+        f'<span class="sr-only">Lihat</span></a> </div></center></td>{cell}</tr>\n'
+        for pk, cell in zip([7, 12], cells))
+    assert "Satu &lt;a&gt;" in html and 'data-column="status">Diterima<' in html
+    assert bare == "".join(f"<tr>{cell}</tr>\n" for cell in cells)  # no actions, no buttons: cells only

@@ -147,12 +147,11 @@ def load_holidays(session):
 
 
 def current_calendar():
-    """The installation's calendar (holidays from the database), cached per request/job."""
+    """The installation's calendar (holidays from the database), cached per request/job; the
+    holidays themselves per process (:func:`_process_holidays`)."""
     if has_app_context() and "lapor_calendar" in g:
         return g.lapor_calendar
-    from app.extensions import db
-
-    cal = WorkingCalendar(load_holidays(db.session), current_app.config["TIMEZONE"])
+    cal = WorkingCalendar(_process_holidays(), current_app.config["TIMEZONE"])
     if has_app_context():
         g.lapor_calendar = cal
     return cal
@@ -161,6 +160,74 @@ def current_calendar():
 def invalidate_calendar():
     if has_app_context():
         g.pop("lapor_calendar", None)
+    _holidays_cache.update(generation=None, days=None)
+
+
+# The holiday days, read once per process instead of once per request (a staff page asked for
+# them on every view: the "due soon" badge). Kept with the shared generation of the cached
+# permissions (``app/permission_cache.py``, checked once per request); any change of a holiday
+# through the ORM (a screen, ``ensure_reference_data``, a bulk ``delete(Holiday)``) drops this
+# process's copy when flushed, committed or rolled back, and a commit moves the generation, so
+# every other process reads them again. (A change by raw SQL outside the ORM: ``flask lapor init``.)
+_holidays_cache = {"generation": None, "days": None}
+
+
+def _process_holidays():
+    from app import permission_cache
+    from app.extensions import db
+
+    generation = permission_cache.generation()
+    days = _holidays_cache["days"]
+    if days is None or _holidays_cache["generation"] != generation:
+        days = frozenset(load_holidays(db.session))
+        _holidays_cache.update(generation=generation, days=days)
+    return days
+
+
+_CHANGED = "lapor_holidays_changed"
+
+
+def _holidays_flushed(session, _flush_context):
+    from app.models import Holiday
+
+    if any(isinstance(row, Holiday) for rows in (session.new, session.dirty, session.deleted) for row in rows):
+        session.info[_CHANGED] = True
+        _holidays_cache.update(generation=None, days=None)
+
+
+def _holidays_written(state):
+    """A bulk UPDATE/DELETE of holidays through the session (``delete(Holiday)``, ``query.delete()``)."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        from app.models import Holiday
+
+        if state.bind_mapper.class_ is Holiday:
+            state.session.info[_CHANGED] = True
+            _holidays_cache.update(generation=None, days=None)
+
+
+def _holidays_committed(session):
+    if session.info.pop(_CHANGED, False):
+        _holidays_cache.update(generation=None, days=None)
+        if has_app_context():
+            from app import permission_cache
+
+            permission_cache.publish(current_app._get_current_object())
+
+
+def _holidays_rolled_back(session):
+    if session.info.pop(_CHANGED, False):
+        _holidays_cache.update(generation=None, days=None)
+
+
+def watch_holidays():
+    """Listen for holiday changes on every session (called once by the application factory)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    for name, listener in (("after_flush", _holidays_flushed), ("do_orm_execute", _holidays_written),
+                           ("after_commit", _holidays_committed), ("after_rollback", _holidays_rolled_back)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 @lru_cache(maxsize=8)

@@ -69,6 +69,41 @@ def test_a_list_row_adds_no_babel_work(login_as, make_case, counting, ctx):
     assert (more_patterns, more_lookups) == (patterns, lookups)
 
 
+def test_a_list_reads_the_language_and_time_zone_once_a_page(login_as, make_case, monkeypatch):
+    """Each row's received time and SLA deadline are written with the page's language, zone and
+    label translations read once (``PageTimes``, ``list_rows``), not asked of Flask-Babel per row."""
+    import flask_babel
+
+    import app.formats
+
+    for _ in range(2):
+        make_case(agency="DINKES", status="dispatched")
+    client = login_as("koordinator")
+    client.get(LIST)
+    asked = []
+    for name in ("get_locale", "get_timezone", "get_translations"):
+        original = getattr(flask_babel, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            asked.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(flask_babel, name, counted)
+        if hasattr(app.formats, name):
+            monkeypatch.setattr(app.formats, name, counted)
+
+    def cost():
+        asked.clear()
+        page = client.get(LIST).get_data(as_text=True)
+        return row_count(page), len(asked)
+
+    rows, questions = cost()
+    assert rows == 2
+    for _ in range(10):
+        make_case(agency="PUPR", status="dispatched")
+    assert cost() == (12, questions)
+
+
 def test_the_filters_of_a_list_are_not_rebuilt_for_every_column_on_every_request(login_as, monkeypatch):
     """FAB converts every column of the model into its filters each time it builds a list's
     filters (three times a request): made once per screen, they are reused."""

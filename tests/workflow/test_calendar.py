@@ -104,3 +104,51 @@ def test_elapsed_working_days_skip_weekends():
     cal = WorkingCalendar(HOLIDAYS, "Asia/Jakarta")
     # Friday 12.00 -> Monday 12.00 local: half of Friday + half of Monday
     assert cal.elapsed_working_days(local(2026, 11, 20, 12), local(2026, 11, 23, 12)) == pytest.approx(1.0)
+
+
+def test_the_holidays_are_read_once_per_process_and_again_after_any_change(app, ctx):
+    """The holiday days are kept per process (a staff page needs them on every view): a change
+    through the ORM, a bulk delete, or another process's change (the shared generation moved) is
+    seen by the next calendar without anyone invalidating it by hand."""
+    from sqlalchemy import delete, event
+
+    from app import permission_cache
+    from app.extensions import db
+    from app.models import Holiday
+    from app.workflow.calendar import current_calendar
+
+    day = dt.date(2026, 11, 25)
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+
+    def calendar_of_a_new_request():
+        with app.app_context(), app.test_request_context():  # a new ``g``: nothing kept per request
+            statements.clear()
+            holidays = current_calendar().holidays
+            return day in holidays, sum("FROM holiday" in s for s in statements)
+
+    try:
+        calendar_of_a_new_request()
+        assert calendar_of_a_new_request() == (False, 0)  # kept: no statement
+        db.session.add(Holiday(date=day, name="Hari Jadi Kabupaten", kind="local"))
+        db.session.commit()
+        assert calendar_of_a_new_request() == (True, 1)
+        assert calendar_of_a_new_request() == (True, 0)
+        db.session.execute(delete(Holiday).where(Holiday.date == day))
+        db.session.commit()
+        assert calendar_of_a_new_request() == (False, 1)
+        # another process changed them (here: a table-level insert the ORM does not watch) and
+        # moved the shared generation
+        db.session.execute(Holiday.__table__.insert().values(date=day, name="Hari Jadi Kabupaten", kind="local"))
+        db.session.commit()
+        permission_cache.publish(app)
+        assert calendar_of_a_new_request() == (True, 1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+        db.session.rollback()
+        db.session.execute(delete(Holiday).where(Holiday.date == day))
+        db.session.commit()

@@ -17,7 +17,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l, gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
@@ -133,14 +133,19 @@ def _sla_moment():
     return moment
 
 
-def sla_badge(complaint):
+def sla_badge(complaint, times=None, texts=None):
+    """The SLA state of a case as a badge, its running deadline's day under it. ``times``
+    (:class:`app.formats.PageTimes`) and ``texts`` (the page's label translations): given by a
+    list, which draws one badge per row."""
     now, horizon = _sla_moment()
     state = sla.sla_state(complaint, now=now, horizon=horizon)
     due = sla.current_deadline(complaint)
-    day = Markup("<br><small>%s</small>") % lapor_day_short(due) if due is not None else ""
+    day = ""
+    if due is not None:
+        day = "<br><small>%s</small>" % escape(times.day_short(due) if times else lapor_day_short(due))
     text = label(SLA_STATE_LABELS, state)
-    return Markup('<span class="label label-%s" data-sla="%s">%s%s</span>') % (
-        SLA_CSS[state], state, fixed_text(text) or text, day)
+    return Markup('<span class="label label-%s" data-sla="%s">%s%s</span>' % (
+        SLA_CSS[state], state, fixed_text(text, texts) or escape(text), day))
 
 
 class OverdueFilter(FilterInFunction):
@@ -267,8 +272,16 @@ class ComplaintView(BackToTheList, OwnSearchFilters, ModelView):
 
     def list_formatters(self):
         """A list cell is read at a glance: the received time without the weekday (the case page
-        keeps the long form)."""
-        return {**self.formatters_columns, "received_at": lapor_datetime_short}
+        keeps the long form). Made once per page: the language, zone and label translations are
+        read here, not once per row."""
+        from functools import partial
+
+        from app.formats import PageTimes
+        from app.formatting import page_texts
+
+        times, texts = PageTimes(), page_texts()
+        return {**self.formatters_columns, "received_at": times.datetime_short,
+                "sla": partial(sla_badge, times=times, texts=texts)}
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,
                          page_size=None, widgets=None, **kwargs):
