@@ -235,6 +235,12 @@ def bad_date_message(text):
                    'for example 10/12/2026.', date=str(text)[:20])
 
 
+def bad_tracking_number_message(text):
+    """What a list says of a tracking-number filter that names no tracking number."""
+    return gettext('"%(text)s" is not a tracking number; that filter was left out. A tracking number '
+                   'looks like ABCD-EFGH-J.', text=str(text)[:30])
+
+
 def warn_once(message):
     """Flash ``message`` once per request: a list applies its filters more than once (rows, count)."""
     from flask import flash, has_request_context, request

@@ -123,3 +123,24 @@ class OwnSearchFilters:
         return self.datamodel.get_filters(self.search_columns, search_filters={
             column: [flt(column, self.datamodel) for flt in filters] for column, filters in self.search_filters.items()
         })
+
+
+class TrackingNumberFilter(BaseFilter):
+    """The case a tracking number names, typed as staff have it (lower case, spaces, without the
+    dash): one look-up in the number's unique index. FAB's text operators on it (starts with,
+    contains ...: ``ILIKE``) read the whole case table, and a number is never searched by a part.
+    A text that is not a tracking number is named in a message and the filter left out."""
+
+    replaces_defaults = True
+    name = _l("Equal to")
+    arg_name = "number"
+
+    def apply(self, query, value):
+        from app.interface import bad_tracking_number_message, warn_once
+        from app.workflow.numbers import normalise_tracking_number
+
+        number = normalise_tracking_number(value or "")
+        if number is None:
+            warn_once(bad_tracking_number_message(value))
+            return query
+        return query.filter(self.datamodel.obj.tracking_number == number)

@@ -227,3 +227,22 @@ def test_the_login_history_is_searched_by_local_days(login_as, ctx):
 
         db.session.query(LoginEvent).filter(LoginEvent.username.like("tamu-%")).delete(synchronize_session=False)
         db.session.commit()
+
+
+def test_a_tracking_number_is_found_as_staff_type_it_and_only_whole(login_as, make_case):
+    wanted = make_case(title="Laporan yang dicari lewat nomornya")
+    other = make_case(title="Laporan lain")
+    client = login_as("koordinator")
+    page = client.get("/complaintview/list/").get_data(as_text=True)
+    assert '"tracking_number": ["Sama dengan"]' in page  # no "starts with"/"contains": they read every case
+    typed = wanted.tracking_number.lower().replace("-", " ")
+    found = client.get(f"/complaintview/list/?_flt_0_tracking_number={typed}").get_data(as_text=True)
+    assert numbers_listed(found) == {wanted.tracking_number}
+    assert other.tracking_number not in numbers_listed(found)
+
+    refused = client.get("/complaintview/list/?_flt_0_tracking_number=ABCD")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "&#34;ABCD&#34; bukan nomor pelacakan; filter itu tidak dipakai." in text or \
+        "&quot;ABCD&quot; bukan nomor pelacakan; filter itu tidak dipakai." in text
+    assert {wanted.tracking_number, other.tracking_number} <= numbers_listed(text)  # the filter left out

@@ -59,6 +59,7 @@ def _pages(world):
                f"/laporan?instansi={pupr}", "/laporan?kecamatan=32.11.18", "/laporan?tanggal=2026-02-01",
                "/laporan?dari=2026-03&sampai=2026-03", "/laporan?q=xyzzyq", f"/laporan/{public}", f"/lacak/{public}", "NEXT:/laporan?tanggal=2025-08-01"],
         "koordinator": ["/complaintview/list/", "/complaintview/list/?_flt_0_status=received",
+                        f"/complaintview/list/?_flt_0_tracking_number={public}",
                         "/complaintview/list/?_flt_0_status=in_progress", f"/complaintview/list/?_flt_0_agency={pupr}",
                         "/queuetoverifyview/list/", "/queueoverdueview/list/",
                         "/queuereturnedview/list/",

@@ -35,7 +35,8 @@ from app.workflow.errors import AlreadyDone, DomainError, NotAllowed
 from app.workflow.numbers import whole_number
 from app.workflow.reporters import PHONE_MESSAGE, PHONE_PATTERN, reporter_display, reporter_from_form
 from app.views.admin import transitions as transition_forms
-from app.views.filters import ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, OwnSearchFilters, queue_base_filters
+from app.views.filters import (ACCESS_BASE_FILTERS, LOCAL_DAY_FILTERS, OwnSearchFilters, TrackingNumberFilter,
+                               queue_base_filters)
 from app.clock import utcnow
 from app.views.fields import LocalDateField, LocalDateTimeField
 from app.workflow.calendar import current_calendar
@@ -197,7 +198,7 @@ class ComplaintView(BackToTheList, OwnSearchFilters, ModelView):
     edit_template = "complaints/edit.html"
     search_columns = ["tracking_number", "title", "status", "kind", "category", "agency", "channel", "district", "received_at", "verification_due", "first_response_due", "resolution_due"]
     # times are searched by days of the local calendar, typed dd/mm/yyyy (app/views/filters.py)
-    search_filters = {"received_at": LOCAL_DAY_FILTERS, "verification_due": LOCAL_DAY_FILTERS,
+    search_filters = {"tracking_number": [TrackingNumberFilter], "received_at": LOCAL_DAY_FILTERS, "verification_due": LOCAL_DAY_FILTERS,
                       "first_response_due": LOCAL_DAY_FILTERS,
                       "resolution_due": LOCAL_DAY_FILTERS + [OverdueFilter]}
     # coded columns are chosen from their Indonesian names (equal / not equal: app/interface.py)
