@@ -26,18 +26,13 @@ import datetime
 from dataclasses import dataclass
 from typing import Optional
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select
 
 from app import clock
+from app.settings import setting  # the LOGIN_* limits: whole numbers read by config.py
 from app.extensions import db
 from app.models import LaporUser, LoginEvent, Notification
-
-
-def setting(name):
-    """``LOGIN_*`` settings: environment variables read by config.py (one home for their defaults)."""
-    return int(current_app.config[name])
 
 
 @dataclass
@@ -147,7 +142,7 @@ def record(user_id, username, success, method, address, now=None):
 
 
 def _locale():
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+    return setting("BABEL_DEFAULT_LOCALE", "id")
 
 
 def _account_text(user_id, username, address):

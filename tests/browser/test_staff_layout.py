@@ -74,3 +74,48 @@ def test_staff_screens_fit_a_laptop_and_the_menu_stays_on_one_line(live_server, 
             problems.append(f"{path}: navbar {m['barHeight']}px high for {m['itemHeight']}px items")
     context.close()
     assert problems == []
+
+
+BADGES = """() => {
+    const lines = el => {  // how many lines the text of el takes
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        return new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+    };
+    return {
+        badges: Array.from(document.querySelectorAll('td .label[data-sla]')).map(b => {
+            const cell = b.closest('td').getBoundingClientRect(), box = b.getBoundingClientRect();
+            const sizes = [b, ...b.querySelectorAll('*')].map(el => parseFloat(getComputedStyle(el).fontSize));
+            return {state: b.dataset.sla, text: b.innerText.replace(/\\s+/g, ' '), size: Math.min(...sizes),
+                    inside: box.left >= cell.left - 0.5 && box.right <= cell.right + 0.5};
+        }),
+        numbers: Array.from(document.querySelectorAll('td[data-column="tracking_number"]'))
+            .map(td => ({text: td.innerText.trim(), lines: lines(td)})),
+    };
+}"""
+
+
+@pytest.fixture
+def deadlines(make_case):
+    """Cases received 1 to 6 days ago and a month ago: on time, due soon and overdue badges."""
+    import datetime
+
+    from app.clock import utcnow
+
+    now = utcnow()
+    return [make_case(title="Saluran air tersumbat di depan sekolah dasar negeri", now=now - datetime.timedelta(days=days))
+            for days in (0, 1, 2, 3, 4, 5, 6, 30)]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sla_badges_are_legible_inside_their_cells_and_tracking_numbers_never_wrap(live_server, browser, deadlines, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    login(page, live_server, "koordinator")
+    page.goto(live_server + "/complaintview/list/")
+    found = page.evaluate(BADGES)
+    context.close()
+    assert {"on_time", "due_soon", "overdue"} <= {b["state"] for b in found["badges"]}, found["badges"]
+    assert [b for b in found["badges"] if b["size"] < 12 or not b["inside"]] == []
+    assert len(found["numbers"]) >= len(deadlines)
+    assert [n for n in found["numbers"] if n["lines"] != 1] == []

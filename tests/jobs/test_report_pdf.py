@@ -82,3 +82,26 @@ def test_an_empty_period_says_so(app, jobs):
         joined = flat(pdf_text(reports.render_pdf(data)))
     assert "Belum ada laporan pada periode ini." in joined
     assert "-%" not in joined
+
+
+def test_a_report_generated_on_demand_is_downloadable_as_pdf_by_staff(app, redis_mode, march_2019, login_as):  # noqa: F811
+    """The coordinator's "Buat laporan" (a job), then "Unduh PDF" on the draft: the same document
+    as the monthly job's, before anything is published; Pimpinan reads it too, an OPD officer not."""
+    from sqlalchemy import select
+
+    from tests.jobs.conftest import work_in_process
+
+    client = login_as("koordinator")
+    assert client.post("/transparencyreportview/generate", data={"period": PERIOD}).status_code == 302
+    work_in_process(app)
+    report = db.session.execute(select(TransparencyReport)).scalar_one()
+    show = client.get(f"/transparencyreportview/show/{report.id}").get_data(as_text=True)
+    url = f"/transparencyreportview/download/{report.id}/pdf"
+    assert 'id="download-pdf"' in show and url in show
+    for username in ("koordinator", "pimpinan"):
+        response = login_as(username).get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", username
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        joined = flat(pdf_text(response.get_data()))
+        assert "Maret 2019" in joined and "Peringkat" in joined, username
+    assert login_as("opd_dinkes").get(url).status_code in (302, 403)

@@ -57,6 +57,25 @@ def test_coordinator_records_a_phone_case_with_no_agency_and_a_letter(login_as, 
     assert case.tracking_number in client.get("/queuetoverifyview/list/").get_data(as_text=True)
 
 
+
+def test_the_reply_code_is_read_to_the_caller_once_and_opens_the_case_for_them(app, login_as, world):
+    """A reporter who telephoned gets their private code from the officer: shown on the page that
+    confirms the intake, in the readable grouped form, and never again (not on reload, not to anyone)."""
+    client = login_as("koordinator")
+    response = intake(client, world)
+    assert recorded(response)
+    page = response.get_data(as_text=True)
+    code = re.search(r'class="code-text"[^>]*>([A-Z2-9-]+)<', page).group(1)
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4})+", code)  # the tracking-number alphabet, grouped
+    case = latest_case()
+    for viewer in (client, login_as("admin")):
+        again = viewer.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+        assert 'id="new-reply-code"' not in again and code not in again
+    # the code the caller was told opens their case on the tracking page
+    reporter = app.test_client()
+    answer = reporter.post(f"/lacak/{case.tracking_number}/kode", data={"code": code}, follow_redirects=True)
+    assert answer.status_code == 200 and 'class="panel panel-default reporter-action"' in answer.get_data(as_text=True)
+
 def test_an_opd_case_gets_the_officers_own_agency(login_as, world):
     response = intake(login_as("opd_dinkes"), world)
     assert recorded(response)

@@ -176,3 +176,31 @@ def test_anonymous_reporters_attachment_reaches_opd_without_identity(app, client
         assert "KTP_Hana_081299990008.jpg" in page
     finally:
         attachments.discard(written)
+
+
+def test_the_original_file_name_reaches_admin_and_coordinator_only(app, client, login_as, make_case):
+    """A named reporter's file called after them: Pimpinan and the OPD see ``lampiran-1.jpg`` on the
+    case page, the download and the API; the public pages show no file name at all."""
+    original = "KTP_Hana_081299990008.jpg"
+    case = make_case(agency="DINKES", status="dispatched")  # public, reporter not anonymous
+    written = attachments.store(case, attachments.validate_uploads([FakeUpload(jpeg_bytes(), original)]))
+    db.session.commit()
+    photo = case.attachments[0]
+    try:
+        for username in ("admin", "koordinator"):
+            page = login_as(username).get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+            assert original in page, username
+        for username in ("pimpinan", "opd_dinkes"):
+            staff = login_as(username)
+            page = staff.get(f"/complaintview/show/{case.id}").get_data(as_text=True)
+            assert "lampiran-1.jpg" in page and "Hana" not in page, username
+            response = staff.get(f"/complaintview/attachment/{photo.id}")
+            assert response.status_code == 200, username
+            assert "lampiran-1.jpg" in response.headers["Content-Disposition"]
+            assert "Hana" not in response.headers["Content-Disposition"], username
+            assert "Hana" not in staff.get(f"/api/v1/complaint/{case.id}").get_data(as_text=True), username
+        for url in (f"/laporan/{case.tracking_number}", f"/lacak/{case.tracking_number}", "/laporan"):
+            response = client.get(url)
+            assert response.status_code == 200 and "Hana" not in response.get_data(as_text=True), url
+    finally:
+        attachments.discard(written)

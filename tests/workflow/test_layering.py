@@ -160,3 +160,44 @@ def test_no_import_cycle_inside_app():
 def test_the_cycle_detector_finds_a_cycle():
     assert _cycles({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
     assert _cycles({"a": ["b"], "b": []}) == []
+
+
+# --- one home each: the installation's settings are read through app.settings.setting ----------
+
+
+def _is_config(node):
+    return (isinstance(node, ast.Attribute) and node.attr == "config"
+            and isinstance(node.value, ast.Name) and node.value.id == "current_app")
+
+
+def _reads_config_by_name(node, names):
+    """``current_app.config[name]`` or ``current_app.config.get(name, ...)`` with ``name`` a parameter."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Subscript) and _is_config(n.value):
+            key = n.slice
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" \
+                and _is_config(n.func.value) and n.args:
+            key = n.args[0]
+        else:
+            continue
+        if isinstance(key, ast.Name) and key.id in names:
+            return True
+    return False
+
+
+def test_one_config_helper():
+    """A function whose whole work is returning ``current_app.config[...]`` (however converted) is a
+    second config helper: it belongs in app/settings.py, which every module imports."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if path == ROOT / "settings.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            names = {a.arg for a in node.args.args}
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None \
+                    and _reads_config_by_name(body[0].value, names):
+                offenders.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} {node.name}()")
+    assert offenders == [], "config helpers besides app.settings.setting: " + ", ".join(offenders)
