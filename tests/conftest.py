@@ -248,6 +248,11 @@ class World:
 @pytest.fixture
 def make_case(world):
     """make_case(agency="PUPR", status="dispatched", confidential=True, reporter=dict(...))."""
+    return case_maker(world)
+
+
+def case_maker(world):
+    """The ``make_case`` helper, for a fixture wider than one test (it needs an app context)."""
     from app.extensions import db
     from app.jobs.queue import deliver
     from app.workflow import lifecycle

@@ -48,7 +48,7 @@ def served_portal(pytestconfig, tmp_path_factory):
             urllib.request.urlopen(base + "/health", timeout=2)
             break
         except OSError:
-            time.sleep(1)
+            time.sleep(0.2)  # polled often: the tests start as soon as it answers
     else:
         pass
     try:

@@ -26,8 +26,11 @@ def live_server(app):
         server.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, closed when they are done (each test opens its own
+    context: no cookies, storage or pages are shared between tests); launching it per module cost
+    a second or two each time."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         if os.environ.get("LAPOR_REQUIRE_SERVICES"):
             pytest.fail("Debian's chromium is required for the browser tests (apt-get install chromium)")

@@ -15,19 +15,48 @@ OLDEST_FIRST = "_oc_ComplaintView=received_at&_od_ComplaintView=asc"
 START = dt.datetime(2026, 3, 2, 3, 0)
 
 
-@pytest.fixture
-def sixty_cases(make_case):
+@pytest.fixture(scope="module")
+def sixty_cases(app):
     """60 cases received over three weeks, three at each moment (the id breaks the tie): every
-    third one at PUPR, the others at DINKES, every fifth one still waiting for verification."""
-    cases = []
-    for i in range(60):
-        if i % 5 == 0:
-            status, agency = "received", None
-        else:
-            status, agency = "dispatched", "PUPR" if i % 3 == 0 else "DINKES"
-        cases.append(make_case(agency=agency, status=status, now=START + dt.timedelta(hours=(i // 3) * 17),
-                               title=f"Lampu penerangan jalan padam nomor {i:02d}"))
-    return cases
+    third one at PUPR, the others at DINKES, every fifth one still waiting for verification.
+
+    Made once for this module (every test here only reads them: it pages, filters and jumps
+    through the lists) and removed after its last test; each test gets what it compares with
+    (number, received time, id, agency, status) as plain values."""
+    from types import SimpleNamespace
+
+    from tests.conftest import World, _cleanup, case_maker
+
+    with app.app_context():
+        make_case = case_maker(World())
+        cases = []
+        for i in range(60):
+            if i % 5 == 0:
+                status, agency = "received", None
+            else:
+                status, agency = "dispatched", "PUPR" if i % 3 == 0 else "DINKES"
+            case = make_case(agency=agency, status=status, now=START + dt.timedelta(hours=(i // 3) * 17),
+                             title=f"Lampu penerangan jalan padam nomor {i:02d}")
+            cases.append(SimpleNamespace(id=case.id, tracking_number=case.tracking_number,
+                                         received_at=case.received_at, agency_id=case.agency_id,
+                                         status=case.status))
+    yield cases
+    with app.app_context():
+        _cleanup()
+
+
+@pytest.fixture
+def ctx(app, sixty_cases):
+    """As the shared ``ctx`` (an app context, no cached choices), but the module's cases stay for
+    the next test: they are removed once, after the last one (``sixty_cases``)."""
+    from app.interface import clear_choices
+
+    with app.app_context():
+        clear_choices()
+        yield app
+        from app.extensions import db
+
+        db.session.rollback()
 
 
 def newest_first(cases):
