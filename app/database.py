@@ -30,6 +30,9 @@ def init_app(app):
         if engine.dialect.name == "sqlite":
             continue  # a file, not a server: nothing can drop the connection
         _ping_when_idle(engine, idle)
+    if not getattr(db, "_lapor_autocommit_hook", False):  # one listener for every app of the process
+        event.listen(db.session, "after_begin", _autocommit_if_asked)
+        db._lapor_autocommit_hook = True
 
 
 def _ping_when_idle(engine, idle):
@@ -61,13 +64,25 @@ def read_outside_transaction():
     """Run this request's statements in autocommit mode (PostgreSQL), when nothing has been read
     or written in it yet: a page that only reads needs no ``BEGIN``/``ROLLBACK`` around them.
 
-    The driver's own switch is used (a flag on the client side) rather than SQLAlchemy's
+    Lazy: nothing is checked out here (a page served from the page cache may need no statement
+    at all); when the request's session first takes a connection (:func:`_autocommit_if_asked`),
+    the driver's own switch is set on it (a flag on the client side) rather than SQLAlchemy's
     ``isolation_level`` option, which sends ``SET default_transaction_isolation`` when the
     connection goes back to the pool; the pool's ``checkin`` hook turns the switch off again."""
-    session = db.session()
-    if session.in_transaction() or db.engine.dialect.name == "sqlite":
+    from flask import g
+
+    # a session that began already (a signed-in user was loaded) keeps its transaction: the hook
+    # only acts when the session begins
+    g.lapor_reads_only = True
+
+
+def _autocommit_if_asked(session, transaction, connection):
+    from flask import g, has_app_context
+
+    if not has_app_context() or not g.get("lapor_reads_only"):
         return
-    dbapi_connection = session.connection().connection.dbapi_connection
+    g.lapor_reads_only = False  # this request's first connection only
+    dbapi_connection = connection.connection.dbapi_connection
     if getattr(dbapi_connection, "status", None) == 1:  # psycopg2 STATUS_READY: no transaction begun
         dbapi_connection.autocommit = True
 
@@ -76,6 +91,11 @@ def reads_only(view):
     """Decorator of a view that never writes to the database (see :func:`read_outside_transaction`)."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        from flask import g
+
         read_outside_transaction()
-        return view(*args, **kwargs)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            g.lapor_reads_only = False  # never beyond this view (an application context can outlive it)
     return wrapper
