@@ -1,5 +1,7 @@
 """Database connections (app/database.py): public pages read without a transaction, and pooled
 connections are checked only when they may have gone stale."""
+import contextlib
+
 import pytest
 from sqlalchemy import event, text
 
@@ -52,6 +54,18 @@ def statements_of(app, do):
     return seen
 
 
+@contextlib.contextmanager
+def checkouts(engine):
+    """The pool records of the connections checked out from ``engine`` meanwhile."""
+    records = []
+    listener = lambda dbapi_connection, record, proxy: records.append(record)  # noqa: E731
+    event.listen(engine, "checkout", listener)
+    try:
+        yield records
+    finally:
+        event.remove(engine, "checkout", listener)
+
+
 def test_public_case_pages_read_without_begin_and_rollback(app, make_case):
     case = make_case(status="dispatched", agency="DINKES", title="Lampu jalan padam di simpang tiga")
     for url in (f"/laporan/{case.tracking_number}", f"/lacak/{case.tracking_number}", "/laporan",
@@ -85,10 +99,7 @@ def test_a_connection_in_use_is_not_pinged_but_one_idle_too_long_is(app, make_ca
     visit(url)
     with app.app_context():
         engine = db.engine
-    records = []
-    listener = lambda dbapi_connection, record, proxy: records.append(record)  # noqa: E731
-    event.listen(engine, "checkout", listener)
-    try:
+    with checkouts(engine) as records:
         pings = lambda: sum(r.info.get("lapor_pings", 0) for r in set(records))  # noqa: E731
         for _ in range(3):
             assert visit(url).status_code == 200
@@ -98,8 +109,6 @@ def test_a_connection_in_use_is_not_pinged_but_one_idle_too_long_is(app, make_ca
             record.info[database._RETURNED] -= app.config["DATABASE_PING_IDLE_SECONDS"] + 1
         assert visit(url).status_code == 200
         assert pings() == 1
-    finally:
-        event.remove(engine, "checkout", listener)
 
 
 def test_connections_dropped_while_idle_are_replaced_before_a_request_uses_them(app, make_case):
@@ -114,10 +123,7 @@ def test_connections_dropped_while_idle_are_replaced_before_a_request_uses_them(
     db.session.commit()
     with app.app_context():
         engine = db.engine
-    records = []
-    listener = lambda dbapi_connection, record, proxy: records.append(record)  # noqa: E731
-    event.listen(engine, "checkout", listener)
-    try:
+    with checkouts(engine) as records:
         idle = []  # every connection waiting in the pool
         while engine.pool.checkedin():
             idle.append(engine.connect())
@@ -136,5 +142,3 @@ def test_connections_dropped_while_idle_are_replaced_before_a_request_uses_them(
         response = visit(url)
         assert response.status_code == 200
         assert case.tracking_number in response.get_data(as_text=True)
-    finally:
-        event.remove(engine, "checkout", listener)
